@@ -1,0 +1,33 @@
+"""Commands that start the full-screen app: the default command and ``demo``."""
+
+from __future__ import annotations
+
+import click
+
+from gosocket_tui.cli.base import CliState, pass_state, root
+
+
+def run_app(state: CliState) -> None:
+    """Start the app on the configured database."""
+    from gosocket_tui.tui.app import make_app
+
+    app = make_app(state.services())
+    app.run()
+
+
+@root.command("demo")
+@click.option("--fresh", is_flag=True, help="Recreate the demo database from the fixtures.")
+@pass_state
+def demo(state: CliState, fresh: bool) -> None:
+    """Start the app on a demo database with sample companies, users and suppliers."""
+    from gosocket_tui.services.demo import demo_db_url, prepare_demo
+    from gosocket_tui.tui.app import make_app
+
+    config = state.config()
+    if not state.flags.get("db"):
+        config = state.config(db=demo_db_url())
+    ctx, info = prepare_demo(config, fresh=fresh)
+    try:
+        make_app(ctx, demo=info).run()
+    finally:
+        ctx.close()

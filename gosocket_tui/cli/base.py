@@ -1,0 +1,59 @@
+"""The root command group and the shared way commands reach configuration and services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from gosocket_tui.config import Config, load_config
+from gosocket_tui.i18n import set_language
+from gosocket_tui.services.context import ServiceContext, open_context
+
+
+@dataclass
+class CliState:
+    flags: dict[str, Any] = field(default_factory=dict)
+    config_path: Path | None = None
+    _config: Config | None = None
+    _services: ServiceContext | None = None
+
+    def config(self, **extra: Any) -> Config:
+        if self._config is None or extra:
+            self._config = load_config({**self.flags, **extra}, config_path=self.config_path)
+            set_language(self._config.lang)
+        return self._config
+
+    def services(self) -> ServiceContext:
+        if self._services is None:
+            self._services = open_context(self.config())
+        return self._services
+
+
+pass_state = click.make_pass_decorator(CliState)
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", metavar="URL", help="Database URL (sqlite:///path or postgresql://…).")
+@click.option("--lang", type=click.Choice(["en", "es"]), help="Language of the interface.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Config file (default: config.toml in the user config folder).",
+)
+@click.version_option(package_name="gosocket-tui")
+@click.pass_context
+def root(ctx: click.Context, db: str | None, lang: str | None, config_path: Path | None) -> None:
+    """Manage your suppliers in the Gosocket network.
+
+    Without a command, starts the full-screen app.
+    """
+    ctx.obj = CliState(flags={"db": db, "lang": lang}, config_path=config_path)
+    ctx.call_on_close(lambda: ctx.obj._services.close() if ctx.obj._services else None)
+    if ctx.invoked_subcommand is None:
+        from gosocket_tui.cli.app import run_app
+
+        run_app(ctx.obj)

@@ -1,0 +1,233 @@
+"""Versioned schema migrations with a ``schema_version`` table.
+
+Each migration is frozen DDL for both engines (never generated from the current models, so an
+old migration keeps meaning what it meant). The app upgrades an older database itself and
+refuses one written by a newer version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import peewee
+
+from gosocket_tui.db.connection import is_postgres, is_sqlite, transaction
+from gosocket_tui.errors import DatabaseError
+
+Migration = Callable[[peewee.Database], None]
+
+
+def _types(db: peewee.Database) -> dict[str, str]:
+    if is_postgres(db):
+        return {"pk": "BIGSERIAL PRIMARY KEY", "ts": "TIMESTAMP", "ref": "BIGINT"}
+    return {"pk": "INTEGER PRIMARY KEY", "ts": "DATETIME", "ref": "INTEGER"}
+
+
+V1_TABLES = """
+CREATE TABLE company (
+    id {pk},
+    country VARCHAR(2) NOT NULL,
+    tax_id VARCHAR(32) NOT NULL,
+    name TEXT NOT NULL,
+    registered_at {ts},
+    created_at {ts} NOT NULL,
+    UNIQUE (country, tax_id)
+);
+CREATE TABLE app_user (
+    id {pk},
+    company_id {ref} NOT NULL REFERENCES company (id),
+    username VARCHAR(64) NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    is_admin BOOLEAN NOT NULL DEFAULT FALSE,
+    is_active BOOLEAN NOT NULL DEFAULT TRUE,
+    failed_logins INTEGER NOT NULL DEFAULT 0,
+    locked_until {ts},
+    last_login_at {ts},
+    language VARCHAR(5),
+    created_at {ts} NOT NULL
+);
+CREATE INDEX app_user_company ON app_user (company_id);
+CREATE TABLE supplier_link (
+    id {pk},
+    buyer_id {ref} NOT NULL REFERENCES company (id),
+    supplier_id {ref} NOT NULL REFERENCES company (id),
+    country VARCHAR(2) NOT NULL,
+    tax_id VARCHAR(32) NOT NULL,
+    name TEXT NOT NULL,
+    email TEXT NOT NULL DEFAULT '',
+    description TEXT NOT NULL DEFAULT '',
+    address TEXT NOT NULL DEFAULT '',
+    city TEXT NOT NULL DEFAULT '',
+    province TEXT NOT NULL DEFAULT '',
+    phone TEXT NOT NULL DEFAULT '',
+    fax TEXT NOT NULL DEFAULT '',
+    groups TEXT NOT NULL DEFAULT '',
+    status VARCHAR(20) NOT NULL DEFAULT 'not_invited',
+    status_at {ts},
+    expires_at {ts},
+    added_by_id {ref} REFERENCES app_user (id) ON DELETE SET NULL,
+    added_at {ts} NOT NULL,
+    updated_at {ts} NOT NULL,
+    UNIQUE (buyer_id, supplier_id)
+);
+CREATE INDEX supplier_link_buyer_tax ON supplier_link (buyer_id, tax_id, id);
+CREATE INDEX supplier_link_buyer_name ON supplier_link (buyer_id, name, id);
+CREATE INDEX supplier_link_buyer_status ON supplier_link (buyer_id, status, tax_id, id);
+CREATE INDEX supplier_link_supplier ON supplier_link (supplier_id);
+CREATE TABLE invitation (
+    id {pk},
+    link_id {ref} NOT NULL REFERENCES supplier_link (id) ON DELETE CASCADE,
+    buyer_id {ref} NOT NULL REFERENCES company (id),
+    supplier_id {ref} NOT NULL REFERENCES company (id),
+    email TEXT NOT NULL,
+    language VARCHAR(5) NOT NULL DEFAULT 'en',
+    code_hash TEXT,
+    status VARCHAR(20) NOT NULL DEFAULT 'queued',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created_at {ts} NOT NULL,
+    sent_at {ts},
+    expires_at {ts},
+    used_at {ts},
+    cancelled_at {ts},
+    invited_by_id {ref} REFERENCES app_user (id) ON DELETE SET NULL
+);
+CREATE INDEX invitation_link ON invitation (link_id);
+CREATE INDEX invitation_supplier_buyer ON invitation (supplier_id, buyer_id, status);
+CREATE TABLE outbox_message (
+    id {pk},
+    buyer_id {ref} NOT NULL REFERENCES company (id),
+    invitation_id {ref} REFERENCES invitation (id) ON DELETE SET NULL,
+    kind VARCHAR(32) NOT NULL,
+    recipient TEXT NOT NULL,
+    subject TEXT NOT NULL DEFAULT '',
+    language VARCHAR(5) NOT NULL DEFAULT 'en',
+    message_id TEXT NOT NULL UNIQUE,
+    status VARCHAR(16) NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at {ts} NOT NULL,
+    claimed_at {ts},
+    claimed_by TEXT,
+    sent_at {ts},
+    last_error TEXT,
+    server_reply TEXT,
+    created_at {ts} NOT NULL
+);
+CREATE INDEX outbox_due ON outbox_message (status, next_attempt_at);
+CREATE INDEX outbox_invitation ON outbox_message (invitation_id);
+CREATE INDEX outbox_buyer ON outbox_message (buyer_id, created_at);
+CREATE TABLE delivery_attempt (
+    id {pk},
+    message_id {ref} NOT NULL REFERENCES outbox_message (id) ON DELETE CASCADE,
+    at {ts} NOT NULL,
+    outcome VARCHAR(16) NOT NULL,
+    code INTEGER,
+    reply TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX delivery_attempt_message ON delivery_attempt (message_id, at);
+CREATE TABLE audit_event (
+    id {pk},
+    at {ts} NOT NULL,
+    actor_id {ref},
+    actor_name TEXT NOT NULL DEFAULT '',
+    company_id {ref},
+    action VARCHAR(64) NOT NULL,
+    target TEXT NOT NULL DEFAULT '',
+    outcome VARCHAR(16) NOT NULL DEFAULT 'ok',
+    detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_company_at ON audit_event (company_id, at);
+CREATE INDEX audit_company_action ON audit_event (company_id, action, at)
+"""
+
+
+def _run_script(db: peewee.Database, script: str) -> None:
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute_sql(statement.format(**_types(db)))
+
+
+def v1_tables(db: peewee.Database) -> None:
+    _run_script(db, V1_TABLES)
+
+
+SQLITE_NAME_INDEX = (
+    "CREATE VIRTUAL TABLE supplier_link_fts USING fts5("
+    "name, content='supplier_link', content_rowid='id', tokenize='trigram')",
+    "CREATE TRIGGER supplier_link_fts_ai AFTER INSERT ON supplier_link BEGIN "
+    "INSERT INTO supplier_link_fts (rowid, name) VALUES (new.id, new.name); END",
+    "CREATE TRIGGER supplier_link_fts_ad AFTER DELETE ON supplier_link BEGIN "
+    "INSERT INTO supplier_link_fts (supplier_link_fts, rowid, name) "
+    "VALUES ('delete', old.id, old.name); END",
+    "CREATE TRIGGER supplier_link_fts_au AFTER UPDATE OF name ON supplier_link BEGIN "
+    "INSERT INTO supplier_link_fts (supplier_link_fts, rowid, name) "
+    "VALUES ('delete', old.id, old.name); "
+    "INSERT INTO supplier_link_fts (rowid, name) VALUES (new.id, new.name); END",
+    "INSERT INTO supplier_link_fts (supplier_link_fts) VALUES ('rebuild')",
+)
+
+
+def v2_name_search_index(db: peewee.Database) -> None:
+    """Name search without a scan: FTS5 trigram on SQLite, pg_trgm GIN on PostgreSQL."""
+    if is_postgres(db):
+        db.execute_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        db.execute_sql(
+            "CREATE INDEX supplier_link_name_trgm ON supplier_link USING gin (name gin_trgm_ops)"
+        )
+        return
+    for statement in SQLITE_NAME_INDEX:
+        db.execute_sql(statement)
+
+
+MIGRATIONS: list[Migration] = [v1_tables, v2_name_search_index]
+LATEST_VERSION = len(MIGRATIONS)
+
+
+def current_version(db: peewee.Database) -> int:
+    """The schema version of ``db``; 0 for an empty database."""
+    if "schema_version" not in db.get_tables():
+        if db.get_tables():
+            raise DatabaseError("The database holds tables but is not a gosocket-tui database.")
+        return 0
+    row = db.execute_sql("SELECT MAX(version) FROM schema_version").fetchone()
+    return int(row[0] or 0)
+
+
+def check_version(db: peewee.Database) -> int:
+    version = current_version(db)
+    if version > LATEST_VERSION:
+        raise DatabaseError(
+            f"The database was created by a newer version of gosocket-tui (schema {version}, "
+            f"this version knows up to {LATEST_VERSION}). Upgrade gosocket-tui."
+        )
+    return version
+
+
+def upgrade(db: peewee.Database) -> list[int]:
+    """Apply every missing migration, each in its own transaction; return those applied."""
+    applied: list[int] = []
+    if not is_sqlite(db) and not is_postgres(db):  # pragma: no cover - guarded by open
+        raise DatabaseError("Only SQLite and PostgreSQL databases are supported.")
+
+    def ensure_table() -> None:
+        if "schema_version" not in db.get_tables():
+            check_version(db)
+            db.execute_sql("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+
+    transaction(ensure_table, db=db)
+    while True:
+
+        def step() -> int | None:
+            version = check_version(db)
+            if version >= LATEST_VERSION:
+                return None
+            MIGRATIONS[version](db)
+            db.execute_sql(
+                "INSERT INTO schema_version (version) VALUES (?)".replace("?", db.param),
+                (version + 1,),
+            )
+            return version + 1
+
+        done = transaction(step, db=db)
+        if done is None:
+            return applied
+        applied.append(done)

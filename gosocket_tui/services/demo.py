@@ -1,0 +1,190 @@
+"""The trainers' demo: a database seeded from ``fixtures/demo.toml`` with realistic data.
+
+Suppliers are generated deterministically (seeded) with valid Tax IDs, so every demo and every
+snapshot shows the same companies.
+"""
+
+from __future__ import annotations
+
+import random
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from stdnum.cl import rut
+from stdnum.co import nit
+from stdnum.pe import ruc
+
+from gosocket_tui.config import Config
+from gosocket_tui.db.connection import transaction
+from gosocket_tui.db.models import Company, SupplierLink, User
+from gosocket_tui.services import audit
+from gosocket_tui.services.context import ServiceContext, open_context
+from gosocket_tui.services.passwords import hash_password
+from gosocket_tui.services.taxid import parse_tax_id
+
+FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "demo.toml"
+DEMO_PASSWORD = "gosocket-demo-2026"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    company_name: str
+    is_admin: bool
+
+
+@dataclass(frozen=True)
+class DemoInfo:
+    """What the demo login screen shows: the accounts and their shared password."""
+
+    password: str
+    accounts: list[DemoAccount] = field(default_factory=list)
+    maildir: Path | None = None
+
+
+def demo_db_url() -> str:
+    return "sqlite:///" + str(Path(platformdirs.user_data_dir("gosocket-tui")) / "demo.db")
+
+
+def load_fixture(path: Path = FIXTURE) -> dict[str, Any]:
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def demo_info(fixture: dict[str, Any], maildir: Path | None = None) -> DemoInfo:
+    accounts = []
+    for buyer in fixture["buyer"]:
+        accounts.append(DemoAccount(buyer["admin"], buyer["name"], True))
+        accounts.append(DemoAccount(buyer["user"], buyer["name"], False))
+    return DemoInfo(password=DEMO_PASSWORD, accounts=accounts, maildir=maildir)
+
+
+def generate_tax_id(country: str, rng: random.Random) -> str:
+    """A valid, random compact Tax ID for the demo's countries."""
+    if country == "CL":
+        body = str(rng.randint(60_000_000, 99_999_999))
+        return body + rut.calc_check_digit(body)
+    if country == "PE":
+        body = "20" + str(rng.randint(10_000_000, 99_999_999))
+        return body + ruc.calc_check_digit(body)
+    if country == "CO":
+        body = str(rng.randint(800_000_000, 999_999_999))
+        return body + nit.calc_check_digit(body)
+    if country == "MX":
+        letters = "".join(rng.choice("ABCDEFGHIJKLMNOPRSTUVWXZ") for _ in range(3))
+        date = f"{rng.randint(70, 99):02d}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+        tail = "".join(rng.choice("ABCDEFGHJKLMNPRSTUVWXYZ123456789") for _ in range(3))
+        return letters + date + tail
+    raise ValueError(country)
+
+
+def seed_demo(ctx: ServiceContext, fixture: dict[str, Any]) -> None:
+    """Fill an empty database with the demo companies, users and suppliers."""
+    rng = random.Random(fixture.get("seed", 1))
+    now = ctx.clock.now()
+    password_hash = hash_password(DEMO_PASSWORD)
+    names = fixture["names"]
+
+    def write() -> None:
+        buyers: list[Company] = []
+        for spec in fixture["buyer"]:
+            tax = parse_tax_id(spec["country"], spec["tax_id"])
+            company = Company.create(
+                country=tax.country,
+                tax_id=tax.compact,
+                name=spec["name"],
+                registered_at=now,
+                created_at=now,
+            )
+            buyers.append(company)
+            for username, is_admin in ((spec["admin"], True), (spec["user"], False)):
+                User.create(
+                    company=company,
+                    username=username,
+                    password_hash=password_hash,
+                    is_admin=is_admin,
+                    created_at=now,
+                )
+            audit.record(
+                ctx,
+                None,
+                "demo.seed",
+                target=f"{tax.country}:{tax.compact}",
+                company_id=company.id,
+                actor_name="system",
+            )
+        countries = [b.country for b in buyers]
+        used: set[tuple[str, str]] = {(b.country, b.tax_id) for b in buyers}
+        for buyer in buyers:
+            rows = []
+            for _ in range(int(fixture["suppliers_per_buyer"])):
+                country = rng.choice(countries)
+                tax_id = generate_tax_id(country, rng)
+                while (country, tax_id) in used:
+                    tax_id = generate_tax_id(country, rng)
+                used.add((country, tax_id))
+                name = (
+                    f"{rng.choice(names['first'])} {rng.choice(names['second'])} "
+                    f"{rng.choice(names['suffix'])}"
+                )
+                registered = rng.random() < float(fixture["registered_share"])
+                supplier = Company.create(
+                    country=country,
+                    tax_id=tax_id,
+                    name=name,
+                    registered_at=now if registered else None,
+                    created_at=now,
+                )
+                slug = "".join(ch for ch in name.lower() if ch.isalnum())[:16]
+                rows.append(
+                    {
+                        "buyer": buyer.id,
+                        "supplier": supplier.id,
+                        "country": country,
+                        "tax_id": tax_id,
+                        "name": name,
+                        "email": f"contacto@{slug}.example",
+                        "groups": rng.choice(names["groups"]),
+                        "status": "registered" if registered else "not_invited",
+                        "status_at": now if registered else None,
+                        "added_at": now,
+                        "updated_at": now,
+                    }
+                )
+            for start in range(0, len(rows), 200):
+                SupplierLink.insert_many(rows[start : start + 200]).execute()
+        # Each buyer supplies the next one, so the Clients tab has something to show.
+        for buyer, client in zip(buyers, buyers[1:] + buyers[:1], strict=True):
+            SupplierLink.create(
+                buyer=client,
+                supplier=buyer,
+                country=buyer.country,
+                tax_id=buyer.tax_id,
+                name=buyer.name,
+                email=f"ventas@{buyer.tax_id.lower()}.example",
+                status="registered",
+                status_at=now,
+                added_at=now,
+                updated_at=now,
+            )
+
+    transaction(write)
+
+
+def prepare_demo(config: Config, *, fresh: bool = False) -> tuple[ServiceContext, DemoInfo]:
+    """Open (or recreate with ``fresh``) the demo database and seed it when empty."""
+    if fresh and config.db.startswith("sqlite:///"):
+        path = Path(config.db.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+    fixture = load_fixture()
+    ctx = open_context(config)
+    if not Company.select().exists():
+        seed_demo(ctx, fixture)
+    return ctx, demo_info(fixture)
+
+
+def with_demo_database(config: Config) -> Config:
+    return replace(config, db=demo_db_url())

@@ -1,0 +1,85 @@
+"""Shared fixtures: a real SQLite file per test, a frozen clock, seeded randomness."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gosocket_tui.clock import FixedClock, SeededRandom
+from gosocket_tui.config import Config, load_config
+from gosocket_tui.i18n import set_language
+from gosocket_tui.services import auth, companies
+from gosocket_tui.services.context import ServiceContext, open_context
+from gosocket_tui.services.demo import DEMO_PASSWORD, load_fixture, seed_demo
+from gosocket_tui.services.session import Session
+
+BUYER_REF = "CL:76.086.428-5"
+OTHER_BUYER_REF = "PE:20100070970"
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    set_language("en")
+    yield
+    set_language("en")
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    return load_config(
+        {"db": f"sqlite:///{tmp_path / 'test.db'}", "lang": "en"},
+        env={},
+        config_path=tmp_path / "missing.toml",
+    )
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+@pytest.fixture
+def ctx(config: Config, clock: FixedClock) -> Iterator[ServiceContext]:
+    context = open_context(config, clock=clock, rng=SeededRandom())
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def buyers(ctx: ServiceContext) -> tuple[companies.CompanyInfo, companies.CompanyInfo]:
+    """Two buyer companies, each with an administrator and a non-administrator."""
+    one = companies.create_company(ctx, "CL", "76.086.428-5", "Comercial Andes SpA")
+    two = companies.create_company(ctx, "PE", "20100070970", "Distribuidora del Pacífico SAC")
+    auth.create_user(ctx, BUYER_REF, "ana", PASSWORD, is_admin=True)
+    auth.create_user(ctx, BUYER_REF, "carlos", PASSWORD)
+    auth.create_user(ctx, OTHER_BUYER_REF, "lucia", PASSWORD, is_admin=True)
+    auth.create_user(ctx, OTHER_BUYER_REF, "jorge", PASSWORD)
+    return one, two
+
+
+@pytest.fixture
+def admin(ctx: ServiceContext, buyers: object) -> Session:
+    return auth.authenticate(ctx, "ana", PASSWORD)
+
+
+@pytest.fixture
+def viewer(ctx: ServiceContext, buyers: object) -> Session:
+    return auth.authenticate(ctx, "carlos", PASSWORD)
+
+
+@pytest.fixture
+def other_admin(ctx: ServiceContext, buyers: object) -> Session:
+    return auth.authenticate(ctx, "lucia", PASSWORD)
+
+
+@pytest.fixture
+def demo_ctx(ctx: ServiceContext) -> ServiceContext:
+    """The trainers' demo data (4 buyers, 960 suppliers); log in with DEMO_PASSWORD."""
+    seed_demo(ctx, load_fixture())
+    return ctx
+
+
+__all__ = ["BUYER_REF", "DEMO_PASSWORD", "OTHER_BUYER_REF", "PASSWORD"]
