@@ -1,0 +1,222 @@
+from typing import Any
+
+import pytest
+
+from gosocket_tui.clock import FixedClock
+from gosocket_tui.db.models import AuditEvent, Company, SupplierLink
+from gosocket_tui.errors import Duplicate, NotFound, PermissionDenied, ValidationError
+from gosocket_tui.services import auth, suppliers
+from gosocket_tui.services.context import ServiceContext
+from gosocket_tui.services.session import Session
+from gosocket_tui.services.suppliers import SupplierFilter, SupplierInput, SupplierUpdate
+from tests.conftest import PASSWORD
+
+CO_SUPPLIER = SupplierInput(
+    country="CO",
+    tax_id="860.007.386-1",
+    name="Cafés de Colombia SAS",
+    email="Ventas@Cafe.example",
+    groups="insumos, Café",
+)
+
+
+def add(ctx: ServiceContext, session: Session, **kw: Any) -> suppliers.SupplierDetail:
+    data = {
+        "country": "CL",
+        "tax_id": "96.790.240-3",
+        "name": "Proveedor Uno SpA",
+        "email": "uno@example.com",
+        **kw,
+    }
+    return suppliers.add_supplier(ctx, session, SupplierInput(**data))
+
+
+def test_add_creates_company_and_link(ctx: ServiceContext, admin: Session) -> None:
+    row = suppliers.add_supplier(ctx, admin, CO_SUPPLIER)
+    assert row.tax_id == "8600073861" and row.tax_id_formatted == "860.007.386-1"
+    assert row.email == "Ventas@cafe.example"  # domain normalised, local part kept
+    assert row.groups == ("insumos", "café") and row.state == "not_invited"
+    assert Company.get(Company.tax_id == "8600073861").registered_at is None
+    assert (
+        AuditEvent.select()
+        .where(AuditEvent.action == "supplier.add", AuditEvent.outcome == "ok")
+        .count()
+        == 1
+    )
+
+
+@pytest.mark.parametrize("notation", ["76.086.428-5", "760864285", " 76086428 - 5 ", "76086428-5"])
+def test_duplicate_in_any_notation(
+    ctx: ServiceContext, other_admin: Session, notation: str
+) -> None:
+    first = add(ctx, other_admin, tax_id="76.086.428-5", name="Comercial Andes SpA")
+    links = SupplierLink.select().count()
+    with pytest.raises(Duplicate, match="already one of your suppliers") as info:
+        add(ctx, other_admin, tax_id=notation, name="Another name")
+    assert info.value.existing_id == first.id
+    assert SupplierLink.select().count() == links
+
+
+def test_registered_company_shows_registered(ctx: ServiceContext, other_admin: Session) -> None:
+    # CL:76.086.428-5 is a registered buyer company in the network.
+    row = add(ctx, other_admin, tax_id="760864285", name="ignored, network name wins")
+    assert row.registered and row.name == "Comercial Andes SpA"
+
+
+def test_nothing_written_on_error(ctx: ServiceContext, admin: Session) -> None:
+    before = (Company.select().count(), SupplierLink.select().count())
+    for bad in [
+        {"tax_id": "96.790.240-4"},
+        {"email": "not-an-email"},
+        {"name": "  "},
+        {"country": "ZZ"},
+        {"tax_id": "76.086.428-5"},
+    ]:
+        with pytest.raises(ValidationError):
+            add(ctx, admin, **bad)
+    assert (Company.select().count(), SupplierLink.select().count()) == before
+
+
+def test_field_of_validation_error(ctx: ServiceContext, admin: Session) -> None:
+    with pytest.raises(ValidationError) as info:
+        add(ctx, admin, email="a@b")
+    assert info.value.field == "email"
+    with pytest.raises(ValidationError) as info:
+        add(ctx, admin, tax_id="123")
+    assert info.value.field == "tax_id" and "76.086.428-5" in info.value.message
+
+
+def test_only_admins_write(ctx: ServiceContext, admin: Session, viewer: Session) -> None:
+    row = add(ctx, admin)
+    calls = [
+        lambda: add(ctx, viewer, tax_id="77.777.777-7"),
+        lambda: suppliers.update_supplier(ctx, viewer, row.id, SupplierUpdate(email="x@y.cl")),
+        lambda: suppliers.remove_supplier(ctx, viewer, row.id),
+    ]
+    for call in calls:
+        with pytest.raises(PermissionDenied):
+            call()
+    refused = AuditEvent.select().where(AuditEvent.outcome == "refused").count()
+    assert refused == 3
+    # ... but they can read.
+    assert suppliers.list_suppliers(ctx, viewer).rows[0].id == row.id
+
+
+def test_tenant_isolation(ctx: ServiceContext, admin: Session, other_admin: Session) -> None:
+    row = add(ctx, admin)
+    assert suppliers.list_suppliers(ctx, other_admin).rows == []
+    assert suppliers.count_suppliers(ctx, other_admin) == 0
+    with pytest.raises(NotFound):
+        suppliers.get_supplier(ctx, other_admin, row.id)
+    with pytest.raises(NotFound):
+        suppliers.update_supplier(ctx, other_admin, row.id, SupplierUpdate(email="a@b.cl"))
+    with pytest.raises(NotFound):
+        suppliers.remove_supplier(ctx, other_admin, row.id)
+    assert suppliers.find_supplier(ctx, other_admin, "CL", "96.790.240-3") is None
+    assert suppliers.get_supplier(ctx, admin, row.id).email == "uno@example.com"
+
+
+def test_filters_and_keyset_paging(demo_ctx: ServiceContext, clock: FixedClock) -> None:
+    from gosocket_tui.services.demo import DEMO_PASSWORD
+
+    session = auth.authenticate(demo_ctx, "ana.admin", DEMO_PASSWORD)
+    total = suppliers.count_suppliers(demo_ctx, session)
+    assert total == 241  # 240 generated + the buyer that supplies it
+    seen: list[int] = []
+    page = suppliers.list_suppliers(demo_ctx, session, limit=50)
+    while True:
+        seen.extend(r.id for r in page.rows)
+        if not page.has_after:
+            break
+        page = suppliers.list_suppliers(
+            demo_ctx, session, cursor=page.rows[-1].key("tax_id"), limit=50
+        )
+    assert len(seen) == total == len(set(seen))
+    tax_ids = [suppliers.get_supplier(demo_ctx, session, i).tax_id for i in seen[:60]]
+    assert tax_ids == sorted(tax_ids)
+    last = suppliers.list_suppliers(demo_ctx, session, direction="backward", limit=50)
+    assert [r.id for r in last.rows] == seen[-50:] and last.has_before and not last.has_after
+    back = suppliers.list_suppliers(
+        demo_ctx, session, cursor=last.rows[0].key("tax_id"), direction="backward", limit=50
+    )
+    assert [r.id for r in back.rows] == seen[-100:-50]
+
+    # Tax ID prefix in any notation
+    some = suppliers.get_supplier(demo_ctx, session, seen[10])
+    prefix = some.tax_id_formatted[:6]
+    found = suppliers.list_suppliers(demo_ctx, session, SupplierFilter(tax_id=prefix))
+    assert some.id in [r.id for r in found.rows]
+    assert all(r.tax_id.startswith(suppliers.compact_tax_id("", prefix)) for r in found.rows)
+
+    # Name contains, through the trigram index, and short needles
+    word = some.name.split()[1][:5]
+    by_name = suppliers.list_suppliers(
+        demo_ctx, session, SupplierFilter(name=word.upper()), limit=1000
+    )
+    assert some.id in [r.id for r in by_name.rows]
+    assert all(word.lower() in r.name.lower() for r in by_name.rows)
+    assert suppliers.list_suppliers(demo_ctx, session, SupplierFilter(name="zzqqxx")).rows == []
+    short = suppliers.list_suppliers(demo_ctx, session, SupplierFilter(name="S."), limit=1000)
+    assert short.rows and all("s." in r.name.lower() for r in short.rows)
+
+    # Status and group
+    registered = suppliers.count_suppliers(demo_ctx, session, SupplierFilter(status="registered"))
+    not_invited = suppliers.count_suppliers(demo_ctx, session, SupplierFilter(status="not_invited"))
+    assert registered + not_invited == total and registered > 0
+    grouped = suppliers.list_suppliers(
+        demo_ctx, session, SupplierFilter(group="Logistica"), limit=1000
+    )
+    assert grouped.rows and all("logistica" in r.groups for r in grouped.rows)
+    with pytest.raises(ValidationError):
+        suppliers.list_suppliers(demo_ctx, session, SupplierFilter(status="bogus"))
+
+    # Sort by name
+    named = suppliers.list_suppliers(demo_ctx, session, SupplierFilter(sort="name"), limit=300)
+    names = [r.name for r in named.rows]
+    assert names == sorted(names)
+
+
+def test_expired_is_computed_from_the_clock(
+    ctx: ServiceContext, admin: Session, clock: FixedClock
+) -> None:
+    row = add(ctx, admin)
+    SupplierLink.update(
+        status="invited", status_at=clock.now(), expires_at=clock.now().replace(day=5)
+    ).where(SupplierLink.id == row.id).execute()
+    assert suppliers.get_supplier(ctx, admin, row.id).state == "invited"
+    assert suppliers.count_suppliers(ctx, admin, SupplierFilter(status="invited")) == 1
+    clock.advance(days=4)
+    admin = auth.authenticate(ctx, "ana", PASSWORD)  # a new day, a new session
+    assert suppliers.get_supplier(ctx, admin, row.id).state == "expired"
+    assert suppliers.count_suppliers(ctx, admin, SupplierFilter(status="expired")) == 1
+    assert suppliers.count_suppliers(ctx, admin, SupplierFilter(status="invited")) == 0
+
+
+def test_update_and_remove(ctx: ServiceContext, admin: Session) -> None:
+    row = add(ctx, admin)
+    updated = suppliers.update_supplier(
+        ctx,
+        admin,
+        row.id,
+        SupplierUpdate(email="otro@example.com", groups=["A", "b", "a"], city="Talca"),
+    )
+    assert (updated.email, updated.groups, updated.city) == (
+        "otro@example.com",
+        ("a", "b"),
+        "Talca",
+    )
+    with pytest.raises(ValidationError):
+        suppliers.update_supplier(ctx, admin, row.id, SupplierUpdate(email="nope"))
+    suppliers.remove_supplier(ctx, admin, row.id)
+    assert suppliers.list_suppliers(ctx, admin).rows == []
+    assert Company.get_or_none(Company.tax_id == "967902403") is not None
+
+
+def test_clients_tab(ctx: ServiceContext, admin: Session, other_admin: Session) -> None:
+    # PE buyer adds the CL buyer as its supplier: CL sees PE among its clients.
+    add(ctx, other_admin, tax_id="76.086.428-5", name="x")
+    clients = suppliers.list_clients(ctx, admin)
+    assert [c.name for c in clients.rows] == ["Distribuidora del Pacífico SAC"]
+    assert suppliers.list_clients(ctx, admin, suppliers.ClientFilter(tax_id="2010")).rows
+    assert not suppliers.list_clients(ctx, admin, suppliers.ClientFilter(tax_id="99")).rows
+    assert suppliers.list_clients(ctx, other_admin).rows == []
