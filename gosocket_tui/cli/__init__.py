@@ -17,7 +17,7 @@ from gosocket_tui.cli.base import root
 from gosocket_tui.errors import GosocketError
 
 # Importing the command modules registers their commands on ``root``.
-from gosocket_tui.cli import admin, app  # noqa: F401  isort: skip
+from gosocket_tui.cli import admin, app, suppliers  # noqa: F401  isort: skip
 
 
 def _log_crash() -> Path | None:

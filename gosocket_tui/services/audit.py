@@ -28,7 +28,7 @@ def record(
     """Append one audit event (inside the caller's transaction when there is one)."""
     AuditEvent.create(
         at=ctx.clock.now(),
-        actor_id=actor.user_id if actor else None,
+        actor_id=actor.user_id if actor and not actor.is_system else None,
         actor_name=actor_name if actor_name is not None else (actor.username if actor else ""),
         company_id=company_id if company_id is not None else (actor.company_id if actor else None),
         action=action,

@@ -16,9 +16,9 @@ from typing import Any, Literal
 import peewee
 from email_validator import EmailNotValidError, validate_email
 
-from gosocket_tui.db.connection import is_postgres, transaction
+from gosocket_tui.db.connection import describe_database_error, is_postgres, transaction
 from gosocket_tui.db.models import Company, Invitation, OutboxMessage, SupplierLink
-from gosocket_tui.errors import Duplicate, NotFound, ValidationError
+from gosocket_tui.errors import DatabaseError, Duplicate, NotFound, ValidationError
 from gosocket_tui.i18n import _
 from gosocket_tui.services import audit
 from gosocket_tui.services.companies import clean_name, find_company
@@ -436,7 +436,7 @@ def add_supplier(ctx: ServiceContext, session: Session, data: SupplierInput) -> 
             groups=groups,
             status="registered" if registered else "not_invited",
             status_at=company.registered_at,
-            added_by=session.user_id,
+            added_by=None if session.is_system else session.user_id,
             added_at=now,
             updated_at=now,
             **optional,
@@ -451,14 +451,16 @@ def add_supplier(ctx: ServiceContext, session: Session, data: SupplierInput) -> 
             ctx, session, "supplier.add", target=tax.ref, outcome="refused", detail=exc.message
         )
         raise
-    except peewee.IntegrityError:
+    except peewee.IntegrityError as exc:
         # Another administrator added the same supplier at the same moment.
         existing = find_supplier(ctx, session, tax.country, tax.compact)
+        if existing is None:
+            raise DatabaseError(describe_database_error(exc)) from exc
         message = _("{tax_id} is already one of your suppliers.", tax_id=tax.formatted)
         audit.record(
             ctx, session, "supplier.add", target=tax.ref, outcome="refused", detail=message
         )
-        raise Duplicate(message, existing_id=existing.id if existing else None) from None
+        raise Duplicate(message, existing_id=existing.id) from None
     return _detail(link, ctx.clock.now())
 
 

@@ -1,0 +1,126 @@
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.cli_helpers import Cli
+
+
+@pytest.fixture
+def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
+    runner = Cli(tmp_path / "cli.db", capsys, monkeypatch)
+    assert (
+        runner(
+            "company",
+            "add",
+            "--country",
+            "CL",
+            "--tax-id",
+            "76.086.428-5",
+            "--name",
+            "Comercial Andes SpA",
+        ).code
+        == 0
+    )
+    return runner
+
+
+def add(cli: Cli, *extra: str) -> int:
+    result = cli("suppliers", "add", "--company", "CL:760864285", *extra)
+    return result.code
+
+
+def test_add_then_list_json_and_csv(cli: Cli) -> None:
+    assert (
+        add(
+            cli,
+            "--country",
+            "CO",
+            "--tax-id",
+            "860007386-1",
+            "--name",
+            "Cafés SAS",
+            "--email",
+            "ventas@cafes.example",
+            "--groups",
+            "insumos",
+        )
+        == 0
+    )
+    assert (
+        add(
+            cli,
+            "--country",
+            "CL",
+            "--tax-id",
+            "96.790.240-3",
+            "--name",
+            "=HYPERLINK(1)",
+            "--email",
+            "a@b.cl",
+        )
+        == 0
+    )
+    out = cli("suppliers", "list", "--company", "CL:76.086.428-5", "--format", "json")
+    assert out.code == 0, out.err
+    rows = json.loads(out.out)
+    assert {r["tax_id"] for r in rows} == {"8600073861", "967902403"}
+    cafe = next(r for r in rows if r["country"] == "CO")
+    assert cafe["tax_id_formatted"] == "860.007.386-1"
+    assert cafe["registered"] is False and cafe["invitation"] == "not_invited"
+    assert cafe["name"] == "Cafés SAS" and cafe["email"] == "ventas@cafes.example"
+    out = cli("suppliers", "list", "--company", "CL:76.086.428-5", "--format", "csv")
+    table = list(csv.reader(io.StringIO(out.out)))
+    assert table[0][:4] == ["country", "tax_id", "tax_id_formatted", "name"]
+    assert [r[3] for r in table[1:] if r[0] == "CL"] == ["'=HYPERLINK(1)"]
+    filtered = cli(
+        "suppliers",
+        "list",
+        "--company",
+        "CL:76.086.428-5",
+        "--tax-id",
+        "860.00",
+        "--format",
+        "json",
+    )
+    assert [r["country"] for r in json.loads(filtered.out)] == ["CO"]
+
+
+def test_duplicate_and_bad_input_exit_1(cli: Cli) -> None:
+    args = ("--country", "CO", "--tax-id", "860007386-1", "--name", "A", "--email", "a@b.co")
+    assert add(cli, *args) == 0
+    result = cli(
+        "suppliers",
+        "add",
+        "--company",
+        "CL:760864285",
+        "--country",
+        "CO",
+        "--tax-id",
+        "860.007.386-1",
+        "--name",
+        "B",
+        "--email",
+        "b@b.co",
+    )
+    assert result.code == 1 and "already one of your suppliers" in result.err
+    bad = cli(
+        "suppliers",
+        "add",
+        "--company",
+        "CL:760864285",
+        "--country",
+        "CO",
+        "--tax-id",
+        "860007386-2",
+        "--name",
+        "B",
+        "--email",
+        "b@b.co",
+    )
+    assert bad.code == 1 and bad.err.count("\n") == 1
+    assert cli("suppliers", "list", "--company", "CL:11.111.111-1").code == 1
+    assert cli("suppliers", "list").code == 2
+    assert cli("suppliers", "list", "--company", "CL:760864285", "--status", "nope").code == 2
