@@ -1,0 +1,247 @@
+"""The invitation email: plain text plus an HTML alternative, in the supplier's language.
+
+Everything interpolated comes from data other people typed (company names, addresses), so
+single-line values lose control characters (no header or layout injection) and every value in
+the HTML part is escaped. The Message-ID comes from the caller, who keeps it across retries so
+a receiver can recognise a duplicate delivery.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import shlex
+from datetime import UTC, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from typing import Any
+from urllib.parse import urlsplit
+
+from gosocket_tui.i18n import normalize_language, translate
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_DOMAIN = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*$")
+_MESSAGE_ID = re.compile(r"^<[^<>\s@]+@[^<>\s@]+>$")
+_BAD_ADDRESS_CHARS = re.compile(r"[\s\x00-\x1f\x7f<>,;\"]")
+
+_BODY_STYLE = "font-family: Arial, Helvetica, sans-serif; color: #222222; line-height: 1.5;"
+_CODE_STYLE = "font-family: Consolas, Menlo, monospace; font-size: 22px; letter-spacing: 2px;"
+_PRE_STYLE = "background: #f4f4f4; padding: 8px; white-space: pre-wrap; font-size: 13px;"
+_SMALL_STYLE = "color: #555555; font-size: 13px;"
+
+
+def format_activation_code(code: str) -> str:
+    """``abcd1234efgh`` → ``ABCD-1234-EFGH``: groups of four are easier to copy by hand."""
+    compact = re.sub(r"[^0-9A-Za-z]", "", code).upper()
+    return "-".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+
+
+def make_message_id(domain: str, token: str) -> str:
+    """A Message-ID like ``email.utils.make_msgid`` gives, but derived from ``token``.
+
+    The caller passes something stable (an outbox row's key) so retries of one message keep
+    one Message-ID; the token is hashed so nothing about it (or a secret in it) leaks.
+    """
+    domain = domain.strip().rstrip(".").lower()
+    if not _DOMAIN.match(domain):
+        raise ValueError(f"not a valid domain for a Message-ID: {domain!r}")
+    if not token:
+        raise ValueError("the Message-ID token must not be empty")
+    digest = hashlib.sha256(token.encode("utf-8")).hexdigest()[:32]
+    return f"<gosocket.{digest}@{domain}>"
+
+
+def build_invitation_email(
+    *,
+    lang: str,
+    sender: str,
+    recipient: str,
+    message_id: str,
+    buyer_name: str,
+    buyer_tax_id_formatted: str,
+    buyer_country: str,
+    supplier_name: str,
+    supplier_tax_id_formatted: str,
+    code: str,
+    expires_at: datetime,
+    activation_url: str | None,
+    now: datetime,
+    supplier_country: str | None = None,
+) -> EmailMessage:
+    """The invitation a buyer sends a supplier, carrying the activation code.
+
+    ``expires_at`` and ``now`` are UTC (naive values are taken as UTC). ``supplier_country``
+    defaults to the buyer's country; it only shows in the terminal activation command.
+    Raises ValueError for a malformed recipient, Message-ID or activation URL.
+    """
+    lang = normalize_language(lang) or "en"
+    recipient = recipient.strip()
+    if not recipient or "@" not in recipient or _BAD_ADDRESS_CHARS.search(recipient):
+        raise ValueError(f"not a usable recipient address: {recipient!r}")
+    if not _MESSAGE_ID.match(message_id):
+        raise ValueError(f"not a valid Message-ID: {message_id!r}")
+    url = _check_url(activation_url)
+
+    buyer = _one_line(buyer_name)
+    supplier = _one_line(supplier_name)
+    buyer_country = _one_line(buyer_country).upper()
+    supplier_country = _one_line(supplier_country or buyer_country).upper()
+    buyer_tax_id = _one_line(buyer_tax_id_formatted)
+    supplier_tax_id = _one_line(supplier_tax_id_formatted)
+    values: dict[str, str] = {
+        "buyer": buyer,
+        "supplier": supplier,
+        "buyer_tax_id": f"{buyer_tax_id}, {buyer_country}",
+        "supplier_tax_id": f"{supplier_tax_id}, {supplier_country}",
+        "code": format_activation_code(_one_line(code)),
+        "expires": f"{_as_utc(expires_at):%Y-%m-%d %H:%M}",
+        "sender": parseaddr(sender)[1] or _one_line(sender),
+    }
+    command = " ".join(
+        [
+            "gosocket-tui activate",
+            "--tax-id",
+            shlex.quote(f"{supplier_country}:{supplier_tax_id}"),
+            "--inviter",
+            shlex.quote(f"{buyer_country}:{buyer_tax_id}"),
+            "--code",
+            shlex.quote(values["code"]),
+            "--username",
+            translate("<you>", lang),
+        ]
+    )
+    subject = translate("Invitation to the Gosocket network from {buyer}", lang, buyer=buyer)
+
+    msg = EmailMessage()
+    msg["Subject"] = subject
+    msg["From"] = sender
+    msg["To"] = Address(display_name=supplier, addr_spec=recipient)
+    msg["Date"] = format_datetime(_as_utc(now).replace(tzinfo=UTC))
+    msg["Message-ID"] = message_id
+    msg["Auto-Submitted"] = "auto-generated"  # asks vacation responders not to answer
+    msg["Content-Language"] = lang
+    msg.set_content(_text_body(lang, values, url, command), cte="quoted-printable")
+    msg.add_alternative(
+        _html_body(lang, values, url, command, subject), subtype="html", cte="quoted-printable"
+    )
+    return msg
+
+
+# -- bodies --------------------------------------------------------------------------------
+
+_HELLO = "Hello {supplier},"
+_INTRO = (
+    "{buyer} (Tax ID {buyer_tax_id}) invites your company to join the Gosocket network as its "
+    "supplier, to exchange electronic invoices."
+)
+_CODE = "Your activation code:"
+_VALID = "The code is valid until {expires} UTC."
+_HOW = "How to activate"
+_LINK = "Open this link and enter the code: {url}"
+_TUI = "Open gosocket-tui and choose “Activate with activation code”, or run:"
+_ASKED = (
+    "You will be asked for your company's Tax ID ({supplier_tax_id}), the Tax ID of the "
+    "company that invited you ({buyer_tax_id}) and the code."
+)
+_SPAM = (
+    "Can't find our emails? Check your spam or junk folder and add {sender} to your safe "
+    "senders list."
+)
+_IGNORE = "If you did not expect this invitation, ignore this email: the code expires on its own."
+_SIGNATURE = "The Gosocket team"
+
+
+def _text_body(lang: str, values: dict[str, str], url: str | None, command: str) -> str:
+    def t(text: str) -> str:
+        return translate(text, lang, **values)
+
+    how = [translate(_LINK, lang, url=url)] if url else [t(_TUI), "", "  " + command]
+    lines = [
+        t(_HELLO),
+        "",
+        t(_INTRO),
+        "",
+        t(_CODE) + " " + values["code"],
+        t(_VALID),
+        "",
+        t(_HOW),
+        "",
+        *how,
+        "",
+        t(_ASKED),
+        "",
+        t(_SPAM),
+        "",
+        t(_IGNORE),
+        "",
+        "-- ",
+        t(_SIGNATURE),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _html_body(
+    lang: str, values: dict[str, str], url: str | None, command: str, subject: str
+) -> str:
+    def h(text: str, **safe: str) -> str:
+        """Translate, escape the template and every value; ``safe`` values are markup."""
+        escaped = {key: html.escape(value) for key, value in values.items()}
+        return html.escape(translate(text, lang)).format(**escaped, **safe)
+
+    if url:
+        link = f'<a href="{html.escape(url)}">{html.escape(url)}</a>'
+        how = f"<p>{h(_LINK, url=link)}</p>"
+    else:
+        how = f'<p>{h(_TUI)}</p>\n<pre style="{_PRE_STYLE}">{html.escape(command)}</pre>'
+    code = html.escape(values["code"])
+    return f"""<!DOCTYPE html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<title>{html.escape(subject)}</title>
+</head>
+<body style="{_BODY_STYLE}">
+<p>{h(_HELLO)}</p>
+<p>{h(_INTRO)}</p>
+<p>{h(_CODE)}<br>
+<strong style="{_CODE_STYLE}">{code}</strong></p>
+<p>{h(_VALID)}</p>
+<h2 style="font-size: 16px;">{h(_HOW)}</h2>
+{how}
+<p>{h(_ASKED)}</p>
+<p style="{_SMALL_STYLE}">{h(_SPAM)}</p>
+<p style="{_SMALL_STYLE}">{h(_IGNORE)}</p>
+<p>{h(_SIGNATURE)}</p>
+</body>
+</html>
+"""
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _one_line(value: Any) -> str:
+    """Control characters (CR, LF, tab …) become spaces: a name stays one line everywhere."""
+    return " ".join(_CONTROL.sub(" ", str(value)).split())
+
+
+def _as_utc(moment: datetime) -> datetime:
+    """Naive UTC, whether given naive (taken as UTC) or aware."""
+    if moment.tzinfo is not None:
+        return moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
+def _check_url(url: str | None) -> str | None:
+    if url is None or not url.strip():
+        return None
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or _CONTROL.search(url):
+        raise ValueError(f"the activation URL must be an http(s) URL, not {url!r}")
+    if any(ch.isspace() for ch in url):
+        raise ValueError(f"the activation URL must not contain spaces: {url!r}")
+    return url

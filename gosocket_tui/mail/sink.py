@@ -1,0 +1,413 @@
+"""A local SMTP server that keeps every message in a Maildir: for tests, demos and training.
+
+Trainers point the app's SMTP settings at it and read the invitation that was just sent in the
+TUI's mailbox, which may run in another process: that is why messages live in a Maildir (one
+file per message, written atomically) and ``read_maildir`` needs nothing but the path. Tests
+use the failure knobs (``fail_with``, ``fail_times``, ``delay``) to play an unhelpful server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import logging
+import mailbox
+import re
+import shutil
+import socket
+import ssl
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email import policy
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
+from email.message import EmailMessage, Message
+from email.parser import BytesHeaderParser, BytesParser
+from pathlib import Path
+from types import TracebackType
+from typing import Literal, Self
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from gosocket_tui.i18n import _
+
+log = logging.getLogger(__name__)
+
+#: Trace headers the sink puts on top of each stored message (like an MTA's Return-Path).
+RCPT_HEADER = "X-Sink-Rcpt-To"
+RECEIVED_HEADER = "X-Sink-Received-At"
+PEER_HEADER = "X-Sink-Peer"
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+_TAG = re.compile(r"<[^>]*>")
+_KEY_TIME = re.compile(r"^(\d+)\.")
+
+
+@dataclass(frozen=True)
+class SinkMessage:
+    """One received message. ``received_at`` is naive UTC; ``raw`` is the stored file."""
+
+    key: str
+    received_at: datetime
+    mail_from: str
+    rcpt_tos: tuple[str, ...]
+    subject: str
+    message_id: str
+    raw: bytes
+    #: "host:port" of the client connection (tells tests whether a connection was reused).
+    peer: str = ""
+
+    def email(self) -> EmailMessage:
+        """The parsed message (modern ``EmailMessage`` API)."""
+        parsed = BytesParser(policy=policy.default).parsebytes(self.raw)
+        assert isinstance(parsed, EmailMessage)
+        return parsed
+
+    @property
+    def text(self) -> str:
+        return message_text(self.raw)
+
+
+class MailSink:
+    """An aiosmtpd server on loopback that stores messages in a Maildir.
+
+    ``port=None`` picks a free port (aiosmtpd's own ``port=0`` does not work). ``maildir=None``
+    uses a temporary directory removed on ``stop``. Failure injection: set ``fail_with`` to
+    ``(code, text)`` to answer RCPT (or DATA, per ``fail_stage``) with it, ``fail_times`` times
+    (None: every time); ``delay`` seconds of silence before answering DATA. ``idle_timeout``
+    closes idle client connections, as real servers do. ``tls_context`` offers STARTTLS,
+    ``ssl_context`` makes the port implicit TLS (both server-side contexts).
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        maildir: Path | None = None,
+        on_message: Callable[[SinkMessage], None] | None = None,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        server_name: str = "gosocket-sink.localhost",
+        idle_timeout: float = 300.0,
+        tls_context: ssl.SSLContext | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self.host = host
+        self._auto_port = port is None
+        self.port: int = free_port(host) if port is None else port
+        self._own_maildir = maildir is None
+        self.maildir: Path = (
+            Path(tempfile.mkdtemp(prefix="gosocket-sink-")) if maildir is None else Path(maildir)
+        )
+        self.on_message = on_message
+        self.clock: Callable[[], datetime] = clock or _utcnow
+        self.server_name = server_name
+        self.idle_timeout = idle_timeout
+        self.tls_context = tls_context
+        self.ssl_context = ssl_context
+        self.fail_with: tuple[int, str] | None = None
+        self.fail_stage: Literal["rcpt", "data"] = "rcpt"
+        self.fail_times: int | None = None
+        self.delay: float = 0.0
+        self._lock = threading.Lock()
+        self._controller: Controller | None = None
+        self._box: mailbox.Maildir | None = None
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._controller is not None
+
+    def start(self) -> None:
+        """Listen; retries a few other ports if a chosen free port was taken meanwhile."""
+        if self._controller is not None:
+            return
+        for sub in ("tmp", "new", "cur"):  # Maildir(create=True) skips an existing empty dir
+            (self.maildir / sub).mkdir(parents=True, exist_ok=True)
+        self._box = mailbox.Maildir(self.maildir, factory=None, create=False)
+        for attempt in range(5):
+            controller = Controller(
+                _Handler(self),
+                hostname=self.host,
+                port=self.port,
+                ready_timeout=5.0,
+                server_hostname=self.server_name,
+                enable_SMTPUTF8=True,
+                timeout=self.idle_timeout,
+                tls_context=self.tls_context,
+                ssl_context=self.ssl_context,
+            )
+            try:
+                controller.start()
+            except OSError:
+                with contextlib.suppress(Exception):
+                    controller.stop(no_assert=True)
+                if not self._auto_port or attempt == 4:
+                    raise
+                self.port = free_port(self.host)
+                continue
+            self._controller = controller
+            log.debug(
+                "mail sink listening on %s:%s, Maildir %s", self.host, self.port, self.maildir
+            )
+            return
+
+    def stop(self) -> None:
+        """Stop listening; a temporary Maildir is deleted. Safe to call twice."""
+        controller, self._controller = self._controller, None
+        if controller is not None:
+            controller.stop()
+        self._box = None
+        if self._own_maildir:
+            shutil.rmtree(self.maildir, ignore_errors=True)
+
+    def messages(self) -> list[SinkMessage]:
+        """Every message in the Maildir, oldest first."""
+        return read_maildir(self.maildir)
+
+    def wait_for(self, count: int, timeout: float = 5.0) -> list[SinkMessage]:
+        """Poll until at least ``count`` messages are stored (or ``timeout`` passes)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.messages()
+            if len(found) >= count or time.monotonic() >= deadline:
+                return found
+            time.sleep(0.02)
+
+    # -- called from the server thread -----------------------------------------------------
+
+    def _take_failure(self, stage: Literal["rcpt", "data"]) -> str | None:
+        with self._lock:
+            if self.fail_with is None or stage != self.fail_stage:
+                return None
+            if self.fail_times is not None:
+                if self.fail_times <= 0:
+                    return None
+                self.fail_times -= 1
+            code, text = self.fail_with
+            return f"{code} {text}"
+
+    def _store(self, session: Session, envelope: Envelope) -> SinkMessage:
+        received_at = _naive_utc(self.clock())
+        peer = session.peer
+        peer_text = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer or "")
+        mail_from = _clean(envelope.mail_from or "")
+        rcpt_tos = [_clean(r) for r in envelope.rcpt_tos]
+        trace = (
+            f"Return-Path: <{mail_from}>\n"
+            f"{RCPT_HEADER}: {', '.join(rcpt_tos)}\n"
+            f"{RECEIVED_HEADER}: {received_at.isoformat()}\n"
+            f"{PEER_HEADER}: {peer_text}\n"
+        )
+        content = envelope.original_content or b""
+        raw = trace.encode("utf-8") + content.replace(b"\r\n", b"\n")
+        if self._box is None:  # not `or`: a Maildir's truthiness counts its messages
+            self._box = mailbox.Maildir(self.maildir, factory=None, create=True)
+        key = self._box.add(raw)
+        message = _sink_message(key, raw, fallback_time=received_at)
+        if self.on_message is not None:
+            try:
+                self.on_message(message)
+            except Exception:  # a broken callback must not make the server refuse mail
+                log.exception("mail sink on_message callback failed")
+        return message
+
+
+class _Handler:
+    """aiosmtpd handler: applies the sink's failure knobs, stores accepted messages."""
+
+    def __init__(self, sink: MailSink) -> None:
+        self.sink = sink
+
+    async def handle_RCPT(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
+        failure = self.sink._take_failure("rcpt")
+        if failure is not None:
+            return failure
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.sink.delay > 0:
+            await asyncio.sleep(self.sink.delay)
+        failure = self.sink._take_failure("data")
+        if failure is not None:
+            return failure
+        message = self.sink._store(session, envelope)
+        return f"250 2.0.0 Ok: queued as {message.key}"
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on right now: bind port 0, read what the OS chose, release it."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def read_maildir(path: Path) -> list[SinkMessage]:
+    """Every message in a Maildir (``new`` and ``cur``), oldest first; [] if it is missing.
+
+    Works on any Maildir; the sink's trace headers add envelope data when present. A message
+    that disappears while reading (moved by another reader) is skipped.
+    """
+    path = Path(path)
+    if not (path / "new").is_dir() and not (path / "cur").is_dir():
+        return []
+    box = mailbox.Maildir(path, factory=None, create=False)
+    found: list[SinkMessage] = []
+    for key in box.iterkeys():
+        try:
+            raw = box.get_bytes(key)
+        except (KeyError, FileNotFoundError):
+            continue
+        found.append(_sink_message(key, raw, fallback_time=_time_from_key(key)))
+    found.sort(key=lambda m: (m.received_at, m.key))
+    return found
+
+
+def message_text(raw: bytes) -> str:
+    """The message's plain-text part for display (HTML stripped of tags when it has none)."""
+    try:
+        parsed = BytesParser(policy=policy.default).parsebytes(raw)
+    except Exception:  # a display helper shows what it can
+        return raw.decode("utf-8", "replace")
+    assert isinstance(parsed, EmailMessage)
+    part = parsed.get_body(preferencelist=("plain", "html"))
+    if part is None:
+        return ""
+    text = _part_text(part)
+    if part.get_content_subtype() == "html":
+        text = html.unescape(_TAG.sub("", re.sub(r"(?i)<br\s*/?>|</p>", "\n", text)))
+    return text.replace("\r\n", "\n")
+
+
+def run_sink_forever(
+    host: str,
+    port: int | None,
+    maildir: Path | None,
+    echo: Callable[[str], None],
+    *,
+    stop: threading.Event | None = None,
+) -> None:
+    """Serve until Ctrl+C (or ``stop`` is set), echoing one line per received message.
+
+    Backs ``gosocket-tui smtp-sink``. Fields are stripped of control characters so a hostile
+    subject cannot send escape sequences to the operator's terminal.
+    """
+
+    def announce(message: SinkMessage) -> None:
+        echo(
+            f"{message.received_at:%Y-%m-%d %H:%M:%S} UTC  from={message.mail_from}  "
+            f"to={','.join(message.rcpt_tos)}  subject={message.subject}  "
+            f"message-id={message.message_id}"
+        )
+
+    with MailSink(host=host, port=port, maildir=maildir, on_message=announce) as sink:
+        echo(
+            _(
+                "SMTP sink listening on {host}:{port}, storing mail in {maildir}. "
+                "Press Ctrl+C to stop.",
+                host=sink.host,
+                port=sink.port,
+                maildir=sink.maildir,
+            )
+        )
+        waiter = stop or threading.Event()
+        try:
+            while not waiter.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            pass
+    echo(_("SMTP sink stopped."))
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _clean(value: str) -> str:
+    return " ".join(_CONTROL.sub(" ", value).split())
+
+
+def _time_from_key(key: str) -> datetime:
+    """Maildir keys start with the delivery time in seconds: the fallback for foreign mail."""
+    match = _KEY_TIME.match(key)
+    seconds = int(match.group(1)) if match else 0
+    return datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None)
+
+
+def _sink_message(key: str, raw: bytes, *, fallback_time: datetime) -> SinkMessage:
+    # compat32 header parsing: several times faster than policy.default, and the sink parses
+    # every message it receives (and every file the mailbox screen lists).
+    headers = BytesHeaderParser().parsebytes(raw)
+
+    def header(name: str) -> str:
+        value = headers.get(name)
+        if value is None:
+            return ""
+        try:
+            text = str(make_header(decode_header(str(value))))
+        except (HeaderParseError, LookupError, UnicodeError, ValueError):
+            text = str(value)
+        return _clean(text)
+
+    received_at = fallback_time
+    stamp = header(RECEIVED_HEADER)
+    if stamp:
+        with contextlib.suppress(ValueError):
+            received_at = _naive_utc(datetime.fromisoformat(stamp))
+    rcpts = header(RCPT_HEADER)
+    return SinkMessage(
+        key=key,
+        received_at=received_at,
+        mail_from=header("Return-Path").strip("<>"),
+        rcpt_tos=tuple(r.strip() for r in rcpts.split(",") if r.strip()),
+        subject=header("Subject"),
+        message_id=header("Message-ID"),
+        raw=raw,
+        peer=header(PEER_HEADER),
+    )
+
+
+def _part_text(part: Message) -> str:
+    try:
+        content = part.get_content()  # type: ignore[attr-defined]
+        if isinstance(content, str):
+            return content
+    except (LookupError, UnicodeError, KeyError):
+        pass
+    payload = part.get_payload(decode=True)
+    return payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
