@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,13 +29,40 @@ def _english() -> Iterator[None]:
     set_language("en")
 
 
+TEST_DB = os.environ.get("GOSOCKET_TEST_DB", "")
+"""Empty or ``sqlite``: a SQLite file per test. A ``postgresql://`` URL of a server where we
+may create databases: a fresh database per test on that server (see README)."""
+
+
+def on_postgres() -> bool:
+    return TEST_DB.startswith("postgres")
+
+
 @pytest.fixture
-def config(tmp_path: Path) -> Config:
-    return load_config(
-        {"db": f"sqlite:///{tmp_path / 'test.db'}", "lang": "en"},
-        env={},
-        config_path=tmp_path / "missing.toml",
-    )
+def db_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database for one test, on the engine GOSOCKET_TEST_DB selects."""
+    if not on_postgres():
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    import psycopg2
+
+    name = f"gosocket_test_{uuid.uuid4().hex[:16]}"
+    admin = psycopg2.connect(TEST_DB)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f"CREATE DATABASE {name}")
+    base, _, _ = TEST_DB.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.close()
+
+
+@pytest.fixture
+def config(db_url: str, tmp_path: Path) -> Config:
+    return load_config({"db": db_url, "lang": "en"}, env={}, config_path=tmp_path / "missing.toml")
 
 
 @pytest.fixture

@@ -8,6 +8,8 @@ from gosocket_tui.db.connection import open_database
 from gosocket_tui.errors import DatabaseError
 from gosocket_tui.services.context import open_context
 
+pytestmark = pytest.mark.sqlite_only
+
 
 def test_fresh_database_gets_every_migration(tmp_path: Path) -> None:
     db = open_database(f"sqlite:///{tmp_path / 'a.db'}")
