@@ -153,3 +153,26 @@ def user_enable(state: CliState, username: str) -> None:
 
 
 __all__ = ["UserError"]
+
+
+@db.command("copy")
+@click.option("--from", "source", required=True, metavar="URL", help="Database to copy.")
+@click.option("--to", "target", required=True, metavar="URL", help="Database to fill.")
+@click.option("--replace", is_flag=True, help="Overwrite a target that already holds data.")
+def db_copy(source: str, target: str, replace: bool) -> None:
+    """Move a whole installation between SQLite and PostgreSQL, verifying row counts."""
+    from gosocket_tui.db.copy import copy_database
+
+    show = sys.stderr.isatty()
+    last: dict[str, int] = {}
+
+    def progress(table: str, done: int, total: int) -> None:
+        if show and (done - last.get(table, -1) >= 10_000 or done == total):
+            last[table] = done
+            pct = 100 if total == 0 else done * 100 // total
+            bar = "#" * (pct // 5)
+            click.echo(f"\r{table:<18} [{bar:<20}] {done}/{total}", err=True, nl=done == total)
+
+    report = copy_database(source, target, replace=replace, progress=progress)
+    summary = ", ".join(f"{table} {count}" for table, count in report.counts.items())
+    click.echo(f"Copied {redact_url(source)} to {redact_url(target)}: {summary}.")
