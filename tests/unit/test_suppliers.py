@@ -220,3 +220,19 @@ def test_clients_tab(ctx: ServiceContext, admin: Session, other_admin: Session) 
     assert suppliers.list_clients(ctx, admin, suppliers.ClientFilter(tax_id="2010")).rows
     assert not suppliers.list_clients(ctx, admin, suppliers.ClientFilter(tax_id="99")).rows
     assert suppliers.list_clients(ctx, other_admin).rows == []
+
+
+@pytest.mark.sqlite_only
+def test_common_words_take_the_sorted_scan_with_same_results(
+    demo_ctx: ServiceContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gosocket_tui.services.demo import DEMO_PASSWORD
+
+    session = auth.authenticate(demo_ctx, "ana.admin", DEMO_PASSWORD)
+    filt = SupplierFilter(name="ción")
+    via_index = suppliers.list_suppliers(demo_ctx, session, filt, limit=1000).rows
+    monkeypatch.setattr(suppliers, "NAME_INDEX_MAX_IDS", 3)
+    via_scan = suppliers.list_suppliers(demo_ctx, session, filt, limit=1000).rows
+    assert len(via_index) > 3 and via_index == via_scan
+    percent = suppliers.list_suppliers(demo_ctx, session, SupplierFilter(name="10%_x")).rows
+    assert percent == []
