@@ -229,7 +229,7 @@ def test_common_words_take_the_sorted_scan_with_same_results(
     from gosocket_tui.services.demo import DEMO_PASSWORD
 
     session = auth.authenticate(demo_ctx, "ana.admin", DEMO_PASSWORD)
-    filt = SupplierFilter(name="ción")
+    filt = SupplierFilter(name="ercia")
     via_index = suppliers.list_suppliers(demo_ctx, session, filt, limit=1000).rows
     monkeypatch.setattr(suppliers, "NAME_INDEX_MAX_IDS", 3)
     via_scan = suppliers.list_suppliers(demo_ctx, session, filt, limit=1000).rows
