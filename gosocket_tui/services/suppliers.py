@@ -456,22 +456,20 @@ def add_supplier(ctx: ServiceContext, session: Session, data: SupplierInput) -> 
         return link
 
     try:
-        link = transaction(write)
+        try:
+            link = transaction(write)
+        except peewee.IntegrityError:
+            # Another session created the same company or link at the same moment (possible
+            # on PostgreSQL, where reads do not take SQLite's write lock): run the step again
+            # now that its row is visible; it then links or finds the duplicate.
+            link = transaction(write)
     except (Duplicate, ValidationError) as exc:
         audit.record(
             ctx, session, "supplier.add", target=tax.ref, outcome="refused", detail=exc.message
         )
         raise
     except peewee.IntegrityError as exc:
-        # Another administrator added the same supplier at the same moment.
-        existing = find_supplier(ctx, session, tax.country, tax.compact)
-        if existing is None:
-            raise DatabaseError(describe_database_error(exc)) from exc
-        message = _("{tax_id} is already one of your suppliers.", tax_id=tax.formatted)
-        audit.record(
-            ctx, session, "supplier.add", target=tax.ref, outcome="refused", detail=message
-        )
-        raise Duplicate(message, existing_id=existing.id) from None
+        raise DatabaseError(describe_database_error(exc)) from exc
     return _detail(link, ctx.clock.now())
 
 
