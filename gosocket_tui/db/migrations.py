@@ -178,7 +178,52 @@ def v2_name_search_index(db: peewee.Database) -> None:
         db.execute_sql(statement)
 
 
-MIGRATIONS: list[Migration] = [v1_tables, v2_name_search_index]
+SQLITE_GROUPS = (
+    "CREATE TABLE supplier_group ("
+    "link_id INTEGER NOT NULL REFERENCES supplier_link (id) ON DELETE CASCADE, "
+    "buyer_id INTEGER NOT NULL, name TEXT NOT NULL, PRIMARY KEY (buyer_id, name, link_id)"
+    ") WITHOUT ROWID",
+    "CREATE INDEX supplier_group_link ON supplier_group (link_id)",
+    # Groups are stored normalised (no commas, quotes or backslashes), so a JSON array
+    # literal built by string replacement is safe to split with json_each.
+    "CREATE TRIGGER supplier_group_ai AFTER INSERT ON supplier_link WHEN new.groups <> '' "
+    "BEGIN INSERT INTO supplier_group (link_id, buyer_id, name) "
+    "SELECT new.id, new.buyer_id, value FROM json_each('[\"' || "
+    "replace(new.groups, ',', '\",\"') || '\"]'); END",
+    "CREATE TRIGGER supplier_group_au AFTER UPDATE OF groups ON supplier_link BEGIN "
+    "DELETE FROM supplier_group WHERE link_id = old.id; "
+    "INSERT INTO supplier_group (link_id, buyer_id, name) "
+    "SELECT new.id, new.buyer_id, value FROM json_each('[\"' || "
+    "replace(new.groups, ',', '\",\"') || '\"]') WHERE new.groups <> ''; END",
+    "INSERT INTO supplier_group (link_id, buyer_id, name) "
+    "SELECT l.id, l.buyer_id, j.value FROM supplier_link AS l, "
+    "json_each('[\"' || replace(l.groups, ',', '\",\"') || '\"]') AS j WHERE l.groups <> ''",
+)
+POSTGRES_GROUPS = (
+    "CREATE TABLE supplier_group ("
+    "link_id BIGINT NOT NULL REFERENCES supplier_link (id) ON DELETE CASCADE, "
+    "buyer_id BIGINT NOT NULL, name TEXT NOT NULL, PRIMARY KEY (buyer_id, name, link_id))",
+    "CREATE INDEX supplier_group_link ON supplier_group (link_id)",
+    "CREATE FUNCTION supplier_group_sync() RETURNS trigger AS $$ BEGIN "
+    "DELETE FROM supplier_group WHERE link_id = NEW.id; "
+    "INSERT INTO supplier_group (link_id, buyer_id, name) "
+    "SELECT NEW.id, NEW.buyer_id, g FROM unnest(string_to_array(NEW.groups, ',')) AS g "
+    "WHERE g <> ''; RETURN NULL; END $$ LANGUAGE plpgsql",
+    "CREATE TRIGGER supplier_group_sync AFTER INSERT OR UPDATE OF groups ON supplier_link "
+    "FOR EACH ROW EXECUTE FUNCTION supplier_group_sync()",
+    "INSERT INTO supplier_group (link_id, buyer_id, name) "
+    "SELECT l.id, l.buyer_id, g FROM supplier_link AS l, "
+    "unnest(string_to_array(l.groups, ',')) AS g WHERE g <> ''",
+)
+
+
+def v3_group_index(db: peewee.Database) -> None:
+    """One row per (buyer, group, supplier), kept by triggers: the group filter uses an index."""
+    for statement in POSTGRES_GROUPS if is_postgres(db) else SQLITE_GROUPS:
+        db.execute_sql(statement)
+
+
+MIGRATIONS: list[Migration] = [v1_tables, v2_name_search_index, v3_group_index]
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -185,7 +185,7 @@ def normalize_groups(groups: Sequence[str] | str) -> str:
     items = groups.replace(";", ",").split(",") if isinstance(groups, str) else list(groups)
     seen: list[str] = []
     for item in items:
-        name = " ".join(item.split()).lower()
+        name = " ".join(item.replace('"', "").replace("\\", "").split()).lower()
         if name and name not in seen:
             seen.append(name[:40])
     return ",".join(seen)
@@ -266,6 +266,17 @@ def _name_condition(ctx: ServiceContext, text: str) -> Any:
     return peewee.NodeList((SupplierLink.name, peewee.SQL("LIKE ? ESCAPE '\\'", (f"%{escaped}%",))))
 
 
+def _group_condition(ctx: ServiceContext, company_id: int, group: str) -> Any:
+    """In group ``group``: few members through the group index, many by testing each row."""
+    p = ctx.db.param
+    sql = f"SELECT link_id FROM supplier_group WHERE buyer_id = {p} AND name = {p} LIMIT {p}"
+    ids = [row[0] for row in ctx.db.execute_sql(sql, (company_id, group, NAME_INDEX_MAX_IDS + 1))]
+    if len(ids) <= NAME_INDEX_MAX_IDS:
+        return SupplierLink.id.in_(ids)
+    wrapped = peewee.Value(",").concat(SupplierLink.groups).concat(",")
+    return _position(ctx, wrapped, f",{group},") > 0
+
+
 def _filtered(ctx: ServiceContext, company_id: int, filt: SupplierFilter) -> Any:
     query = SupplierLink.select().where(SupplierLink.buyer == company_id)
     prefix = compact_tax_id("", filt.tax_id) if filt.tax_id.strip() else ""
@@ -296,10 +307,9 @@ def _filtered(ctx: ServiceContext, company_id: int, filt: SupplierFilter) -> Any
                 ),
                 field="status",
             )
-    group = normalize_groups(filt.group)
+    group = normalize_groups(filt.group).split(",")[0]
     if group:
-        wrapped = peewee.Value(",").concat(SupplierLink.groups).concat(",")
-        query = query.where(_position(ctx, wrapped, f",{group},") > 0)
+        query = query.where(_group_condition(ctx, company_id, group))
     return query
 
 

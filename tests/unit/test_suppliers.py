@@ -236,3 +236,26 @@ def test_common_words_take_the_sorted_scan_with_same_results(
     assert len(via_index) > 3 and via_index == via_scan
     percent = suppliers.list_suppliers(demo_ctx, session, SupplierFilter(name="10%_x")).rows
     assert percent == []
+
+
+def test_group_index_follows_every_change(
+    ctx: ServiceContext, admin: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    row = add(ctx, admin, groups='insumos, "Logística"')
+    other = add(ctx, admin, tax_id="77.777.777-7", groups="insumos")
+
+    def members(group: str) -> list[int]:
+        page = suppliers.list_suppliers(ctx, admin, SupplierFilter(group=group))
+        return sorted(r.id for r in page.rows)
+
+    assert members("Insumos") == sorted([row.id, other.id])
+    assert members("logística") == [row.id]
+    suppliers.update_supplier(ctx, admin, row.id, SupplierUpdate(groups="transporte"))
+    assert members("insumos") == [other.id] and members("transporte") == [row.id]
+    monkeypatch.setattr(suppliers, "NAME_INDEX_MAX_IDS", 0)  # the scan path agrees
+    assert members("insumos") == [other.id]
+    monkeypatch.undo()
+    suppliers.remove_supplier(ctx, admin, other.id)
+    assert members("insumos") == []
+    count = ctx.db.execute_sql("SELECT COUNT(*) FROM supplier_group").fetchone()[0]
+    assert count == 1
