@@ -7,6 +7,7 @@ deadlock retries. Every write in ``services/`` goes through :func:`transaction`.
 
 from __future__ import annotations
 
+import os
 import random
 import sqlite3
 import time
@@ -50,6 +51,13 @@ def open_database(url: str, *, bind: bool = True) -> peewee.Database:
                 raise DatabaseError(
                     f"Cannot create the database folder {path.parent}: {exc}"
                 ) from None
+        if not path.exists():
+            # Create the file private to its owner: SQLite would use 0644, and its -wal and
+            # -shm companions copy the main file's permissions.
+            try:
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+            except OSError as exc:
+                raise DatabaseError(f"Cannot create the database file {path}: {exc}") from None
     db: peewee.Database
     try:
         if url.startswith("sqlite"):
