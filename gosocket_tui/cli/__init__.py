@@ -18,6 +18,7 @@ from gosocket_tui.errors import GosocketError
 
 # Importing the command modules registers their commands on ``root``.
 from gosocket_tui.cli import admin, app, suppliers  # noqa: F401  isort: skip
+from gosocket_tui.cli import invitations  # noqa: F401  isort: skip
 
 
 def _log_crash() -> Path | None:

@@ -1,0 +1,257 @@
+"""Invitations on the command line: invite, resend, cancel, delivery log, mail delivery,
+the local SMTP sink and the supplier's activation.
+
+``suppliers …`` commands act for the company named by ``--company`` as the system actor (the
+server's administrator); ``activate`` is the supplier's own command and needs no account.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+import click
+import platformdirs
+
+from gosocket_tui.cli.base import CliState, pass_state, root
+from gosocket_tui.cli.suppliers_group import suppliers
+from gosocket_tui.errors import UserError, ValidationError
+from gosocket_tui.i18n import _
+from gosocket_tui.mail.outbox import Deliverer, DeliveryReport, smtp_settings_from_config
+from gosocket_tui.mail.sink import run_sink_forever
+from gosocket_tui.services import invitations
+from gosocket_tui.services.activation import activate, parse_activation_ref
+from gosocket_tui.services.context import ServiceContext
+from gosocket_tui.services.system import system_session
+
+COMPANY_HELP = "The inviting company, COUNTRY:TAXID."
+
+
+def _deliverer(ctx: ServiceContext) -> Deliverer:
+    worker = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+    return Deliverer(ctx, smtp_settings_from_config(ctx.config), worker)
+
+
+def _deliver_now(ctx: ServiceContext) -> DeliveryReport:
+    """Deliver what is due and report; a mail server problem is a user error (exit 1)."""
+    report = _deliverer(ctx).deliver_due()
+    click.echo(report.summary())
+    if report.server_error:
+        raise UserError(
+            _(
+                "The mail server could not be used; the emails stay queued: {error}",
+                error=report.server_error,
+            )
+        )
+    return report
+
+
+def _state_line(info: invitations.InvitationInfo) -> str:
+    return f"{info.country}:{info.tax_id_formatted}  {info.name}: " + invitations.state_label(
+        info.state
+    )
+
+
+@suppliers.command("invite")
+@click.option("--company", "company_ref", required=True, metavar="COUNTRY:TAXID", help=COMPANY_HELP)
+@click.option("--send", is_flag=True, help="Deliver the queued emails now (else `mail deliver`).")
+@click.argument("tax_ids", nargs=-1, required=True, metavar="TAXID...")
+@pass_state
+def invite_command(state: CliState, company_ref: str, send: bool, tax_ids: tuple[str, ...]) -> None:
+    """Invite suppliers: each gets an email with an activation code (Invitar).
+
+    TAXID is a supplier's Tax ID in any notation; write COUNTRY:TAXID when the number alone
+    matches suppliers of several countries.
+    """
+    ctx = state.services()
+    session = system_session(ctx, company_ref)
+    link_ids = invitations.resolve_suppliers(ctx, session, tax_ids)
+    result = invitations.invite(ctx, session, link_ids)
+    for outcome in result.outcomes:
+        line = f"{outcome.country}:{outcome.tax_id_formatted}  {outcome.message}"
+        click.echo(line, err=not outcome.queued)
+    if not result.queued:
+        raise UserError(_("No invitation was queued."))
+    if send:
+        _deliver_now(ctx)
+
+
+@suppliers.command("resend")
+@click.option("--company", "company_ref", required=True, metavar="COUNTRY:TAXID", help=COMPANY_HELP)
+@click.option("--email", default=None, help="Correct the supplier's email first, then resend.")
+@click.option("--send", is_flag=True, help="Deliver the email now (else `mail deliver`).")
+@click.argument("tax_id", metavar="TAXID")
+@pass_state
+def resend_command(
+    state: CliState, company_ref: str, email: str | None, send: bool, tax_id: str
+) -> None:
+    """Send a new activation code; the previous one stops working."""
+    ctx = state.services()
+    session = system_session(ctx, company_ref)
+    (link_id,) = invitations.resolve_suppliers(ctx, session, [tax_id])
+    if email is not None:
+        info = invitations.change_email(ctx, session, link_id, email)
+    else:
+        info = invitations.resend(ctx, session, link_id)
+    click.echo(_state_line(info) + f" ({info.email})")
+    if send:
+        _deliver_now(ctx)
+
+
+@suppliers.command("cancel")
+@click.option("--company", "company_ref", required=True, metavar="COUNTRY:TAXID", help=COMPANY_HELP)
+@click.argument("tax_id", metavar="TAXID")
+@pass_state
+def cancel_command(state: CliState, company_ref: str, tax_id: str) -> None:
+    """Cancel a pending invitation: its email is not sent and its code stops working."""
+    ctx = state.services()
+    session = system_session(ctx, company_ref)
+    (link_id,) = invitations.resolve_suppliers(ctx, session, [tax_id])
+    click.echo(_state_line(invitations.cancel(ctx, session, link_id)))
+
+
+@suppliers.command("delivery-log")
+@click.option("--company", "company_ref", required=True, metavar="COUNTRY:TAXID", help=COMPANY_HELP)
+@click.argument("tax_id", metavar="TAXID")
+@pass_state
+def delivery_log_command(state: CliState, company_ref: str, tax_id: str) -> None:
+    """Print the invitation emails to one supplier and every delivery try (for support)."""
+    ctx = state.services()
+    session = system_session(ctx, company_ref)
+    (link_id,) = invitations.resolve_suppliers(ctx, session, [tax_id])
+    click.echo(invitations.delivery_log_text(ctx, session, link_id), nl=False)
+
+
+@root.group()
+def mail() -> None:
+    """Outgoing mail."""
+
+
+@mail.command("deliver")
+@click.option("--watch", is_flag=True, help="Keep running and deliver as emails are queued.")
+@click.option(
+    "--poll",
+    "poll_seconds",
+    default=5.0,
+    type=click.FloatRange(min=0.1),
+    show_default=True,
+    help="Seconds between checks with --watch.",
+)
+@pass_state
+def deliver_command(state: CliState, watch: bool, poll_seconds: float) -> None:
+    """Send the queued invitation emails that are due (retries included)."""
+    ctx = state.services()
+    deliverer = _deliverer(ctx)
+    if not watch:
+        _deliver_now(ctx)
+        return
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = signal.signal(signal.SIGTERM, on_signal)
+    click.echo(_("Delivering queued emails; press Ctrl+C to stop."))
+    try:
+        deliverer.run_forever(
+            stop, poll_seconds, on_report=lambda report: click.echo(report.summary())
+        )
+    except KeyboardInterrupt:
+        stop.set()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        deliverer.close()
+    click.echo(_("Stopped."))
+
+
+def _default_maildir(state: CliState) -> Path:
+    configured = state.config().maildir
+    if configured:
+        return Path(configured)
+    return Path(platformdirs.user_data_dir("gosocket-tui")) / "maildir"
+
+
+@root.command("smtp-sink")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8025, type=click.IntRange(1, 65535), show_default=True)
+@click.option(
+    "--maildir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to keep received messages (default: the configured maildir).",
+)
+@pass_state
+def smtp_sink_command(state: CliState, host: str, port: int, maildir: Path | None) -> None:
+    """Run a local SMTP server that keeps every message in a Maildir (tests, demos)."""
+    try:
+        run_sink_forever(host, port, maildir or _default_maildir(state), click.echo)
+    except OSError as exc:
+        raise UserError(
+            _("Cannot listen on {host}:{port}: {reason}", host=host, port=port, reason=exc)
+        ) from None
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise ValidationError(_("No password on standard input."), field="password")
+        return line.rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise click.UsageError(_("Use --password-stdin when standard input is not a terminal."))
+    return str(click.prompt(_("Password"), hide_input=True, confirmation_prompt=True))
+
+
+@root.command("activate")
+@click.option(
+    "--tax-id",
+    "supplier_ref",
+    required=True,
+    metavar="COUNTRY:TAXID",
+    help="Your company's Tax ID (a Colombian NIT may omit the check digit).",
+)
+@click.option(
+    "--inviter",
+    "inviter_ref",
+    required=True,
+    metavar="COUNTRY:TAXID",
+    help="The Tax ID of the company that invited you.",
+)
+@click.option("--code", required=True, help="The activation code from the invitation email.")
+@click.option("--username", required=True, help="The username you want.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@pass_state
+def activate_command(
+    state: CliState,
+    supplier_ref: str,
+    inviter_ref: str,
+    code: str,
+    username: str,
+    password_stdin: bool,
+) -> None:
+    """Activate with activation code: register your company and create your user."""
+    ctx = state.services()
+    supplier = parse_activation_ref(supplier_ref, "tax_id")
+    inviter = parse_activation_ref(inviter_ref, "inviter_tax_id")
+    password = _read_password(password_stdin)
+    result = activate(
+        ctx,
+        supplier_country=supplier.country,
+        supplier_tax_id=supplier.compact,
+        inviter_country=inviter.country,
+        inviter_tax_id=inviter.compact,
+        code=code,
+        username=username,
+        password=password,
+    )
+    click.echo(
+        _(
+            "{name} is now registered in the Gosocket network. Log in as {username}.",
+            name=result.company.name,
+            username=result.username,
+        )
+    )

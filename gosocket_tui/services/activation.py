@@ -1,0 +1,218 @@
+"""Activate with activation code (Activar con código de activación): the supplier's side.
+
+The supplier gives its own Tax ID, the inviting company's Tax ID and the code, and chooses a
+username and password. Every reason a code is refused (wrong, expired, used, superseded,
+blocked, unknown supplier or inviter) gives the same message, so the form cannot be used to
+learn which companies exist or which codes are pending. Each wrong code counts against the
+invitation; after ``activation_max_attempts`` the invitation is blocked until the buyer
+resends (then even the right code fails), so a 60-bit code cannot be guessed online.
+
+Success is one transaction: the company gets access (``registered_at``), every buyer's link to
+it turns 'registered' (the check mark appears in each buyer's table), its first user is
+created as its administrator, the invitation is used and any other open invitation to it is
+closed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gosocket_tui.db.connection import transaction
+from gosocket_tui.db.models import Company, Invitation, SupplierLink, User
+from gosocket_tui.errors import UserError, ValidationError
+from gosocket_tui.i18n import _, get_language
+from gosocket_tui.services import audit
+from gosocket_tui.services.auth import check_username, insert_user_in_transaction
+from gosocket_tui.services.codes import invalid_code, parse_code, verify_code
+from gosocket_tui.services.companies import CompanyInfo, company_info, find_company
+from gosocket_tui.services.context import ServiceContext
+from gosocket_tui.services.invitations import close_open_invitations
+from gosocket_tui.services.passwords import check_password_rules, hash_password
+from gosocket_tui.services.taxid import TaxId, parse_tax_id
+
+
+@dataclass(frozen=True)
+class ActivationResult:
+    """The supplier company now registered, and its new administrator."""
+
+    company: CompanyInfo
+    user_id: int
+    username: str
+    #: How many buyers' tables now show the supplier as registered.
+    clients: int
+
+
+def _parse(country: str, tax_id: str, field: str) -> TaxId:
+    """Activation accepts a Colombian NIT without its check digit, as Gosocket asks for it."""
+    try:
+        return parse_tax_id(country, tax_id, allow_missing_check_digit=True)
+    except ValidationError as exc:
+        raise ValidationError(exc.message, field=field) from None
+
+
+def parse_activation_ref(ref: str, field: str) -> TaxId:
+    """``COUNTRY:TAXID`` as typed on the command line, check digit optional for Colombia."""
+    country, sep, tax_id = ref.partition(":")
+    if not sep or not country.strip() or not tax_id.strip():
+        raise ValidationError(
+            _("Expected COUNTRY:TAXID, for example {example}", example="CO:860007386"),
+            field=field,
+        )
+    return _parse(country, tax_id, field)
+
+
+def activate(
+    ctx: ServiceContext,
+    *,
+    supplier_country: str,
+    supplier_tax_id: str,
+    inviter_country: str,
+    inviter_tax_id: str,
+    code: str,
+    username: str,
+    password: str,
+) -> ActivationResult:
+    """Register the supplier with its activation code and create its administrator.
+
+    Raises ValidationError (field 'tax_id', 'inviter_tax_id', 'code', 'username' or
+    'password'), Duplicate for a taken username, or UserError when the supplier is already
+    registered. A refused code still commits its attempt count and audit row.
+    """
+    supplier_tax = _parse(supplier_country, supplier_tax_id, "tax_id")
+    inviter_tax = _parse(inviter_country, inviter_tax_id, "inviter_tax_id")
+    try:
+        compact_code = parse_code(code)
+    except ValidationError:
+        raise invalid_code() from None
+    name = check_username(username)
+    check_password_rules(password, name)
+    # Hashed before the transaction (argon2 takes a while) and for every attempt alike.
+    password_hash = hash_password(password)
+    max_attempts = ctx.config.activation_max_attempts
+    target = f"{supplier_tax.country}:{supplier_tax.compact}"
+    inviter_ref = f"{inviter_tax.country}:{inviter_tax.compact}"
+
+    def refuse(company_id: int | None, outcome: str, detail: str) -> UserError:
+        audit.record(
+            ctx,
+            None,
+            "supplier.activate",
+            target=target,
+            outcome=outcome,
+            detail=detail,
+            company_id=company_id,
+            actor_name=name,
+        )
+        return invalid_code()
+
+    def write() -> ActivationResult | UserError:
+        now = ctx.clock.now()
+        supplier = find_company(supplier_tax)
+        inviter = find_company(inviter_tax)
+        if supplier is None or inviter is None:
+            return refuse(None, "failed", "unknown company")
+        if supplier.registered_at is not None:
+            audit.record(
+                ctx,
+                None,
+                "supplier.activate",
+                target=target,
+                outcome="refused",
+                detail="already registered",
+                company_id=supplier.id,
+                actor_name=name,
+            )
+            return UserError(
+                _(
+                    "{name} is already registered in the Gosocket network. Log in with your "
+                    "username, or ask your company's administrator for an account.",
+                    name=supplier.name,
+                )
+            )
+        invitation = (
+            Invitation.select()
+            .where(
+                (Invitation.supplier == supplier.id)
+                & (Invitation.buyer == inviter.id)
+                & (Invitation.status == "sent")
+            )
+            .order_by(Invitation.id.desc())
+            .first()
+        )
+        if invitation is None:
+            return refuse(inviter.id, "failed", "no pending invitation")
+        if invitation.attempts >= max_attempts:
+            return refuse(inviter.id, "blocked", "too many wrong codes; resend needed")
+        if invitation.expires_at is None or invitation.expires_at <= now:
+            return refuse(inviter.id, "expired", "code expired")
+        if not verify_code(compact_code, invitation.code_hash):
+            attempts = invitation.attempts + 1
+            Invitation.update(attempts=attempts).where(Invitation.id == invitation.id).execute()
+            error = refuse(inviter.id, "failed", f"wrong code ({attempts}/{max_attempts})")
+            if attempts >= max_attempts:
+                audit.record(
+                    ctx,
+                    None,
+                    "invitation.blocked",
+                    target=target,
+                    company_id=inviter.id,
+                    actor_name="system",
+                    detail=f"{max_attempts} wrong codes",
+                )
+            return error
+
+        user = insert_user_in_transaction(ctx, supplier.id, name, password_hash, is_admin=True)
+        User.update(language=get_language()).where(User.id == user.id).execute()
+        Company.update(registered_at=now).where(Company.id == supplier.id).execute()
+        buyer_ids = [
+            row.buyer_id
+            for row in SupplierLink.select(SupplierLink.buyer).where(
+                SupplierLink.supplier == supplier.id
+            )
+        ]
+        SupplierLink.update(
+            status="registered", status_at=now, expires_at=None, updated_at=now
+        ).where(SupplierLink.supplier == supplier.id).execute()
+        Invitation.update(status="used", used_at=now, code_hash=None).where(
+            Invitation.id == invitation.id
+        ).execute()
+        close_open_invitations(Invitation.supplier == supplier.id, "cancelled", now)
+        audit.record(
+            ctx,
+            None,
+            "supplier.activate",
+            target=target,
+            company_id=supplier.id,
+            actor_name=name,
+            detail=f"invited by {inviter_ref}",
+        )
+        audit.record(
+            ctx,
+            None,
+            "user.create",
+            target=name,
+            company_id=supplier.id,
+            actor_name=name,
+            detail="administrator, by activation",
+        )
+        for buyer_id in buyer_ids:
+            audit.record(
+                ctx,
+                None,
+                "supplier.registered",
+                target=target,
+                company_id=buyer_id,
+                actor_name=name,
+                detail=f"activated with the code from {inviter_ref}",
+            )
+        return ActivationResult(
+            company=company_info(Company.get_by_id(supplier.id)),
+            user_id=user.id,
+            username=name,
+            clients=len(buyer_ids),
+        )
+
+    result = transaction(write)
+    if isinstance(result, UserError):
+        raise result
+    return result
