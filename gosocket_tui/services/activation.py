@@ -146,8 +146,12 @@ def activate(
         if invitation.expires_at is None or invitation.expires_at <= now:
             return refuse(inviter.id, "expired", "code expired")
         if not verify_code(compact_code, invitation.code_hash):
-            attempts = invitation.attempts + 1
-            Invitation.update(attempts=attempts).where(Invitation.id == invitation.id).execute()
+            # Counted in the database, not from the value read above: concurrent wrong
+            # attempts (PostgreSQL does not serialise them) must each count.
+            Invitation.update(attempts=Invitation.attempts + 1).where(
+                Invitation.id == invitation.id
+            ).execute()
+            attempts = Invitation.get_by_id(invitation.id).attempts
             error = refuse(inviter.id, "failed", f"wrong code ({attempts}/{max_attempts})")
             if attempts >= max_attempts:
                 audit.record(
@@ -161,9 +165,17 @@ def activate(
                 )
             return error
 
+        # Registering is a conditional update, first: of two activations of one company at
+        # the same moment (two buyers' codes), exactly one wins; the other changes nothing.
+        won = (
+            Company.update(registered_at=now)
+            .where((Company.id == supplier.id) & Company.registered_at.is_null())
+            .execute()
+        )
+        if not won:
+            return refuse(supplier.id, "refused", "registered meanwhile")
         user = insert_user_in_transaction(ctx, supplier.id, name, password_hash, is_admin=True)
         User.update(language=get_language()).where(User.id == user.id).execute()
-        Company.update(registered_at=now).where(Company.id == supplier.id).execute()
         buyer_ids = [
             row.buyer_id
             for row in SupplierLink.select(SupplierLink.buyer).where(
