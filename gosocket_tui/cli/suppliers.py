@@ -11,6 +11,7 @@ import click
 
 from gosocket_tui.cli.base import CliState, pass_state
 from gosocket_tui.cli.suppliers_group import suppliers
+from gosocket_tui.safe_text import plain
 from gosocket_tui.services import suppliers as service
 from gosocket_tui.services.exports import neutralize_cell
 from gosocket_tui.services.system import system_session
@@ -102,7 +103,7 @@ def list_command(
                 mark = "✓" if row.registered else " "
                 click.echo(
                     f"{row.country} {row.tax_id_formatted:<18} {mark} "
-                    f"{row.state:<15} {row.name[:40]:<40} {row.email}"
+                    f"{row.state:<15} {plain(row.name)[:40]:<40} {plain(row.email)}"
                 )
             emitted += 1
         if not page.has_after or not page.rows or (limit is not None and emitted >= limit):

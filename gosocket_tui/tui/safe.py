@@ -7,19 +7,11 @@ in a Rich ``Text`` (never parsed as markup). Use one of them for every value fro
 
 from __future__ import annotations
 
-import re
-
 from rich.text import Text
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+from gosocket_tui.safe_text import plain
 
-
-def plain(value: object, *, keep_newlines: bool = False) -> str:
-    """The string with control and bidi-override characters shown as ``�``."""
-    text = "" if value is None else str(value)
-    if not keep_newlines:
-        text = text.replace("\n", " ").replace("\t", " ")
-    return _CONTROL.sub("\N{REPLACEMENT CHARACTER}", text)
+__all__ = ["plain", "text"]
 
 
 def text(value: object, style: str = "", *, keep_newlines: bool = False) -> Text:
