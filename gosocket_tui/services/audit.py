@@ -114,6 +114,7 @@ def export_events_csv(
     """Write the filtered trail to ``path`` as CSV (formula cells neutralised); return rows."""
     count = 0
     cursor: tuple[datetime, int] | None = None
+    list_events(ctx, session, filt, limit=1)  # refuse before creating any file
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["time_utc", "user", "action", "target", "outcome", "detail"])

@@ -88,5 +88,7 @@ def require_admin(ctx: ServiceContext, session: Session, action: str) -> Session
     current = require_session(ctx, session)
     if not current.is_admin:
         record(ctx, current, action, outcome="refused", detail="not an administrator")
+        if action.startswith("audit."):
+            raise PermissionDenied(_("Only administrators can see the activity."))
         raise PermissionDenied(_("Only administrators can manage suppliers."))
     return current
