@@ -16,9 +16,30 @@ import platformdirs
 from gosocket_tui.cli.base import root
 from gosocket_tui.errors import GosocketError
 
-# Importing the command modules registers their commands on ``root``.
-from gosocket_tui.cli import admin, app, suppliers  # noqa: F401  isort: skip
-from gosocket_tui.cli import invitations  # noqa: F401  isort: skip
+ROOT_OPTIONS_WITH_VALUE = ("--db", "--lang", "--config")
+
+
+def _wants_subcommand(argv: list[str]) -> bool:
+    """True unless the command line only starts the app (root options at most).
+
+    Starting the app is the common case over SSH, so it skips importing the command modules
+    (openpyxl, aiosmtpd, argon2…): the login screen paints sooner.
+    """
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg in ROOT_OPTIONS_WITH_VALUE:
+            i += 2
+        elif arg.startswith(tuple(f"{name}=" for name in ROOT_OPTIONS_WITH_VALUE)):
+            i += 1
+        else:
+            return True
+    return False
+
+
+def _register_commands() -> None:
+    """Importing the command modules registers their commands on ``root``."""
+    from gosocket_tui.cli import admin, app, bulk, invitations, suppliers  # noqa: F401
 
 
 def _log_crash() -> Path | None:
@@ -35,8 +56,11 @@ def _log_crash() -> Path | None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    if _wants_subcommand(args):
+        _register_commands()
     try:
-        root.main(args=argv, prog_name="gosocket-tui", standalone_mode=False)
+        root.main(args=args, prog_name="gosocket-tui", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:  # pragma: no cover - click >= 8.2
         click.echo(exc.ctx.get_help() if exc.ctx else str(exc), err=True)
         sys.exit(2)

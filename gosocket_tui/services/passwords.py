@@ -20,9 +20,13 @@ RECOMMENDED_LENGTH = 15
 MAX_LENGTH = 256
 
 _hasher = PasswordHasher()
-# A real hash to verify against when the username is unknown, so that timing does not reveal
-# which accounts exist.
-_DUMMY_HASH = _hasher.hash("gosocket-tui dummy password for unknown users")
+
+
+@cache
+def dummy_hash() -> str:
+    """A real hash to verify against when the username is unknown, so that timing does not
+    reveal which accounts exist. Made on first use: it costs an argon2 hash."""
+    return _hasher.hash("gosocket-tui dummy password for unknown users")
 
 
 @cache
@@ -63,7 +67,7 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Check ``password``; with ``None`` (unknown user) still spend the time of a real check."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or dummy_hash(), password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

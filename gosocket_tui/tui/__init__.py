@@ -1,0 +1,5 @@
+"""The full-screen app: screens, views and widgets over the services layer.
+
+Nothing here touches the database directly: every service call runs in a thread worker and
+hands its result back to the UI as a message (an import-linter contract keeps peewee out).
+"""

@@ -1,0 +1,261 @@
+"""The app and its one factory, ``make_app``, shared by the CLI, the demo and the tests.
+
+The app holds the service context (database, settings, clock) and the current ``Session``.
+It starts on the login screen; a successful login switches to the shell; logging out, an idle
+timeout or a disabled account switches back to a fresh login screen.
+
+Idle timeout: every key press records activity (``services.session.touch``, no database). A
+timer calls :meth:`GosocketApp.check_session` every few seconds; the check runs
+``session_expired_reason`` in a thread worker (it reads the account) and logs out with the
+reason on the login screen. Tests call ``check_session()`` directly after advancing their
+``FixedClock``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import events, work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
+from textual.screen import Screen
+from textual.worker import Worker, get_current_worker
+
+from gosocket_tui.i18n import _, get_language, set_language
+from gosocket_tui.tui.commands import NavigationCommands
+
+if TYPE_CHECKING:
+    from gosocket_tui.services.context import ServiceContext
+    from gosocket_tui.services.demo import DemoInfo
+    from gosocket_tui.services.session import Session
+    from gosocket_tui.tui.screens.login import LoginScreen
+
+SESSION_CHECK_SECONDS = 5.0
+EXIT_AFTER_PAINT_ENV = "GOSOCKET_EXIT_AFTER_PAINT"
+
+
+class GosocketApp(App[None]):
+    """Gosocket supplier management. Build it with :func:`make_app`."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "Gosocket"
+    COMMANDS: ClassVar = {NavigationCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", show=True, priority=True),
+        Binding("ctrl+c", "help_quit", show=False, system=True),
+    ]
+
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        *,
+        demo: DemoInfo | None = None,
+        animations: bool = True,
+        cursor_blink: bool = True,
+    ) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.demo = demo
+        self.session: Session | None = None
+        self.cursor_blink = cursor_blink
+        if not animations:
+            self.animation_level = "none"
+        self._exit_after_paint = os.environ.get(EXIT_AFTER_PAINT_ENV) == "1"
+        set_language(ctx.config.lang)
+
+    # ----------------------------------------------------------------- start and screens
+
+    def get_default_screen(self) -> Screen[Any]:
+        """The login screen is the bottom of the stack for the whole run.
+
+        The shell is pushed above it after a login and popped on logout, when the login form
+        is emptied (:meth:`LoginScreen.reset`). The first thing painted is the login screen.
+        """
+        from gosocket_tui.tui.screens.login import LoginScreen
+
+        return LoginScreen()
+
+    def on_mount(self) -> None:
+        self.set_interval(SESSION_CHECK_SECONDS, self.check_session)
+
+    def login_screen_mounted(self) -> None:
+        """Called by the login screen once mounted."""
+        if self._exit_after_paint:
+            # benchmarks/startup.py: leave as soon as the login screen was painted.
+            self._exit_after_paint = False
+            self.call_after_refresh(self.exit)
+
+    @property
+    def login_screen(self) -> LoginScreen:
+        from gosocket_tui.tui.screens.login import LoginScreen
+
+        screen = self.screen_stack[0]
+        assert isinstance(screen, LoginScreen)
+        return screen
+
+    # Screen changes are not awaited: the stack changes at once and the old screens are
+    # removed in the background. Awaiting here from a handler of a screen being removed
+    # would wait for that very screen and never return.
+
+    def _pop_to_login(self) -> None:
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+
+    def show_login(self, notice: str = "") -> None:
+        """Close whatever is showing (dialogs, palette, shell): back to an empty login form."""
+        self._pop_to_login()
+        self.login_screen.reset(notice)
+
+    def start_session(self, session: Session) -> None:
+        """Called by the login screen once ``authenticate`` returned a session."""
+        from gosocket_tui.tui.screens.shell import ShellScreen
+
+        self.session = session
+        self._pop_to_login()
+        self.login_screen.reset()
+        self.push_screen(ShellScreen(self.ctx, session))
+
+    def show_target(self, view: str, tab: str | None = None) -> None:
+        """Open a navigation target of the shell (``network``/``mailbox``/``activity``)."""
+        from gosocket_tui.tui.screens.shell import ShellScreen
+
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, ShellScreen):
+                screen.show(view, tab, focus=True)
+                return
+
+    def action_activate(self) -> None:
+        """Open the supplier activation screen (from the login screen)."""
+        from gosocket_tui.tui.screens.activation import ActivationScreen
+
+        if self.session is None and not isinstance(self.screen, ActivationScreen):
+            self.push_screen(ActivationScreen(self.ctx))
+
+    def get_key_display(self, binding: Binding) -> str:
+        """``F1`` rather than ``f1`` in the footer; the rest as Textual shows them."""
+        key = binding.key
+        if not binding.key_display and key[:1] == "f" and key[1:].isdigit():
+            return key.upper()
+        return super().get_key_display(binding)
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
+            self.push_screen(
+                CommandPalette(id="--command-palette", placeholder=_("Search for commands…"))
+            )
+
+    def action_toggle_language(self) -> None:
+        """Switch English/Spanish; screens that can re-render themselves do so."""
+        set_language("es" if get_language() == "en" else "en")
+        for screen in self.screen_stack:
+            relabel = getattr(screen, "relabel", None)
+            if callable(relabel):
+                relabel()
+        self.screen.refresh_bindings()
+
+    # --------------------------------------------------------------------- activity
+
+    async def on_event(self, event: events.Event) -> None:
+        if (
+            isinstance(event, events.Key | events.Paste | events.MouseDown)
+            and not event.is_forwarded
+        ):
+            self.record_activity()
+        await super().on_event(event)
+
+    def record_activity(self) -> None:
+        """Restart the idle timer (no database access: safe on the event loop)."""
+        if self.session is not None:
+            from gosocket_tui.services.session import touch
+
+            self.session = touch(self.ctx, self.session)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # Snapshot mode: a focused input shows a steady cursor instead of a blinking one.
+        if not self.cursor_blink and hasattr(event.widget, "cursor_blink"):
+            event.widget.cursor_blink = False
+
+    # ------------------------------------------------------------------ session checks
+
+    def check_session(self) -> Worker[None] | None:
+        """Check the current session (idle, lifetime, account still active) in a worker.
+
+        Returns the worker (tests may ``await worker.wait()``), or None when nobody is logged in.
+        """
+        if self.session is None:
+            return None
+        return self._check_session(self.session)
+
+    @work(thread=True, exclusive=True, group="session-check")
+    def _check_session(self, session: Session) -> None:
+        from gosocket_tui.errors import GosocketError
+        from gosocket_tui.services.session import session_expired_reason
+
+        try:
+            reason = session_expired_reason(self.ctx, session)
+        except GosocketError:
+            return  # a busy or unreachable database is not a reason to log anyone out
+        finally:
+            self.ctx.close()  # this thread's connection only
+        if reason and not get_current_worker().is_cancelled:
+            self.call_from_thread(self._session_invalid, session, reason)
+
+    def _session_invalid(self, checked: Session, reason: str) -> None:
+        current = self.session
+        if current is None or current.user_id != checked.user_id:
+            return
+        if current.started_at != checked.started_at:
+            return
+        if current.last_seen_at != checked.last_seen_at:
+            # The user was active while the check ran: check again with the fresh session.
+            self.check_session()
+            return
+        self.end_session(reason=reason, notice=reason)
+
+    def end_session(self, *, reason: str = "", notice: str = "") -> None:
+        """Log out (audited in a worker) and go back to an empty login screen."""
+        session = self.session
+        self.session = None
+        if session is not None:
+            self._audit_logout(session, reason)
+        self.show_login(notice=notice)
+
+    @work(thread=True, group="audit")
+    def _audit_logout(self, session: Session, reason: str) -> None:
+        from gosocket_tui.errors import GosocketError
+        from gosocket_tui.services import auth
+
+        try:
+            auth.logout(self.ctx, session, reason)
+        except GosocketError as exc:
+            self.call_from_thread(self.notify, exc.message, severity="warning")
+        finally:
+            self.ctx.close()
+
+    async def action_quit(self) -> None:
+        """Quit; an open session is logged out first (audited as ended by quitting)."""
+        session, self.session = self.session, None
+        if session is not None:
+            await self._audit_logout(session, "quit").wait()
+        self.exit()
+
+    def action_logout(self) -> None:
+        if self.session is not None:
+            self.end_session(notice=_("You have logged out."))
+
+
+def make_app(
+    ctx: ServiceContext,
+    *,
+    demo: DemoInfo | None = None,
+    animations: bool = True,
+    cursor_blink: bool = True,
+) -> GosocketApp:
+    """The one app factory: the CLI, the demo, the tests and any remote front end use it.
+
+    ``animations=False, cursor_blink=False`` (with a ``FixedClock`` in ``ctx``) make every
+    screen render the same way each time, for snapshot tests.
+    """
+    return GosocketApp(ctx, demo=demo, animations=animations, cursor_blink=cursor_blink)

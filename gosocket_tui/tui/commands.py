@@ -1,0 +1,89 @@
+"""Command palette entries (ctrl+p): every navigation target, log out, language, quit.
+
+What is offered depends on whether someone is logged in. Each entry only calls an action that
+a key binding also reaches, so the palette is a second way in, never the only one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, Any, cast
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from gosocket_tui.i18n import _
+
+if TYPE_CHECKING:
+    from gosocket_tui.tui.app import GosocketApp
+
+
+@dataclass(frozen=True)
+class PaletteCommand:
+    title: str
+    help: str
+    callback: Callable[[], Any]
+
+
+def palette_commands(app: GosocketApp) -> list[PaletteCommand]:
+    """The entries for the app as it is now (translated into the current language)."""
+    if app.session is not None:
+        show = app.show_target
+        return [
+            PaletteCommand(
+                _("Network → Suppliers"),
+                _("Your suppliers: search by Tax ID, add, invite"),
+                partial(show, "network", "suppliers"),
+            ),
+            PaletteCommand(
+                _("Network → Clients"),
+                _("Companies that have you as their supplier"),
+                partial(show, "network", "clients"),
+            ),
+            PaletteCommand(
+                _("Mailbox"), _("Invitation emails and their delivery"), partial(show, "mailbox")
+            ),
+            PaletteCommand(
+                _("Activity"), _("Your company's audit trail"), partial(show, "activity")
+            ),
+            PaletteCommand(_("Log out"), _("End your session"), app.action_logout),
+            PaletteCommand(_("Quit"), _("Leave the application"), app.action_quit),
+        ]
+    return [
+        PaletteCommand(
+            _("Activate with activation code"),
+            _("For invited suppliers: enter the code from the invitation email"),
+            app.action_activate,
+        ),
+        PaletteCommand(
+            _("Switch language (English/Español)"),
+            _("Show the application in the other language"),
+            app.action_toggle_language,
+        ),
+        PaletteCommand(_("Quit"), _("Leave the application"), app.action_quit),
+    ]
+
+
+class NavigationCommands(Provider):
+    """The app's own palette entries (Textual's system commands are not offered)."""
+
+    def _commands(self) -> list[PaletteCommand]:
+        return palette_commands(cast("GosocketApp", self.app))
+
+    async def discover(self) -> Hits:
+        for command in self._commands():
+            yield DiscoveryHit(command.title, command.callback, help=command.help)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for command in self._commands():
+            score = matcher.match(command.title)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(command.title),
+                    command.callback,
+                    text=command.title,
+                    help=command.help,
+                )

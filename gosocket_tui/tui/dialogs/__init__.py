@@ -1,0 +1,1 @@
+"""Modal dialogs (forms and confirmations) opened from the shell's views."""

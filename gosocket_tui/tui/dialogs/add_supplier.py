@@ -1,0 +1,376 @@
+"""Add Supplier (Agregar Proveedor): the form behind step 4 of the help article.
+
+Country (the buyer's by default) and Tax ID come first; the Tax ID is checked as it is typed
+and its display form shown under the field (or what the country's Tax ID looks like). Name and
+email are required; description, address, city, province, phone, fax and groups are optional.
+The form scrolls, so it fits 80x24 with every error shown.
+
+Save checks what can be checked without the database (Tax ID, name, email) and shows every
+problem next to its field; then ``services.suppliers.add_supplier`` runs in a thread worker.
+The dialog ends with an :class:`AddSupplierResult`: ``added`` (the new supplier) or
+``duplicate`` (the supplier already in the list, so the table can jump to it); None when
+cancelled (Escape).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+from textual.worker import get_current_worker
+
+from gosocket_tui.errors import Duplicate, GosocketError, SessionExpired, ValidationError
+from gosocket_tui.i18n import _
+from gosocket_tui.services.companies import clean_name
+from gosocket_tui.services.suppliers import (
+    SupplierDetail,
+    SupplierInput,
+    add_supplier,
+    normalize_email,
+)
+from gosocket_tui.services.taxid import country_choices, expected_form, parse_tax_id
+from gosocket_tui.tui.widgets.paged_table import end_session
+
+if TYPE_CHECKING:
+    from gosocket_tui.services.context import ServiceContext
+    from gosocket_tui.services.session import Session
+
+# (field id as the services name it, English label, required)
+FIELDS: tuple[tuple[str, str, bool], ...] = (
+    ("tax_id", "Tax ID", True),
+    ("name", "Name", True),
+    ("email", "Email", True),
+    ("description", "Description", False),
+    ("address", "Address", False),
+    ("city", "City", False),
+    ("province", "Province", False),
+    ("phone", "Phone", False),
+    ("fax", "Fax", False),
+    ("groups", "Groups", False),
+)
+MAX_LENGTHS = {"tax_id": 40, "name": 200, "email": 254, "groups": 300}
+
+
+@dataclass(frozen=True)
+class AddSupplierResult:
+    """How the dialog ended: ``added`` or ``duplicate``, the supplier's link id, a message."""
+
+    kind: Literal["added", "duplicate"]
+    link_id: int
+    message: str
+    detail: SupplierDetail | None = None
+
+
+class AddSupplierScreen(ModalScreen[AddSupplierResult | None]):
+    """The Add Supplier form (administrators; the service refuses anyone else anyway)."""
+
+    DEFAULT_CSS = """
+    AddSupplierScreen {
+        align: center middle;
+    }
+    #add-dialog {
+        width: 100%;
+        max-width: 76;
+        height: auto;
+        max-height: 100%;
+        border: round $primary;
+        border-title-style: bold;
+        background: $background;
+        padding: 0 1;
+    }
+    #add-form {
+        height: auto;
+        max-height: 1fr;
+    }
+    #add-form .field {
+        height: auto;
+    }
+    #add-form .field-label {
+        width: 14;
+        text-style: bold;
+    }
+    #add-form .field-body {
+        width: 1fr;
+        height: auto;
+    }
+    #add-form Input, #add-form Select {
+        width: 1fr;
+    }
+    #add-form .field-note {
+        height: auto;
+        display: none;
+        color: $text-muted;
+    }
+    #add-form .field-note.-shown {
+        display: block;
+    }
+    #add-form .field-note.-ok {
+        color: $text-success;
+    }
+    #add-form .field-note.-error {
+        color: $text-error;
+        text-style: bold;
+    }
+    #add-general {
+        display: none;
+        color: $text-error;
+        text-style: bold;
+        height: auto;
+    }
+    #add-general.-shown {
+        display: block;
+    }
+    #add-required {
+        color: $text-muted;
+        height: 1;
+    }
+    #add-buttons {
+        height: 1;
+        margin-top: 1;
+        align-horizontal: right;
+    }
+    #add-buttons Button {
+        margin-left: 2;
+    }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save"),
+    ]
+
+    class _Saved(Message, bubble=False):
+        def __init__(self, outcome: SupplierDetail | GosocketError) -> None:
+            super().__init__()
+            self.outcome = outcome
+
+    def __init__(
+        self, ctx: ServiceContext, session: Session, *, tax_id: str = "", country: str = ""
+    ) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.session = session
+        self._tax_id = tax_id
+        self._country = country or session.company_country
+        self._saving = False
+        self._strict = False  # after a Save: show Tax ID problems as errors, not hints
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="add-dialog"):
+            yield Static(id="add-general")
+            with VerticalScroll(id="add-form"):
+                with Horizontal(classes="field", id="field-country"):
+                    yield Label(_("Country") + " *", classes="field-label")
+                    with Vertical(classes="field-body"):
+                        yield Select(
+                            country_choices(),
+                            value=self._country,
+                            allow_blank=False,
+                            compact=True,
+                            id="add-country",
+                        )
+                        yield Static(classes="field-note", id="note-country")
+                for name, label, required in FIELDS:
+                    with Horizontal(classes="field", id=f"field-{name}"):
+                        yield Label(_(label) + (" *" if required else ""), classes="field-label")
+                        with Vertical(classes="field-body"):
+                            yield Input(
+                                value=self._tax_id if name == "tax_id" else "",
+                                placeholder=self._placeholder(name),
+                                max_length=MAX_LENGTHS.get(name, 300),
+                                compact=True,
+                                id=f"add-{name}",
+                            )
+                            yield Static(classes="field-note", id=f"note-{name}")
+            yield Static(_("* required"), id="add-required")
+            with Horizontal(id="add-buttons"):
+                yield Button(_("Save"), variant="primary", compact=True, id="add-save")
+                yield Button(_("Cancel"), compact=True, id="add-cancel")
+
+    def _placeholder(self, name: str) -> str:
+        if name == "groups":
+            return _("comma-separated, e.g. logistics, north")
+        if name == "email":
+            return _("where the invitation goes")
+        return ""
+
+    def on_mount(self) -> None:
+        self.query_one("#add-dialog").border_title = _("Add Supplier")
+        self._check_tax_id()
+        target = "#add-name" if self._tax_id else "#add-tax_id"
+        self.query_one(target, Input).focus()
+
+    # ---------------------------------------------------------------- live checks
+
+    @property
+    def country(self) -> str:
+        value = self.query_one("#add-country", Select).value
+        return value if isinstance(value, str) else self._country
+
+    def _note(self, field: str, text: str, kind: str = "hint") -> None:
+        note = self.query_one(f"#note-{field}", Static)
+        note.update(text)
+        note.set_classes(f"field-note -{kind} -shown" if text else "field-note")
+
+    def _check_tax_id(self) -> bool:
+        """Show the display form of a valid Tax ID, else what it should look like."""
+        value = self.query_one("#add-tax_id", Input).value
+        try:
+            tax = parse_tax_id(self.country, value)
+        except ValidationError as exc:
+            if self._strict:
+                self._note("tax_id", exc.message, "error")
+            else:
+                self._note("tax_id", _("Expected: {form}", form=expected_form(self.country)))
+            return False
+        text = "✓ " + tax.formatted
+        if not tax.verifiable:
+            text += "  " + _("(this country's Tax IDs cannot be verified)")
+        self._note("tax_id", text, "ok")
+        return True
+
+    @on(Input.Changed, "#add-tax_id")
+    def _tax_id_changed(self) -> None:
+        self._check_tax_id()
+
+    @on(Select.Changed, "#add-country")
+    def _country_changed(self) -> None:
+        self._note("country", "")
+        self._check_tax_id()
+
+    @on(Input.Changed)
+    def _field_changed(self, event: Input.Changed) -> None:
+        field = (event.input.id or "").removeprefix("add-")
+        if field and field != "tax_id":
+            self._note(field, "")
+
+    @on(Input.Submitted)
+    def _next_field(self, event: Input.Submitted) -> None:
+        """Enter moves to the next field; on the last one it saves."""
+        event.stop()
+        if event.input.id == f"add-{FIELDS[-1][0]}":
+            self.action_save()
+        else:
+            self.focus_next()
+
+    # ----------------------------------------------------------------------- saving
+
+    def _value(self, name: str) -> str:
+        return self.query_one(f"#add-{name}", Input).value
+
+    def _local_errors(self) -> dict[str, str]:
+        """Problems found without the database, so they all show at once."""
+        errors: dict[str, str] = {}
+        checks = (
+            ("tax_id", lambda: parse_tax_id(self.country, self._value("tax_id"))),
+            ("name", lambda: clean_name(self._value("name"))),
+            ("email", lambda: normalize_email(self._value("email"))),
+        )
+        for name, check in checks:
+            try:
+                check()
+            except ValidationError as exc:
+                errors[exc.field or name] = exc.message
+        return errors
+
+    def show_error(self, field: str | None, text: str) -> None:
+        """Show ``text`` next to ``field`` (or above the form) and focus that field."""
+        known = {"country"} | {name for name, _label, _req in FIELDS}
+        if field in known:
+            self._note(field, text, "error")
+            target = self.query_one(f"#add-{field}")
+            target.focus()
+            self.query_one("#add-form", VerticalScroll).scroll_to_widget(
+                self.query_one(f"#field-{field}"), animate=False
+            )
+        else:
+            general = self.query_one("#add-general", Static)
+            general.update(text)
+            general.add_class("-shown")
+
+    def action_save(self) -> None:
+        if self._saving:
+            return
+        self._strict = True
+        self.query_one("#add-general", Static).remove_class("-shown")
+        errors = self._local_errors()
+        for name, _label, _req in FIELDS:
+            if name not in errors and name != "tax_id":
+                self._note(name, "")
+        self._check_tax_id()
+        if errors:
+            first = next(name for name, _label, _req in FIELDS if name in errors)
+            for name, text in errors.items():
+                self._note(name, text, "error")
+            self.show_error(first, errors[first])
+            return
+        data = SupplierInput(
+            country=self.country,
+            tax_id=self._value("tax_id"),
+            name=self._value("name"),
+            email=self._value("email"),
+            description=self._value("description"),
+            address=self._value("address"),
+            city=self._value("city"),
+            province=self._value("province"),
+            phone=self._value("phone"),
+            fax=self._value("fax"),
+            groups=self._value("groups"),
+        )
+        self._saving = True
+        self.query_one("#add-save", Button).disabled = True
+        session: Session | None = getattr(self.app, "session", None)
+        self._save(session or self.session, data)
+
+    @work(thread=True, exclusive=True, group="add-supplier")
+    def _save(self, session: Session, data: SupplierInput) -> None:
+        worker = get_current_worker()
+        outcome: SupplierDetail | GosocketError
+        try:
+            outcome = add_supplier(self.ctx, session, data)
+        except GosocketError as exc:
+            outcome = exc
+        finally:
+            self.ctx.close()  # this worker thread's connection only
+        if not worker.is_cancelled:
+            self.post_message(self._Saved(outcome))
+
+    @on(_Saved)
+    async def _saved(self, message: AddSupplierScreen._Saved) -> None:
+        self._saving = False
+        self.query_one("#add-save", Button).disabled = False
+        outcome = message.outcome
+        if isinstance(outcome, SupplierDetail):
+            text = _(
+                "{name} ({tax_id}) was added to your suppliers.",
+                name=outcome.name,
+                tax_id=outcome.tax_id_formatted,
+            )
+            self.dismiss(AddSupplierResult("added", outcome.id, text, outcome))
+        elif isinstance(outcome, Duplicate) and outcome.existing_id is not None:
+            self.dismiss(AddSupplierResult("duplicate", outcome.existing_id, outcome.message))
+        elif isinstance(outcome, SessionExpired):
+            await end_session(self, outcome.message)
+        elif isinstance(outcome, ValidationError):
+            self.show_error(outcome.field, outcome.message)
+        else:
+            self.show_error(None, outcome.message)
+
+    @on(Button.Pressed, "#add-save")
+    def _save_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_save()
+
+    @on(Button.Pressed, "#add-cancel")
+    def _cancel_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_cancel()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

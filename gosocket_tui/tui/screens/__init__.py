@@ -1,0 +1,1 @@
+"""Full screens: login, the app shell after login, supplier activation."""

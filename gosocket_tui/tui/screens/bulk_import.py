@@ -1,0 +1,812 @@
+"""Bulk add suppliers (Agregar Proveedores Masivo): file → preview → check → import → summary.
+
+The steps of the help article's bulk registration, keyboard only:
+
+1. Type the file's path (→ completes it) and press Enter: the first rows are shown with what
+   was detected (CSV encoding and separator, or the Excel sheet) and which column became
+   which field. "Download template" writes the CSV or Excel template.
+2. Choose what happens to suppliers already in the list and the country of rows without one,
+   then "Process file": every row is checked (nothing is written) with a progress bar; the
+   problems are listed by row, column and value, and can be exported as CSV.
+3. "Import" writes everything in one transaction (or, ticked, only the valid rows) and ends
+   with a summary: added, updated, skipped, invitations queued.
+
+Services run in thread workers; Escape cancels a running check or import (the transaction is
+rolled back, nothing is written) and otherwise closes the screen. The screen is dismissed with
+the :class:`BulkImportResult` of an import (so the suppliers table can reload), or None. File
+values are shown through ``safe.text`` only: a cell may hold markup or escape sequences.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Horizontal, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Button, Checkbox, DataTable, Input, Label, ProgressBar, Select, Static
+from textual.worker import get_current_worker
+
+from gosocket_tui.errors import GosocketError, SessionExpired
+from gosocket_tui.i18n import _
+from gosocket_tui.services import bulk_import
+from gosocket_tui.services.bulk_files import (
+    RawRow,
+    SourceInfo,
+    header_label,
+    open_supplier_file,
+)
+from gosocket_tui.services.taxid import country_choices
+from gosocket_tui.tui.safe import plain
+from gosocket_tui.tui.safe import text as safe_text
+from gosocket_tui.tui.widgets.bulk_path import PathSuggester
+from gosocket_tui.tui.widgets.bulk_template import TemplateDialog
+from gosocket_tui.tui.widgets.footer import KeyFooter
+from gosocket_tui.tui.widgets.paged_table import end_session, format_int
+
+if TYPE_CHECKING:
+    from gosocket_tui.services.context import ServiceContext
+    from gosocket_tui.services.session import Session
+
+PREVIEW_ROWS = 5
+PREVIEW_CELL = 24
+SHOWN_ISSUES = 1_000  # the table's share of the report; the CSV export has them all
+Step = Literal["choose", "opening", "previewed", "checking", "checked", "importing", "done"]
+POLICY_LABELS: dict[bulk_import.Policy, str] = {
+    "skip": "Skip them (leave as they are)",
+    "update": "Update their contact data",
+    "error": "Report them as problems",
+}
+
+
+@dataclass(frozen=True)
+class BulkImportResult:
+    """What an import wrote; the suppliers table reloads when it gets one."""
+
+    summary: bulk_import.ImportSummary
+
+
+def _cell(value: str) -> str:
+    flat = plain(value)
+    return flat if len(flat) <= PREVIEW_CELL else flat[: PREVIEW_CELL - 1] + "…"
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "…"
+    total = int(seconds + 0.5)
+    return f"{total // 60}:{total % 60:02d}"
+
+
+class BulkImportScreen(Screen["BulkImportResult | None"]):
+    """Bulk add suppliers from a CSV or Excel file (administrators)."""
+
+    DEFAULT_CSS = """
+    BulkImportScreen #bulk-body {
+        padding: 0 1;
+    }
+    BulkImportScreen .bulk-row {
+        height: 1;
+        margin-top: 1;
+    }
+    BulkImportScreen .bulk-row Label {
+        width: 9;
+        text-style: bold;
+    }
+    BulkImportScreen #bulk-path {
+        width: 1fr;
+    }
+    BulkImportScreen .bulk-row Button {
+        margin-left: 1;
+    }
+    BulkImportScreen .bulk-text {
+        height: auto;
+        margin-top: 1;
+    }
+    BulkImportScreen .bulk-muted {
+        color: $text-muted;
+    }
+    BulkImportScreen .-error {
+        color: $text-error;
+        text-style: bold;
+    }
+    BulkImportScreen .-ok {
+        color: $text-success;
+        text-style: bold;
+    }
+    BulkImportScreen DataTable {
+        height: auto;
+        max-height: 10;
+        margin-top: 1;
+    }
+    BulkImportScreen #bulk-options {
+        grid-size: 2;
+        grid-columns: 24 1fr;
+        grid-rows: 1;
+        grid-gutter: 1 1;
+        height: auto;
+        margin-top: 1;
+    }
+    BulkImportScreen #bulk-options Label {
+        text-style: bold;
+    }
+    BulkImportScreen #bulk-valid-only {
+        margin-top: 1;
+        height: 1;
+    }
+    BulkImportScreen #bulk-progress {
+        margin-top: 1;
+        height: 1;
+    }
+    BulkImportScreen #bulk-progress Bar {
+        width: 1fr;
+    }
+    BulkImportScreen .bulk-section {
+        display: none;
+    }
+    BulkImportScreen .bulk-section.-shown {
+        display: block;
+    }
+    BulkImportScreen Horizontal.bulk-section.-shown {
+        display: block;
+    }
+    BulkImportScreen .bulk-actions {
+        height: 1;
+        margin-top: 1;
+    }
+    BulkImportScreen .bulk-actions Button {
+        margin-right: 2;
+    }
+    BulkImportScreen #bulk-export-row Label {
+        width: 14;
+    }
+    BulkImportScreen #bulk-report-path {
+        width: 1fr;
+    }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close"),
+        Binding("ctrl+t", "template", "Download template"),
+    ]
+
+    class _Opened(Message, bubble=False):
+        def __init__(
+            self, path: Path, outcome: tuple[SourceInfo, list[RawRow]] | GosocketError
+        ) -> None:
+            super().__init__()
+            self.path = path
+            self.outcome = outcome
+
+    class _Checked(Message, bubble=False):
+        def __init__(self, outcome: bulk_import.ValidationReport | GosocketError) -> None:
+            super().__init__()
+            self.outcome = outcome
+
+    class _Imported(Message, bubble=False):
+        def __init__(self, outcome: bulk_import.ImportSummary | GosocketError) -> None:
+            super().__init__()
+            self.outcome = outcome
+
+    class _Exported(Message, bubble=False):
+        def __init__(self, outcome: Path | GosocketError) -> None:
+            super().__init__()
+            self.outcome = outcome
+
+    def __init__(self, ctx: ServiceContext, session: Session, *, path: str = "") -> None:
+        super().__init__()
+        self.ctx = ctx
+        self._initial_session = session
+        self._initial_path = path
+        self.step: Step = "choose"
+        self.path: Path | None = None
+        self.info: SourceInfo | None = None
+        self.report: bulk_import.ValidationReport | None = None
+        self.summary: bulk_import.ImportSummary | None = None
+        self._cancelling = False
+
+    @property
+    def session(self) -> Session:
+        """The app's current session (kept fresh by key presses), else the one given."""
+        current: Session | None = getattr(self.app, "session", None)
+        return current if current is not None else self._initial_session
+
+    # ----------------------------------------------------------------------- layout
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="bulk-brand", classes="brand")
+        with VerticalScroll(id="bulk-body"):
+            yield Static(id="bulk-intro", classes="bulk-text bulk-muted")
+            with Horizontal(classes="bulk-row"):
+                yield Label(id="bulk-path-label")
+                yield Input(
+                    self._initial_path,
+                    suggester=PathSuggester(),
+                    compact=True,
+                    id="bulk-path",
+                )
+                yield Button(compact=True, id="bulk-open")
+                yield Button(compact=True, id="bulk-template")
+            yield Static(id="bulk-file-message", classes="bulk-text bulk-section")
+            yield Static(id="bulk-source", classes="bulk-text bulk-section")
+            yield DataTable(
+                id="bulk-preview",
+                classes="bulk-section",
+                show_cursor=False,
+                zebra_stripes=True,
+            )
+            with Grid(id="bulk-options"):
+                yield Label(id="bulk-policy-label")
+                yield Select[str](
+                    [(_(label), value) for value, label in POLICY_LABELS.items()],
+                    value="skip",
+                    allow_blank=False,
+                    compact=True,
+                    id="bulk-policy",
+                )
+                yield Label(id="bulk-country-label")
+                yield Select[str](
+                    country_choices(),
+                    value=self._initial_session.company_country,
+                    allow_blank=False,
+                    compact=True,
+                    id="bulk-country",
+                )
+            yield Checkbox(compact=True, id="bulk-valid-only")
+            with Horizontal(classes="bulk-actions"):
+                yield Button(variant="primary", compact=True, id="bulk-process", disabled=True)
+            yield ProgressBar(total=100, show_eta=False, id="bulk-progress", classes="bulk-section")
+            yield Static(id="bulk-progress-text", classes="bulk-text bulk-section")
+            yield Static(id="bulk-counts", classes="bulk-text bulk-section")
+            yield DataTable(
+                id="bulk-issues", classes="bulk-section", cursor_type="row", zebra_stripes=True
+            )
+            yield Static(id="bulk-issue-detail", classes="bulk-text bulk-section")
+            with Horizontal(id="bulk-export-row", classes="bulk-row bulk-section"):
+                yield Label(id="bulk-report-label")
+                yield Input(suggester=PathSuggester(), compact=True, id="bulk-report-path")
+                yield Button(compact=True, id="bulk-export")
+            yield Static(id="bulk-summary", classes="bulk-text bulk-section")
+            with Horizontal(classes="bulk-actions"):
+                yield Button(variant="success", compact=True, id="bulk-import", disabled=True)
+                yield Button(compact=True, id="bulk-close")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.relabel()
+        self.query_one("#bulk-path", Input).focus()
+        if self._initial_path:
+            self.action_open()
+
+    def relabel(self) -> None:
+        """Every label in the current language (after a language switch too)."""
+        self.query_one("#bulk-brand", Static).update(_("Bulk add suppliers"))
+        self.query_one("#bulk-intro", Static).update(
+            _(
+                "Register many suppliers from a CSV or Excel (.xlsx) file with the template's "
+                "columns. Nothing is saved until you press Import."
+            )
+        )
+        self.query_one("#bulk-path-label", Label).update(_("File"))
+        self.query_one("#bulk-path", Input).placeholder = _("path to the file (→ completes)")
+        self.query_one("#bulk-open", Button).label = _("Open")
+        self.query_one("#bulk-template", Button).label = _("Download template")
+        self.query_one("#bulk-policy-label", Label).update(_("Existing suppliers"))
+        policy = self.query_one("#bulk-policy", Select)
+        current = policy.value if isinstance(policy.value, str) else "skip"
+        policy.set_options([(_(label), value) for value, label in POLICY_LABELS.items()])
+        policy.value = current
+        self.query_one("#bulk-country-label", Label).update(_("Default country"))
+        self.query_one("#bulk-valid-only", Checkbox).label = _(
+            "Import only the valid rows (skip the rows with problems)"
+        )
+        self.query_one("#bulk-process", Button).label = _("Process file")
+        self.query_one("#bulk-import", Button).label = _("Import")
+        self.query_one("#bulk-close", Button).label = _("Close")
+        self.query_one("#bulk-report-label", Label).update(_("Report file"))
+        self.query_one("#bulk-export", Button).label = _("Export report")
+        for button in self.query(Button):
+            button.refresh(layout=True)
+
+    def _show(self, selector: str, shown: bool = True) -> None:
+        self.query_one(selector).set_class(shown, "-shown")
+
+    def _message(self, selector: str, message: str, kind: str = "") -> None:
+        widget = self.query_one(selector, Static)
+        widget.update(safe_text(message, keep_newlines=True))
+        widget.set_class(kind == "error", "-error")
+        widget.set_class(kind == "ok", "-ok")
+        self._show(selector, bool(message))
+
+    def _set_step(self, step: Step) -> None:
+        self.step = step
+        busy = step in ("opening", "checking", "importing")
+        report = self.report
+        valid_only = self.query_one("#bulk-valid-only", Checkbox).value
+        can_import = (
+            step == "checked"
+            and report is not None
+            and report.valid > 0
+            and (report.ok or valid_only)
+        )
+        self.query_one("#bulk-process", Button).disabled = busy or step in ("choose", "done")
+        self.query_one("#bulk-import", Button).disabled = not can_import
+        for selector in ("#bulk-path", "#bulk-open", "#bulk-policy", "#bulk-country"):
+            self.query_one(selector).disabled = busy or step == "done"
+        self.query_one("#bulk-valid-only").disabled = busy or step == "done"
+        self._show("#bulk-progress", busy and step != "opening")
+        self._show("#bulk-progress-text", busy and step != "opening")
+        if step in ("checking", "importing"):
+            self.call_after_refresh(self._scroll_to_progress)
+        self.refresh_bindings()
+
+    def _scroll_to_progress(self) -> None:
+        self.query_one("#bulk-progress-text").scroll_visible(animate=False)
+
+    # ------------------------------------------------------------------ 1. the file
+
+    @on(Input.Submitted, "#bulk-path")
+    @on(Button.Pressed, "#bulk-open")
+    def action_open(self) -> None:
+        raw = self.query_one("#bulk-path", Input).value.strip()
+        if not raw or self.step in ("opening", "checking", "importing"):
+            return
+        self._forget_report()
+        path = Path(os.path.expanduser(raw))
+        self._set_step("opening")
+        self._message("#bulk-file-message", _("Reading {name}…", name=path.name))
+        self._open(path)
+
+    @work(thread=True, exclusive=True, group="bulk-open")
+    def _open(self, path: Path) -> None:
+        worker = get_current_worker()
+        outcome: tuple[SourceInfo, list[RawRow]] | GosocketError
+        try:
+            with open_supplier_file(
+                path,
+                max_bytes=self.ctx.config.import_max_bytes,
+                max_rows=self.ctx.config.import_max_rows,
+            ) as opened:
+                outcome = (opened.info, opened.preview(PREVIEW_ROWS))
+        except GosocketError as exc:
+            outcome = exc
+        if not worker.is_cancelled:
+            self.post_message(self._Opened(path, outcome))
+
+    @on(_Opened)
+    def _opened(self, message: BulkImportScreen._Opened) -> None:
+        if isinstance(message.outcome, GosocketError):
+            self.path = None
+            self.info = None
+            self._message("#bulk-file-message", message.outcome.message, "error")
+            self._show("#bulk-source", False)
+            self._show("#bulk-preview", False)
+            self._set_step("choose")
+            return
+        info, rows = message.outcome
+        self.path = message.path
+        self.info = info
+        self._message("#bulk-file-message", "")
+        self._show_source(message.path, info)
+        self._show_preview(info, rows)
+        self.query_one("#bulk-report-path", Input).value = str(
+            message.path.with_name(message.path.stem + "_problems.csv")
+        )
+        self._set_step("previewed")
+        self.query_one("#bulk-process", Button).focus()
+
+    def _show_source(self, path: Path, info: SourceInfo) -> None:
+        mapped = [
+            f"{c.letter}→{header_label(c.field, marked=False)}"
+            for c in info.columns
+            if c.field is not None
+        ]
+        lines = [
+            f"{path.name}: {info.describe()}",
+            _("Columns: {columns}", columns=" · ".join(mapped)),
+        ]
+        if not info.has_country:
+            lines.append(_("No Country column: every row takes the default country below."))
+        lines += [f"⚠ {warning}" for warning in info.warnings]
+        self._message("#bulk-source", "\n".join(lines))
+
+    def _show_preview(self, info: SourceInfo, rows: list[RawRow]) -> None:
+        table = self.query_one("#bulk-preview", DataTable)
+        table.clear(columns=True)
+        columns = [c for c in info.columns if c.field is not None]
+        table.add_column(_("Row"), key="row")
+        for column in columns:
+            table.add_column(
+                safe_text(f"{column.letter} {_cell(column.header)}"), key=column.letter
+            )
+        for row in rows:
+            table.add_row(
+                str(row.row_number),
+                *(safe_text(_cell(row.values.get(c.field or "", ""))) for c in columns),
+            )
+        self._show("#bulk-preview", bool(rows))
+
+    # ----------------------------------------------------------------- 2. the check
+
+    def _options(self) -> bulk_import.ImportOptions:
+        policy_value = self.query_one("#bulk-policy", Select).value
+        policy: bulk_import.Policy = "skip"
+        if policy_value == "update":
+            policy = "update"
+        elif policy_value == "error":
+            policy = "error"
+        country = self.query_one("#bulk-country", Select).value
+        return bulk_import.ImportOptions(
+            default_country=country if isinstance(country, str) else "",
+            on_existing=policy,
+            valid_only=self.query_one("#bulk-valid-only", Checkbox).value,
+        )
+
+    @on(Select.Changed, "#bulk-policy")
+    @on(Select.Changed, "#bulk-country")
+    def _options_changed(self) -> None:
+        """A checked report no longer says what the import would do: check again."""
+        if self.step == "checked":
+            self._forget_report()
+            self._set_step("previewed")
+            self._message(
+                "#bulk-counts", _("The options changed: process the file again."), "error"
+            )
+
+    @on(Checkbox.Changed, "#bulk-valid-only")
+    def _valid_only_changed(self) -> None:
+        if self.step == "checked":
+            self._set_step("checked")
+            self._show_counts()
+
+    @on(Button.Pressed, "#bulk-process")
+    def action_process(self) -> None:
+        if self.step not in ("previewed", "checked") or self.path is None:
+            return
+        if Path(os.path.expanduser(self.query_one("#bulk-path", Input).value.strip())) != (
+            self.path
+        ):
+            self.action_open()  # the path was edited: preview the new file first
+            return
+        self._forget_report()
+        self._set_step("checking")
+        self.show_progress(bulk_import.Progress("validate", 0, 0.0, 0.0, 0.0, None))
+        self._check(self.session, self.path, self._options())
+
+    @work(thread=True, exclusive=True, group="bulk-run")
+    def _check(self, session: Session, path: Path, options: bulk_import.ImportOptions) -> None:
+        outcome: bulk_import.ValidationReport | GosocketError
+        try:
+            outcome = bulk_import.validate(
+                self.ctx, session, path, options, progress=self._progress_from_worker
+            )
+        except GosocketError as exc:
+            outcome = exc
+        finally:
+            self.ctx.close()  # this worker thread's connection only
+        self.post_message(self._Checked(outcome))
+
+    def _progress_from_worker(self, progress: bulk_import.Progress) -> None:
+        """Called by the service in the worker thread; raising stops it (and rolls back)."""
+        if get_current_worker().is_cancelled:
+            raise bulk_import.ImportCancelled(_("Cancelled: nothing was written."))
+        self.app.call_from_thread(self.show_progress, progress)
+
+    def show_progress(self, progress: bulk_import.Progress) -> None:
+        """Draw a pass's progress: bar, rows, speed and time left."""
+        self.query_one("#bulk-progress", ProgressBar).update(progress=progress.fraction * 100)
+        label = _("Checking") if progress.phase == "validate" else _("Importing")
+        self._message(
+            "#bulk-progress-text",
+            _(
+                "{phase}: {rows} rows · {speed} rows/s · {eta} left · Esc cancels",
+                phase=label,
+                rows=format_int(progress.rows),
+                speed=format_int(int(progress.rows_per_second)),
+                eta=_duration(progress.eta_seconds),
+            ),
+        )
+
+    def _was_cancelled(self, outcome: object) -> bool:
+        """Escape was pressed while the worker ran: say so, and drop a late report."""
+        if not self._cancelling:
+            return False
+        self._cancelling = False
+        if isinstance(outcome, bulk_import.ValidationReport):
+            outcome.discard()
+        self._set_step("previewed" if self.path is not None else "choose")
+        self._message("#bulk-counts", _("Cancelled: nothing was written."), "error")
+        return True
+
+    @on(_Checked)
+    async def _checked(self, message: BulkImportScreen._Checked) -> None:
+        outcome = message.outcome
+        if self._was_cancelled(outcome):
+            return
+        if isinstance(outcome, SessionExpired):
+            await end_session(self, outcome.message)
+            return
+        if isinstance(outcome, GosocketError):
+            self._set_step("previewed")
+            self._message("#bulk-counts", outcome.message, "error")
+            self._show("#bulk-issues", False)
+            self._show("#bulk-export-row", False)
+            self._message("#bulk-issue-detail", "")
+            return
+        self.report = outcome
+        self._set_step("checked")
+        self._show_counts()
+        self._show_issues(outcome)
+        button = self.query_one("#bulk-import", Button)
+        if not button.disabled:
+            self._focus_result(button)
+        elif outcome.issues:
+            self._focus_result(self.query_one("#bulk-issues", DataTable))
+        else:
+            self._focus_result(self.query_one("#bulk-process", Button))
+
+    def _focus_result(self, widget: Widget) -> None:
+        """Focus ``widget`` and scroll so the counts (and what follows) are in view."""
+        widget.focus(scroll_visible=False)
+
+        def scroll() -> None:
+            body = self.query_one("#bulk-body", VerticalScroll)
+            body.scroll_to_widget(self.query_one("#bulk-counts"), top=True, animate=False)
+
+        self.call_after_refresh(scroll)
+
+    def _show_counts(self) -> None:
+        report = self.report
+        if report is None:
+            return
+        lines = [
+            _(
+                "{rows} rows: {valid} valid ({new} new, {existing} already your suppliers), "
+                "{invalid} with problems; invitations to send: {notify}.",
+                rows=format_int(report.rows),
+                valid=format_int(report.valid),
+                new=format_int(report.new),
+                existing=format_int(report.existing),
+                invalid=format_int(report.invalid),
+                notify=format_int(report.notify),
+            )
+        ]
+        valid_only = self.query_one("#bulk-valid-only", Checkbox).value
+        kind = "ok"
+        if report.valid == 0:
+            lines.append(_("No row can be imported."))
+            kind = "error"
+        elif report.ok:
+            lines.append(_("Ready: press Import to save them."))
+        elif valid_only:
+            lines.append(
+                _(
+                    "Import will save the {valid} valid rows and skip the {invalid} with problems.",
+                    valid=format_int(report.valid),
+                    invalid=format_int(report.invalid),
+                )
+            )
+        else:
+            lines.append(
+                _(
+                    "Correct the rows with problems and process the file again, or tick "
+                    '"Import only the valid rows".'
+                )
+            )
+            kind = "error"
+        self._message("#bulk-counts", "\n".join(lines), kind)
+
+    def _show_issues(self, report: bulk_import.ValidationReport) -> None:
+        table = self.query_one("#bulk-issues", DataTable)
+        table.clear(columns=True)
+        for label, key in (
+            (_("Row"), "row"),
+            (_("Column"), "column"),
+            (_("Value"), "value"),
+            (_("Problem"), "problem"),
+        ):
+            table.add_column(label, key=key)
+        for issue in report.issues[:SHOWN_ISSUES]:
+            problem = issue.message if issue.severity == "error" else "⚠ " + issue.message
+            table.add_row(
+                str(issue.row),
+                safe_text(issue.column),
+                safe_text(_cell(issue.value)),
+                safe_text(problem),
+            )
+        shown = bool(report.issues)
+        self._show("#bulk-issues", shown)
+        self._show_issue(0)
+        self._show("#bulk-export-row", shown)
+        if report.issues_total > min(len(report.issues), SHOWN_ISSUES):
+            self._message(
+                "#bulk-summary",
+                _(
+                    "The table shows the first {shown} of {total} problems; export the report "
+                    "for the others.",
+                    shown=format_int(min(len(report.issues), SHOWN_ISSUES)),
+                    total=format_int(report.issues_total),
+                ),
+            )
+        else:
+            self._message("#bulk-summary", "")
+
+    def _show_issue(self, index: int) -> None:
+        """The highlighted problem in full under the table (table cells are cut short)."""
+        issues = self.report.issues if self.report is not None else []
+        if not 0 <= index < min(len(issues), SHOWN_ISSUES):
+            self._message("#bulk-issue-detail", "")
+            return
+        issue = issues[index]
+        where = _("Row {row}", row=issue.row) + (f", {issue.column}" if issue.column else "")
+        value = f' "{plain(issue.value)}"' if issue.value else ""
+        self._message("#bulk-issue-detail", f"{where}{value}: {issue.message}")
+
+    @on(DataTable.RowHighlighted, "#bulk-issues")
+    def _issue_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_issue(event.cursor_row)
+
+    # ------------------------------------------------------------- export the report
+
+    @on(Input.Submitted, "#bulk-report-path")
+    @on(Button.Pressed, "#bulk-export")
+    def action_export(self) -> None:
+        report = self.report
+        raw = self.query_one("#bulk-report-path", Input).value.strip()
+        if report is None or not raw:
+            return
+        self._export(report, Path(os.path.expanduser(raw)))
+
+    @work(thread=True, exclusive=True, group="bulk-export")
+    def _export(self, report: bulk_import.ValidationReport, path: Path) -> None:
+        outcome: Path | GosocketError
+        try:
+            if path.is_dir():
+                raise GosocketError(_("{path} is a folder", path=str(path)))
+            bulk_import.write_issue_report(path, report)
+            outcome = path
+        except GosocketError as exc:
+            outcome = exc
+        self.post_message(self._Exported(outcome))
+
+    @on(_Exported)
+    def _exported(self, message: BulkImportScreen._Exported) -> None:
+        if isinstance(message.outcome, Path):
+            self._message(
+                "#bulk-summary", _("Report written to {path}", path=str(message.outcome)), "ok"
+            )
+        else:
+            self._message("#bulk-summary", message.outcome.message, "error")
+
+    # ---------------------------------------------------------------- 3. the import
+
+    @on(Button.Pressed, "#bulk-import")
+    def action_import(self) -> None:
+        report = self.report
+        if self.step != "checked" or report is None or self.path is None:
+            return
+        if self.query_one("#bulk-import", Button).disabled:
+            return
+        self._set_step("importing")
+        self.show_progress(bulk_import.Progress("import", 0, 0.0, 0.0, 0.0, None))
+        self._import(self.session, self.path, self._options(), report)
+
+    @work(thread=True, exclusive=True, group="bulk-run")
+    def _import(
+        self,
+        session: Session,
+        path: Path,
+        options: bulk_import.ImportOptions,
+        report: bulk_import.ValidationReport,
+    ) -> None:
+        outcome: bulk_import.ImportSummary | GosocketError
+        try:
+            outcome = bulk_import.import_file(
+                self.ctx,
+                session,
+                path,
+                options,
+                progress=self._progress_from_worker,
+                validated=report,
+            )
+        except GosocketError as exc:
+            outcome = exc
+        finally:
+            self.ctx.close()
+        self.post_message(self._Imported(outcome))
+
+    @on(_Imported)
+    async def _imported(self, message: BulkImportScreen._Imported) -> None:
+        outcome = message.outcome
+        if isinstance(outcome, bulk_import.ImportSummary):
+            self._cancelling = False  # Escape came too late: the import is committed
+        elif self._was_cancelled(outcome):
+            return
+        if isinstance(outcome, SessionExpired):
+            await end_session(self, outcome.message)
+            return
+        if isinstance(outcome, bulk_import.ImportRefused):
+            # The list changed since the check (e.g. policy "error" and a new supplier).
+            self._forget_report()
+            self.report = outcome.report
+            self._set_step("previewed")
+            self._show_issues(outcome.report)
+            self._message("#bulk-counts", outcome.message, "error")
+            return
+        if isinstance(outcome, GosocketError):
+            self._set_step("checked")
+            self._message("#bulk-counts", outcome.message, "error")
+            return
+        self.summary = outcome
+        self._forget_report()
+        self._set_step("done")
+        self._show_summary(outcome)
+        self._focus_result(self.query_one("#bulk-close", Button))
+
+    def _show_summary(self, summary: bulk_import.ImportSummary) -> None:
+        lines = [
+            _("Import finished: {name}", name=summary.file_name),
+            _(
+                "Added: {added} · Updated: {updated} · Skipped: {skipped} · "
+                "Not imported (problems): {invalid}",
+                added=format_int(summary.added),
+                updated=format_int(summary.updated),
+                skipped=format_int(summary.skipped),
+                invalid=format_int(summary.invalid),
+            ),
+            _(
+                "Invitations queued: {count} (they leave with the next mail delivery).",
+                count=format_int(summary.invitations_queued),
+            ),
+        ]
+        self._message("#bulk-counts", "\n".join(lines), "ok")
+        self._show("#bulk-issues", False)
+        self._show("#bulk-export-row", False)
+        self._message("#bulk-issue-detail", "")
+        self._message("#bulk-summary", "")
+
+    # ------------------------------------------------------------------- leaving
+
+    def _forget_report(self) -> None:
+        if self.report is not None:
+            self.report.discard()
+        self.report = None
+
+    def action_close(self) -> None:
+        """Escape: cancel a running check or import (nothing is written), else close."""
+        if self.step in ("checking", "importing"):
+            # The worker stops at its next progress report and the transaction is rolled
+            # back; its outcome (cancelled, or done if it was already committing) follows.
+            if not self._cancelling:
+                self._cancelling = True
+                self.workers.cancel_group(self, "bulk-run")
+                self._message("#bulk-progress-text", _("Cancelling…"))
+            return
+        if self.step == "opening":
+            return
+        self._forget_report()
+        self.dismiss(BulkImportResult(self.summary) if self.summary is not None else None)
+
+    @on(Button.Pressed, "#bulk-close")
+    def _close_pressed(self) -> None:
+        self.action_close()
+
+    @on(Button.Pressed, "#bulk-template")
+    def action_template(self) -> None:
+        folder = self.path.parent if self.path is not None else None
+        self.app.push_screen(TemplateDialog(folder), self._template_written)
+
+    def _template_written(self, path: Path | None) -> None:
+        if path is not None:
+            self._message(
+                "#bulk-file-message", _("Template written to {path}", path=str(path)), "ok"
+            )
+
+    def on_unmount(self) -> None:
+        self._forget_report()

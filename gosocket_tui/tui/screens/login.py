@@ -1,0 +1,180 @@
+"""The login screen: username, masked password, inline errors, activation and the demo list.
+
+``services.auth.authenticate`` runs in a thread worker (argon2 takes a noticeable moment);
+its outcome comes back as a :class:`LoginScreen.Succeeded` or :class:`LoginScreen.Failed`
+message. The messages are the ones the service raised (generic for every failure, the lockout
+notice only after the right password), shown inline under the form.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, Input, Label, Static
+from textual.worker import get_current_worker
+
+from gosocket_tui.i18n import _
+from gosocket_tui.tui.widgets.demo_accounts import DemoAccounts
+from gosocket_tui.tui.widgets.footer import KeyFooter
+
+if TYPE_CHECKING:
+    from gosocket_tui.services.session import Session
+    from gosocket_tui.tui.app import GosocketApp
+
+
+class LoginScreen(Screen[None]):
+    """Log in with username and password (Usuario y contraseña)."""
+
+    AUTO_FOCUS = "#username"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # The description names the language the key switches to (translated: "English").
+        Binding("f2", "app.toggle_language", "Español"),
+        # Tab, and Enter in the username field, move the focus as the key arrives (Textual
+        # otherwise resolves them after the key went round the focused field), so keys typed
+        # ahead ("ana⇥secret⏎" in one burst over a slow SSH link, or from a password
+        # manager) land in the field they were meant for.
+        Binding("enter", "next_field", show=False, priority=True),
+        Binding("tab", "move_focus(1)", show=False, priority=True),
+        Binding("shift+tab", "move_focus(-1)", show=False, priority=True),
+    ]
+
+    class Succeeded(Message):
+        def __init__(self, session: Session) -> None:
+            super().__init__()
+            self.session = session
+
+    class Failed(Message):
+        def __init__(self, text: str, *, locked: bool = False) -> None:
+            super().__init__()
+            self.text = text
+            self.locked = locked
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._busy = False
+
+    @property
+    def gosocket(self) -> GosocketApp:
+        return cast("GosocketApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="brand", classes="brand")
+        # Not focusable itself: Tab goes field to field; it still scrolls to the focused field.
+        with VerticalScroll(id="login-body", can_focus=False):
+            with Vertical(id="login-panel"):
+                with Grid(id="login-fields"):
+                    yield Label(id="username-label")
+                    yield Input(id="username", max_length=64, compact=True)
+                    yield Label(id="password-label")
+                    yield Input(id="password", password=True, max_length=256, compact=True)
+                yield Static(id="login-message")
+                with Horizontal(id="login-buttons"):
+                    yield Button(id="login-button", variant="primary", compact=True)
+                    yield Button(id="activate-button", compact=True)
+            if self.gosocket.demo is not None:
+                yield DemoAccounts(self.gosocket.demo, id="demo-accounts")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.relabel()
+        self.gosocket.login_screen_mounted()
+
+    def reset(self, notice: str = "") -> None:
+        """Empty the form (after a login, and on logout with ``notice`` saying why)."""
+        self._busy = False
+        for field in self.query(Input):
+            field.value = ""
+        self.show_message(notice, "notice")
+        self.set_focus(self.query_one("#username", Input))
+
+    def relabel(self) -> None:
+        """Put every label in the current language (after F2)."""
+        self.query_one("#brand", Static).update(_("Gosocket — Suppliers"))
+        self.query_one("#login-panel").border_title = _("Log in")
+        self.query_one("#username-label", Label).update(_("Username"))
+        self.query_one("#password-label", Label).update(_("Password"))
+        self.query_one("#login-button", Button).label = _("Log in")
+        self.query_one("#activate-button", Button).label = _("Activate with activation code")
+        for button in self.query(Button):
+            button.refresh(layout=True)  # a longer label needs a wider button
+        if self.is_mounted and not self._busy:
+            self.show_message("")  # a message in the old language would be confusing
+        for demo in self.query(DemoAccounts):
+            demo.relabel()
+
+    def show_message(self, text: str, kind: str = "error") -> None:
+        message = self.query_one("#login-message", Static)
+        message.update(text)
+        message.set_classes(f"-{kind}" if text else "")
+        message.display = bool(text)
+
+    # ---------------------------------------------------------------------- actions
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next_field":  # elsewhere Enter does what the focused widget does
+            return self.focused is not None and self.focused.id == "username"
+        return True
+
+    def action_next_field(self) -> None:
+        self.set_focus(self.query_one("#password", Input))
+
+    def action_move_focus(self, step: int) -> None:
+        if step > 0:
+            self.focus_next()
+        else:
+            self.focus_previous()
+
+    @on(Input.Submitted, "#password")
+    @on(Button.Pressed, "#login-button")
+    def submit(self) -> None:
+        """Log in with what is in the fields (Enter in the password field, or the button)."""
+        if self._busy:
+            return
+        username = self.query_one("#username", Input).value
+        password = self.query_one("#password", Input).value
+        if not username.strip() or not password:
+            self.show_message(_("Enter your username and password."))
+            self.set_focus(self.query_one("#password" if username.strip() else "#username", Input))
+            return
+        self._busy = True
+        self.show_message(_("Checking…"), "info")
+        self._authenticate(username, password)
+
+    @on(Button.Pressed, "#activate-button")
+    def _activate(self) -> None:
+        self.gosocket.action_activate()
+
+    @work(thread=True, exclusive=True, group="login")
+    def _authenticate(self, username: str, password: str) -> None:
+        from gosocket_tui.errors import GosocketError
+        from gosocket_tui.services import auth
+
+        ctx = self.gosocket.ctx
+        outcome: Message
+        try:
+            outcome = self.Succeeded(auth.authenticate(ctx, username, password))
+        except auth.AccountLocked as exc:
+            outcome = self.Failed(exc.message, locked=True)
+        except GosocketError as exc:
+            outcome = self.Failed(exc.message)
+        finally:
+            ctx.close()  # this worker thread's connection only
+        if not get_current_worker().is_cancelled:
+            self.post_message(outcome)
+
+    def on_login_screen_succeeded(self, message: Succeeded) -> None:
+        self._busy = False
+        self.gosocket.start_session(message.session)
+
+    def on_login_screen_failed(self, message: Failed) -> None:
+        self._busy = False
+        self.show_message(message.text, "locked" if message.locked else "error")
+        password = self.query_one("#password", Input)
+        password.value = ""
+        self.set_focus(password)

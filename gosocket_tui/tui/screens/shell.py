@@ -1,0 +1,99 @@
+"""The app shell after login: header, sidebar (Network, Mailbox, Activity), content, footer.
+
+The sidebar is an ``OptionList``: arrows move and show the view at once, Enter moves the focus
+into it. F1, F2 and F3 jump to Network, Mailbox and Activity from anywhere in the shell;
+ctrl+l logs out. The command palette (ctrl+p) reaches the same targets through
+:meth:`ShellScreen.show`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, OptionList
+from textual.widgets.option_list import Option
+
+from gosocket_tui.i18n import _
+from gosocket_tui.tui.views.activity import ActivityView
+from gosocket_tui.tui.views.base import View
+from gosocket_tui.tui.views.mailbox import MailboxView
+from gosocket_tui.tui.views.network import NetworkView
+from gosocket_tui.tui.widgets.footer import KeyFooter
+from gosocket_tui.tui.widgets.header import ShellHeader
+
+if TYPE_CHECKING:
+    from gosocket_tui.services.context import ServiceContext
+    from gosocket_tui.services.session import Session
+
+# (view id, English label); the order is the sidebar's and the F-keys'.
+TARGETS: tuple[tuple[str, str], ...] = (
+    ("network", "Network"),
+    ("mailbox", "Mailbox"),
+    ("activity", "Activity"),
+)
+
+
+class ShellScreen(Screen[None]):
+    """Everything a logged-in user does happens inside this screen."""
+
+    AUTO_FOCUS = "#sidebar"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "show('network')", "Network"),
+        Binding("f2", "show('mailbox')", "Mailbox"),
+        Binding("f3", "show('activity')", "Activity"),
+        Binding("ctrl+l", "app.logout", "Log out"),
+    ]
+
+    def __init__(self, ctx: ServiceContext, session: Session) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.session = session
+
+    def compose(self) -> ComposeResult:
+        yield ShellHeader(self.session, id="header")
+        with Horizontal(id="shell-body"):
+            yield OptionList(*(Option(_(label), id=view) for view, label in TARGETS), id="sidebar")
+            with ContentSwitcher(id="content", initial="network"):
+                yield NetworkView(self.ctx, self.session, id="network")
+                yield MailboxView(self.ctx, self.session, id="mailbox")
+                yield ActivityView(self.ctx, self.session, id="activity")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.query_one("#sidebar", OptionList).highlighted = 0
+
+    @property
+    def current(self) -> str:
+        return self.query_one("#content", ContentSwitcher).current or "network"
+
+    def show(self, view: str, tab: str | None = None, *, focus: bool = False) -> None:
+        """Show ``view`` (and, for the network, its ``suppliers`` or ``clients`` tab)."""
+        ids = [target for target, _label in TARGETS]
+        if view not in ids:
+            raise ValueError(view)
+        self.query_one("#content", ContentSwitcher).current = view
+        sidebar = self.query_one("#sidebar", OptionList)
+        if sidebar.highlighted != ids.index(view):
+            sidebar.highlighted = ids.index(view)
+        if tab is not None:
+            self.query_one(NetworkView).show_tab(tab)
+        if focus and not self.query_one(f"#{view}", View).focus_content():
+            sidebar.focus()
+
+    def action_show(self, view: str) -> None:
+        self.show(view, focus=True)
+
+    @on(OptionList.OptionHighlighted, "#sidebar")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option.id:
+            self.query_one("#content", ContentSwitcher).current = event.option.id
+
+    @on(OptionList.OptionSelected, "#sidebar")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.show(event.option.id, focus=True)

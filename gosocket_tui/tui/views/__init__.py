@@ -1,0 +1,1 @@
+"""The shell's content views: Network (Suppliers, Clients), Mailbox, Activity."""

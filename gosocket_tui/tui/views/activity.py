@@ -1,0 +1,632 @@
+"""Activity (Actividad): the company's audit trail, for administrators.
+
+``ActivityView`` lists the audit events of the acting user's company (logins, supplier
+changes, invitations, refused attempts), newest first, read page by page from
+``services.audit.list_events`` (keyset cursor; the whole trail is never loaded). Filters:
+action prefix (with suggestions of the known actions), user, and a from/to day in local time;
+Enter in any filter applies them, a badly written date is explained under the filters. Moving
+down from the last row loads the next page. The export row writes the filtered trail to a CSV
+file (``services.audit.export_events_csv``, formula cells neutralised) and reports the count.
+
+Non-administrators see one sentence instead of the table: the view does not even ask the
+service; an administrator demoted while logged in gets the same sentence once the service
+refuses. Every service call runs in a thread worker and answers with a message; a request
+number drops answers that a newer request made stale.
+
+Times are stored as naive UTC and shown in local time; set :attr:`ActivityView.timezone` to
+show another zone (the tests set ``TZ`` instead).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Horizontal, Vertical
+from textual.events import Resize, Show
+from textual.message import Message
+from textual.suggester import SuggestFromList
+from textual.widgets import Button, DataTable, Input, Label, Static
+from textual.worker import get_current_worker
+
+from gosocket_tui.i18n import _
+from gosocket_tui.services.audit import AuditFilter
+from gosocket_tui.tui.safe import plain, text
+from gosocket_tui.tui.views.base import View
+from gosocket_tui.tui.widgets.activity_table import ActivityTable, local_time
+
+if TYPE_CHECKING:
+    from gosocket_tui.services.audit import AuditPage, AuditRow
+    from gosocket_tui.services.context import ServiceContext
+    from gosocket_tui.services.session import Session
+
+KNOWN_ACTIONS: tuple[str, ...] = (
+    "auth.",
+    "auth.login",
+    "auth.logout",
+    "auth.lockout",
+    "supplier.",
+    "supplier.add",
+    "supplier.update",
+    "supplier.remove",
+    "supplier.activate",
+    "supplier.registered",
+    "invitation.",
+    "invitation.blocked",
+    "invitation.cancel",
+    "invitation.change_email",
+    "invitation.delivery_failed",
+    "user.",
+    "user.create",
+    "user.disable",
+    "user.enable",
+    "user.unlock",
+    "company.create",
+    "audit.read",
+)
+"""Suggestions for the action filter (a prefix such as ``supplier.`` matches a family)."""
+
+WIDE_FROM = 100  # view width from which the filters sit on one line
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_FILTER_IDS = ("activity-action", "activity-user", "activity-since", "activity-until")
+
+
+class FilterError(ValueError):
+    """A filter field holds something that is not a filter; ``field`` is its input id."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def parse_day(value: str, field: str, today: date) -> date | None:
+    """``YYYY-MM-DD`` → a date; empty → None; anything else → :class:`FilterError`."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        if not _DAY.fullmatch(value):
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise FilterError(
+            _(
+                "Write the date as YYYY-MM-DD, for example {example}.",
+                example=today.isoformat(),
+            ),
+            field,
+        ) from None
+
+
+def day_start_utc(day: date, tz: tzinfo | None = None) -> datetime:
+    """Midnight at the start of ``day`` in ``tz`` (local when None) as a naive UTC time."""
+    start = datetime.combine(day, time.min)
+    aware = start.replace(tzinfo=tz) if tz is not None else start.astimezone()
+    return aware.astimezone(UTC).replace(tzinfo=None)
+
+
+def build_filter(
+    action: str, user: str, since: str, until: str, *, today: date, tz: tzinfo | None = None
+) -> AuditFilter:
+    """The service filter for what the fields say; the to-day is included in full."""
+    first = parse_day(since, "activity-since", today)
+    last = parse_day(until, "activity-until", today)
+    if first is not None and last is not None and first > last:
+        raise FilterError(_("The “from” day is after the “to” day."), "activity-until")
+    return AuditFilter(
+        action=action.strip(),
+        user=user.strip(),
+        since=day_start_utc(first, tz) if first is not None else None,
+        until=day_start_utc(date.fromordinal(last.toordinal() + 1), tz)
+        if last is not None
+        else None,
+    )
+
+
+def describe_write_error(path: Path, error: OSError) -> str:
+    """A sentence for a file that could not be written (never a traceback)."""
+    shown = plain(path)
+    if isinstance(error, IsADirectoryError) or path.is_dir():
+        return _("{path} is a folder: add a file name.", path=shown)
+    if isinstance(error, FileNotFoundError):
+        return _("The folder {folder} does not exist.", folder=plain(path.parent))
+    if isinstance(error, PermissionError):
+        return _("You may not write to {path}.", path=shown)
+    return _("Could not write {path}: {reason}.", path=shown, reason=plain(error.strerror or error))
+
+
+@dataclass(frozen=True)
+class _Status:
+    kind: str  # loading | events | empty | refused | error
+    count: int = 0
+    more: bool = False
+    text: str = ""
+
+
+class ActivityView(View):
+    """The audit trail of the acting user's company."""
+
+    PAGE_SIZE: ClassVar[int] = 100
+    timezone: ClassVar[tzinfo | None] = None
+    """The zone times are shown in and dates are read in; None: the local zone."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f5", "refresh_events", "Refresh", show=False),
+        Binding("f6", "focus_export", "Export…", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    ActivityView {
+        height: 100%;
+    }
+    #activity-title {
+        height: auto;
+    }
+    #activity-heading {
+        width: auto;
+    }
+    #activity-status {
+        width: 1fr;
+        height: 1;
+        margin: 1 1 0 2;
+        color: $text-muted;
+        text-align: right;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    #activity-status.-error {
+        color: $text-error;
+        text-style: bold;
+    }
+    #activity-refused {
+        display: none;
+    }
+    #activity-body {
+        height: 1fr;
+    }
+    ActivityView.-refused #activity-refused {
+        display: block;
+    }
+    ActivityView.-refused #activity-body {
+        display: none;
+    }
+    #activity-filters {
+        grid-size: 4;
+        grid-columns: auto 1fr auto 1fr;
+        grid-rows: 1;
+        grid-gutter: 0 1;
+        height: auto;
+        margin: 1 1 0 1;
+    }
+    ActivityView.-wide #activity-filters {
+        grid-size: 8;
+        grid-columns: auto 1fr auto 1fr auto 12 auto 12;
+    }
+    #activity-filters Label, #activity-export Label {
+        text-style: bold;
+    }
+    #activity-filters Input.-invalid {
+        background-tint: $error 30%;
+    }
+    .activity-message {
+        display: none;
+        height: auto;
+        margin: 0 1;
+        color: $text-error;
+        text-style: bold;
+    }
+    .activity-message.-shown {
+        display: block;
+    }
+    #activity-table {
+        height: 1fr;
+        margin-top: 1;
+        scrollbar-gutter: stable;
+        scrollbar-size-vertical: 1;
+    }
+    #activity-detail {
+        height: 3;
+        margin: 0 1;
+    }
+    #activity-export {
+        height: 1;
+        margin: 0 1;
+    }
+    #activity-export Label {
+        margin-right: 1;
+    }
+    #activity-path {
+        width: 1fr;
+        margin-right: 1;
+    }
+    """
+
+    class Loaded(Message):
+        def __init__(self, request: int, page: AuditPage, append: bool) -> None:
+            super().__init__()
+            self.request = request
+            self.page = page
+            self.append = append
+
+    class Refused(Message):
+        def __init__(self, request: int) -> None:
+            super().__init__()
+            self.request = request
+
+    class LoadFailed(Message):
+        def __init__(self, request: int, text: str) -> None:
+            super().__init__()
+            self.request = request
+            self.text = text
+
+    class Exported(Message):
+        def __init__(self, count: int, path: Path) -> None:
+            super().__init__()
+            self.count = count
+            self.path = path
+
+    class ExportFailed(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self, ctx: ServiceContext, session: Session, *, id: str | None = None) -> None:
+        super().__init__(ctx, session, id=id)
+        self._filter = AuditFilter()
+        self._request = 0
+        self._loading = False
+        self._advance_after_load = False
+        self._status = _Status("loading")
+
+    # ----------------------------------------------------------------------- layout
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="activity-title"):
+            yield Static(id="activity-heading", classes="view-heading")
+            yield Static(id="activity-status")
+        yield Static(id="activity-refused", classes="view-notice")
+        with Vertical(id="activity-body"):
+            with Grid(id="activity-filters"):
+                yield Label(id="activity-action-label")
+                yield Input(
+                    id="activity-action",
+                    compact=True,
+                    max_length=64,
+                    suggester=SuggestFromList(KNOWN_ACTIONS, case_sensitive=False),
+                )
+                yield Label(id="activity-user-label")
+                yield Input(id="activity-user", compact=True, max_length=64)
+                yield Label(id="activity-since-label")
+                yield Input(id="activity-since", compact=True, max_length=10)
+                yield Label(id="activity-until-label")
+                yield Input(id="activity-until", compact=True, max_length=10)
+            yield Static(id="activity-filter-message", classes="activity-message")
+            yield ActivityTable(id="activity-table", tz=self.timezone)
+            yield Static(id="activity-detail")
+            yield Static(id="activity-export-message", classes="activity-message")
+            with Horizontal(id="activity-export"):
+                yield Label(id="activity-export-label")
+                yield Input(id="activity-path", compact=True)
+                yield Button(id="activity-export-button", compact=True)
+
+    def on_mount(self) -> None:
+        today = local_time(self.ctx.clock.now(), self.timezone).date()
+        self.query_one("#activity-path", Input).value = f"~/gosocket-activity-{today:%Y%m%d}.csv"
+        self.relabel()
+        self._set_refused(not self.session.is_admin)
+
+    def relabel(self) -> None:
+        """Every label in the current language (after a language switch)."""
+        self.query_one("#activity-heading", Static).update(_("Activity"))
+        self.query_one("#activity-refused", Static).update(
+            _("Only administrators can see the activity.")
+        )
+        labels = {
+            "activity-action-label": _("Action"),
+            "activity-user-label": _("User"),
+            "activity-since-label": _("From"),
+            "activity-until-label": _("To"),
+            "activity-export-label": _("Export to"),
+        }
+        for widget_id, label in labels.items():
+            self.query_one(f"#{widget_id}", Label).update(label)
+        self.query_one("#activity-action", Input).placeholder = _("e.g. supplier.")
+        self.query_one("#activity-user", Input).placeholder = _("username")
+        for widget_id in ("activity-since", "activity-until"):
+            self.query_one(f"#{widget_id}", Input).placeholder = _("YYYY-MM-DD")
+        self.query_one("#activity-export-button", Button).label = _("Export")
+        self.query_one(ActivityTable).relabel()
+        self._show_status(self._status)
+        self._show_detail()
+
+    def on_resize(self, event: Resize) -> None:
+        self.set_class(event.size.width >= WIDE_FROM, "-wide")
+
+    def focus_content(self) -> bool:
+        if self.has_class("-refused"):
+            return False
+        self.query_one(ActivityTable).focus()
+        return True
+
+    # ------------------------------------------------------------------ loading
+
+    def on_show(self, event: Show) -> None:
+        self.refresh_events()
+
+    def action_refresh_events(self) -> None:
+        self.refresh_events()
+
+    def refresh_events(self) -> None:
+        """Read the first page again with the applied filters (when shown, F5, Enter)."""
+        if not self.session.is_admin:
+            self._set_refused(True)
+            return
+        self._request += 1
+        self._loading = True
+        self._advance_after_load = False
+        self._show_status(_Status("loading"))
+        self._load(self._request, self.session, self._filter, None, False)
+
+    def load_more(self) -> None:
+        """Fetch the page after the last loaded row (older events)."""
+        table = self.query_one(ActivityTable)
+        if self._loading or not table.has_more or not table.events:
+            return
+        last = table.events[-1]
+        self._request += 1
+        self._loading = True
+        self._show_status(_Status("loading", count=len(table.events)))
+        self._load(self._request, self.session, self._filter, (last.at, last.id), True)
+
+    @work(thread=True, exclusive=True, group="activity-load")
+    def _load(
+        self,
+        request: int,
+        session: Session,
+        filt: AuditFilter,
+        cursor: tuple[datetime, int] | None,
+        append: bool,
+    ) -> None:
+        from gosocket_tui.errors import GosocketError, PermissionDenied
+        from gosocket_tui.services import audit
+
+        outcome: Message
+        try:
+            page = audit.list_events(self.ctx, session, filt, cursor=cursor, limit=self.PAGE_SIZE)
+            outcome = self.Loaded(request, page, append)
+        except PermissionDenied:
+            outcome = self.Refused(request)
+        except GosocketError as exc:
+            outcome = self.LoadFailed(request, exc.message)
+        finally:
+            self.ctx.close()  # this worker thread's connection only
+        if not get_current_worker().is_cancelled:
+            self.post_message(outcome)
+
+    def on_activity_view_loaded(self, message: Loaded) -> None:
+        if message.request != self._request:
+            return
+        self._loading = False
+        self._set_refused(False)
+        table = self.query_one(ActivityTable)
+        page = message.page
+        if message.append:
+            table.append_events(page.rows, page.has_after)
+            if self._advance_after_load and page.rows:
+                table.action_cursor_down()
+        else:
+            table.show_events(page.rows, page.has_after)
+        self._advance_after_load = False
+        count = len(table.events)
+        self._show_status(_Status("events" if count else "empty", count, table.has_more))
+        self._show_detail()
+
+    def on_activity_view_refused(self, message: Refused) -> None:
+        if message.request == self._request:
+            self._loading = False
+            self._set_refused(True)
+
+    def on_activity_view_load_failed(self, message: LoadFailed) -> None:
+        if message.request == self._request:
+            self._loading = False
+            self._show_status(_Status("error", text=message.text))
+
+    @on(ActivityTable.LoadMore)
+    def _load_more(self) -> None:
+        self._advance_after_load = True
+        self.load_more()
+
+    @on(DataTable.RowHighlighted, "#activity-table")
+    def _highlighted(self) -> None:
+        self._show_detail()
+
+    # ------------------------------------------------------------------ filters
+
+    def _today(self) -> date:
+        return local_time(self.ctx.clock.now(), self.timezone).date()
+
+    def read_filter(self) -> AuditFilter | None:
+        """The filter the fields describe, or None after showing what is wrong."""
+        values = [self.query_one(f"#{i}", Input).value for i in _FILTER_IDS]
+        for widget_id in _FILTER_IDS:
+            self.query_one(f"#{widget_id}", Input).remove_class("-invalid")
+        try:
+            filt = build_filter(*values, today=self._today(), tz=self.timezone)
+        except FilterError as exc:
+            self._message("activity-filter-message", exc.message)
+            self.query_one(f"#{exc.field}", Input).add_class("-invalid")
+            return None
+        self._message("activity-filter-message", "")
+        return filt
+
+    def apply_filters(self) -> bool:
+        """Read the fields and show the first page that matches; False when one is wrong."""
+        filt = self.read_filter()
+        if filt is None:
+            return False
+        self._filter = filt
+        self.refresh_events()
+        return True
+
+    @on(Input.Submitted, "#activity-filters Input")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if not self.apply_filters() and event.input.has_class("-invalid"):
+            event.input.focus()
+
+    @on(Input.Changed, "#activity-since, #activity-until")
+    def _date_changed(self, event: Input.Changed) -> None:
+        # A complete-looking date is checked at once; a half-typed one waits for Enter.
+        value = event.value.strip()
+        if not value or len(value) >= 10 or event.input.has_class("-invalid"):
+            self.read_filter()
+
+    # ------------------------------------------------------------------- export
+
+    def action_focus_export(self) -> None:
+        if not self.has_class("-refused"):
+            self.query_one("#activity-path", Input).focus()
+
+    @on(Input.Submitted, "#activity-path")
+    @on(Button.Pressed, "#activity-export-button")
+    def export(self, event: Message | None = None) -> None:
+        """Export the trail, filtered as the fields say, to the file in the path field."""
+        if event is not None:
+            event.stop()
+        raw = self.query_one("#activity-path", Input).value.strip()
+        if not raw:
+            self._message("activity-export-message", _("Enter the name of the file to write."))
+            self.query_one("#activity-path", Input).focus()
+            return
+        filt = self.read_filter()
+        if filt is None:
+            return
+        if filt != self._filter:
+            self._filter = filt
+            self.refresh_events()  # what is exported is what the table shows
+        self._message("activity-export-message", "")
+        self._show_status(_Status("exporting", self._status.count, self._status.more))
+        self._export(self.session, filt, raw)
+
+    @work(thread=True, exclusive=True, group="activity-export")
+    def _export(self, session: Session, filt: AuditFilter, raw_path: str) -> None:
+        from gosocket_tui.errors import GosocketError, PermissionDenied
+        from gosocket_tui.services import audit
+
+        outcome: Message
+        path = Path(raw_path).expanduser()
+        # Written beside the target and renamed at the end: never a half-written file.
+        partial = path.with_name(f".{path.name}.part")
+        try:
+            if path.is_dir():
+                raise IsADirectoryError(raw_path)
+            count = audit.export_events_csv(self.ctx, session, partial, filt)
+            os.replace(partial, path)
+            outcome = self.Exported(count, path)
+        except PermissionDenied:
+            outcome = self.ExportFailed(_("Only administrators can see the activity."))
+        except GosocketError as exc:
+            outcome = self.ExportFailed(exc.message)
+        except OSError as exc:
+            outcome = self.ExportFailed(describe_write_error(path, exc))
+        finally:
+            self.ctx.close()  # this worker thread's connection only
+            with contextlib.suppress(OSError):
+                partial.unlink(missing_ok=True)
+        if not get_current_worker().is_cancelled:
+            self.post_message(outcome)
+
+    def on_activity_view_exported(self, message: Exported) -> None:
+        self._show_status(self._status_after_export())
+        shown = plain(message.path)
+        self.app.notify(
+            _("Exported 1 event to {path}.", path=shown)
+            if message.count == 1
+            else _("Exported {count} events to {path}.", count=message.count, path=shown),
+            title=_("Export"),
+            markup=False,
+        )
+
+    def on_activity_view_export_failed(self, message: ExportFailed) -> None:
+        self._show_status(self._status_after_export())
+        self._message("activity-export-message", message.text)
+
+    def _status_after_export(self) -> _Status:
+        if self._status.kind != "exporting":
+            return self._status
+        table = self.query_one(ActivityTable)
+        count = len(table.events)
+        return _Status("events" if count else "empty", count, table.has_more)
+
+    # ------------------------------------------------------------------ display
+
+    def _set_refused(self, refused: bool) -> None:
+        self.set_class(refused, "-refused")
+        if refused:
+            self.query_one(ActivityTable).show_events([], False)
+            self._show_status(_Status("refused"))
+
+    def _message(self, widget_id: str, message: str) -> None:
+        widget = self.query_one(f"#{widget_id}", Static)
+        widget.update(text(message))
+        widget.set_class(bool(message), "-shown")
+
+    def _show_status(self, status: _Status) -> None:
+        self._status = status
+        if status.kind == "loading":
+            line = _("Loading…")
+        elif status.kind == "exporting":
+            line = _("Exporting…")
+        elif status.kind == "events" and status.more:
+            line = _("{count} events · ↓ at the end loads more", count=status.count)
+        elif status.kind == "events" and status.count == 1:
+            line = _("1 event")
+        elif status.kind == "events":
+            line = _("{count} events", count=status.count)
+        elif status.kind == "empty":
+            line = _("No events match these filters.")
+        elif status.kind == "error":
+            line = status.text
+        else:
+            line = ""
+        widget = self.query_one("#activity-status", Static)
+        widget.update(text(line))
+        widget.set_class(status.kind == "error", "-error")
+
+    def _show_detail(self) -> None:
+        """The highlighted event in full, under the table (nothing is lost to narrow columns)."""
+        event = self.query_one(ActivityTable).highlighted_event()
+        self.query_one("#activity-detail", Static).update(
+            self._detail_text(event) if event is not None else ""
+        )
+
+    def _detail_text(self, event: AuditRow) -> Text:
+        """Time to the second with its zone, user and action; then target and detail.
+
+        The outcome is left out: the table always shows it in full."""
+        when = local_time(event.at, self.timezone)
+        line = Text()
+        line.append(when.strftime("%Y-%m-%d %H:%M:%S "))
+        line.append(plain(when.tzname() or ""), "dim")
+        line.append("  ")
+        line.append_text(text(event.user, "bold"))
+        line.append("  ")
+        line.append_text(text(event.action, "bold"))
+        line.append("\n")
+        line.append(_("Target") + ": ", "dim")
+        line.append_text(text(event.target or "—"))
+        if event.detail:
+            line.append("  ")
+            line.append(_("Detail") + ": ", "dim")
+            line.append_text(text(event.detail))
+        return line

@@ -1,0 +1,184 @@
+"""Download template (Descargar plantilla): write the bulk template as CSV or Excel to a path.
+
+A small dialog over the bulk import screen: the format, where to write it (completed like
+the file path), Save. The file is written in a thread worker through
+``bulk_files.write_template``; the dialog ends with the path written, or None (Escape).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+from textual.worker import get_current_worker
+
+from gosocket_tui.errors import GosocketError
+from gosocket_tui.i18n import _, get_language
+from gosocket_tui.services.bulk_files import write_template
+from gosocket_tui.tui.safe import text as safe_text
+from gosocket_tui.tui.widgets.bulk_path import PathSuggester
+
+
+def default_template_name(fmt: str, lang: str) -> str:
+    stem = "plantilla_proveedores" if lang == "es" else "suppliers_template"
+    return f"{stem}.{fmt}"
+
+
+class TemplateDialog(ModalScreen[Path | None]):
+    """Choose CSV or Excel and a path; the template is written there."""
+
+    DEFAULT_CSS = """
+    TemplateDialog {
+        align: center middle;
+    }
+    #template-dialog {
+        width: 100%;
+        max-width: 72;
+        height: auto;
+        border: round $primary;
+        border-title-style: bold;
+        background: $background;
+        padding: 0 1;
+    }
+    #template-dialog .row {
+        height: 1;
+        margin-top: 1;
+    }
+    #template-dialog Label {
+        width: 12;
+        text-style: bold;
+    }
+    #template-dialog Input, #template-dialog Select {
+        width: 1fr;
+    }
+    #template-note {
+        height: auto;
+        margin-top: 1;
+        color: $text-muted;
+    }
+    #template-note.-error {
+        color: $text-error;
+        text-style: bold;
+    }
+    #template-buttons {
+        height: 1;
+        margin: 1 0;
+        align-horizontal: right;
+    }
+    #template-buttons Button {
+        margin-left: 2;
+    }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    class _Written(Message, bubble=False):
+        def __init__(self, outcome: Path | GosocketError) -> None:
+            super().__init__()
+            self.outcome = outcome
+
+    def __init__(self, folder: Path | None = None) -> None:
+        super().__init__()
+        self.folder = folder
+        self._lang = get_language()
+
+    def _default_path(self, fmt: str) -> str:
+        name = default_template_name(fmt, self._lang)
+        return str(self.folder / name) if self.folder else name
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="template-dialog"):
+            with Horizontal(classes="row"):
+                yield Label(_("Format"))
+                yield Select(
+                    [(_("CSV (opens in Excel)"), "csv"), (_("Excel workbook (.xlsx)"), "xlsx")],
+                    value="csv",
+                    allow_blank=False,
+                    compact=True,
+                    id="template-format",
+                )
+            with Horizontal(classes="row"):
+                yield Label(_("Save as"))
+                yield Input(
+                    self._default_path("csv"),
+                    suggester=PathSuggester(),
+                    compact=True,
+                    id="template-path",
+                )
+            yield Static(
+                _(
+                    "Columns: Tax ID*, Name*, Description, Address, City, Province, Phone, "
+                    "Fax, Email*, Groups, Notify* (1 = send the invitation now, 0 = not yet), "
+                    "Country."
+                ),
+                id="template-note",
+            )
+            with Horizontal(id="template-buttons"):
+                yield Button(_("Save"), variant="primary", compact=True, id="template-save")
+                yield Button(_("Cancel"), compact=True, id="template-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#template-dialog").border_title = _("Download template")
+        self.query_one("#template-path", Input).focus()
+
+    @property
+    def fmt(self) -> str:
+        value = self.query_one("#template-format", Select).value
+        return "xlsx" if value == "xlsx" else "csv"
+
+    @on(Select.Changed, "#template-format")
+    def _format_changed(self) -> None:
+        field = self.query_one("#template-path", Input)
+        current = Path(field.value)
+        if current.suffix.lower() in (".csv", ".xlsx"):
+            field.value = str(current.with_suffix("." + self.fmt))
+
+    @on(Input.Submitted, "#template-path")
+    @on(Button.Pressed, "#template-save")
+    def action_save(self) -> None:
+        raw = self.query_one("#template-path", Input).value.strip()
+        if not raw:
+            self._note(_("Enter where to save the template."), error=True)
+            return
+        path = Path(raw).expanduser()
+        if path.suffix.lower() not in (".csv", ".xlsx"):
+            path = path.with_name(path.name + "." + self.fmt)
+        self.query_one("#template-save", Button).disabled = True
+        self._write(path, self.fmt, self._lang)
+
+    def _note(self, message: str, *, error: bool = False) -> None:
+        note = self.query_one("#template-note", Static)
+        note.update(safe_text(message))
+        note.set_class(error, "-error")
+
+    @work(thread=True, exclusive=True, group="bulk-template")
+    def _write(self, path: Path, fmt: str, lang: str) -> None:
+        worker = get_current_worker()
+        outcome: Path | GosocketError
+        try:
+            if path.is_dir():
+                raise GosocketError(_("{path} is a folder", path=str(path)))
+            write_template(path, "xlsx" if fmt == "xlsx" else "csv", lang)
+            outcome = path
+        except GosocketError as exc:
+            outcome = exc
+        if not worker.is_cancelled:
+            self.post_message(self._Written(outcome))
+
+    @on(_Written)
+    def _written(self, message: TemplateDialog._Written) -> None:
+        self.query_one("#template-save", Button).disabled = False
+        if isinstance(message.outcome, Path):
+            self.dismiss(message.outcome)
+        else:
+            self._note(message.outcome.message, error=True)
+
+    @on(Button.Pressed, "#template-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

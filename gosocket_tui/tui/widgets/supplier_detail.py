@@ -1,0 +1,233 @@
+"""One supplier in full: identity, contact data, groups, and the invitation with its dates.
+
+``SupplierDetailPanel`` sits under the table when the terminal is tall enough (it follows the
+cursor); ``SupplierDetailScreen`` is the same content in a dialog (Enter or ``d`` on a row),
+which fits 80x24. Both read ``services.suppliers.get_supplier`` in a thread worker.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.console import RenderableType
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.timer import Timer
+from textual.widgets import Button, Static
+from textual.worker import get_current_worker
+
+from gosocket_tui.errors import GosocketError, SessionExpired
+from gosocket_tui.i18n import _
+from gosocket_tui.services.suppliers import SupplierDetail, SupplierRow, get_supplier, state_label
+from gosocket_tui.services.taxid import country_name
+from gosocket_tui.tui.widgets.paged_table import end_session
+from gosocket_tui.tui.widgets.supplier_table import REGISTERED_COLOR, STATE_STYLES, long_date
+
+DETAIL_DELAY = 0.15  # seconds the cursor rests on a row before its detail is read
+
+if TYPE_CHECKING:
+    from gosocket_tui.services.context import ServiceContext
+    from gosocket_tui.services.session import Session
+
+
+def _state(row: SupplierRow) -> Text:
+    if row.registered:
+        return Text.assemble(
+            ("✓ ", Style(color=REGISTERED_COLOR, bold=True)), state_label(row.state)
+        )
+    return Text(state_label(row.state), style=STATE_STYLES.get(row.state, ""))
+
+
+def detail_fields(row: SupplierRow) -> list[tuple[str, Text]]:
+    """(label, value) pairs of a supplier; the contact fields only when the detail is known."""
+    fields: list[tuple[str, Text]] = [
+        (_("Tax ID"), Text(f"{row.country} {row.tax_id_formatted}")),
+        (_("Name"), Text(row.name)),
+        (_("Country"), Text(country_name(row.country))),
+        (_("Email"), Text(row.email)),
+        (_("Groups"), Text(", ".join(row.groups) or "—")),
+        (_("Status"), _state(row)),
+    ]
+    if row.state in ("invited", "expired", "queued", "delivery_failed", "cancelled"):
+        label = _("Sent") if row.state in ("invited", "expired") else _("Since")
+        fields.append((label, Text(long_date(row.state_at) or "—")))
+        if row.expires_at is not None and row.state in ("invited", "expired"):
+            fields.append((_("Expires"), Text(long_date(row.expires_at))))
+    elif row.state == "registered" and row.state_at is not None:
+        fields.append((_("Registered"), Text(long_date(row.state_at))))
+    if isinstance(row, SupplierDetail):
+        place = ", ".join(p for p in (row.address, row.city, row.province) if p)
+        fields.extend(
+            [
+                (_("Address"), Text(place or "—")),
+                (_("Phone"), Text(row.phone or "—")),
+                (_("Fax"), Text(row.fax or "—")),
+                (_("Description"), Text(row.description or "—")),
+                (_("Added"), Text(long_date(row.added_at) or "—")),
+            ]
+        )
+    return fields
+
+
+def detail_table(row: SupplierRow, *, columns: int = 1) -> RenderableType:
+    """The fields as a grid of ``columns`` label/value pairs."""
+    grid = Table.grid(padding=(0, 1), expand=True)
+    for _n in range(columns):
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column(ratio=1, overflow="ellipsis", no_wrap=columns > 1)
+    fields = detail_fields(row)
+    per_column = -(-len(fields) // columns)
+    for line in range(per_column):
+        cells: list[RenderableType] = []
+        for col in range(columns):
+            index = col * per_column + line
+            if index < len(fields):
+                cells.extend([Text(fields[index][0]), fields[index][1]])
+            else:
+                cells.extend([Text(""), Text("")])
+        grid.add_row(*cells)
+    return grid
+
+
+class SupplierDetailPanel(Static):
+    """The cursor row's details under the table (shown only when there is room)."""
+
+    DEFAULT_CSS = """
+    SupplierDetailPanel {
+        height: auto;
+        max-height: 10;
+        border: round $secondary;
+        border-title-style: bold;
+        padding: 0 1;
+    }
+    """
+
+    def __init__(self, ctx: ServiceContext, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.ctx = ctx
+        self.row: SupplierRow | None = None
+        self.detail_id: int | None = None  # the row whose full detail is shown
+        self._timer: Timer | None = None
+
+    def on_mount(self) -> None:
+        self.border_title = _("Supplier")
+        self.show_row(None)
+
+    def show_row(self, row: SupplierRow | None) -> None:
+        """Show what the row has at once, then the full detail from the service."""
+        self.row = row
+        if row is None:
+            self.update(Text(_("No supplier selected."), style="dim"))
+            return
+        self.update(detail_table(row, columns=2))
+        # Holding an arrow key moves through many rows: read the detail once it rests.
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(DETAIL_DELAY, lambda: self._start_load(row.id))
+
+    def _start_load(self, link_id: int) -> None:
+        session: Session | None = getattr(self.app, "session", None)
+        if session is not None and self.row is not None and self.row.id == link_id:
+            self._load(session, link_id)
+
+    @work(thread=True, exclusive=True, group="supplier-detail")
+    def _load(self, session: Session, link_id: int) -> None:
+        worker = get_current_worker()
+        try:
+            detail: SupplierDetail | None = get_supplier(self.ctx, session, link_id)
+        except GosocketError:
+            detail = None  # the table shows the error when it matters; the panel keeps the row
+        finally:
+            self.ctx.close()
+        if detail is not None and not worker.is_cancelled:
+            self.app.call_from_thread(self._loaded, detail)
+
+    def _loaded(self, detail: SupplierDetail) -> None:
+        if self.row is not None and self.row.id == detail.id:
+            self.row = detail
+            self.detail_id = detail.id
+            self.update(detail_table(detail, columns=2))
+
+
+class SupplierDetailScreen(ModalScreen[None]):
+    """A supplier's details in a dialog (Escape or Enter closes it)."""
+
+    DEFAULT_CSS = """
+    SupplierDetailScreen {
+        align: center middle;
+    }
+    #detail-dialog {
+        width: 100%;
+        max-width: 76;
+        height: auto;
+        max-height: 100%;
+        border: round $primary;
+        border-title-style: bold;
+        background: $background;
+        padding: 0 1;
+    }
+    #detail-body {
+        height: auto;
+        max-height: 18;
+    }
+    #detail-close {
+        margin-top: 1;
+    }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss_dialog", "Close"),
+    ]
+
+    def __init__(self, ctx: ServiceContext, row: SupplierRow) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.row = row
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="detail-dialog"):
+            with VerticalScroll(id="detail-body"):
+                yield Static(detail_table(self.row), id="detail-content")
+            yield Button(_("Close"), id="detail-close", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#detail-dialog").border_title = self.row.name
+        self.query_one("#detail-close", Button).focus()
+        session: Session | None = getattr(self.app, "session", None)
+        if session is not None:
+            self._load(session, self.row.id)
+
+    @work(thread=True, exclusive=True, group="supplier-detail-dialog")
+    def _load(self, session: Session, link_id: int) -> None:
+        worker = get_current_worker()
+        result: SupplierDetail | GosocketError
+        try:
+            result = get_supplier(self.ctx, session, link_id)
+        except GosocketError as exc:
+            result = exc
+        finally:
+            self.ctx.close()
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._loaded, result)
+
+    def _loaded(self, result: SupplierDetail | GosocketError) -> None:
+        if isinstance(result, SessionExpired):
+            self.call_later(end_session, self, result.message)
+            return
+        if isinstance(result, GosocketError):
+            self.notify(result.message, severity="error")
+            return
+        self.row = result
+        self.query_one("#detail-content", Static).update(detail_table(result))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(None)
+
+    def action_dismiss_dialog(self) -> None:
+        self.dismiss(None)

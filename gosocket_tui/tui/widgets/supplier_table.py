@@ -1,0 +1,350 @@
+"""The Suppliers tab's table: one line per supplier, status at a glance, marks for bulk actions.
+
+Columns: a marker (Space marks the cursor row), Tax ID (display form), Name, Country, Email,
+Registered (the orange ✓ of the real product: the supplier company already uses the platform)
+and Invitation (state and its date; expired invitations are red and the row dimmed). Narrow
+terminals drop Email, then Country (the detail view still shows them).
+
+Hooks for row actions (Invite, Resend, Change email, Cancel, Invite selected): bind a key to
+``row_action('<name>')`` (extend ``SupplierTable.BINDINGS``); the table posts a
+:class:`SupplierTable.RowAction` with the cursor row and the marked ids, and the Suppliers
+panel (``views/network.py``) handles it. ``refresh_rows()`` reloads in place after an action,
+``select_supplier(link_id)`` jumps to a supplier (clearing the filters when they hide it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.style import Style
+from textual.binding import Binding, BindingType
+from textual.message import Message
+
+from gosocket_tui.i18n import _
+from gosocket_tui.services.suppliers import (
+    SupplierFilter,
+    SupplierRow,
+    count_suppliers,
+    get_supplier,
+    list_suppliers,
+    state_label,
+)
+from gosocket_tui.tui.safe import plain
+from gosocket_tui.tui.widgets.paged_table import (
+    Column,
+    Direction,
+    Key,
+    LoadRequest,
+    PageData,
+    PagedTable,
+    Spans,
+)
+
+if TYPE_CHECKING:
+    from gosocket_tui.services.context import ServiceContext
+    from gosocket_tui.services.session import Session
+
+REGISTERED_COLOR = "#ff8c00"  # the real product's orange check
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+STATE_STYLES = {
+    "not_invited": "dim",
+    "queued": "yellow",
+    "invited": "green",
+    "expired": "bold red",
+    "delivery_failed": "bold red",
+    "cancelled": "dim",
+}
+STATE_RICH_STYLES = {state: Style.parse(style) for state, style in STATE_STYLES.items()}
+REGISTERED_STYLE = Style(color=REGISTERED_COLOR, bold=True)
+
+
+def short_date(value: datetime | None, now: datetime) -> str:
+    """``02 Mar`` this year, ``Mar 2025`` another year (month names translated)."""
+    if value is None:
+        return ""
+    month = _(MONTHS[value.month - 1])
+    if value.year == now.year:
+        return f"{value.day:02d} {month}"
+    return f"{month} {value.year}"
+
+
+def long_date(value: datetime | None) -> str:
+    """``2026-03-02 12:00 UTC`` (times are stored in UTC)."""
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else ""
+
+
+def invitation_date(row: SupplierRow) -> datetime | None:
+    """The date that goes with the state: expiry for expired invitations, else the state's."""
+    return row.expires_at if row.state == "expired" else row.state_at
+
+
+class SupplierTable(PagedTable[SupplierRow]):
+    """The acting company's suppliers, filtered by :attr:`filter` (see the module text)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle_mark", "Mark", show=False),
+        Binding("enter,d", "row_action('details')", "Details", show=False),
+        Binding("s", "toggle_sort", "Sort", show=False),
+        Binding("r", "refresh_rows", "Refresh", show=False),
+        Binding("escape", "clear_marks", "Clear marks", show=False),
+    ]
+
+    class RowAction(Message):
+        """A row action was asked for: ``action`` names it (``details``, and the keys the
+        invitations add: ``invite``, ``resend``, ``change_email``, ``cancel``,
+        ``invite_selected``)."""
+
+        def __init__(
+            self, table: SupplierTable, action: str, row: SupplierRow | None, marked: set[int]
+        ) -> None:
+            super().__init__()
+            self.table = table
+            self.action = action
+            self.row = row
+            self.marked = marked
+
+        @property
+        def control(self) -> SupplierTable:
+            return self.table
+
+    class MarksChanged(Message):
+        def __init__(self, table: SupplierTable) -> None:
+            super().__init__()
+            self.table = table
+
+        @property
+        def control(self) -> SupplierTable:
+            return self.table
+
+    class FilterReset(Message):
+        """The table cleared its filter to show a supplier the filter hid."""
+
+        def __init__(self, table: SupplierTable) -> None:
+            super().__init__()
+            self.table = table
+
+        @property
+        def control(self) -> SupplierTable:
+            return self.table
+
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        *,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(ctx, id=id, classes=classes)
+        self.filter = SupplierFilter()
+        self.can_add = False  # whether the empty table suggests Add Supplier (administrators)
+        self._marked: set[int] = set()
+        self._columns: list[Column[SupplierRow]] = [
+            Column("mark", "", self._render_mark, width=1),
+            Column("tax_id", "Tax ID", self._render_tax_id, min_width=13, max_width=16),
+            Column("name", "Name", self._render_name, min_width=16, weight=3),
+            Column("country", "Country", self._render_country, width=2, drop=1),
+            Column(
+                "email", "Email", self._render_email, min_width=18, max_width=32, weight=2, drop=2
+            ),
+            Column("registered", "Registered", self._render_registered, width=1, align="center"),
+            Column(
+                "invitation",
+                "Invitation",
+                self._render_invitation,
+                min_width=15,
+                max_width=22,
+            ),
+        ]
+
+    # ------------------------------------------------------------------- PagedTable
+
+    def columns(self) -> Sequence[Column[SupplierRow]]:
+        return self._columns
+
+    def fetch(
+        self, key: Key | None, direction: Direction, limit: int, inclusive: bool
+    ) -> PageData[SupplierRow]:
+        session = self.session
+        if session is None:
+            return PageData([], False, False)
+        page = list_suppliers(
+            self.ctx,
+            session,
+            self.filter,
+            cursor=key,
+            direction=direction,
+            limit=limit,
+            inclusive=inclusive,
+        )
+        return PageData(page.rows, page.has_before, page.has_after)
+
+    def count(self) -> int | None:
+        session = self.session
+        if session is None:
+            return None
+        return count_suppliers(self.ctx, session, self.filter)
+
+    def row_key(self, row: SupplierRow) -> Key:
+        return row.key(self.filter.sort)
+
+    def row_id(self, row: SupplierRow) -> int:
+        return row.id
+
+    def row_style(self, row: SupplierRow) -> Style | None:
+        return Style(dim=True) if row.state == "expired" else None
+
+    def marker(self, row: SupplierRow) -> bool:
+        return row.id in self._marked
+
+    def empty_text(self) -> str:
+        if not self.loaded:
+            return _("Loading…")
+        if self.filter.tax_id:
+            text = _("No supplier with Tax ID {tax_id}.", tax_id=plain(self.filter.tax_id))
+        elif self.filter.name or self.filter.status or self.filter.group:
+            text = _("No supplier matches these filters.")
+        else:
+            text = _("You have no suppliers yet.")
+        if self.can_add:
+            text += "\n\n" + _("Not listed? Add it with Add Supplier (ctrl+n).")
+        return text
+
+    def fetch_around(self, request: LoadRequest, limit: int) -> PageData[SupplierRow]:
+        link_id = request.extra.get("link_id")
+        if link_id is None:
+            return super().fetch_around(request, limit)
+        session = self.session
+        if session is None:
+            return PageData([], False, False)
+        filt = self.filter
+        detail = get_supplier(self.ctx, session, int(link_id))
+        request.key = detail.key(filt.sort)
+        request.target_id = detail.id
+        page = self._around(session, filt, request.key, limit)
+        if not any(row.id == detail.id for row in page.rows):
+            # The filter hides it: show it among all the suppliers instead.
+            filt = SupplierFilter(sort=filt.sort)
+            request.extra["filter"] = filt
+            page = self._around(session, filt, request.key, limit)
+        return page
+
+    def _around(
+        self, session: Session, filt: SupplierFilter, key: Key, limit: int
+    ) -> PageData[SupplierRow]:
+        """The rows from ``key`` on, with a third of a screen of rows before it."""
+        after = list_suppliers(self.ctx, session, filt, cursor=key, limit=limit, inclusive=True)
+        before = list_suppliers(
+            self.ctx,
+            session,
+            filt,
+            cursor=key,
+            direction="backward",
+            limit=max(1, self.visible_rows // 3),
+        )
+        return PageData(before.rows + after.rows, before.has_before, after.has_after)
+
+    def window_replaced(self, request: LoadRequest) -> None:
+        filt = request.extra.get("filter")
+        if isinstance(filt, SupplierFilter):
+            self.filter = filt
+            self.recount()
+            self.post_message(self.FilterReset(self))
+
+    # ---------------------------------------------------------------------- public
+
+    def apply_filter(self, filt: SupplierFilter) -> None:
+        """Show the first page of what ``filt`` selects (and count it)."""
+        self.filter = filt
+        self.reload()
+
+    def select_supplier(self, link_id: int) -> None:
+        """Load the page holding this supplier and put the cursor on it.
+
+        When the current filter hides it, the filter is cleared (a ``FilterReset`` is posted
+        so the filter inputs can follow).
+        """
+        self._load(LoadRequest("around", 0, target_id=link_id, extra={"link_id": link_id}))
+
+    def marked_ids(self) -> set[int]:
+        """Ids (``SupplierRow.id``) of the rows marked with Space, on any page or filter."""
+        return set(self._marked)
+
+    def clear_marks(self) -> None:
+        if self._marked:
+            self._marked.clear()
+            self.refresh()
+            self.post_message(self.MarksChanged(self))
+
+    def set_marked(self, link_id: int, marked: bool) -> None:
+        if marked:
+            self._marked.add(link_id)
+        else:
+            self._marked.discard(link_id)
+        self.refresh()
+        self.post_message(self.MarksChanged(self))
+
+    # --------------------------------------------------------------------- actions
+
+    def action_toggle_mark(self) -> None:
+        row = self.cursor_row
+        if row is not None:
+            self.set_marked(row.id, row.id not in self._marked)
+
+    def action_clear_marks(self) -> None:
+        self.clear_marks()
+
+    def action_row_action(self, action: str) -> None:
+        self.post_message(self.RowAction(self, action, self.cursor_row, self.marked_ids()))
+
+    def action_toggle_sort(self) -> None:
+        sort: Any = "name" if self.filter.sort == "tax_id" else "tax_id"
+        self.post_message(self.SortToggled(self, sort))
+
+    def action_refresh_rows(self) -> None:
+        self.refresh_rows()
+
+    class SortToggled(Message):
+        """``s`` on the table: the panel switches the sort (and its button) and reloads."""
+
+        def __init__(self, table: SupplierTable, sort: Any) -> None:
+            super().__init__()
+            self.table = table
+            self.sort = sort
+
+        @property
+        def control(self) -> SupplierTable:
+            return self.table
+
+    # ----------------------------------------------------------------------- cells
+
+    def _render_mark(self, row: SupplierRow, width: int) -> Spans:
+        if row.id in self._marked:
+            return [("●", self.marker_style())]
+        return []
+
+    def _render_tax_id(self, row: SupplierRow, width: int) -> Spans:
+        return [(plain(row.tax_id_formatted), None)]
+
+    def _render_name(self, row: SupplierRow, width: int) -> Spans:
+        return [(plain(row.name), None)]
+
+    def _render_country(self, row: SupplierRow, width: int) -> Spans:
+        return [(plain(row.country), None)]
+
+    def _render_email(self, row: SupplierRow, width: int) -> Spans:
+        return [(plain(row.email), None)]
+
+    def _render_registered(self, row: SupplierRow, width: int) -> Spans:
+        return [("✓", REGISTERED_STYLE)] if row.registered else []
+
+    def _render_invitation(self, row: SupplierRow, width: int) -> Spans:
+        if row.state == "registered":
+            return []
+        label = state_label(row.state)
+        spans: Spans = [(label, STATE_RICH_STYLES.get(row.state))]
+        when = short_date(invitation_date(row), self.ctx.clock.now())
+        if when and len(label) + 1 + len(when) <= width:
+            spans.append((" " + when, None))
+        return spans
