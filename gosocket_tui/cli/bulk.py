@@ -1,0 +1,253 @@
+"""``gosocket-tui suppliers import`` and ``suppliers template``: bulk registration from a file.
+
+``import`` acts as the system actor for ``--company``: it checks the whole file first (nothing
+is locked or written), prints what it found, then imports in one transaction. Exit codes:
+0 everything imported (or a dry run without problems), 1 the file was refused or has problem
+rows (nothing imported unless ``--valid-only``), 2 bad usage. A progress line is drawn on
+stderr when it is a terminal; output stays quiet and plain otherwise (scripts, CI).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import TextIO
+
+import click
+
+from gosocket_tui.cli.base import CliState, pass_state
+from gosocket_tui.cli.suppliers_group import suppliers
+from gosocket_tui.errors import UserError, ValidationError
+from gosocket_tui.i18n import _, get_language
+from gosocket_tui.services import bulk_import
+from gosocket_tui.services.bulk_files import write_template
+from gosocket_tui.services.system import system_session
+from gosocket_tui.services.taxid import COUNTRY_CODES
+
+SHOWN_ISSUES = 20
+POLICY_HELP = {
+    "skip": "Existing suppliers: left as they are (skip)",
+    "update": "Existing suppliers: contact data updated from the file (update)",
+    "error": "Existing suppliers: reported as problems (error)",
+}
+
+
+class ProgressLine:
+    """One self-overwriting line on a terminal: phase, percent, rows, speed, time left."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.width = 0
+
+    def __call__(self, progress: bulk_import.Progress) -> None:
+        label = _("Checking") if progress.phase == "validate" else _("Importing")
+        eta = (
+            _("{seconds} s left", seconds=int(progress.eta_seconds))
+            if progress.eta_seconds is not None
+            else ""
+        )
+        text = (
+            f"{label} {progress.fraction:4.0%}  "
+            + _("{rows} rows", rows=f"{progress.rows:,}")
+            + f"  {progress.rows_per_second:,.0f}/s  {eta}"
+        ).rstrip()
+        pad = max(0, self.width - len(text))
+        self.width = len(text)
+        self.stream.write("\r" + text + " " * pad)
+        self.stream.flush()
+
+    def clear(self) -> None:
+        if self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.stream.flush()
+            self.width = 0
+
+
+def _number(value: int) -> str:
+    return f"{value:,}"
+
+
+def _echo_report(report: bulk_import.ValidationReport) -> None:
+    click.echo(
+        _(
+            "Checked {rows} rows: {valid} valid ({new} new, {existing} already suppliers), "
+            "{invalid} with problems; invitations to send: {notify}.",
+            rows=_number(report.rows),
+            valid=_number(report.valid),
+            new=_number(report.new),
+            existing=_number(report.existing),
+            invalid=_number(report.invalid),
+            notify=_number(report.notify),
+        )
+    )
+    for issue in report.issues[:SHOWN_ISSUES]:
+        where = _("Row {row}", row=issue.row) + (f", {issue.column}" if issue.column else "")
+        value = f' "{issue.value}"' if issue.value else ""
+        kind = "" if issue.severity == "error" else _("warning") + ": "
+        click.echo(f"  {where}{value}: {kind}{issue.message}", err=True)
+    hidden = report.issues_total - min(len(report.issues), SHOWN_ISSUES)
+    if hidden > 0:
+        click.echo(
+            "  " + _("… and {count} more (write them all with --report FILE)", count=hidden),
+            err=True,
+        )
+
+
+def _country_option(value: str) -> str:
+    code = value.strip().upper()
+    if code and code not in COUNTRY_CODES:
+        raise click.BadParameter(
+            _(
+                "Unknown country {code}; use one of {codes}",
+                code=code[:10],
+                codes=", ".join(sorted(COUNTRY_CODES)),
+            ),
+            param_hint="--default-country",
+        )
+    return code
+
+
+@suppliers.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--company", "company_ref", required=True, metavar="COUNTRY:TAXID")
+@click.option("--dry-run", is_flag=True, help="Check the file and report; import nothing.")
+@click.option("--valid-only", is_flag=True, help="Import the valid rows, skip the others.")
+@click.option(
+    "--on-existing",
+    type=click.Choice(bulk_import.POLICIES),
+    default="skip",
+    show_default=True,
+    help="What to do with rows that are already your suppliers.",
+)
+@click.option(
+    "--default-country",
+    default="",
+    metavar="CC",
+    help="Country of rows without a Country value (default: the company's).",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write every problem found to this CSV file.",
+)
+@pass_state
+def import_command(
+    state: CliState,
+    file: Path,
+    company_ref: str,
+    dry_run: bool,
+    valid_only: bool,
+    on_existing: str,
+    default_country: str,
+    report_path: Path | None,
+) -> None:
+    """Register suppliers in bulk from a CSV or Excel (.xlsx) file (Agregar Proveedores Masivo).
+
+    The file has the template's columns (see `suppliers template`): Tax ID*, Name*, Email*,
+    Notify* (1 = send the invitation now, 0 = not yet) and the optional ones. Nothing is
+    imported when a row has a problem, unless --valid-only.
+    """
+    country = _country_option(default_country)
+    policy: bulk_import.Policy = "update" if on_existing == "update" else "skip"
+    if on_existing == "error":
+        policy = "error"
+    ctx = state.services()
+    session = system_session(ctx, company_ref)
+    options = bulk_import.ImportOptions(
+        default_country=country, on_existing=policy, valid_only=valid_only
+    )
+    line = ProgressLine(sys.stderr) if sys.stderr.isatty() else None
+    started = time.monotonic()
+    try:
+        report = bulk_import.validate(ctx, session, file, options, progress=line)
+    finally:
+        if line is not None:
+            line.clear()
+    try:
+        click.echo(_("File: {name} ({format})", name=file.name, format=report.source.describe()))
+        for warning in report.source.warnings:
+            click.echo("  " + warning, err=True)
+        click.echo(
+            _(POLICY_HELP[policy])
+            + "; "
+            + _("default country {country}", country=report.default_country)
+        )
+        _echo_report(report)
+        if report_path is not None:
+            bulk_import.write_issue_report(report_path, report)
+            click.echo(_("Problems written to {path}", path=str(report_path)), err=True)
+        if dry_run:
+            if not report.ok:
+                raise UserError(_("Dry run: the file has rows with problems."))
+            click.echo(_("Dry run: nothing was imported."))
+            return
+        if not report.ok and not valid_only:
+            raise UserError(
+                _(
+                    "Nothing was imported: {count} of {rows} rows have problems. Correct "
+                    "them, or use --valid-only to import only the valid rows.",
+                    count=_number(report.invalid),
+                    rows=_number(report.rows),
+                )
+            )
+        line = ProgressLine(sys.stderr) if sys.stderr.isatty() else None
+        try:
+            summary = bulk_import.import_file(
+                ctx, session, file, options, progress=line, validated=report
+            )
+        except bulk_import.ImportRefused as exc:
+            # The suppliers changed between the check and the import (policy "error").
+            _echo_report(exc.report)
+            raise
+        finally:
+            if line is not None:
+                line.clear()
+    finally:
+        report.discard()
+    click.echo(
+        _(
+            "Imported in {seconds} s: {added} added, {updated} updated, {skipped} skipped, "
+            "{invalid} rows with problems not imported; invitations queued: {invitations}.",
+            seconds=f"{time.monotonic() - started:.1f}",
+            added=_number(summary.added),
+            updated=_number(summary.updated),
+            skipped=_number(summary.skipped),
+            invalid=_number(summary.invalid),
+            invitations=_number(summary.invitations_queued),
+        )
+    )
+
+
+@suppliers.command("template")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "xlsx"]),
+    default="csv",
+    show_default=True,
+    help="CSV (UTF-8, opens in Excel) or an Excel workbook.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write it (default: suppliers_template.csv/.xlsx here).",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "es"]),
+    help="Language of the column headers (default: the interface's).",
+)
+@pass_state
+def template_command(state: CliState, fmt: str, output: Path | None, lang: str | None) -> None:
+    """Write the bulk registration template (Descargar plantilla): headers and an example row."""
+    state.config()  # sets the interface language
+    language = lang or get_language()
+    default_name = "plantilla_proveedores" if language == "es" else "suppliers_template"
+    target = output or Path(f"{default_name}.{fmt}")
+    if target.exists() and target.is_dir():
+        raise ValidationError(_("{path} is a folder", path=str(target)))
+    write_template(target, "xlsx" if fmt == "xlsx" else "csv", language)
+    click.echo(_("Template written to {path}", path=str(target)))
