@@ -8,11 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
 from gosocket_tui.clock import FixedClock, SeededRandom
 from gosocket_tui.config import Config, load_config
 from gosocket_tui.i18n import set_language
-from gosocket_tui.services import auth, companies
+from gosocket_tui.services import auth, companies, passwords
 from gosocket_tui.services.context import ServiceContext, open_context
 from gosocket_tui.services.demo import DEMO_PASSWORD, load_fixture, seed_demo
 from gosocket_tui.services.session import Session
@@ -20,6 +21,22 @@ from gosocket_tui.services.session import Session
 BUYER_REF = "CL:76.086.428-5"
 OTHER_BUYER_REF = "PE:20100070970"
 PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Hash passwords with a light argon2id profile: every login and every fixture user costs a
+    hash, and the production profile (64 MiB) makes the suite several times slower. Tests of
+    the hashing itself opt out with the ``real_argon2`` marker."""
+    if request.node.get_closest_marker("real_argon2"):
+        yield
+        return
+    light = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "_hasher", light)
+        passwords.dummy_hash.cache_clear()
+        yield
+    passwords.dummy_hash.cache_clear()
 
 
 @pytest.fixture(autouse=True)

@@ -11,6 +11,8 @@ from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import require_session, touch
 from tests.conftest import BUYER_REF, PASSWORD
 
+pytestmark = pytest.mark.real_argon2
+
 
 def test_hash_is_argon2id_and_verifies() -> None:
     hashed = passwords.hash_password("a long passphrase")
