@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 
 from gosocket_tui.cli.base import CliState, pass_state, root
+from gosocket_tui.errors import UserError
+from gosocket_tui.i18n import _
 
 
 def run_app(state: CliState) -> None:
@@ -19,15 +21,26 @@ def run_app(state: CliState) -> None:
 @click.option("--fresh", is_flag=True, help="Recreate the demo database from the fixtures.")
 @pass_state
 def demo(state: CliState, fresh: bool) -> None:
-    """Start the app on a demo database with sample companies, users and suppliers."""
-    from gosocket_tui.services.demo import demo_db_url, prepare_demo
+    """Start the app on a demo database with sample companies, users and suppliers.
+
+    Invitation emails go to a built-in mail server on this computer (nothing leaves it); read
+    them in the app's Mailbox.
+    """
+    from gosocket_tui.services.demo import demo_db_url, prepare_demo, start_demo_sink
     from gosocket_tui.tui.app import make_app
 
     config = state.config()
     if not state.flags.get("db"):
         config = state.config(db=demo_db_url())
-    ctx, info = prepare_demo(config, fresh=fresh)
     try:
-        make_app(ctx, demo=info).run()
+        sink, config = start_demo_sink(config, fresh=fresh)
+    except OSError as exc:
+        raise UserError(_("Cannot start the demo's mail server: {reason}", reason=exc)) from None
+    try:
+        ctx, info = prepare_demo(config, fresh=fresh, maildir=sink.maildir)
+        try:
+            make_app(ctx, demo=info).run()
+        finally:
+            ctx.close()
     finally:
-        ctx.close()
+        sink.stop()

@@ -38,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import marshal
+import operator
 import os
 import re
 import tempfile
@@ -53,9 +54,6 @@ from typing import Any, BinaryIO, Final, Literal
 import email_validator
 import peewee
 from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
-from stdnum.cl import rut as cl_rut
-from stdnum.co import nit as co_nit
-from stdnum.pe import ruc as pe_ruc
 
 from gosocket_tui.db import bulk as fast
 from gosocket_tui.db.connection import describe_database_error, transaction
@@ -183,9 +181,9 @@ _SIMPLE_EMAIL: Final = re.compile(
 
 
 # Tax ID fast path (see ``fast_tax_id``): plain ASCII input of the main markets is checked
-# with stdnum's own check-digit functions on the separator-free form, skipping stdnum's
-# Unicode cleaning (which each validate() repeats) and parse_tax_id's display form. Each
-# rule is exactly stdnum's validate() for that shape; tests compare both on generated input.
+# on the separator-free form with stdnum's rules for that shape, skipping stdnum's Unicode
+# cleaning (which each validate() repeats) and parse_tax_id's display form. Tests compare
+# the result with parse_tax_id on generated input.
 _FAST_TAX_INPUT: Final = re.compile(r"[0-9A-Za-z][0-9A-Za-z .-]{1,38}")
 _DROP_SEPARATORS: Final = str.maketrans("", "", " .-")
 # Whitespace that " ".join(text.split()) would change: runs of spaces, tabs, line breaks,
@@ -197,16 +195,33 @@ _CO_SHAPE: Final = re.compile(r"[0-9]{8,16}")
 _MX_COMPANY_SHAPE: Final = re.compile(r"[A-Z]{3}[0-9]{6}[0-9A-Z]{3}")
 
 
+# stdnum's check-digit formulas with the weights spelled out, summed in C (map/operator):
+# ~1 µs instead of ~4 µs a row. The property tests compare them with parse_tax_id.
+_CL_WEIGHTS: Final = (9, 8, 7, 6, 5, 4) * 2
+_PE_WEIGHTS: Final = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
+_CO_WEIGHTS: Final = (3, 7, 13, 17, 19, 23, 29, 37, 41, 43, 47, 53, 59, 67, 71)
+
+
+def _weighted(digits: str, weights: tuple[int, ...]) -> int:
+    return sum(map(operator.mul, map(int, digits), weights))
+
+
 def _fast_cl(plain: str) -> bool:
-    return bool(_CL_SHAPE.fullmatch(plain)) and cl_rut.calc_check_digit(plain[:-1]) == plain[-1]
+    if not _CL_SHAPE.fullmatch(plain):
+        return False
+    return "0123456789K"[_weighted(plain[-2::-1], _CL_WEIGHTS) % 11] == plain[-1]
 
 
 def _fast_pe(plain: str) -> bool:
-    return bool(_PE_SHAPE.fullmatch(plain)) and plain[-1] == pe_ruc.calc_check_digit(plain)
+    if not _PE_SHAPE.fullmatch(plain):
+        return False
+    return str((11 - _weighted(plain[:10], _PE_WEIGHTS) % 11) % 10) == plain[-1]
 
 
 def _fast_co(plain: str) -> bool:
-    return bool(_CO_SHAPE.fullmatch(plain)) and co_nit.calc_check_digit(plain[:-1]) == plain[-1]
+    if not _CO_SHAPE.fullmatch(plain):
+        return False
+    return "01987654321"[_weighted(plain[-2::-1], _CO_WEIGHTS) % 11] == plain[-1]
 
 
 def _fast_mx(plain: str) -> bool:

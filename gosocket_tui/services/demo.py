@@ -2,15 +2,23 @@
 
 Suppliers are generated deterministically (seeded) with valid Tax IDs, so every demo and every
 snapshot shows the same companies.
+
+The demo needs no mail server: :func:`start_demo_sink` runs the built-in SMTP sink
+(``mail/sink.py``) on a free loopback port, keeping what it receives in a Maildir beside the
+demo database, and returns the configuration that points delivery at it. The app's Mailbox
+reads that Maildir (``DemoInfo.maildir``), so a trainer can show the invitation just sent.
 """
 
 from __future__ import annotations
 
 import random
+import shutil
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 from stdnum.cl import rut
@@ -25,8 +33,12 @@ from gosocket_tui.services.context import ServiceContext, open_context
 from gosocket_tui.services.passwords import hash_password
 from gosocket_tui.services.taxid import parse_tax_id
 
+if TYPE_CHECKING:
+    from gosocket_tui.mail.sink import MailSink
+
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "demo.toml"
 DEMO_PASSWORD = "gosocket-demo-2026"
+DEMO_MAILDIR = "demo-maildir"
 
 
 @dataclass(frozen=True)
@@ -173,8 +185,14 @@ def seed_demo(ctx: ServiceContext, fixture: dict[str, Any]) -> None:
     transaction(write)
 
 
-def prepare_demo(config: Config, *, fresh: bool = False) -> tuple[ServiceContext, DemoInfo]:
-    """Open (or recreate with ``fresh``) the demo database and seed it when empty."""
+def prepare_demo(
+    config: Config, *, fresh: bool = False, maildir: Path | None = None
+) -> tuple[ServiceContext, DemoInfo]:
+    """Open (or recreate with ``fresh``) the demo database and seed it when empty.
+
+    ``maildir`` is where the demo's mail sink keeps what it receives (see
+    :func:`start_demo_sink`); it reaches the app's Mailbox through ``DemoInfo.maildir``.
+    """
     if fresh and config.db.startswith("sqlite:///"):
         path = Path(config.db.removeprefix("sqlite:///"))
         for suffix in ("", "-wal", "-shm"):
@@ -183,7 +201,50 @@ def prepare_demo(config: Config, *, fresh: bool = False) -> tuple[ServiceContext
     ctx = open_context(config)
     if not Company.select().exists():
         seed_demo(ctx, fixture)
-    return ctx, demo_info(fixture)
+    return ctx, demo_info(fixture, maildir)
+
+
+def demo_maildir(config: Config) -> Path:
+    """The demo's Maildir: beside the demo database file, else in the user data folder."""
+    if config.db.startswith("sqlite:///"):
+        database = config.db.removeprefix("sqlite:///")
+        if database and database != ":memory:":
+            return Path(database).parent / DEMO_MAILDIR
+    return Path(platformdirs.user_data_dir("gosocket-tui")) / DEMO_MAILDIR
+
+
+def start_demo_sink(
+    config: Config,
+    *,
+    fresh: bool = False,
+    maildir: Path | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> tuple[MailSink, Config]:
+    """Start the built-in mail sink for the demo; returns it and the config that uses it.
+
+    The sink listens on a free loopback port and stores messages in ``maildir`` (default
+    :func:`demo_maildir`; emptied with ``fresh``, since the codes in old mail belong to a
+    database that is gone). The returned config sends over plain SMTP to that port, without
+    authentication. The caller stops the sink (``sink.stop()``) when the demo ends; the Maildir
+    is kept, so the next demo still shows it.
+    """
+    from gosocket_tui.mail.sink import MailSink  # aiosmtpd: only when a demo starts
+
+    folder = maildir if maildir is not None else demo_maildir(config)
+    if fresh:
+        shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # the mail holds activation codes
+    sink = MailSink(host="127.0.0.1", maildir=folder, clock=clock)
+    sink.start()
+    delivery = replace(
+        config,
+        smtp_host=sink.host,
+        smtp_port=sink.port,
+        smtp_security="none",
+        smtp_username="",
+        smtp_password="",
+    )
+    return sink, delivery
 
 
 def with_demo_database(config: Config) -> Config:

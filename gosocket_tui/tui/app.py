@@ -9,11 +9,23 @@ timer calls :meth:`GosocketApp.check_session` every few seconds; the check runs
 ``session_expired_reason`` in a thread worker (it reads the account) and logs out with the
 reason on the login screen. Tests call ``check_session()`` directly after advancing their
 ``FixedClock``.
+
+Mail delivery: while the app runs (``make_app(..., deliver_mail=True)``, the default), a timer
+calls :meth:`GosocketApp.kick_delivery` every few seconds; it sends the due invitation emails
+(``mail.outbox.Deliverer``) in a thread worker, one run at a time. Whoever queues an invitation
+calls ``app.kick_delivery()`` so it leaves at once. A mail server that is down never
+interrupts anyone: the failure is logged quietly and kept in the database (the delivery log),
+and the outbox's own backoff decides when each message is tried again. Tests that need
+deterministic output pass ``deliver_mail=False`` and deliver explicitly.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import socket
+import threading
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, work
@@ -27,12 +39,16 @@ from gosocket_tui.i18n import _, get_language, set_language
 from gosocket_tui.tui.commands import NavigationCommands
 
 if TYPE_CHECKING:
+    from gosocket_tui.mail.outbox import Deliverer, DeliveryReport
     from gosocket_tui.services.context import ServiceContext
     from gosocket_tui.services.demo import DemoInfo
     from gosocket_tui.services.session import Session
     from gosocket_tui.tui.screens.login import LoginScreen
 
+log = logging.getLogger(__name__)
+
 SESSION_CHECK_SECONDS = 5.0
+DELIVERY_SECONDS = 5.0
 EXIT_AFTER_PAINT_ENV = "GOSOCKET_EXIT_AFTER_PAINT"
 
 
@@ -54,15 +70,23 @@ class GosocketApp(App[None]):
         demo: DemoInfo | None = None,
         animations: bool = True,
         cursor_blink: bool = True,
+        deliver_mail: bool = True,
     ) -> None:
         super().__init__()
         self.ctx = ctx
         self.demo = demo
         self.session: Session | None = None
         self.cursor_blink = cursor_blink
+        self.deliver_mail = deliver_mail
         if not animations:
             self.animation_level = "none"
         self._exit_after_paint = os.environ.get(EXIT_AFTER_PAINT_ENV) == "1"
+        # Mail delivery: one run at a time; a kick during a run asks for one more run.
+        self._delivery_lock = threading.Lock()
+        self._delivery_running = False
+        self._delivery_again = False
+        self._deliverer: Deliverer | None = None
+        self._delivery_problem = ""
         set_language(ctx.config.lang)
 
     # ----------------------------------------------------------------- start and screens
@@ -79,6 +103,17 @@ class GosocketApp(App[None]):
 
     def on_mount(self) -> None:
         self.set_interval(SESSION_CHECK_SECONDS, self.check_session)
+        if self.deliver_mail:
+            self.set_interval(DELIVERY_SECONDS, self.kick_delivery)
+
+    @property
+    def maildir(self) -> Path | None:
+        """The Maildir of a local mail sink to show in the Mailbox (demo, or ``maildir``
+        configured), or None when mail goes to a real server only."""
+        if self.demo is not None and self.demo.maildir is not None:
+            return Path(self.demo.maildir)
+        configured = self.ctx.config.maildir
+        return Path(configured).expanduser() if configured else None
 
     def login_screen_mounted(self) -> None:
         """Called by the login screen once mounted."""
@@ -131,7 +166,19 @@ class GosocketApp(App[None]):
         from gosocket_tui.tui.screens.activation import ActivationScreen
 
         if self.session is None and not isinstance(self.screen, ActivationScreen):
-            self.push_screen(ActivationScreen(self.ctx))
+            self.push_screen(ActivationScreen(self.ctx), self._activation_closed)
+
+    def _activation_closed(self, username: str | None) -> None:
+        """Back from the activation screen: after a success, the new username is filled in."""
+        from textual.widgets import Input
+
+        if not username or self.session is not None:
+            return
+        login = self.login_screen
+        login.reset()
+        login.query_one("#username", Input).value = username
+        login.show_message(_("Your company is registered. Log in with your new password."), "info")
+        login.set_focus(login.query_one("#password", Input))
 
     def get_key_display(self, binding: Binding) -> str:
         """``F1`` rather than ``f1`` in the footer; the rest as Textual shows them."""
@@ -245,6 +292,69 @@ class GosocketApp(App[None]):
         if self.session is not None:
             self.end_session(notice=_("You have logged out."))
 
+    # ------------------------------------------------------------------ mail delivery
+
+    def kick_delivery(self) -> Worker[None] | None:
+        """Send the due invitation emails now, in a thread worker (never blocks the screen).
+
+        Call it right after queueing invitations. While a run is going on, the kick asks for
+        one more run when it ends (a message queued meanwhile may have been missed) and returns
+        None; tests may ``await`` the returned worker. Does nothing with ``deliver_mail=False``.
+        """
+        if not self.deliver_mail:
+            return None
+        with self._delivery_lock:
+            if self._delivery_running:
+                self._delivery_again = True
+                return None
+            self._delivery_running = True
+        return self._deliver()
+
+    @work(thread=True, group="mail-delivery", exit_on_error=False)
+    def _deliver(self) -> None:
+        try:
+            while True:
+                self._deliver_once()
+                with self._delivery_lock:
+                    if not self._delivery_again or get_current_worker().is_cancelled:
+                        self._delivery_running = False
+                        return
+                    self._delivery_again = False
+        except BaseException:
+            with self._delivery_lock:
+                self._delivery_running = False
+            raise
+
+    def _deliver_once(self) -> None:
+        """One delivery run; every failure is logged once and otherwise kept quiet."""
+        from gosocket_tui.errors import GosocketError
+        from gosocket_tui.mail.outbox import Deliverer, smtp_settings_from_config
+
+        report: DeliveryReport | None = None
+        unexpected: Exception | None = None
+        try:
+            if self._deliverer is None:
+                # host:pid names this worker's claims (several apps may share one database).
+                self._deliverer = Deliverer(
+                    self.ctx,
+                    smtp_settings_from_config(self.ctx.config),
+                    worker_id=f"tui-{socket.gethostname()}:{os.getpid()}",
+                )
+            report = self._deliverer.deliver_due()
+            problem = report.server_error or ""
+        except GosocketError as exc:  # bad mail settings, a database that is busy or gone
+            problem = exc.message
+        except Exception as exc:  # never let mail delivery take the app down
+            problem = str(exc) or exc.__class__.__name__
+            unexpected = exc
+        finally:
+            self.ctx.close()  # this worker thread's connection only
+        if report is not None and report.claimed:
+            log.info("mail delivery: %s", report.summary())
+        if problem and problem != self._delivery_problem:  # once per problem, not every run
+            log.warning("mail delivery: %s", problem, exc_info=unexpected)
+        self._delivery_problem = problem
+
 
 def make_app(
     ctx: ServiceContext,
@@ -252,10 +362,18 @@ def make_app(
     demo: DemoInfo | None = None,
     animations: bool = True,
     cursor_blink: bool = True,
+    deliver_mail: bool = True,
 ) -> GosocketApp:
     """The one app factory: the CLI, the demo, the tests and any remote front end use it.
 
     ``animations=False, cursor_blink=False`` (with a ``FixedClock`` in ``ctx``) make every
-    screen render the same way each time, for snapshot tests.
+    screen render the same way each time, for snapshot tests. ``deliver_mail=False`` leaves
+    the outbox alone (no background delivery): tests then deliver when they choose.
     """
-    return GosocketApp(ctx, demo=demo, animations=animations, cursor_blink=cursor_blink)
+    return GosocketApp(
+        ctx,
+        demo=demo,
+        animations=animations,
+        cursor_blink=cursor_blink,
+        deliver_mail=deliver_mail,
+    )

@@ -20,7 +20,7 @@ def _factory(ctx: ServiceContext, demo: DemoInfo | None = None) -> AppFactory:
         base = ctx
         if lang != base.config.lang:
             base = dataclasses.replace(base, config=with_overrides(base.config, lang=lang))
-        return make_app(base, demo=demo, animations=False, cursor_blink=False)
+        return make_app(base, demo=demo, animations=False, cursor_blink=False, deliver_mail=False)
 
     return build
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from textual.command import CommandList, CommandPalette
-from textual.widgets import ContentSwitcher, Input, Label, OptionList, Static, TabbedContent
+from textual.widgets import ContentSwitcher, Input, Label, OptionList, Static
 
 from gosocket_tui.clock import FixedClock
 from gosocket_tui.db.models import AuditEvent
@@ -13,6 +13,7 @@ from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.tui.app import GosocketApp
 from gosocket_tui.tui.commands import palette_commands
 from gosocket_tui.tui.screens.login import LoginScreen
+from gosocket_tui.tui.views.network import NetworkView
 from tests.conftest import PASSWORD
 from tests.tui.conftest import AppFactory
 from tests.tui.helpers import log_in, settle
@@ -97,7 +98,7 @@ async def test_command_palette_offers_every_navigation_target(make: AppFactory) 
         await pilot.press("enter")
         await settle(pilot)
         assert current_view(app) == "network"
-        assert app.screen.query_one("#network-tabs", TabbedContent).active == "clients"
+        assert app.screen.query_one(NetworkView).active_tab == "clients"
 
 
 async def test_command_palette_when_logged_out_offers_activation(make: AppFactory) -> None:

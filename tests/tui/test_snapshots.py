@@ -108,18 +108,6 @@ def test_logged_out_after_idle(
 
 
 @SIZES
-def test_activation_placeholder(
-    snap_compare: SnapCompare, make: AppFactory, size: tuple[int, int]
-) -> None:
-    async def run_before(pilot: Pilot[Any]) -> None:
-        await pilot.pause()
-        pilot.app.action_activate()  # type: ignore[attr-defined]
-        await settle(pilot)
-
-    assert snap_compare(make(), terminal_size=size, run_before=run_before)
-
-
-@SIZES
 def test_login_demo_after_f2(
     snap_compare: SnapCompare, make_demo: AppFactory, size: tuple[int, int]
 ) -> None:

@@ -431,6 +431,17 @@ def test_audit_summary_and_one_event_per_supplier(
         assert part in summary.detail
 
 
+def test_odd_file_names_reach_the_audit_trail_intact(
+    ctx: ServiceContext, other_admin: Session, tmp_path: Path
+) -> None:
+    """Tabs, backslashes and quotes survive the fast insert paths (COPY text escaping)."""
+    path = tmp_path / "lista\\de\tproveedores 'v2' \\N.csv"
+    shutil.copy(CORPUS / "windows1252_es.csv", path)
+    import_file(ctx, other_admin, path, CL)
+    details = {e.detail for e in AuditEvent.select().where(AuditEvent.action == "supplier.add")}
+    assert details == {f"import {path.name} row 2", f"import {path.name} row 3"}
+
+
 def test_name_and_group_indexes_follow_the_import(
     ctx: ServiceContext, other_admin: Session
 ) -> None:

@@ -1,61 +1,536 @@
-"""Activate with activation code (Activar con código de activación).
+"""Activate with activation code (Activar con código de activación): the supplier's side.
 
-Placeholder screen: the activation flow (supplier's Tax ID, inviting company's Tax ID, code,
-then a new username and password) replaces this body. It keeps the contract the login screen
-relies on: ``ActivationScreen(ctx)`` is pushed on top of the login screen and Escape or Back
-pops it.
+The invited supplier gives its own country and Tax ID, the inviting company's country and Tax
+ID and the code from the invitation email, then chooses its username and password (typed
+twice). ``services.activation.activate`` runs in a thread worker (it hashes the password and
+writes the registration in one transaction) and answers with a message:
+
+- any problem with the code (wrong, expired, used, superseded, blocked, unknown company) is the
+  service's one generic sentence, shown under the code field: the form tells a guesser nothing;
+- a ``ValidationError`` naming a field is shown under that field (a Tax ID in the wrong form,
+  a username or password that breaks a rule), a taken username under the username;
+- success replaces the form with a panel naming the registered company and the new username;
+  Enter (or Escape) goes back to the login screen with that username filled in.
+
+Colombia: the NIT may be typed without its check digit (the service computes it); the hint
+under each Tax ID field says what is expected for the chosen country. Keyboard only: Enter
+moves to the next field and submits from the last one, Escape goes back. The form scrolls
+(``VerticalScroll``) so it works from 80x24 up.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
+from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Static
+from textual.widget import Widget
+from textual.widgets import Button, Input, Label, Select, Static
+from textual.worker import get_current_worker
 
 from gosocket_tui.i18n import _
+from gosocket_tui.services.taxid import COUNTRIES, country_choices, expected_form
+from gosocket_tui.tui.safe import plain, text
 from gosocket_tui.tui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
+    from gosocket_tui.services.activation import ActivationResult
     from gosocket_tui.services.context import ServiceContext
 
+CODE_PLACEHOLDER = "XXXX-XXXX-XXXX"
 
-class ActivationScreen(Screen[None]):
-    """Where an invited supplier enters its activation code."""
+# Service field name → the input whose note shows the message.
+FIELD_INPUTS: dict[str, str] = {
+    "country": "act-tax-id",
+    "tax_id": "act-tax-id",
+    "inviter_country": "act-inviter-tax-id",
+    "inviter_tax_id": "act-inviter-tax-id",
+    "code": "act-code",
+    "username": "act-username",
+    "password": "act-password",
+    "password_again": "act-password-again",
+}
+# Input → the widget to focus when its note shows an error (a missing country: the Select).
+_TAX_ID_SELECT = {"act-tax-id": "act-country", "act-inviter-tax-id": "act-inviter-country"}
+_INPUT_ORDER = (
+    "act-tax-id",
+    "act-inviter-tax-id",
+    "act-code",
+    "act-username",
+    "act-password",
+    "act-password-again",
+)
+_LAST_INPUT = "act-password-again"
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
-    AUTO_FOCUS = "#activation-back"
+
+@dataclass(frozen=True)
+class ActivationForm:
+    """What the fields hold when the supplier presses Activate."""
+
+    supplier_country: str
+    supplier_tax_id: str
+    inviter_country: str
+    inviter_tax_id: str
+    code: str
+    username: str
+    password: str
+    password_again: str
+
+
+def check_form(form: ActivationForm) -> dict[str, str]:
+    """What the screen itself checks before asking the service: field → message.
+
+    Only what the service cannot see: a country not chosen, and the two passwords differing.
+    Everything else (Tax IDs, code, username and password rules) is the service's to say.
+    """
+    errors: dict[str, str] = {}
+    if not form.supplier_country:
+        errors["country"] = _("Choose your company's country.")
+    if not form.inviter_country:
+        errors["inviter_country"] = _("Choose the country of the company that invited you.")
+    if form.password_again != form.password:
+        errors["password_again"] = _("The passwords do not match.")
+    return errors
+
+
+def tax_id_hint(country: str) -> str:
+    """``RUT: 7 or 8 digits …, like 76.086.428-5`` (the NIT may omit its check digit)."""
+    id_name = next((c.id_name for c in COUNTRIES if c.code == country), "")
+    form = expected_form(country, allow_missing_check_digit=True)
+    return f"{id_name}: {form}" if id_name else form
+
+
+class ActivationScreen(Screen[str | None]):
+    """Where an invited supplier registers with its activation code.
+
+    Dismissed with the new username after a successful activation, else with None.
+    """
+
+    AUTO_FOCUS = "#act-country"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("f2", "app.toggle_language", "Español"),
+        # Enter in a text field moves on, and Tab moves, as the key arrives (as on the login
+        # screen), so keys typed ahead over a slow link land in the field they were meant for;
+        # Enter in the last field activates.
+        Binding("enter", "next_field", show=False, priority=True),
+        Binding("tab", "move_focus(1)", show=False, priority=True),
+        Binding("shift+tab", "move_focus(-1)", show=False, priority=True),
+    ]
+
+    DEFAULT_CSS = """
+    #activation-text {
+        margin: 1 0 0 0;
+        color: $text-muted;
+    }
+    #activation-fields {
+        height: auto;
+        margin-top: 1;
+    }
+    #activation-fields .section {
+        text-style: bold;
+        color: $text-primary;
+    }
+    #activation-fields .row {
+        height: auto;
+    }
+    #activation-fields .row Label {
+        width: 24;
+        padding-left: 2;
+    }
+    #activation-fields .row Input, #activation-fields .row Select {
+        width: 1fr;
+    }
+    #activation-fields .row:focus-within Label {
+        color: $text-accent;
+        text-style: bold;
+    }
+    #activation-fields .row Select:focus > SelectCurrent {
+        background-tint: $foreground 10%;
+    }
+    #activation-fields .note {
+        height: auto;
+        padding-left: 2;
+        color: $text-muted;
+    }
+    #activation-fields .note.-error {
+        color: $text-error;
+        text-style: bold;
+    }
+    #activation-fields .note.-hidden {
+        display: none;
+    }
+    #activation-fields Input.-bad {
+        background-tint: $error 30%;
+    }
+    #activation-message {
+        display: none;
+        height: auto;
+        margin-top: 1;
+    }
+    #activation-message.-error {
+        display: block;
+        color: $text-error;
+        text-style: bold;
+    }
+    #activation-message.-info {
+        display: block;
+        color: $text-muted;
+    }
+    #activation-buttons {
+        height: 1;
+        margin: 1 0;
+    }
+    #activation-buttons Button {
+        margin-right: 2;
+    }
+    #activation-done {
+        display: none;
+        height: auto;
+    }
+    ActivationScreen.-done #activation-done {
+        display: block;
+    }
+    ActivationScreen.-done #activation-form {
+        display: none;
+    }
+    #activation-form {
+        height: auto;
+    }
+    #activation-success {
+        margin: 1 0;
+        color: $text-success;
+        text-style: bold;
+    }
+    #activation-next {
+        margin-bottom: 1;
+    }
+    """
+
+    class Activated(Message):
+        def __init__(self, result: ActivationResult) -> None:
+            super().__init__()
+            self.result = result
+
+    class Refused(Message):
+        def __init__(self, text: str, field: str | None) -> None:
+            super().__init__()
+            self.text = text
+            self.field = field
 
     def __init__(self, ctx: ServiceContext) -> None:
         super().__init__()
         self.ctx = ctx
+        self._busy = False
+        self.result: ActivationResult | None = None
+
+    # ----------------------------------------------------------------------- layout
 
     def compose(self) -> ComposeResult:
         yield Static(id="brand", classes="brand")
-        with VerticalScroll(id="activation-body", can_focus=False), Vertical(id="activation-panel"):
-            yield Static(id="activation-text")
-            yield Button(id="activation-back", compact=True)
+        # Not focusable itself: Tab goes field to field and it scrolls to the focused one.
+        with (
+            VerticalScroll(id="activation-body", can_focus=False),
+            Vertical(id="activation-panel"),
+        ):
+            with Vertical(id="activation-form"):
+                yield Static(id="activation-text")
+                with Vertical(id="activation-fields"):
+                    yield Static(id="act-company-section", classes="section")
+                    yield self._row("act-country", self._country_select("act-country"))
+                    yield self._row(
+                        "act-tax-id", Input(id="act-tax-id", max_length=64, compact=True)
+                    )
+                    yield self._note("act-tax-id")
+                    yield Static(id="act-inviter-section", classes="section")
+                    yield self._row(
+                        "act-inviter-country", self._country_select("act-inviter-country")
+                    )
+                    yield self._row(
+                        "act-inviter-tax-id",
+                        Input(id="act-inviter-tax-id", max_length=64, compact=True),
+                    )
+                    yield self._note("act-inviter-tax-id")
+                    yield self._row(
+                        "act-code",
+                        Input(
+                            id="act-code", placeholder=CODE_PLACEHOLDER, max_length=64, compact=True
+                        ),
+                    )
+                    yield self._note("act-code")
+                    yield Static(id="act-user-section", classes="section")
+                    yield self._row(
+                        "act-username", Input(id="act-username", max_length=64, compact=True)
+                    )
+                    yield self._note("act-username")
+                    yield self._row(
+                        "act-password",
+                        Input(id="act-password", password=True, max_length=256, compact=True),
+                    )
+                    yield self._note("act-password")
+                    yield self._row(
+                        "act-password-again",
+                        Input(id="act-password-again", password=True, max_length=256, compact=True),
+                    )
+                    yield self._note("act-password-again")
+                yield Static(id="activation-message")
+                with Horizontal(id="activation-buttons"):
+                    yield Button(id="activation-submit", variant="primary", compact=True)
+                    yield Button(id="activation-cancel", compact=True)
+            with Vertical(id="activation-done"):
+                yield Static(id="activation-success")
+                yield Button(id="activation-next", variant="primary", compact=True)
         yield KeyFooter()
+
+    @staticmethod
+    def _country_select(widget_id: str) -> Select[str]:
+        return Select[str](country_choices(), id=widget_id, compact=True, prompt="")
+
+    @staticmethod
+    def _row(widget_id: str, field: Widget) -> Horizontal:
+        """A label and its field on one line."""
+        return Horizontal(Label(id=f"{widget_id}-label"), field, classes="row")
+
+    @staticmethod
+    def _note(input_id: str) -> Static:
+        """The line under a field: a hint, or the field's error (hidden while empty)."""
+        return Static(id=f"{input_id}-note", classes="note -hidden")
 
     def on_mount(self) -> None:
         self.relabel()
 
     def relabel(self) -> None:
+        """Every label in the current language (after F2); errors in the old one are cleared."""
         self.query_one("#brand", Static).update(_("Gosocket — Suppliers"))
         self.query_one("#activation-panel").border_title = _("Activate with activation code")
         self.query_one("#activation-text", Static).update(
             _(
-                "Invited by a company in the Gosocket network? Enter your company's Tax ID, "
-                "the Tax ID of the company that invited you and the activation code from the "
-                "invitation email, then choose your username and password."
+                "Enter the Tax IDs and the activation code from the invitation email, then "
+                "choose your username and password."
             )
         )
-        self.query_one("#activation-back", Button).label = _("Back")
+        sections = {
+            "act-company-section": _("Your company"),
+            "act-inviter-section": _("Company that invited you"),
+            "act-user-section": _("Your user"),
+        }
+        for widget_id, label in sections.items():
+            self.query_one(f"#{widget_id}", Static).update(label)
+        labels = {
+            "act-country-label": _("Country"),
+            "act-tax-id-label": _("Tax ID"),
+            "act-inviter-country-label": _("Country"),
+            "act-inviter-tax-id-label": _("Tax ID"),
+            "act-code-label": _("Activation code"),
+            "act-username-label": _("Username"),
+            "act-password-label": _("Password"),
+            "act-password-again-label": _("Password again"),
+        }
+        for widget_id, label in labels.items():
+            self.query_one(f"#{widget_id}", Label).update(label)
+        for select in self.query(Select):
+            value = select.value
+            select.set_options(country_choices())
+            select.prompt = _("Choose a country")
+            if isinstance(value, str):
+                select.value = value
+        self.query_one("#activation-submit", Button).label = _("Activate")
+        self.query_one("#activation-cancel", Button).label = _("Back")
+        self.query_one("#activation-next", Button).label = _("Go to log in")
+        for button in self.query(Button):
+            button.refresh(layout=True)  # a longer label needs a wider button
+        for input_id in _INPUT_ORDER:
+            self._show_hint(input_id)
+        if not self._busy:
+            self.show_message("")
+        self._show_success()
 
-    @on(Button.Pressed, "#activation-back")
+    # ---------------------------------------------------------------------- values
+
+    def _select_value(self, widget_id: str) -> str:
+        value = self.query_one(f"#{widget_id}", Select).value
+        return value if isinstance(value, str) else ""
+
+    def _value(self, widget_id: str) -> str:
+        return self.query_one(f"#{widget_id}", Input).value
+
+    def read_form(self) -> ActivationForm:
+        return ActivationForm(
+            supplier_country=self._select_value("act-country"),
+            supplier_tax_id=self._value("act-tax-id"),
+            inviter_country=self._select_value("act-inviter-country"),
+            inviter_tax_id=self._value("act-inviter-tax-id"),
+            code=self._value("act-code"),
+            username=self._value("act-username"),
+            password=self._value("act-password"),
+            password_again=self._value("act-password-again"),
+        )
+
+    # ---------------------------------------------------------------------- notes
+
+    def _hint(self, input_id: str) -> str:
+        select_id = _TAX_ID_SELECT.get(input_id)
+        if select_id is None:
+            return ""
+        country = self._select_value(select_id)
+        return tax_id_hint(country) if country else ""
+
+    def _set_note(self, input_id: str, message: str, kind: str) -> None:
+        note = self.query_one(f"#{input_id}-note", Static)
+        note.update(text(message))
+        note.set_class(kind == "error", "-error")
+        note.set_class(not message, "-hidden")
+        self.query_one(f"#{input_id}", Input).set_class(kind == "error" and bool(message), "-bad")
+
+    def _show_hint(self, input_id: str) -> None:
+        self._set_note(input_id, self._hint(input_id), "hint")
+
+    def show_field_error(self, field: str, message: str) -> Widget:
+        """Show ``message`` under ``field``'s input; returns the widget to focus.
+
+        A field the form does not have: the message goes above the buttons."""
+        input_id = FIELD_INPUTS.get(field)
+        if input_id is None:
+            self.show_message(message)
+            return self.query_one("#activation-submit", Button)
+        self._set_note(input_id, message, "error")
+        if field in ("country", "inviter_country"):
+            return self.query_one(f"#{_TAX_ID_SELECT[input_id]}", Select)
+        return self.query_one(f"#{input_id}", Input)
+
+    def clear_errors(self) -> None:
+        for input_id in _INPUT_ORDER:
+            self._show_hint(input_id)
+        self.show_message("")
+
+    def show_message(self, message: str, kind: str = "error") -> None:
+        widget = self.query_one("#activation-message", Static)
+        widget.update(text(message))
+        widget.set_classes(f"-{kind}" if message else "")
+
+    @on(Select.Changed)
+    def _country_changed(self, event: Select.Changed) -> None:
+        for input_id, select_id in _TAX_ID_SELECT.items():
+            if event.select.id == select_id:
+                self._show_hint(input_id)
+
+    # ---------------------------------------------------------------------- keys
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next_field":  # elsewhere Enter does what the focused widget does
+            focused = self.focused
+            return isinstance(focused, Input) and focused.id in _INPUT_ORDER[:-1] and not self._done
+        return True
+
+    def action_move_focus(self, step: int) -> None:
+        if step > 0:
+            self.focus_next()
+        else:
+            self.focus_previous()
+
+    def action_next_field(self) -> None:
+        focused = self.focused
+        if isinstance(focused, Input) and focused.id in _INPUT_ORDER[:-1]:
+            self.focus_next()
+
+    @property
+    def _done(self) -> bool:
+        return self.result is not None
+
+    @on(Button.Pressed, "#activation-cancel")
+    @on(Button.Pressed, "#activation-next")
     def action_back(self) -> None:
-        self.dismiss()
+        """Back to the login screen (with the new username after a success)."""
+        self.dismiss(self.result.username if self.result is not None else None)
+
+    # ---------------------------------------------------------------------- submit
+
+    @on(Input.Submitted, f"#{_LAST_INPUT}")
+    @on(Button.Pressed, "#activation-submit")
+    def submit(self) -> None:
+        """Check the form, then ask the service in a worker."""
+        if self._busy or self._done:
+            return
+        self.clear_errors()
+        form = self.read_form()
+        errors = check_form(form)
+        if errors:
+            first: Widget | None = None
+            for field, message in errors.items():
+                widget = self.show_field_error(field, message)
+                first = first or widget
+            if first is not None:
+                self.set_focus(first)
+            return
+        self._busy = True
+        self.show_message(_("Activating…"), "info")
+        self._activate(form)
+
+    @work(thread=True, exclusive=True, group="activation")
+    def _activate(self, form: ActivationForm) -> None:
+        from gosocket_tui.errors import Duplicate, GosocketError, ValidationError
+        from gosocket_tui.services.activation import activate
+
+        outcome: Message
+        try:
+            result = activate(
+                self.ctx,
+                supplier_country=form.supplier_country,
+                supplier_tax_id=form.supplier_tax_id,
+                inviter_country=form.inviter_country,
+                inviter_tax_id=form.inviter_tax_id,
+                code=form.code,
+                username=form.username,
+                password=form.password,
+            )
+            outcome = self.Activated(result)
+        except ValidationError as exc:
+            outcome = self.Refused(exc.message, exc.field)
+        except Duplicate as exc:
+            outcome = self.Refused(exc.message, "username")
+        except GosocketError as exc:
+            outcome = self.Refused(exc.message, None)
+        finally:
+            self.ctx.close()  # this worker thread's connection only
+        if not get_current_worker().is_cancelled:
+            self.post_message(outcome)
+
+    def on_activation_screen_refused(self, message: Refused) -> None:
+        self._busy = False
+        self.show_message("")
+        if message.field is None:
+            self.show_message(message.text)
+            return
+        self.set_focus(self.show_field_error(message.field, message.text))
+
+    def on_activation_screen_activated(self, message: Activated) -> None:
+        self._busy = False
+        self.result = message.result
+        for field in self.query(Input):
+            if field.password:
+                field.value = ""  # not kept on screen any longer than needed
+        self.add_class("-done")
+        self._show_success()
+        self.set_focus(self.query_one("#activation-next", Button))
+
+    def _show_success(self) -> None:
+        result = self.result
+        if result is None:
+            return
+        self.query_one("#activation-panel").border_title = _("Activation complete")
+        line = Text(
+            plain(
+                _(
+                    "{name} is now registered in the Gosocket network. Log in as {username}.",
+                    name=result.company.name,
+                    username=result.username,
+                )
+            )
+        )
+        self.query_one("#activation-success", Static).update(line)

@@ -54,10 +54,12 @@ from gosocket_tui.tui.widgets.paged_table import end_session, format_int
 if TYPE_CHECKING:
     from gosocket_tui.services.context import ServiceContext
     from gosocket_tui.services.session import Session
+    from gosocket_tui.tui.app import GosocketApp
 
 PREVIEW_ROWS = 5
 PREVIEW_CELL = 24
 SHOWN_ISSUES = 1_000  # the table's share of the report; the CSV export has them all
+TABLE_ROWS = 8  # rows a table shows before it scrolls
 Step = Literal["choose", "opening", "previewed", "checking", "checked", "importing", "done"]
 POLICY_LABELS: dict[bulk_import.Policy, str] = {
     "skip": "Skip them (leave as they are)",
@@ -76,6 +78,15 @@ class BulkImportResult:
 def _cell(value: str) -> str:
     flat = plain(value)
     return flat if len(flat) <= PREVIEW_CELL else flat[: PREVIEW_CELL - 1] + "…"
+
+
+def _size_table(table: DataTable[object], rows: int) -> None:
+    """Give a table its height now (header, rows, a line for the horizontal scrollbar).
+
+    With ``height: auto`` a DataTable measures itself a refresh after its rows arrive, so
+    the page below it moved once more after any scroll meant to show it.
+    """
+    table.styles.height = min(rows, TABLE_ROWS) + 2
 
 
 def _duration(seconds: float | None) -> str:
@@ -122,8 +133,7 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
         text-style: bold;
     }
     BulkImportScreen DataTable {
-        height: auto;
-        max-height: 10;
+        height: 3;
         margin-top: 1;
     }
     BulkImportScreen #bulk-options {
@@ -335,19 +345,33 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
             and report.valid > 0
             and (report.ok or valid_only)
         )
-        self.query_one("#bulk-process", Button).disabled = busy or step in ("choose", "done")
-        self.query_one("#bulk-import", Button).disabled = not can_import
-        for selector in ("#bulk-path", "#bulk-open", "#bulk-policy", "#bulk-country"):
-            self.query_one(selector).disabled = busy or step == "done"
-        self.query_one("#bulk-valid-only").disabled = busy or step == "done"
+        self._disable("#bulk-process", busy or step in ("choose", "done"))
+        self._disable("#bulk-import", not can_import)
+        for selector in (
+            "#bulk-path",
+            "#bulk-open",
+            "#bulk-policy",
+            "#bulk-country",
+            "#bulk-valid-only",
+        ):
+            self._disable(selector, busy or step == "done")
         self._show("#bulk-progress", busy and step != "opening")
         self._show("#bulk-progress-text", busy and step != "opening")
         if step in ("checking", "importing"):
             self.call_after_refresh(self._scroll_to_progress)
         self.refresh_bindings()
 
+    def _disable(self, selector: str, disabled: bool) -> None:
+        """Grey a control out, unless it has the focus: Textual would move the focus on its
+        own (and scroll the page to it); every action checks the step, so it stays inert."""
+        widget = self.query_one(selector)
+        if disabled and widget is self.focused:
+            return
+        widget.disabled = disabled
+
     def _scroll_to_progress(self) -> None:
-        self.query_one("#bulk-progress-text").scroll_visible(animate=False)
+        if self.step in ("checking", "importing"):  # a short pass may be over already
+            self.query_one("#bulk-progress-text").scroll_visible(animate=False)
 
     # ------------------------------------------------------------------ 1. the file
 
@@ -430,6 +454,7 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
                 str(row.row_number),
                 *(safe_text(_cell(row.values.get(c.field or "", ""))) for c in columns),
             )
+        _size_table(table, len(rows))
         self._show("#bulk-preview", bool(rows))
 
     # ----------------------------------------------------------------- 2. the check
@@ -552,14 +577,14 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
             self._focus_result(self.query_one("#bulk-process", Button))
 
     def _focus_result(self, widget: Widget) -> None:
-        """Focus ``widget`` and scroll so the counts (and what follows) are in view."""
-        widget.focus(scroll_visible=False)
+        """Focus ``widget`` and show the end of the page, where the outcome is.
 
-        def scroll() -> None:
-            body = self.query_one("#bulk-body", VerticalScroll)
-            body.scroll_to_widget(self.query_one("#bulk-counts"), top=True, animate=False)
-
-        self.call_after_refresh(scroll)
+        The tables get explicit heights (see ``_size_table``), so the page's length is
+        known at the next refresh and the scroll lands at the same place every time.
+        """
+        self.set_focus(widget, scroll_visible=False)
+        body = self.query_one("#bulk-body", VerticalScroll)
+        self.call_after_refresh(body.scroll_end, animate=False)
 
     def _show_counts(self) -> None:
         report = self.report
@@ -620,6 +645,7 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
                 safe_text(_cell(issue.value)),
                 safe_text(problem),
             )
+        _size_table(table, min(len(report.issues), SHOWN_ISSUES))
         shown = bool(report.issues)
         self._show("#bulk-issues", shown)
         self._show_issue(0)
@@ -745,9 +771,9 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
             return
         self.summary = outcome
         self._forget_report()
+        self._focus_result(self.query_one("#bulk-close", Button))  # before Import greys out
         self._set_step("done")
         self._show_summary(outcome)
-        self._focus_result(self.query_one("#bulk-close", Button))
 
     def _show_summary(self, summary: bulk_import.ImportSummary) -> None:
         lines = [
@@ -810,3 +836,15 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
 
     def on_unmount(self) -> None:
         self._forget_report()
+
+
+def open_bulk_import(app: GosocketApp) -> None:
+    """Push the screen for the logged-in user (the command palette's "Bulk add suppliers").
+
+    Offered to administrators only; the service refuses anyone else anyway.
+    """
+    session = app.session
+    if session is None or not session.is_admin:
+        return
+    if not isinstance(app.screen, BulkImportScreen):
+        app.push_screen(BulkImportScreen(app.ctx, session))

@@ -1,26 +1,713 @@
-"""Mailbox (Buzón): the invitation emails and their delivery.
+"""Mailbox (Buzón): the invitation emails, what became of them, and what to do when one is lost.
 
-``MailboxView`` will show, for administrators, the delivery log of every invitation (when it
-was sent, to which address, what the receiving server answered: the evidence support asks
-for) and, in the demo, the messages the built-in mail sink received. Today: a heading and one
-line saying so.
+For administrators, three tabs:
+
+- **Received mail** (only with a local mail sink: the demo, or ``maildir`` configured): the
+  messages the sink received, newest first, and the highlighted one in full with its
+  activation code, so a trainer can read the invitation that was just sent. Read from the
+  Maildir (``mail.sink.read_maildir``) in a thread worker.
+- **Delivery log** (Registro de entregas): the company's invitation emails, newest first
+  (``services.invitations.recent_deliveries``), each with its time, recipient, Message-ID,
+  tries, the receiving server's reply and the last error: the evidence support asks for.
+  Enter shows one supplier's emails only (``delivery_log``), Escape all of them again. The
+  export row writes that supplier's log as text (``delivery_log_text``) to the file named
+  there (default ``~/gosocket-delivery-<taxid>.txt``); F6 jumps to it.
+- **Not received?**: the checklist for a supplier whose email failed or never arrived (spam
+  folder, safelisting the sender address, a typo in the address: change it and resend).
+
+Non-administrators see one sentence. F5 reads everything again; while the view is shown it
+also refreshes every few seconds (redrawing only what changed). Every read runs in a thread
+worker and answers with a message; a request number drops answers a newer request made stale.
+:meth:`MailboxView.show_supplier` opens the delivery log of one supplier (for the Suppliers
+tab).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
-from textual.widgets import Static
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.events import Show
+from textual.message import Message
+from textual.widgets import Button, ContentSwitcher, DataTable, Input, Label, Static
+from textual.worker import get_current_worker
 
 from gosocket_tui.i18n import _
+from gosocket_tui.tui.safe import plain, text
+from gosocket_tui.tui.views.activity import describe_write_error
 from gosocket_tui.tui.views.base import View
+from gosocket_tui.tui.widgets.mail_deliveries import (
+    DeliveryTable,
+    delivery_detail,
+    troubleshooting,
+)
+from gosocket_tui.tui.widgets.mail_list import MailList, message_view
+from gosocket_tui.tui.widgets.tab_strip import TabStrip
+
+if TYPE_CHECKING:
+    from gosocket_tui.mail.sink import SinkMessage
+    from gosocket_tui.services.context import ServiceContext
+    from gosocket_tui.services.invitations import DeliveryLogEntry
+    from gosocket_tui.services.session import Session
+
+RECEIVED = "mail-received"
+DELIVERIES = "mail-deliveries"
+HELP = "mail-help"
+#: (tab id, English label): translated when the strip is drawn.
+TABS: tuple[tuple[str, str], ...] = (
+    (RECEIVED, "Received mail"),
+    (DELIVERIES, "Delivery log"),
+    (HELP, "Not received?"),
+)
+_SAFE_FILE_PART = re.compile(r"[^0-9A-Za-z-]+")
+
+
+def default_export_path(supplier_ref: str) -> str:
+    """``~/gosocket-delivery-<taxid>.txt`` for a supplier ``COUNTRY:TAXID``."""
+    tax_id = _SAFE_FILE_PART.sub("", supplier_ref.partition(":")[2]) or "supplier"
+    return f"~/gosocket-delivery-{tax_id}.txt"
+
+
+def maildir_stamp(path: Path) -> tuple[float, ...]:
+    """The modification times of a Maildir's ``new`` and ``cur``: they change with every
+    message stored, moved or removed, so an unchanged stamp means nothing to read again."""
+    stamps: list[float] = []
+    for sub in ("new", "cur"):
+        try:
+            stamps.append((path / sub).stat().st_mtime)
+        except OSError:
+            stamps.append(-1.0)
+    return tuple(stamps)
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """Whose emails the delivery log shows: every supplier's, or one supplier's."""
+
+    link_id: int | None = None
+    name: str = ""
+    ref: str = ""
 
 
 class MailboxView(View):
-    """Invitation emails sent by the acting user's company and their delivery status."""
+    """Invitation emails of the acting user's company, their delivery, and the sink's mail."""
+
+    AUTO_REFRESH_SECONDS: ClassVar[float] = 3.0
+    RECENT_LIMIT: ClassVar[int] = 200
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f5", "refresh_mail", "Refresh", show=False),
+        Binding("f6", "focus_export", "Export…", show=False),
+        Binding("escape", "all_suppliers", "All suppliers", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    MailboxView {
+        height: 100%;
+    }
+    #mailbox-title {
+        height: auto;
+    }
+    #mailbox-heading {
+        width: auto;
+    }
+    #mailbox-status {
+        width: 1fr;
+        height: 1;
+        margin: 1 1 0 2;
+        color: $text-muted;
+        text-align: right;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    #mailbox-status.-error {
+        color: $text-error;
+        text-style: bold;
+    }
+    #mailbox-refused {
+        display: none;
+    }
+    MailboxView.-refused #mailbox-refused {
+        display: block;
+    }
+    MailboxView.-refused #mailbox-tabs, MailboxView.-refused #mailbox-panes {
+        display: none;
+    }
+    #mailbox-tabs {
+        margin-top: 1;
+        padding: 0 1;
+    }
+    #mailbox-panes {
+        height: 1fr;
+        margin-top: 1;
+    }
+    #mailbox-panes > Vertical {
+        height: 1fr;
+    }
+    #mail-list {
+        height: auto;
+        max-height: 7;
+        scrollbar-gutter: stable;
+        scrollbar-size-vertical: 1;
+    }
+    #mail-message {
+        height: 1fr;
+        padding: 0 1;
+        scrollbar-size-vertical: 1;
+    }
+    #mail-empty, #delivery-empty {
+        display: none;
+        margin: 1 1 0 1;
+        color: $text-muted;
+    }
+    #mail-empty.-shown, #delivery-empty.-shown {
+        display: block;
+    }
+    #delivery-scope {
+        display: none;
+        height: auto;
+        margin: 0 1;
+        color: $text-warning;
+        text-style: bold;
+    }
+    #delivery-scope.-shown {
+        display: block;
+    }
+    #delivery-table {
+        height: 1fr;
+        min-height: 4;
+        scrollbar-gutter: stable;
+        scrollbar-size-vertical: 1;
+    }
+    #delivery-detail {
+        height: auto;
+        max-height: 7;
+        padding: 0 1;
+        scrollbar-size-vertical: 1;
+    }
+    #delivery-export-message {
+        display: none;
+        height: auto;
+        margin: 0 1;
+        color: $text-error;
+        text-style: bold;
+    }
+    #delivery-export-message.-shown {
+        display: block;
+    }
+    #delivery-export {
+        height: 1;
+        margin: 0 1;
+    }
+    #delivery-export Label {
+        text-style: bold;
+        margin-right: 1;
+    }
+    #delivery-path {
+        width: 1fr;
+        margin-right: 1;
+    }
+    #mail-help-text {
+        padding: 0 1;
+    }
+    """
+
+    class SinkLoaded(Message):
+        """The sink's messages, newest first; None: the Maildir did not change."""
+
+        def __init__(self, request: int, messages: list[SinkMessage] | None, stamp: object) -> None:
+            super().__init__()
+            self.request = request
+            self.messages = messages
+            self.stamp = stamp
+
+    class SinkFailed(Message):
+        def __init__(self, request: int, text: str) -> None:
+            super().__init__()
+            self.request = request
+            self.text = text
+
+    class DeliveriesLoaded(Message):
+        def __init__(self, request: int, entries: list[DeliveryLogEntry]) -> None:
+            super().__init__()
+            self.request = request
+            self.entries = entries
+
+    class DeliveriesRefused(Message):
+        def __init__(self, request: int) -> None:
+            super().__init__()
+            self.request = request
+
+    class DeliveriesFailed(Message):
+        def __init__(self, request: int, text: str) -> None:
+            super().__init__()
+            self.request = request
+            self.text = text
+
+    class Exported(Message):
+        def __init__(self, path: Path) -> None:
+            super().__init__()
+            self.path = path
+
+    class ExportFailed(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self, ctx: ServiceContext, session: Session, *, id: str | None = None) -> None:
+        super().__init__(ctx, session, id=id)
+        self._sink_request = 0
+        self._sink_stamp: object = None
+        self._sink_loaded = False
+        self._delivery_request = 0
+        self._deliveries_loaded = False
+        self._scope = _Scope()
+        self._status_error = ""
+        self._shown_key: str | None = None
+        self._path_for: str | None = None
+
+    @property
+    def maildir(self) -> Path | None:
+        """The local sink's Maildir (demo, or configured), or None: no Received tab."""
+        path = getattr(self.app, "maildir", None)
+        return path if isinstance(path, Path) else None
+
+    # ----------------------------------------------------------------------- layout
 
     def compose(self) -> ComposeResult:
-        yield Static(_("Mailbox"), classes="view-heading")
-        yield Static(
-            _("Invitation emails and what the receiving mail server answered will appear here."),
-            classes="view-text",
+        with Horizontal(id="mailbox-title"):
+            yield Static(id="mailbox-heading", classes="view-heading")
+            yield Static(id="mailbox-status")
+        yield Static(id="mailbox-refused", classes="view-notice")
+        tabs = [tab for tab in TABS if tab[0] != RECEIVED or self.maildir is not None]
+        first = tabs[0][0]
+        yield TabStrip(list(tabs), active=first, id="mailbox-tabs")
+        with ContentSwitcher(id="mailbox-panes", initial=first):
+            if self.maildir is not None:
+                with Vertical(id=RECEIVED):
+                    yield Static(id="mail-empty")
+                    yield MailList(id="mail-list")
+                    with VerticalScroll(id="mail-message"):
+                        yield Static(id="mail-message-text")
+            with Vertical(id=DELIVERIES):
+                yield Static(id="delivery-scope")
+                yield Static(id="delivery-empty")
+                yield DeliveryTable(id="delivery-table")
+                with VerticalScroll(id="delivery-detail"):
+                    yield Static(id="delivery-detail-text")
+                yield Static(id="delivery-export-message")
+                with Horizontal(id="delivery-export"):
+                    yield Label(id="delivery-export-label")
+                    yield Input(id="delivery-path", compact=True)
+                    yield Button(id="delivery-export-button", compact=True)
+            with VerticalScroll(id=HELP):
+                yield Static(id="mail-help-text")
+
+    def on_mount(self) -> None:
+        self.relabel()
+        self._set_refused(not self.session.is_admin)
+        self.set_interval(self.AUTO_REFRESH_SECONDS, self._refresh_tick)
+
+    def relabel(self) -> None:
+        """Every label in the current language (after a language switch)."""
+        self.query_one("#mailbox-heading", Static).update(_("Mailbox"))
+        self.query_one("#mailbox-refused", Static).update(
+            _("Only administrators can see the invitation emails and their delivery.")
         )
+        self.query_one("#mailbox-tabs", TabStrip).refresh(layout=True)
+        if self.maildir is not None:
+            self.query_one("#mail-empty", Static).update(
+                _("No mail received yet. Invitations you send in the demo arrive here.")
+            )
+            self.query_one(MailList).relabel()
+        self.query_one("#delivery-empty", Static).update(
+            _("No invitation email yet. Invite a supplier in Network → Suppliers.")
+        )
+        self.query_one("#delivery-export-label", Label).update(_("Export to"))
+        self.query_one("#delivery-export-button", Button).label = _("Export")
+        self.query_one(DeliveryTable).relabel()
+        self.query_one("#mail-help-text", Static).update(
+            troubleshooting(self.ctx.config.smtp_sender)
+        )
+        self._show_scope()
+        self._show_status()
+        self._show_message_pane(force=True)
+        self._show_detail()
+
+    def focus_content(self) -> bool:
+        if self.has_class("-refused"):
+            return False
+        self._focus_tab(self.active_tab)
+        return True
+
+    @property
+    def active_tab(self) -> str:
+        """``RECEIVED``, ``DELIVERIES`` or ``HELP``."""
+        return self.query_one("#mailbox-tabs", TabStrip).active
+
+    def _focus_tab(self, pane_id: str) -> None:
+        if pane_id == RECEIVED:
+            self.query_one(MailList).focus()
+        elif pane_id == DELIVERIES:
+            self.query_one(DeliveryTable).focus()
+        else:
+            self.query_one(f"#{HELP}", VerticalScroll).focus()
+
+    # ------------------------------------------------------------------ public
+
+    def show_tab(self, pane_id: str) -> None:
+        """Show one tab (``RECEIVED``, ``DELIVERIES`` or ``HELP``) with the focus in it.
+
+        The focus moves too: a focus left in the tab being hidden would bring it back.
+        """
+        if self.has_class("-refused"):
+            return
+        if pane_id == RECEIVED and self.maildir is None:
+            pane_id = DELIVERIES
+        self.query_one("#mailbox-tabs", TabStrip).active = pane_id
+        self.query_one("#mailbox-panes", ContentSwitcher).current = pane_id
+        self._focus_tab(pane_id)
+
+    def show_supplier(self, link_id: int, name: str = "", ref: str = "") -> None:
+        """Open the delivery log of one supplier (Escape shows every supplier again)."""
+        self.show_tab(DELIVERIES)
+        self._scope = _Scope(link_id, name, ref)
+        self._show_scope()
+        self.refresh_deliveries(loading=True)
+
+    # ------------------------------------------------------------------ loading
+
+    def on_show(self, event: Show) -> None:
+        self.refresh_mail()
+
+    def action_refresh_mail(self) -> None:
+        self.refresh_mail()
+
+    def refresh_mail(self) -> None:
+        """Read the sink's Maildir and the delivery log again (when shown, F5)."""
+        if not self._check_admin():
+            return
+        self._sink_stamp = None  # read the Maildir even if it looks unchanged
+        self.refresh_sink(loading=True)
+        self.refresh_deliveries(loading=True)
+
+    def _refresh_tick(self) -> None:
+        """Every few seconds while the view is on screen: pick up new mail and new states."""
+        if not self.display or not self.screen.is_current or self.has_class("-refused"):
+            return
+        if not self.session.is_admin:
+            return
+        self.refresh_sink(loading=False)
+        self.refresh_deliveries(loading=False)
+
+    def _check_admin(self) -> bool:
+        if not self.session.is_admin:
+            self._set_refused(True)
+            return False
+        return True
+
+    def refresh_sink(self, *, loading: bool) -> None:
+        path = self.maildir
+        if path is None:
+            return
+        self._sink_request += 1
+        if loading:
+            self._status_error = ""
+            self._show_status(loading=True)
+        self._load_sink(self._sink_request, path, self._sink_stamp)
+
+    @work(thread=True, exclusive=True, group="mailbox-sink")
+    def _load_sink(self, request: int, path: Path, last_stamp: object) -> None:
+        outcome: Message
+        try:
+            stamp = maildir_stamp(path)
+            if stamp == last_stamp:
+                outcome = self.SinkLoaded(request, None, stamp)  # nothing arrived meanwhile
+            else:
+                from gosocket_tui.mail.sink import read_maildir
+
+                messages = read_maildir(path)
+                messages.reverse()  # newest first
+                outcome = self.SinkLoaded(request, messages[: self.RECENT_LIMIT], stamp)
+        except (OSError, ValueError) as exc:  # a folder that is not a Maildir, unreadable files
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            outcome = self.SinkFailed(
+                request,
+                _("Cannot read the mail folder {path}: {reason}", path=path, reason=reason),
+            )
+        if not get_current_worker().is_cancelled:
+            self.post_message(outcome)
+
+    def refresh_deliveries(self, *, loading: bool) -> None:
+        if not self.session.is_admin:
+            self._set_refused(True)
+            return
+        self._delivery_request += 1
+        if loading:
+            self._status_error = ""
+            self._show_status(loading=True)
+        self._load_deliveries(self._delivery_request, self.session, self._scope.link_id)
+
+    @work(thread=True, exclusive=True, group="mailbox-deliveries")
+    def _load_deliveries(self, request: int, session: Session, link_id: int | None) -> None:
+        from gosocket_tui.errors import GosocketError, PermissionDenied
+        from gosocket_tui.services import invitations
+
+        outcome: Message
+        try:
+            if link_id is None:
+                entries = invitations.recent_deliveries(self.ctx, session, limit=self.RECENT_LIMIT)
+            else:
+                entries = invitations.delivery_log(self.ctx, session, link_id)
+                entries.reverse()  # newest first, like the company's list
+            outcome = self.DeliveriesLoaded(request, entries)
+        except PermissionDenied:
+            outcome = self.DeliveriesRefused(request)
+        except GosocketError as exc:
+            outcome = self.DeliveriesFailed(request, exc.message)
+        finally:
+            self.ctx.close()  # this worker thread's connection only
+        if not get_current_worker().is_cancelled:
+            self.post_message(outcome)
+
+    # ----------------------------------------------------------- loaded: the sink
+
+    def on_mailbox_view_sink_loaded(self, message: SinkLoaded) -> None:
+        if message.request != self._sink_request or self.maildir is None:
+            return
+        if message.messages is None:
+            if self._status_error:
+                self._status_error = ""
+                self._show_status()
+            return
+        self._status_error = ""
+        self._sink_stamp = message.stamp
+        self._sink_loaded = True
+        mail_list = self.query_one(MailList)
+        mail_list.show_messages(message.messages)
+        self.query_one("#mail-empty", Static).set_class(not message.messages, "-shown")
+        self._show_message_pane()
+        self._show_status()
+
+    def on_mailbox_view_sink_failed(self, message: SinkFailed) -> None:
+        if message.request == self._sink_request:
+            self._status_error = message.text
+            self._show_status()
+
+    @on(DataTable.RowHighlighted, "#mail-list")
+    def _mail_highlighted(self) -> None:
+        self._show_message_pane()
+
+    def _show_message_pane(self, *, force: bool = False) -> None:
+        if self.maildir is None:
+            return
+        selected = self.query_one(MailList).highlighted_message()
+        key = selected.key if selected is not None else None
+        if key == self._shown_key and not force:
+            return
+        self._shown_key = key
+        pane = self.query_one("#mail-message-text", Static)
+        pane.update(message_view(selected) if selected is not None else "")
+        self.query_one("#mail-message", VerticalScroll).scroll_home(animate=False)
+
+    # ------------------------------------------------------- loaded: deliveries
+
+    def on_mailbox_view_deliveries_loaded(self, message: DeliveriesLoaded) -> None:
+        if message.request != self._delivery_request:
+            return
+        self._deliveries_loaded = True
+        self._set_refused(False)
+        table = self.query_one(DeliveryTable)
+        table.show_entries(message.entries)
+        self.query_one("#delivery-empty", Static).set_class(not message.entries, "-shown")
+        self._show_detail()
+        self._show_status()
+
+    def on_mailbox_view_deliveries_refused(self, message: DeliveriesRefused) -> None:
+        if message.request == self._delivery_request:
+            self._set_refused(True)
+
+    def on_mailbox_view_deliveries_failed(self, message: DeliveriesFailed) -> None:
+        if message.request == self._delivery_request:
+            self._status_error = message.text
+            self._show_status()
+
+    @on(DataTable.RowHighlighted, "#delivery-table")
+    def _delivery_highlighted(self) -> None:
+        self._show_detail()
+
+    @on(DataTable.RowSelected, "#delivery-table")
+    def _delivery_selected(self) -> None:
+        """Enter on an email: only that supplier's emails (Escape: every supplier again)."""
+        entry = self.query_one(DeliveryTable).highlighted_entry()
+        if entry is None or entry.link_id is None or self._scope.link_id == entry.link_id:
+            return
+        self._scope = _Scope(entry.link_id, entry.supplier_name, entry.supplier_ref)
+        self._show_scope()
+        self.refresh_deliveries(loading=True)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "all_suppliers":
+            return self._scope.link_id is not None
+        return True
+
+    def action_all_suppliers(self) -> None:
+        if self._scope.link_id is None:
+            return
+        self._scope = _Scope()
+        self._show_scope()
+        self.refresh_deliveries(loading=True)
+        self.query_one(DeliveryTable).focus()
+
+    def _show_scope(self) -> None:
+        scope = self.query_one("#delivery-scope", Static)
+        if self._scope.link_id is None:
+            scope.set_class(False, "-shown")
+            return
+        who = self._scope.name or self._scope.ref
+        line = Text()
+        line.append_text(text(_("Emails to {name} only", name=plain(who))))
+        line.append("  ")
+        line.append(_("Esc: every supplier"), "dim")
+        scope.update(line)
+        scope.set_class(True, "-shown")
+
+    def _show_detail(self) -> None:
+        entry = self.query_one(DeliveryTable).highlighted_entry()
+        detail = self.query_one("#delivery-detail-text", Static)
+        detail.update(delivery_detail(entry) if entry is not None else "")
+        self.query_one("#delivery-detail", VerticalScroll).scroll_home(animate=False)
+        target = self._export_entry()
+        if target is not None and target.supplier_ref != self._path_for:
+            self._path_for = target.supplier_ref
+            self.query_one("#delivery-path", Input).value = default_export_path(target.supplier_ref)
+
+    # ------------------------------------------------------------------ export
+
+    def _export_entry(self) -> DeliveryLogEntry | None:
+        """The email whose supplier the export is for: the highlighted one."""
+        entry = self.query_one(DeliveryTable).highlighted_entry()
+        return entry if entry is not None and entry.link_id is not None else None
+
+    def action_focus_export(self) -> None:
+        if self.has_class("-refused"):
+            return
+        self.show_tab(DELIVERIES)
+        self.query_one("#delivery-path", Input).focus()
+
+    @on(Input.Submitted, "#delivery-path")
+    @on(Button.Pressed, "#delivery-export-button")
+    def export(self, event: Message | None = None) -> None:
+        """Write the highlighted supplier's delivery log as text to the file in the path field."""
+        if event is not None:
+            event.stop()
+        entry = self._export_entry()
+        link_id = self._scope.link_id or (entry.link_id if entry is not None else None)
+        if link_id is None:
+            self._export_message(_("Choose an email to a supplier in the list first."))
+            return
+        raw = self.query_one("#delivery-path", Input).value.strip()
+        if not raw:
+            self._export_message(_("Enter the name of the file to write."))
+            self.query_one("#delivery-path", Input).focus()
+            return
+        self._export_message("")
+        self._export(self.session, link_id, raw)
+
+    @work(thread=True, exclusive=True, group="mailbox-export")
+    def _export(self, session: Session, link_id: int, raw_path: str) -> None:
+        from gosocket_tui.errors import GosocketError, PermissionDenied
+        from gosocket_tui.services import invitations
+
+        outcome: Message
+        path = Path(raw_path).expanduser()
+        # Written beside the target and renamed at the end: never a half-written file.
+        partial = path.with_name(f".{path.name}.part")
+        try:
+            if path.is_dir():
+                raise IsADirectoryError(raw_path)
+            content = invitations.delivery_log_text(self.ctx, session, link_id)
+            with partial.open("w", encoding="utf-8") as handle:
+                handle.write(content)
+            os.replace(partial, path)
+            outcome = self.Exported(path)
+        except PermissionDenied:
+            outcome = self.ExportFailed(
+                _("Only administrators can see the invitation emails and their delivery.")
+            )
+        except GosocketError as exc:
+            outcome = self.ExportFailed(exc.message)
+        except OSError as exc:
+            outcome = self.ExportFailed(describe_write_error(path, exc))
+        finally:
+            self.ctx.close()  # this worker thread's connection only
+            with contextlib.suppress(OSError):
+                partial.unlink(missing_ok=True)
+        if not get_current_worker().is_cancelled:
+            self.post_message(outcome)
+
+    def on_mailbox_view_exported(self, message: Exported) -> None:
+        self.app.notify(
+            _("Delivery log written to {path}.", path=plain(message.path)),
+            title=_("Export"),
+            markup=False,
+        )
+
+    def on_mailbox_view_export_failed(self, message: ExportFailed) -> None:
+        self._export_message(message.text)
+
+    def _export_message(self, message: str) -> None:
+        widget = self.query_one("#delivery-export-message", Static)
+        widget.update(text(message))
+        widget.set_class(bool(message), "-shown")
+
+    # ------------------------------------------------------------------ display
+
+    @on(TabStrip.Changed, "#mailbox-tabs")
+    def _tab_changed(self, event: TabStrip.Changed) -> None:
+        event.stop()
+        self.query_one("#mailbox-panes", ContentSwitcher).current = event.tab
+        self._show_status()
+
+    def _set_refused(self, refused: bool) -> None:
+        self.set_class(refused, "-refused")
+        if refused:
+            self._status_error = ""
+        self._show_status()
+
+    def _show_status(self, *, loading: bool = False) -> None:
+        widget = self.query_one("#mailbox-status", Static)
+        line = ""
+        if self.has_class("-refused"):
+            line = ""
+        elif self._status_error:
+            line = self._status_error
+        elif loading:
+            line = _("Loading…")
+        else:
+            active = self.active_tab
+            if active == RECEIVED and self._sink_loaded:
+                count = len(self.query_one(MailList).messages)
+                line = (
+                    (_("1 message") if count == 1 else _("{count} messages", count=count))
+                    + " · "
+                    + _("F5 refresh")
+                )
+            elif active == DELIVERIES and self._deliveries_loaded:
+                count = len(self.query_one(DeliveryTable).entries)
+                line = (
+                    (_("1 email") if count == 1 else _("{count} emails", count=count))
+                    + " · "
+                    + _("F6 export")
+                )
+        widget.update(text(line))
+        widget.set_class(bool(self._status_error) and not loading, "-error")

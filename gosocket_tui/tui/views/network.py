@@ -1,7 +1,8 @@
 """Network (Red): the Suppliers (Proveedores) and Clients (Clientes) tabs.
 
-``NetworkView`` is a ``TabbedContent`` with two panes, ids ``suppliers`` and ``clients``
-(``show_tab`` switches between them).
+``NetworkView`` has two tabs, ids ``suppliers`` and ``clients`` (``show_tab`` switches
+between them): a one-line :class:`TabStrip` over a ``ContentSwitcher`` (lighter than
+``TabbedContent``, which made building the shell after a login markedly slower).
 
 Suppliers follows the help article: filter by Tax ID (ID Fiscal) and press Search (Buscar) or
 Enter (typing also searches after a short pause); not listed → Add Supplier (Agregar
@@ -15,25 +16,37 @@ Clients lists, read-only, the companies that have the acting company as their su
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
-from textual.widgets import Button, Input, Label, Select, Static, TabbedContent, TabPane
+from textual.widgets import Button, ContentSwitcher, Input, Label, Select, Static
 
+from gosocket_tui.errors import GosocketError, SessionExpired
 from gosocket_tui.i18n import _
-from gosocket_tui.services.suppliers import STATUSES, ClientFilter, SupplierFilter, state_label
+from gosocket_tui.services import invitations
+from gosocket_tui.services.suppliers import (
+    STATUSES,
+    ClientFilter,
+    SupplierFilter,
+    SupplierRow,
+    get_supplier,
+    state_label,
+)
 from gosocket_tui.tui.dialogs.add_supplier import AddSupplierResult, AddSupplierScreen
+from gosocket_tui.tui.dialogs.invite import ChangeEmailScreen, ConfirmScreen
 from gosocket_tui.tui.safe import plain
 from gosocket_tui.tui.views.base import View
 from gosocket_tui.tui.widgets.client_table import ClientTable
-from gosocket_tui.tui.widgets.paged_table import PagedTable, format_int
+from gosocket_tui.tui.widgets.paged_table import PagedTable, end_session, format_int
 from gosocket_tui.tui.widgets.supplier_detail import SupplierDetailPanel, SupplierDetailScreen
 from gosocket_tui.tui.widgets.supplier_table import SupplierTable
+from gosocket_tui.tui.widgets.tab_strip import TabStrip
 
 if TYPE_CHECKING:
     from gosocket_tui.services.context import ServiceContext
@@ -41,6 +54,9 @@ if TYPE_CHECKING:
 
 SEARCH_DELAY = 0.3  # seconds of no typing before the filters apply by themselves
 DETAIL_PANEL_MIN_HEIGHT = 30  # pane height from which the detail panel shows under the table
+INVITATION_ACTIONS = ("invite", "invite_selected", "resend", "change_email", "cancel")
+INVITE_PREVIEW = 3  # suppliers named in the invite confirmation and the skipped notice
+REFRESH_AFTER_INVITE = (3.0, 8.0)  # seconds: redraw the rows as the deliverer sends
 
 
 def summary_text(table: PagedTable[Any], noun_one: str, noun_many: str) -> str:
@@ -325,10 +341,186 @@ class SuppliersPanel(Vertical):
 
     @on(SupplierTable.RowAction)
     def _row_action(self, event: SupplierTable.RowAction) -> None:
-        """Row actions from the table's keys. Invitations add theirs here."""
+        """Row actions from the table's keys: details, and the invitations (administrators).
+
+        ``invite`` takes the marked rows when any are marked (Invite selected), else the
+        cursor row; ``resend``, ``change_email`` and ``cancel`` take the cursor row.
+        """
         event.stop()
-        if event.action == "details" and event.row is not None:
-            self.app.push_screen(SupplierDetailScreen(self.ctx, event.row))
+        if event.action == "details":
+            if event.row is not None:
+                self.app.push_screen(SupplierDetailScreen(self.ctx, event.row))
+            return
+        if event.action not in INVITATION_ACTIONS:
+            return
+        if not self.is_admin:
+            self.notify(_("Only administrators manage suppliers."), severity="warning")
+            return
+        row = event.row
+        if event.action in ("invite", "invite_selected"):
+            self._ask_invite(sorted(event.marked) if event.marked else [], row)
+        elif row is None:
+            return
+        elif event.action == "resend":
+            session = self.session
+            self._invitation_call("resend", lambda: invitations.resend(self.ctx, session, row.id))
+        elif event.action == "change_email":
+            self.app.push_screen(
+                ChangeEmailScreen(row.name, row.email),
+                lambda email: self._email_chosen(row, email),
+            )
+        elif event.action == "cancel":
+            self.app.push_screen(
+                ConfirmScreen(
+                    _("Cancel invitation"),
+                    [
+                        _(
+                            "Cancel the invitation to {name} ({email})? Its code stops working.",
+                            name=row.name,
+                            email=row.email,
+                        )
+                    ],
+                ),
+                lambda ok: self._cancel_confirmed(row, ok),
+            )
+
+    # ------------------------------------------------------------------- invitations
+
+    def _ask_invite(self, marked: list[int], row: SupplierRow | None) -> None:
+        """Confirm how many suppliers get an invitation and to which emails (the first few)."""
+        if marked:
+            ids = marked
+        elif row is not None:
+            ids = [row.id]
+            if row.registered:
+                # The service refuses it and says why: no need to ask first.
+                self._run_invite(self.session, ids)
+                return
+        else:
+            return
+        known = {r.id: r for r in self.table.rows}
+        lines: list[str] = []
+        if len(ids) == 1:
+            lines.append(_("Invite 1 supplier to the Gosocket network?"))
+        else:
+            lines.append(
+                _("Invite {count} suppliers to the Gosocket network?", count=format_int(len(ids)))
+            )
+        for link_id in ids[:INVITE_PREVIEW]:
+            shown = known.get(link_id)
+            if shown is None:
+                try:
+                    shown = get_supplier(self.ctx, self.session, link_id)
+                except GosocketError:
+                    continue
+            email = shown.email or _("(no email)")
+            lines.append(f"  • {shown.name} <{email}>")
+        if len(ids) > INVITE_PREVIEW:
+            lines.append(
+                "  " + _("… and {count} more", count=format_int(len(ids) - INVITE_PREVIEW))
+            )
+        title = (
+            _("Invite selected ({count})", count=format_int(len(ids))) if marked else _("Invite")
+        )
+        session = self.session
+        self.app.push_screen(
+            ConfirmScreen(title, lines),
+            lambda ok: self._run_invite(session, ids) if ok else None,
+        )
+
+    def _run_invite(self, session: Session, ids: list[int]) -> None:
+        self._invitation_call("invite", lambda: invitations.invite(self.ctx, session, ids))
+
+    def _email_chosen(self, row: SupplierRow, email: str | None) -> None:
+        if email is None:
+            return
+        session = self.session
+        self._invitation_call(
+            "change_email", lambda: invitations.change_email(self.ctx, session, row.id, email)
+        )
+
+    def _cancel_confirmed(self, row: SupplierRow, ok: bool | None) -> None:
+        if not ok:
+            return
+        session = self.session
+        self._invitation_call("cancel", lambda: invitations.cancel(self.ctx, session, row.id))
+
+    @work(thread=True, group="supplier-invitations")
+    def _invitation_call(self, action: str, call: Callable[[], object]) -> None:
+        """Run one invitation service call off the screen; the outcome comes back as a notice."""
+        outcome: object
+        try:
+            outcome = call()
+        except GosocketError as exc:
+            outcome = exc
+        finally:
+            self.ctx.close()  # this worker thread's connection only
+        self.app.call_from_thread(self._invitation_done, action, outcome)
+
+    def _invitation_done(self, action: str, outcome: object) -> None:
+        if isinstance(outcome, SessionExpired):
+            self.app.run_worker(end_session(self, outcome.message), group="session")
+            return
+        if isinstance(outcome, GosocketError):
+            self.notify(plain(outcome.message), severity="error", markup=False)
+            return
+        queued = False
+        if isinstance(outcome, invitations.InviteResult):
+            queued = bool(outcome.queued)
+            self._notify_invite(outcome)
+            if queued:
+                self.table.clear_marks()
+        elif isinstance(outcome, invitations.InvitationInfo):
+            queued = outcome.state == "queued"
+            if action == "cancel":
+                text = _("Invitation to {name} cancelled.", name=outcome.name)
+            elif action == "change_email":
+                text = _(
+                    "Email of {name} changed to {email}; a new invitation is queued.",
+                    name=outcome.name,
+                    email=outcome.email,
+                )
+            else:
+                text = _("A new invitation to {name} is queued.", name=outcome.name)
+            self.notify(plain(text), markup=False)
+        self.table.refresh_rows()
+        if queued:
+            kick = getattr(self.app, "kick_delivery", None)
+            if callable(kick):
+                kick()
+            # The deliverer sends in the background: show queued → invited as it happens.
+            for delay in REFRESH_AFTER_INVITE:
+                self.set_timer(delay, self._refresh_if_mounted)
+
+    def _refresh_if_mounted(self) -> None:
+        if self.is_mounted:
+            self.table.refresh_rows()
+
+    def _notify_invite(self, result: invitations.InviteResult) -> None:
+        """``2 invitations queued, 1 skipped`` and the reasons of the first few skipped."""
+        queued, skipped = len(result.queued), len(result.skipped)
+        if queued == 1 and not skipped:
+            self.notify(plain(result.queued[0].message), markup=False)
+            return
+        if skipped == 1 and not queued:
+            self.notify(plain(result.skipped[0].message), severity="warning", markup=False)
+            return
+        lines = [
+            _(
+                "{queued} queued, {skipped} skipped.",
+                queued=format_int(queued),
+                skipped=format_int(skipped),
+            )
+        ]
+        lines += [o.message for o in result.skipped[:INVITE_PREVIEW]]
+        if skipped > INVITE_PREVIEW:
+            lines.append(_("… and {count} more", count=format_int(skipped - INVITE_PREVIEW)))
+        self.notify(
+            plain("\n".join(lines)),
+            title=_("Invitations"),
+            severity="information" if queued else "warning",
+            markup=False,
+        )
 
     def _update_summary(self) -> None:
         table = self.table
@@ -506,24 +698,31 @@ class NetworkView(View):
     """Suppliers and clients of the acting user's company."""
 
     DEFAULT_CSS = """
-    NetworkView > TabbedContent {
+    NetworkView #network-tabs {
+        margin-top: 1;
+        padding: 0 1;
+    }
+    NetworkView #network-content {
+        width: 1fr;
         height: 1fr;
     }
-    NetworkView > TabbedContent > ContentSwitcher {
-        height: 1fr;
-    }
-    NetworkView TabPane {
+    NetworkView #network-content > .network-pane {
         height: 1fr;
         padding: 0 1;
     }
     """
 
     def compose(self) -> ComposeResult:
-        with TabbedContent(id="network-tabs", initial="suppliers"):
-            with TabPane(_("Suppliers"), id="suppliers"):
+        yield TabStrip(
+            [("suppliers", "Suppliers"), ("clients", "Clients")],
+            active="suppliers",
+            id="network-tabs",
+        )
+        with ContentSwitcher(id="network-content", initial="suppliers"):
+            with Vertical(id="suppliers", classes="network-pane"):
                 yield SuppliersPanel(self.ctx, self.session, id="suppliers-panel")
             # Built when first shown: most visits are for the suppliers.
-            yield TabPane(_("Clients"), id="clients")
+            yield Vertical(id="clients", classes="network-pane")
 
     @property
     def suppliers(self) -> SuppliersPanel:
@@ -535,22 +734,29 @@ class NetworkView(View):
         found = self.query("#clients-panel").results(ClientsPanel)
         return next(found, None)
 
-    @on(TabbedContent.TabActivated)
-    async def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        if event.pane.id == "clients" and self.clients is None:
-            await event.pane.mount(ClientsPanel(self.ctx, id="clients-panel"))
+    @property
+    def active_tab(self) -> str:
+        return self.query_one("#network-tabs", TabStrip).active
+
+    @on(TabStrip.Changed, "#network-tabs")
+    async def _tab_changed(self, event: TabStrip.Changed) -> None:
+        event.stop()
+        self.query_one("#network-content", ContentSwitcher).current = event.tab
+        if event.tab == "clients" and self.clients is None:
+            await self.query_one("#clients", Vertical).mount(
+                ClientsPanel(self.ctx, id="clients-panel")
+            )
 
     def show_tab(self, tab: str) -> None:
         """Show the ``suppliers`` or ``clients`` tab."""
-        self.query_one(TabbedContent).active = tab
+        self.query_one("#network-tabs", TabStrip).active = tab
 
     def focus_content(self) -> bool:
         """Move the focus into the view: the active tab's Tax ID filter."""
-        tab = self.query_one(TabbedContent).active
-        target = "#supplier-tax-id" if tab == "suppliers" else "#client-tax-id"
+        target = "#supplier-tax-id" if self.active_tab == "suppliers" else "#client-tax-id"
         found = list(self.query(target).results(Input))
         if found:
             found[0].focus()
         else:
-            self.query_one(TabbedContent).focus()
+            self.query_one("#network-tabs", TabStrip).focus()
         return True

@@ -63,6 +63,7 @@ Direction = Literal["forward", "backward"]
 WINDOW_PAGES = 4
 MIN_PAGE = 40
 MAX_PAGE = 100
+MAX_EDGE_PAGE = 1000  # the service's own maximum
 COLUMN_GAP = 1
 LINE_CACHE = 400  # rendered lines kept (a few screens' worth)
 COUNT_DELAY = 0.25  # seconds: the count starts once the rows are painted, or after this
@@ -416,9 +417,10 @@ class PagedTable(Widget, Generic[RowT], can_focus=True):
             return
         edge = self._rows[-1] if side == "after" else self._rows[0]
         self._edge_loading = side
-        self._run_fetch(
-            LoadRequest(side, self._generation, key=self.row_key(edge)), self.page_limit
-        )
+        # Keys held down (PageDown × 50) ask for rows far beyond the edge: read them in one
+        # bigger page rather than one round trip per page.
+        limit = min(MAX_EDGE_PAGE, self.page_limit + abs(self._want))
+        self._run_fetch(LoadRequest(side, self._generation, key=self.row_key(edge)), limit)
 
     def _run_fetch(self, request: LoadRequest, limit: int) -> None:
         group = "edge" if request.kind in ("after", "before") else "page"
@@ -551,20 +553,10 @@ class PagedTable(Widget, Generic[RowT], can_focus=True):
         return max(0, len(rows) - 1)
 
     def _extend(self, side: str, rows: list[RowT], page: PageData[RowT]) -> None:
-        limit = self.page_limit * WINDOW_PAGES
         if side == "after":
             self._rows.extend(rows)
             self._has_after = page.has_after
             self._at_end = not page.has_after
-            excess = len(self._rows) - limit
-            drop = min(max(0, excess), self._top)
-            if drop:
-                del self._rows[:drop]
-                self._cursor -= drop
-                self._top -= drop
-                if self._start is not None:
-                    self._start += drop
-                self._has_before = True
         else:
             self._rows[:0] = rows
             self._has_before = page.has_before
@@ -574,14 +566,33 @@ class PagedTable(Widget, Generic[RowT], can_focus=True):
                 self._start = max(0, self._start - len(rows))
             if not page.has_before:
                 self._start = 0
-            keep = max(limit, self._top + self.visible_rows)
-            if len(self._rows) > keep:
-                del self._rows[keep:]
-                self._has_after = True
-                self._at_end = False
         if self._want:
             want, self._want = self._want, 0
-            self._move_to(self._cursor + want)
+            self._move_to(self._cursor + want)  # may ask for the next page at once
+        self._trim()
+
+    def _trim(self) -> None:
+        """Keep at most ``WINDOW_PAGES`` pages, centred on the screen; never cut the side
+        where a page is being loaded (its rows would not join up)."""
+        limit = self.page_limit * WINDOW_PAGES
+        if len(self._rows) <= limit:
+            return
+        first = self._top + self.visible_rows // 2 - limit // 2
+        first = max(0, min(first, len(self._rows) - limit, self._top))
+        if self._edge_loading == "before":
+            first = 0
+        if first:
+            del self._rows[:first]
+            self._cursor -= first
+            self._top -= first
+            if self._start is not None:
+                self._start += first
+            self._has_before = True
+        keep = max(limit, self._top + self.visible_rows)
+        if len(self._rows) > keep and self._edge_loading != "after":
+            del self._rows[keep:]
+            self._has_after = True
+            self._at_end = False
 
     def _after_rows_changed(self) -> None:
         self._lines.clear()

@@ -89,6 +89,10 @@ class SupplierTable(PagedTable[SupplierRow]):
         Binding("s", "toggle_sort", "Sort", show=False),
         Binding("r", "refresh_rows", "Refresh", show=False),
         Binding("escape", "clear_marks", "Clear marks", show=False),
+        Binding("i", "row_action('invite')", "Invite", show=False),
+        Binding("R,shift+r", "row_action('resend')", "Resend", show=False),
+        Binding("e", "row_action('change_email')", "Change email", show=False),
+        Binding("x", "row_action('cancel')", "Cancel invitation", show=False),
     ]
 
     class RowAction(Message):

@@ -1,0 +1,176 @@
+"""The invitation dialogs of the Suppliers tab: a confirmation and the change of email.
+
+:class:`ConfirmScreen` asks before inviting or cancelling (Enter or Confirm: True; Escape or
+Cancel: False). :class:`ChangeEmailScreen` shows the supplier's email prefilled; Enter or
+Confirm ends it with the new address (checked here first, the service checks it again), Escape
+with None. Both fit 80x24.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Static
+
+from gosocket_tui.errors import ValidationError
+from gosocket_tui.i18n import _
+from gosocket_tui.services.suppliers import normalize_email
+
+DIALOG_CSS = """
+{name} {{
+    align: center middle;
+}}
+{name} > .invite-dialog {{
+    width: 100%;
+    max-width: 70;
+    height: auto;
+    max-height: 100%;
+    border: round $primary;
+    border-title-style: bold;
+    background: $background;
+    padding: 0 1;
+}}
+{name} .invite-text {{
+    height: auto;
+    max-height: 12;
+}}
+{name} .invite-error {{
+    height: auto;
+    display: none;
+    color: $text-error;
+    text-style: bold;
+}}
+{name} .invite-error.-shown {{
+    display: block;
+}}
+{name} Input {{
+    width: 1fr;
+    margin-top: 1;
+}}
+{name} .invite-buttons {{
+    height: 1;
+    margin-top: 1;
+    align-horizontal: right;
+}}
+{name} .invite-buttons Button {{
+    margin-left: 2;
+}}
+"""
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Ask before an invitation action: a title, a few lines of text, Confirm or Cancel."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmScreen")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("enter", "confirm", "Confirm", show=False),
+    ]
+
+    def __init__(self, title: str, lines: Sequence[str], *, confirm_label: str = "") -> None:
+        super().__init__()
+        self._title = title
+        self._lines = list(lines)
+        self._confirm_label = confirm_label or _("Confirm")
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="invite-dialog", id="confirm-dialog"):
+            yield Static(Text("\n".join(self._lines)), classes="invite-text", id="confirm-text")
+            with Horizontal(classes="invite-buttons"):
+                yield Button(self._confirm_label, variant="primary", compact=True, id="confirm-ok")
+                yield Button(_("Cancel"), compact=True, id="confirm-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-dialog").border_title = self._title
+        self.query_one("#confirm-ok", Button).focus()
+
+    @on(Button.Pressed, "#confirm-ok")
+    def _ok(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_confirm()
+
+    @on(Button.Pressed, "#confirm-cancel")
+    def _cancel(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_cancel()
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class ChangeEmailScreen(ModalScreen[str | None]):
+    """Correct a supplier's email; the invitation is then sent again to it."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="ChangeEmailScreen")
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, name: str, email: str) -> None:
+        super().__init__()
+        self._supplier = name
+        self._email = email
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="invite-dialog", id="email-dialog"):
+            yield Static(
+                Text(
+                    _(
+                        "New email for {name}; a new invitation is sent to it.",
+                        name=self._supplier,
+                    )
+                ),
+                classes="invite-text",
+            )
+            yield Input(value=self._email, max_length=254, compact=True, id="email-input")
+            yield Static(classes="invite-error", id="email-error")
+            with Horizontal(classes="invite-buttons"):
+                yield Button(_("Confirm"), variant="primary", compact=True, id="email-ok")
+                yield Button(_("Cancel"), compact=True, id="email-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#email-dialog").border_title = _("Change email")
+        self.query_one("#email-input", Input).focus()
+
+    @on(Input.Submitted, "#email-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_confirm()
+
+    @on(Input.Changed, "#email-input")
+    def _changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.query_one("#email-error", Static).remove_class("-shown")
+
+    @on(Button.Pressed, "#email-ok")
+    def _ok(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_confirm()
+
+    @on(Button.Pressed, "#email-cancel")
+    def _cancel(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_cancel()
+
+    def action_confirm(self) -> None:
+        value = self.query_one("#email-input", Input).value
+        try:
+            cleaned = normalize_email(value)
+        except ValidationError as exc:
+            error = self.query_one("#email-error", Static)
+            error.update(Text(exc.message))
+            error.add_class("-shown")
+            self.query_one("#email-input", Input).focus()
+            return
+        self.dismiss(cleaned)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

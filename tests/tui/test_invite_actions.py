@@ -1,0 +1,262 @@
+"""Invitations from the Suppliers tab with Pilot at 80x24 over the demo data.
+
+Invite the cursor row (confirmed), invite the Space-marked rows, a registered row refused by
+the service, a non-administrator refused with a notice, change of email, cancel and resend.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
+
+from gosocket_tui.db.models import OutboxMessage
+from gosocket_tui.services import suppliers
+from gosocket_tui.services.context import ServiceContext
+from gosocket_tui.services.demo import DEMO_PASSWORD
+from gosocket_tui.services.session import Session
+from gosocket_tui.tui.app import GosocketApp, make_app
+from gosocket_tui.tui.dialogs.invite import ChangeEmailScreen, ConfirmScreen
+from gosocket_tui.tui.views.network import SuppliersPanel
+from tests.tui.helpers import log_in, settle
+
+ADMIN = "ana.admin"
+VIEWER = "carlos.viewer"
+
+DemoApp = Callable[[], GosocketApp]
+
+
+@pytest.fixture
+def demo_app(demo_ctx: ServiceContext) -> DemoApp:
+    def build() -> GosocketApp:
+        return make_app(demo_ctx, animations=False, cursor_blink=False, deliver_mail=False)
+
+    return build
+
+
+async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the app")
+        await pilot.pause(0.01)
+
+
+async def open_suppliers(pilot: Pilot[Any], username: str = ADMIN) -> SuppliersPanel:
+    app = pilot.app
+    assert isinstance(app, GosocketApp)
+    await log_in(pilot, username, DEMO_PASSWORD)
+    await wait_for(pilot, lambda: bool(app.screen.query(SuppliersPanel)))
+    panel = app.screen.query_one(SuppliersPanel)
+    await wait_for(pilot, lambda: panel.table.loaded and panel.table.total is not None)
+    await settle(pilot)
+    return panel
+
+
+async def select(pilot: Pilot[Any], panel: SuppliersPanel, link_id: int) -> None:
+    """Put the table's cursor on this supplier and focus the table."""
+    table = panel.table
+    table.select_supplier(link_id)
+    table.focus()
+    await wait_for(
+        pilot,
+        lambda: (
+            not table.fetching and table.cursor_row is not None and table.cursor_row.id == link_id
+        ),
+    )
+    await settle(pilot)
+
+
+def session_of(app: GosocketApp) -> Session:
+    assert app.session is not None
+    return app.session
+
+
+def with_state(ctx: ServiceContext, session: Session, state: str) -> list[suppliers.SupplierRow]:
+    page = suppliers.list_suppliers(ctx, session, suppliers.SupplierFilter(status=state), limit=50)
+    return page.rows
+
+
+def state_of(ctx: ServiceContext, session: Session, link_id: int) -> str:
+    return suppliers.get_supplier(ctx, session, link_id).state
+
+
+def outbox_count() -> int:
+    return OutboxMessage.select().count()
+
+
+def messages(app: GosocketApp) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def confirm(pilot: Pilot[Any]) -> None:
+    app = pilot.app
+    await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
+    await settle(pilot)
+
+
+# ------------------------------------------------------------------------------- flows
+
+
+async def test_invite_cursor_row_after_confirmation(
+    demo_app: DemoApp, demo_ctx: ServiceContext
+) -> None:
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = await open_suppliers(pilot)
+        session = session_of(app)
+        target = next(r for r in with_state(demo_ctx, session, "not_invited") if r.email)
+        before = outbox_count()
+        await select(pilot, panel, target.id)
+
+        await pilot.press("i")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        text = str(app.screen.query_one("#confirm-text", Static).render())
+        assert "Invite 1 supplier" in text and target.email in text
+        await confirm(pilot)
+        await wait_for(pilot, lambda: state_of(demo_ctx, session, target.id) == "queued")
+
+        assert outbox_count() == before + 1
+        assert OutboxMessage.select().where(OutboxMessage.recipient == target.email).exists()
+        assert any(target.name in m and "queued" in m for m in messages(app))
+        await wait_for(
+            pilot,
+            lambda: panel.table.cursor_row is not None and panel.table.cursor_row.state == "queued",
+        )
+
+
+async def test_escape_cancels_the_invite(demo_app: DemoApp, demo_ctx: ServiceContext) -> None:
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = await open_suppliers(pilot)
+        session = session_of(app)
+        target = next(r for r in with_state(demo_ctx, session, "not_invited") if r.email)
+        before = outbox_count()
+        await select(pilot, panel, target.id)
+        await pilot.press("i")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert state_of(demo_ctx, session, target.id) == "not_invited"
+        assert outbox_count() == before
+
+
+async def test_invite_marked_rows(demo_app: DemoApp, demo_ctx: ServiceContext) -> None:
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = await open_suppliers(pilot)
+        session = session_of(app)
+        first, second = [r for r in with_state(demo_ctx, session, "not_invited") if r.email][:2]
+        before = outbox_count()
+        await select(pilot, panel, first.id)
+        await pilot.press("space")
+        await select(pilot, panel, second.id)
+        await pilot.press("space")
+        assert panel.table.marked_ids() == {first.id, second.id}
+
+        await pilot.press("i")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        screen = app.screen
+        assert "(2)" in str(screen.query_one("#confirm-dialog").border_title)
+        assert "Invite 2 suppliers" in str(screen.query_one("#confirm-text", Static).render())
+        await confirm(pilot)
+        await wait_for(
+            pilot,
+            lambda: all(state_of(demo_ctx, session, r.id) == "queued" for r in (first, second)),
+        )
+        assert outbox_count() == before + 2
+        await wait_for(pilot, lambda: not panel.table.marked_ids())
+
+
+async def test_registered_row_is_refused(demo_app: DemoApp, demo_ctx: ServiceContext) -> None:
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = await open_suppliers(pilot)
+        session = session_of(app)
+        target = with_state(demo_ctx, session, "registered")[0]
+        before = outbox_count()
+        await select(pilot, panel, target.id)
+        await pilot.press("i")
+        await wait_for(pilot, lambda: any("already registered" in m for m in messages(app)))
+        assert state_of(demo_ctx, session, target.id) == "registered"
+        assert outbox_count() == before
+
+
+async def test_non_admin_gets_a_notice(demo_app: DemoApp, demo_ctx: ServiceContext) -> None:
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = await open_suppliers(pilot, VIEWER)
+        session = session_of(app)
+        target = next(r for r in with_state(demo_ctx, session, "not_invited") if r.email)
+        before = outbox_count()
+        await select(pilot, panel, target.id)
+        for key in ("i", "R", "e", "x"):
+            await pilot.press(key)
+            await settle(pilot)
+            assert not isinstance(app.screen, (ConfirmScreen, ChangeEmailScreen))
+        assert "Only administrators manage suppliers." in messages(app)
+        assert state_of(demo_ctx, session, target.id) == "not_invited"
+        assert outbox_count() == before
+
+
+async def test_change_email_resends(demo_app: DemoApp, demo_ctx: ServiceContext) -> None:
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = await open_suppliers(pilot)
+        session = session_of(app)
+        target = next(r for r in with_state(demo_ctx, session, "not_invited") if r.email)
+        await select(pilot, panel, target.id)
+
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChangeEmailScreen))
+        field = app.screen.query_one("#email-input", Input)
+        assert field.value == target.email
+        field.value = "not-an-email"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ChangeEmailScreen)  # the error shows in the dialog
+        assert app.screen.query_one("#email-error", Static).has_class("-shown")
+        field.value = "nuevo.correo@proveedor.example"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ChangeEmailScreen))
+        await wait_for(
+            pilot,
+            lambda: (
+                suppliers.get_supplier(demo_ctx, session, target.id).email
+                == "nuevo.correo@proveedor.example"
+            ),
+        )
+        assert state_of(demo_ctx, session, target.id) == "queued"
+        assert (
+            OutboxMessage.select()
+            .where(OutboxMessage.recipient == "nuevo.correo@proveedor.example")
+            .exists()
+        )
+
+
+async def test_cancel_then_resend(demo_app: DemoApp, demo_ctx: ServiceContext) -> None:
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = await open_suppliers(pilot)
+        session = session_of(app)
+        target = next(r for r in with_state(demo_ctx, session, "not_invited") if r.email)
+        await select(pilot, panel, target.id)
+        await pilot.press("i")
+        await confirm(pilot)
+        await wait_for(pilot, lambda: state_of(demo_ctx, session, target.id) == "queued")
+
+        await pilot.press("x")
+        await confirm(pilot)
+        await wait_for(pilot, lambda: state_of(demo_ctx, session, target.id) == "cancelled")
+        assert any("cancelled" in m for m in messages(app))
+
+        await pilot.press("R")
+        await wait_for(pilot, lambda: state_of(demo_ctx, session, target.id) == "queued")
+        assert any("new invitation" in m for m in messages(app))
