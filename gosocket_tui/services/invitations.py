@@ -40,7 +40,7 @@ from gosocket_tui.i18n import _, get_language, normalize_language, translate
 from gosocket_tui.mail.compose import make_message_id
 from gosocket_tui.services import audit
 from gosocket_tui.services.context import ServiceContext
-from gosocket_tui.services.session import Session, require_admin
+from gosocket_tui.services.session import Session, require_admin, require_session
 from gosocket_tui.services.suppliers import display_state, normalize_email
 from gosocket_tui.services.suppliers import state_label as state_label  # re-exported
 from gosocket_tui.services.taxid import compact_tax_id, format_tax_id, parse_company_ref
@@ -694,6 +694,7 @@ def resolve_suppliers(ctx: ServiceContext, session: Session, refs: Sequence[str]
     A bare number is looked up in every country; when it matches suppliers of two countries the
     ``COUNTRY:TAXID`` form is required. Unknown ones raise NotFound naming the Tax ID.
     """
+    require_session(ctx, session)
     ids: list[int] = []
     for ref in refs:
         if ":" in ref:
