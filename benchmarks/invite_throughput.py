@@ -31,7 +31,7 @@ from stdnum.cl import rut
 from gosocket_tui.config import Config
 from gosocket_tui.db.models import Company, SupplierLink
 from gosocket_tui.mail import outbox
-from gosocket_tui.mail.outbox import Deliverer
+from gosocket_tui.mail.outbox import Deliverer, deliver_over_connections
 from gosocket_tui.mail.sink import MailSink, free_port, read_maildir
 from gosocket_tui.mail.smtp import SmtpSettings, SmtpTransport
 from gosocket_tui.services import auth, companies, invitations
@@ -136,12 +136,12 @@ class Stopwatch:
 
 
 STOPWATCH = Stopwatch()
-STOPWATCH.wrap(outbox, "build_invitation_email", "compose")
-STOPWATCH.wrap(SmtpTransport, "send", "smtp")
+STOPWATCH.wrap(outbox, "compose_invitation", "compose")
+STOPWATCH.wrap(SmtpTransport, "send_raw", "smtp")
 STOPWATCH.wrap(Deliverer, "_finish_sent", "db")
 
 
-def run_once(count: int, mode: str) -> tuple[float, float, int]:
+def run_once(count: int, mode: str, connections: int) -> tuple[float, float, int]:
     """Seconds to queue, seconds to deliver, messages the sink received."""
     with tempfile.TemporaryDirectory(prefix="gosocket-bench-") as tmp:
         folder = Path(tmp)
@@ -160,9 +160,9 @@ def run_once(count: int, mode: str) -> tuple[float, float, int]:
                 result = invitations.invite(ctx, session, link_ids)
                 queued = time.perf_counter() - started
                 assert len(result.queued) == count, result.skipped[:3]
-                deliverer = Deliverer(ctx, SmtpSettings.from_config(config), "bench")
+                settings = SmtpSettings.from_config(config)
                 started = time.perf_counter()
-                report = deliverer.deliver_due()
+                report = deliver_over_connections(ctx, settings, "bench", connections)
                 delivered = time.perf_counter() - started
                 assert report.sent == count, report
                 received = wait_for_mail(folder / "maildir", count)
@@ -176,11 +176,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--sink", choices=["process", "thread"], default="process")
+    parser.add_argument(
+        "--connections", type=int, default=2, help="SMTP connections used at once (mail deliver)"
+    )
     args = parser.parse_args(argv)
     totals, queues, deliveries = [], [], []
     for run in range(1, args.repeat + 1):
         STOPWATCH.seconds.clear()
-        queued, delivered, received = run_once(args.count, args.sink)
+        queued, delivered, received = run_once(args.count, args.sink, args.connections)
         total = queued + delivered
         parts = ", ".join(
             f"{label} {seconds / args.count * 1000:.2f}"

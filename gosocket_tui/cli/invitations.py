@@ -22,7 +22,12 @@ from gosocket_tui.cli.base import CliState, pass_state, root
 from gosocket_tui.cli.suppliers_group import suppliers
 from gosocket_tui.errors import UserError, ValidationError
 from gosocket_tui.i18n import _
-from gosocket_tui.mail.outbox import Deliverer, DeliveryReport, smtp_settings_from_config
+from gosocket_tui.mail.outbox import (
+    Deliverer,
+    DeliveryReport,
+    deliver_over_connections,
+    smtp_settings_from_config,
+)
 from gosocket_tui.mail.sink import run_sink_forever
 from gosocket_tui.services import invitations
 from gosocket_tui.services.activation import activate, parse_activation_ref
@@ -32,14 +37,18 @@ from gosocket_tui.services.system import system_session
 COMPANY_HELP = "The inviting company, COUNTRY:TAXID."
 
 
+def _worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
 def _deliverer(ctx: ServiceContext) -> Deliverer:
-    worker = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
-    return Deliverer(ctx, smtp_settings_from_config(ctx.config), worker)
+    return Deliverer(ctx, smtp_settings_from_config(ctx.config), _worker_id())
 
 
-def _deliver_now(ctx: ServiceContext) -> DeliveryReport:
+def _deliver_now(ctx: ServiceContext, connections: int = 1) -> DeliveryReport:
     """Deliver what is due and report; a mail server problem is a user error (exit 1)."""
-    report = _deliverer(ctx).deliver_due()
+    settings = smtp_settings_from_config(ctx.config)
+    report = deliver_over_connections(ctx, settings, _worker_id(), connections)
     click.echo(report.summary())
     if report.server_error:
         raise UserError(
@@ -142,14 +151,21 @@ def mail() -> None:
     show_default=True,
     help="Seconds between checks with --watch.",
 )
+@click.option(
+    "--connections",
+    default=2,
+    type=click.IntRange(min=1, max=16),
+    show_default=True,
+    help="SMTP connections used at once (without --watch).",
+)
 @pass_state
-def deliver_command(state: CliState, watch: bool, poll_seconds: float) -> None:
+def deliver_command(state: CliState, watch: bool, poll_seconds: float, connections: int) -> None:
     """Send the queued invitation emails that are due (retries included)."""
     ctx = state.services()
-    deliverer = _deliverer(ctx)
     if not watch:
-        _deliver_now(ctx)
+        _deliver_now(ctx, connections)
         return
+    deliverer = _deliverer(ctx)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

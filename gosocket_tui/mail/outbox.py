@@ -29,7 +29,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.message import EmailMessage
 
 from gosocket_tui.config import Config
 from gosocket_tui.db.connection import is_postgres, transaction
@@ -42,7 +41,7 @@ from gosocket_tui.db.models import (
 )
 from gosocket_tui.errors import ConfigError
 from gosocket_tui.i18n import _
-from gosocket_tui.mail.compose import build_invitation_email
+from gosocket_tui.mail.compose import ComposedEmail, compose_invitation
 from gosocket_tui.mail.smtp import (
     PermanentFailure,
     SendResult,
@@ -130,10 +129,66 @@ class _Prepared:
     """A job with its email built; ``email`` None means cancelled or ``build_error``."""
 
     job: _Job
-    email: EmailMessage | None
+    email: ComposedEmail | None
     code_hash: str
     expires_at: datetime
     build_error: str | None
+
+
+def deliver_over_connections(
+    ctx: ServiceContext,
+    settings: SmtpSettings,
+    worker_id: str,
+    connections: int,
+    *,
+    transport_factory: Callable[[SmtpSettings], SmtpTransport] | None = None,
+) -> DeliveryReport:
+    """Send every due message over ``connections`` SMTP connections at once, one deliverer
+    (and database connection) per thread.
+
+    Why: most of a send is waiting for the server's replies, one round trip per command; a
+    second connection uses that wait. The claims already keep concurrent deliverers from
+    sending a message twice, so the threads need no coordination of their own.
+    """
+    count = max(1, connections)
+    deliverers = [
+        Deliverer(ctx, settings, f"{worker_id}#{n}", transport_factory=transport_factory)
+        for n in range(count)
+    ]
+    if count == 1:
+        return deliverers[0].deliver_due()
+    started = time.perf_counter()
+    reports: list[DeliveryReport] = [DeliveryReport() for _ in deliverers]
+    errors: list[BaseException] = []
+
+    def run(n: int) -> None:
+        try:
+            reports[n] = deliverers[n].deliver_due()
+        except BaseException as exc:  # re-raised in the calling thread below
+            errors.append(exc)
+        finally:
+            ctx.db.close()  # this thread's connection
+
+    threads = [
+        threading.Thread(target=run, args=(n,), name=f"deliver-{n}", daemon=True)
+        for n in range(count)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    merged = DeliveryReport(seconds=time.perf_counter() - started)
+    for report in reports:
+        merged.claimed += report.claimed
+        merged.sent += report.sent
+        merged.retrying += report.retrying
+        merged.failed += report.failed
+        merged.cancelled += report.cancelled
+        merged.released += report.released
+        merged.server_error = merged.server_error or report.server_error
+    return merged
 
 
 def _db_time(moment: datetime) -> object:
@@ -222,7 +277,7 @@ class Deliverer:
     def _check_activation_url(self) -> None:
         """A bad activation URL would fail every message: refuse to start instead."""
         try:
-            build_invitation_email(
+            compose_invitation(
                 lang="en",
                 sender=self.settings.sender,
                 recipient="check@example.com",
@@ -418,7 +473,7 @@ class Deliverer:
         code = generate_code(self.ctx.rng)
         code_hash = hash_code(code, new_salt(self.ctx.rng))
         try:
-            email = build_invitation_email(
+            email = compose_invitation(
                 lang=job.language,
                 sender=self.settings.sender,
                 recipient=job.recipient,
@@ -456,7 +511,9 @@ class Deliverer:
             report.cancelled += 1
             return None
         try:
-            result = self._transport_now().send(item.email)
+            result = self._transport_now().send_raw(
+                item.email.raw, rcpt_tos=[item.email.recipient], message_id=item.email.message_id
+            )
         except SmtpFailure as failure:
             permanent = isinstance(failure, PermanentFailure)
             final = permanent or job.attempts + 1 >= self.ctx.config.delivery_max_attempts
@@ -470,7 +527,7 @@ class Deliverer:
             ):
                 return failure.reply, retry_at
             return None
-        subject = str(item.email["Subject"])
+        subject = item.email.subject
         self._finish_sent(job, result, subject, item.code_hash, item.expires_at)
         report.sent += 1
         return None

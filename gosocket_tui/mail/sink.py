@@ -23,11 +23,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email import policy
 from email.errors import HeaderParseError
 from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
-from email.parser import BytesHeaderParser, BytesParser
+from email.parser import BytesHeaderParser
 from pathlib import Path
 from types import TracebackType
 from typing import Literal, Self
@@ -36,6 +35,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from gosocket_tui.i18n import _
+from gosocket_tui.mail.compose import parse_message
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +65,7 @@ class SinkMessage:
 
     def email(self) -> EmailMessage:
         """The parsed message (modern ``EmailMessage`` API)."""
-        parsed = BytesParser(policy=policy.default).parsebytes(self.raw)
-        assert isinstance(parsed, EmailMessage)
-        return parsed
+        return parse_message(self.raw)
 
     @property
     def text(self) -> str:
@@ -204,7 +202,8 @@ class MailSink:
             code, text = self.fail_with
             return f"{code} {text}"
 
-    def _store(self, session: Session, envelope: Envelope) -> SinkMessage:
+    def _store(self, session: Session, envelope: Envelope) -> str:
+        """Write the message to the Maildir; returns its key. Parsed only for a callback."""
         received_at = _naive_utc(self.clock())
         peer = session.peer
         peer_text = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer or "")
@@ -220,14 +219,13 @@ class MailSink:
         raw = trace.encode("utf-8") + content.replace(b"\r\n", b"\n")
         if self._box is None:  # not `or`: a Maildir's truthiness counts its messages
             self._box = mailbox.Maildir(self.maildir, factory=None, create=True)
-        key = self._box.add(raw)
-        message = _sink_message(key, raw, fallback_time=received_at)
+        key: str = self._box.add(raw)
         if self.on_message is not None:
             try:
-                self.on_message(message)
+                self.on_message(_sink_message(key, raw, fallback_time=received_at))
             except Exception:  # a broken callback must not make the server refuse mail
                 log.exception("mail sink on_message callback failed")
-        return message
+        return key
 
 
 class _Handler:
@@ -257,8 +255,8 @@ class _Handler:
         failure = self.sink._take_failure("data")
         if failure is not None:
             return failure
-        message = self.sink._store(session, envelope)
-        return f"250 2.0.0 Ok: queued as {message.key}"
+        key = self.sink._store(session, envelope)
+        return f"250 2.0.0 Ok: queued as {key}"
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -294,7 +292,7 @@ def read_maildir(path: Path) -> list[SinkMessage]:
 def message_text(raw: bytes) -> str:
     """The message's plain-text part for display (HTML stripped of tags when it has none)."""
     try:
-        parsed = BytesParser(policy=policy.default).parsebytes(raw)
+        parsed = parse_message(raw)
     except Exception:  # a display helper shows what it can
         return raw.decode("utf-8", "replace")
     assert isinstance(parsed, EmailMessage)
@@ -372,14 +370,19 @@ def _time_from_key(key: str) -> datetime:
 def _sink_message(key: str, raw: bytes, *, fallback_time: datetime) -> SinkMessage:
     # compat32 header parsing: several times faster than policy.default, and the sink parses
     # every message it receives (and every file the mailbox screen lists).
-    headers = BytesHeaderParser().parsebytes(raw)
+    parsed = BytesHeaderParser().parsebytes(raw)
+    # Raw values: 8-bit bytes (UTF-8 headers of SMTPUTF8 mail, RFC 6532) arrive
+    # surrogate-escaped and are decoded as UTF-8 here; ``get`` would turn them into U+FFFD.
+    headers: dict[str, str] = {}
+    for name, raw_value in parsed.raw_items():
+        headers.setdefault(name.lower(), _utf8(str(raw_value)))
 
     def header(name: str) -> str:
-        value = headers.get(name)
+        value = headers.get(name.lower())
         if value is None:
             return ""
         try:
-            text = str(make_header(decode_header(str(value))))
+            text = str(make_header(decode_header(value)))
         except (HeaderParseError, LookupError, UnicodeError, ValueError):
             text = str(value)
         return _clean(text)
@@ -400,6 +403,10 @@ def _sink_message(key: str, raw: bytes, *, fallback_time: datetime) -> SinkMessa
         raw=raw,
         peer=header(PEER_HEADER),
     )
+
+
+def _utf8(value: str) -> str:
+    return value.encode("ascii", "surrogateescape").decode("utf-8", "replace")
 
 
 def _part_text(part: Message) -> str:

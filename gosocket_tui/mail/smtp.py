@@ -303,18 +303,39 @@ class SmtpTransport:
         """Send one message; returns a SendResult or raises Temporary/PermanentFailure.
 
         Recipients default to the To, Cc and Bcc headers (Bcc is removed from what is sent);
-        the envelope sender defaults to the settings' sender. A connection found dead before
-        anything was sent on it is renewed once, silently: nothing can have been delivered.
+        the envelope sender defaults to the settings' sender.
         """
         sender = mail_from if mail_from is not None else self.settings.envelope_sender
         if isinstance(rcpt_tos, str):  # one address, not an iterable of characters
             rcpt_tos = [rcpt_tos]
         recipients = list(dict.fromkeys(rcpt_tos if rcpt_tos is not None else _recipients(msg)))
+        international = not all(a.isascii() for a in (sender, *recipients))
+        message_id = str(msg["Message-ID"]) if msg["Message-ID"] is not None else None
+        return self.send_raw(
+            _flatten(msg, international),
+            rcpt_tos=recipients,
+            message_id=message_id,
+            mail_from=sender,
+        )
+
+    def send_raw(
+        self,
+        data: bytes,
+        *,
+        rcpt_tos: Iterable[str],
+        message_id: str | None,
+        mail_from: str | None = None,
+    ) -> SendResult:
+        """Send a message already written as bytes (CRLF line ends) to ``rcpt_tos``.
+
+        A connection found dead before anything was sent on it is renewed once, silently:
+        nothing can have been delivered.
+        """
+        sender = mail_from if mail_from is not None else self.settings.envelope_sender
+        recipients = list(dict.fromkeys([rcpt_tos] if isinstance(rcpt_tos, str) else rcpt_tos))
         if not recipients:
             raise PermanentFailure(None, "the message has no recipients", stage="rcpt")
         international = not all(a.isascii() for a in (sender, *recipients))
-        data = _flatten(msg, international)
-        message_id = str(msg["Message-ID"]) if msg["Message-ID"] is not None else None
 
         if self._conn is not None and self._sent_on_connection >= self.max_messages_per_connection:
             self.close()

@@ -26,6 +26,7 @@ from gosocket_tui.mail.outbox import (
     Deliverer,
     DeliveryReport,
     claim_due,
+    deliver_over_connections,
     smtp_settings_from_config,
 )
 from gosocket_tui.mail.sink import MailSink, free_port, read_maildir
@@ -292,6 +293,32 @@ def test_two_deliverers_send_every_message_exactly_once(
     assert len(received) == 60 and len(set(received)) == 60
     assert set(received) == {m.message_id for m in OutboxMessage.select()}
     assert DeliveryAttempt.select().count() == 60
+
+
+def test_several_connections_send_every_message_exactly_once(
+    ctx: ServiceContext, admin: Session, sink: MailSink
+) -> None:
+    ids = many_suppliers(ctx, admin, 90)
+    invitations.invite(ctx, admin, ids)
+    report = deliver_over_connections(ctx, smtp_settings(sink.port), "bulk", 3)
+    assert (report.claimed, report.sent, report.failed, report.server_error) == (90, 90, 0, None)
+    received = sink.wait_for(90)
+    assert sorted(m.message_id for m in received) == sorted(
+        m.message_id for m in OutboxMessage.select()
+    )
+    assert len({m.peer for m in received}) > 1  # really more than one connection
+    assert DeliveryAttempt.select().count() == 90
+    assert {o.status for o in OutboxMessage.select()} == {"sent"}
+
+
+def test_several_connections_report_a_server_that_is_down(
+    ctx: ServiceContext, admin: Session
+) -> None:
+    ids = many_suppliers(ctx, admin, 4)
+    invitations.invite(ctx, admin, ids)
+    report = deliver_over_connections(ctx, smtp_settings(free_port()), "bulk", 2)
+    assert report.sent == 0 and report.server_error
+    assert {o.status for o in OutboxMessage.select()} == {"pending"}
 
 
 def test_two_processes_send_every_message_exactly_once(

@@ -22,6 +22,7 @@ import pytest
 from gosocket_tui.errors import ConfigError, GosocketError
 from gosocket_tui.mail.compose import (
     build_invitation_email,
+    compose_invitation,
     format_activation_code,
     make_message_id,
 )
@@ -539,3 +540,50 @@ def test_run_sink_forever_echoes_one_line_per_message(tmp_path: Path) -> None:
     assert "\x1b" not in line
     assert make_message_id("gosocket.test", "outbox-1") in line
     assert len(read_maildir(tmp_path / "md")) == 1
+
+
+def test_composed_bytes_are_a_well_formed_mime_message() -> None:
+    """The invitation is written directly as bytes: check what a mail reader relies on."""
+    fields: dict[str, Any] = {
+        "lang": "es",
+        "sender": "Facturación Gosocket <no-reply@gosocket.test>",
+        "recipient": "ventas@ñandú.example",
+        "message_id": make_message_id("gosocket.test", "outbox-7"),
+        "buyer_name": "Comercial Ñuñoa SpA " + "muy larga " * 8,
+        "buyer_tax_id_formatted": "76.086.428-5",
+        "buyer_country": "CL",
+        "supplier_name": 'Frutas "del" Maipo, Ltda',
+        "supplier_tax_id_formatted": "77.123.451-8",
+        "code": "ABCD1234EFGH",
+        "expires_at": EXPIRES,
+        "activation_url": None,
+        "now": NOW,
+    }
+    composed = compose_invitation(**fields)
+    raw = composed.raw
+    assert b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")  # CRLF only
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    assert all(len(line) <= 78 for line in head.split(b"\r\n"))  # headers folded
+    msg = composed.parsed()
+    assert not msg.defects and not any(part.defects for part in msg.walk())
+    assert msg["Subject"] == "Invitación a la red Gosocket de " + fields["buyer_name"].strip()
+    assert msg["To"].addresses[0].display_name == 'Frutas "del" Maipo, Ltda'
+    assert msg["To"].addresses[0].addr_spec == "ventas@ñandú.example"
+    assert msg["From"].addresses[0].display_name == "Facturación Gosocket"
+    assert msg["Message-ID"] == composed.message_id and msg["Content-Language"] == "es"
+    assert [part.get_content_type() for part in msg.iter_parts()] == ["text/plain", "text/html"]
+    text = msg.get_body(("plain",))
+    assert text is not None and "ABCD-1234-EFGH" in text.get_content()
+    # The boundary is fixed per Message-ID (a retry sends the same bytes) and quoted-printable
+    # bodies can never contain it ("=" is always escaped in them).
+    assert compose_invitation(**fields).raw == raw
+
+
+def test_accented_local_part_is_sent_with_smtputf8(sink: MailSink) -> None:
+    msg = invitation(1, recipient="josé.núñez@example.com")
+    with SmtpTransport(settings(sink.port)) as transport:
+        result = transport.send(msg)
+    assert result.accepted == ("josé.núñez@example.com",)
+    (received,) = sink.wait_for(1)
+    assert received.rcpt_tos == ("josé.núñez@example.com",)
+    assert received.email()["To"].addresses[0].addr_spec == "josé.núñez@example.com"
