@@ -164,6 +164,16 @@ def state_label(state: str) -> str:
     return labels.get(state, state)
 
 
+def _email_reason(exc: EmailNotValidError) -> str:
+    """email-validator's reason, translated when it is one of its fixed sentences; the
+    sentences that name characters ("…: SPACE.") translate their fixed start."""
+    reason = str(exc)
+    head, colon, detail = reason.partition(": ")
+    if colon and _(head + ":") != head + ":":
+        return f"{_(head + ':')} {detail}"
+    return _(reason)
+
+
 def normalize_email(email: str, *, required: bool = True) -> str:
     """Syntax check only (no DNS lookup): a terminal on a server may have no resolver."""
     text = email.strip()
@@ -175,7 +185,11 @@ def normalize_email(email: str, *, required: bool = True) -> str:
         return str(validate_email(text, check_deliverability=False).normalized)
     except EmailNotValidError as exc:
         raise ValidationError(
-            _("Invalid email address {email}: {reason}", email=text[:80], reason=str(exc)),
+            _(
+                "Invalid email address {email}: {reason}",
+                email=text[:80],
+                reason=_email_reason(exc),
+            ),
             field="email",
         ) from None
 

@@ -4,6 +4,9 @@ The sidebar is an ``OptionList``: arrows move and show the view at once, Enter m
 into it. F1, F2 and F3 jump to Network, Mailbox and Activity from anywhere in the shell;
 ctrl+l logs out. The command palette (ctrl+p) reaches the same targets through
 :meth:`ShellScreen.show`.
+
+Only Network is built at login; Mailbox and Activity are mounted the first time they are
+shown. Building every view up front doubled the time from login to the first rows.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
+from textual.widget import AwaitMount
 from textual.widgets import ContentSwitcher, OptionList
 from textual.widgets.option_list import Option
 
@@ -60,9 +64,16 @@ class ShellScreen(Screen[None]):
             yield OptionList(*(Option(_(label), id=view) for view, label in TARGETS), id="sidebar")
             with ContentSwitcher(id="content", initial="network"):
                 yield NetworkView(self.ctx, self.session, id="network")
-                yield MailboxView(self.ctx, self.session, id="mailbox")
-                yield ActivityView(self.ctx, self.session, id="activity")
         yield KeyFooter()
+
+    def _mounted_view(self, view: str) -> AwaitMount | None:
+        """Mount ``view`` into the content switcher unless it is there already; returns the
+        pending mount of a view just added."""
+        content = self.query_one("#content", ContentSwitcher)
+        if content.query_children(f"#{view}"):
+            return None
+        views: dict[str, type[View]] = {"mailbox": MailboxView, "activity": ActivityView}
+        return content.mount(views[view](self.ctx, self.session, id=view))
 
     def on_mount(self) -> None:
         self.query_one("#sidebar", OptionList).highlighted = 0
@@ -76,14 +87,29 @@ class ShellScreen(Screen[None]):
         ids = [target for target, _label in TARGETS]
         if view not in ids:
             raise ValueError(view)
+        mounting = self._mounted_view(view)
         self.query_one("#content", ContentSwitcher).current = view
         sidebar = self.query_one("#sidebar", OptionList)
         if sidebar.highlighted != ids.index(view):
             sidebar.highlighted = ids.index(view)
         if tab is not None:
             self.query_one(NetworkView).show_tab(tab)
-        if focus and not self.query_one(f"#{view}", View).focus_content():
-            sidebar.focus()
+        if not focus:
+            return
+
+        def move_focus() -> None:
+            if not self.query_one(f"#{view}", View).focus_content():
+                sidebar.focus()
+
+        if mounting is None:
+            move_focus()
+        else:
+
+            async def when_mounted() -> None:
+                await mounting
+                move_focus()
+
+            self.call_later(when_mounted)
 
     def action_show(self, view: str) -> None:
         self.show(view, focus=True)
@@ -91,6 +117,7 @@ class ShellScreen(Screen[None]):
     @on(OptionList.OptionHighlighted, "#sidebar")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if event.option.id:
+            self._mounted_view(event.option.id)
             self.query_one("#content", ContentSwitcher).current = event.option.id
 
     @on(OptionList.OptionSelected, "#sidebar")

@@ -84,15 +84,17 @@ class SupplierTable(PagedTable[SupplierRow]):
     """The acting company's suppliers, filtered by :attr:`filter` (see the module text)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle_mark", "Mark", show=False),
-        Binding("enter,d", "row_action('details')", "Details", show=False),
+        # Shown in the footer (the focused widget's keys come first there), so the row
+        # actions are discoverable at 80 columns, where no detail panel fits.
+        Binding("enter,d", "row_action('details')", "View"),
+        Binding("i", "row_action('invite')", "Invite"),
+        Binding("space", "toggle_mark", "Mark", key_display="␣"),
+        Binding("R,shift+r", "row_action('resend')", "Resend"),
+        Binding("e", "row_action('change_email')", "Email"),
+        Binding("x", "row_action('cancel')", "Cancel"),
         Binding("s", "toggle_sort", "Sort", show=False),
         Binding("r", "refresh_rows", "Refresh", show=False),
         Binding("escape", "clear_marks", "Clear marks", show=False),
-        Binding("i", "row_action('invite')", "Invite", show=False),
-        Binding("R,shift+r", "row_action('resend')", "Resend", show=False),
-        Binding("e", "row_action('change_email')", "Change email", show=False),
-        Binding("x", "row_action('cancel')", "Cancel invitation", show=False),
     ]
 
     class RowAction(Message):
@@ -290,6 +292,13 @@ class SupplierTable(PagedTable[SupplierRow]):
         self.post_message(self.MarksChanged(self))
 
     # --------------------------------------------------------------------- actions
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Writes show greyed out for non-administrators (the tab says why) and do nothing."""
+        writes = action == "toggle_mark" or (
+            action == "row_action" and parameters and parameters[0] != "details"
+        )
+        return None if writes and not self.can_add else True
 
     def action_toggle_mark(self) -> None:
         row = self.cursor_row
