@@ -153,3 +153,44 @@ def test_missing_folder_is_created_privately(tmp_path: Path) -> None:
     for companion in (Path(f"{db}-wal"), Path(f"{db}-shm")):
         if companion.exists():
             assert (companion.stat().st_mode & 0o077) == 0
+
+
+def test_database_full_during_bulk_import(
+    ctx: ServiceContext, other_admin: Session, tmp_path: Path
+) -> None:
+    """The bulk fast path hits a full disk mid-write: a clear error, the database exactly as
+    before (all or nothing), and the next import works once there is room."""
+    from stdnum.cl import rut
+
+    from gosocket_tui.db.models import Invitation, OutboxMessage
+    from gosocket_tui.services.bulk_import import ImportOptions, import_file
+    from tests.unit.test_bulk_import import row, write_csv
+
+    rows = []
+    for i in range(3000):
+        body = str(20_000_000 + i * 13)
+        rows.append(
+            row(
+                body + rut.calc_check_digit(body),
+                f"Proveedor {i} " + "n" * 120,
+                f"p{i}@example.com",
+                "1",
+                address="a" * 200,
+            )
+        )
+    path = write_csv(tmp_path / "many.csv", rows)
+    options = ImportOptions(default_country="CL")
+
+    def counts() -> tuple[int, ...]:
+        models = (Company, SupplierLink, Invitation, OutboxMessage, AuditEvent)
+        return tuple(model.select().count() for model in models)
+
+    before = counts()
+    page_count = ctx.db.execute_sql("PRAGMA page_count").fetchone()[0]
+    ctx.db.execute_sql(f"PRAGMA max_page_count = {page_count + 20}")
+    with pytest.raises(DatabaseError, match="full"):
+        import_file(ctx, other_admin, path, options)
+    assert counts() == before
+    ctx.db.execute_sql("PRAGMA max_page_count = 1073741823")
+    summary = import_file(ctx, other_admin, path, options)
+    assert summary.added == 3000 and summary.invitations_queued == 3000
