@@ -62,7 +62,19 @@ def db_datetime(db: peewee.Database, value: datetime | None) -> Any:
 
 @contextmanager
 def bulk_writes(db: peewee.Database) -> Iterator[None]:
-    """Tune this connection for one big write (SQLite: a larger page cache), then restore."""
+    """Tune this connection for one big write inside the current transaction, then restore.
+
+    SQLite: a larger page cache. PostgreSQL: no sequential scans for the rest of the
+    transaction. The import looks each batch of Tax IDs up in ``supplier_link`` while the same
+    transaction fills it; the planner's statistics still describe the table as it was before
+    (often empty), so it scans the whole growing table for every batch and 1M rows took
+    quadratic time. The indexes the lookups need exist; this makes the planner use them.
+    """
+    if is_postgres(db):
+        db.execute_sql("SET LOCAL enable_seqscan = off")
+        db.execute_sql("SET LOCAL gin_pending_list_limit = 65536")
+        yield
+        return
     if not is_sqlite(db):
         yield
         return
