@@ -61,6 +61,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from textual import events
+from textual.worker import WorkerCancelled
 
 from benchmarks import _scale_data
 from gosocket_tui.config import Config
@@ -132,8 +133,14 @@ def send_key(app: GosocketApp, key: str) -> None:
 
 
 async def idle(pilot: Any) -> None:
-    """Nothing left to do: workers finished, messages handled, screen refreshed."""
-    await pilot.app.workers.wait_for_complete()
+    """Nothing left to do: workers finished (or cancelled, as closing a shell cancels its
+    count), messages handled, screen refreshed."""
+    for _ in range(10):
+        try:
+            await pilot.app.workers.wait_for_complete()
+            break
+        except WorkerCancelled:
+            continue
     for _ in range(3):
         await pilot.pause(0.02)
 
