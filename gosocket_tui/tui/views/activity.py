@@ -169,33 +169,8 @@ class ActivityView(View):
     ActivityView {
         height: 100%;
     }
-    #activity-title {
-        height: auto;
-    }
-    #activity-heading {
-        width: auto;
-    }
-    #activity-status {
-        width: 1fr;
-        height: 1;
-        margin: 1 1 0 2;
-        color: $text-muted;
-        text-align: right;
-        text-wrap: nowrap;
-        text-overflow: ellipsis;
-    }
-    #activity-status.-error {
-        color: $text-error;
-        text-style: bold;
-    }
-    #activity-refused {
-        display: none;
-    }
     #activity-body {
         height: 1fr;
-    }
-    ActivityView.-refused #activity-refused {
-        display: block;
     }
     ActivityView.-refused #activity-body {
         display: none;
@@ -291,10 +266,10 @@ class ActivityView(View):
     # ----------------------------------------------------------------------- layout
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="activity-title"):
+        with Horizontal(id="activity-title", classes="view-title"):
             yield Static(id="activity-heading", classes="view-heading")
-            yield Static(id="activity-status")
-        yield Static(id="activity-refused", classes="view-notice")
+            yield Static(id="activity-status", classes="view-status")
+        yield Static(id="activity-refused", classes="view-notice view-refused")
         with Vertical(id="activity-body"):
             with Grid(id="activity-filters"):
                 yield Label(id="activity-action-label")

@@ -114,31 +114,6 @@ class MailboxView(View):
     MailboxView {
         height: 100%;
     }
-    #mailbox-title {
-        height: auto;
-    }
-    #mailbox-heading {
-        width: auto;
-    }
-    #mailbox-status {
-        width: 1fr;
-        height: 1;
-        margin: 1 1 0 2;
-        color: $text-muted;
-        text-align: right;
-        text-wrap: nowrap;
-        text-overflow: ellipsis;
-    }
-    #mailbox-status.-error {
-        color: $text-error;
-        text-style: bold;
-    }
-    #mailbox-refused {
-        display: none;
-    }
-    MailboxView.-refused #mailbox-refused {
-        display: block;
-    }
     MailboxView.-refused #mailbox-tabs, MailboxView.-refused #mailbox-panes {
         display: none;
     }
@@ -284,10 +259,10 @@ class MailboxView(View):
     # ----------------------------------------------------------------------- layout
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="mailbox-title"):
+        with Horizontal(id="mailbox-title", classes="view-title"):
             yield Static(id="mailbox-heading", classes="view-heading")
-            yield Static(id="mailbox-status")
-        yield Static(id="mailbox-refused", classes="view-notice")
+            yield Static(id="mailbox-status", classes="view-status")
+        yield Static(id="mailbox-refused", classes="view-notice view-refused")
         tabs = [tab for tab in TABS if tab[0] != RECEIVED or self.maildir is not None]
         first = tabs[0][0]
         yield TabStrip(list(tabs), active=first, id="mailbox-tabs")
