@@ -57,3 +57,7 @@ class ConfigError(GosocketError):
 
 class DatabaseError(GosocketError):
     """The database cannot be used (newer schema, not a database, read-only, full)."""
+
+
+class DatabaseFull(DatabaseError):
+    """The disk (or the database's size limit) is full: nothing of the failed step was saved."""

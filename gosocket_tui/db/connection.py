@@ -19,7 +19,8 @@ import peewee
 from playhouse import db_url
 
 from gosocket_tui.db.models import database
-from gosocket_tui.errors import DatabaseError
+from gosocket_tui.errors import DatabaseError, DatabaseFull
+from gosocket_tui.i18n import _
 
 T = TypeVar("T")
 
@@ -75,6 +76,36 @@ def open_database(url: str, *, bind: bool = True) -> peewee.Database:
     if bind:
         database.initialize(db)
     return db
+
+
+def _is_full(exc: BaseException) -> bool:
+    """Is the disk full, here or in the error this one replaced?
+
+    SQLite rolls a transaction back by itself when the disk fills up, so the rollback that
+    follows fails with "cannot rollback - no transaction is active" and hides the real cause
+    in ``__context__``.
+    """
+    seen: BaseException | None = exc
+    for _depth in range(5):
+        if seen is None:
+            return False
+        if "full" in str(seen).lower():
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def database_error(exc: BaseException, url: str = "") -> DatabaseError:
+    """The project's error for a driver error: DatabaseFull when the disk is full."""
+    if _is_full(exc):
+        where = f" ({redact_url(url)})" if url else ""
+        return DatabaseFull(
+            _(
+                "The database is full{where}: nothing was saved. Free disk space and retry.",
+                where=where,
+            )
+        )
+    return DatabaseError(describe_database_error(exc, url))
 
 
 def describe_database_error(exc: BaseException, url: str = "") -> str:
@@ -140,10 +171,10 @@ def transaction(
                 return fn()
         except (peewee.OperationalError, peewee.InternalError, sqlite3.OperationalError) as exc:
             if not _is_retryable(exc) or time.monotonic() >= deadline:
-                raise DatabaseError(describe_database_error(exc)) from exc
+                raise database_error(exc) from exc
             attempt += 1
             time.sleep(min(0.5, 0.005 * 2**attempt) * random.uniform(0.5, 1.0))
         except peewee.DatabaseError as exc:
             if isinstance(exc, peewee.IntegrityError):
                 raise
-            raise DatabaseError(describe_database_error(exc)) from exc
+            raise database_error(exc) from exc

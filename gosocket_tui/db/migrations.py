@@ -223,7 +223,33 @@ def v3_group_index(db: peewee.Database) -> None:
         db.execute_sql(statement)
 
 
-MIGRATIONS: list[Migration] = [v1_tables, v2_name_search_index, v3_group_index]
+V4_INVITATION_CODES = """
+CREATE TABLE invitation_code (
+    id {pk},
+    invitation_id {ref} NOT NULL REFERENCES invitation (id) ON DELETE CASCADE,
+    code_hash TEXT NOT NULL,
+    created_at {ts} NOT NULL,
+    expires_at {ts} NOT NULL
+);
+CREATE INDEX invitation_code_invitation ON invitation_code (invitation_id);
+INSERT INTO invitation_code (invitation_id, code_hash, created_at, expires_at)
+SELECT id, code_hash, COALESCE(sent_at, created_at), expires_at FROM invitation
+WHERE code_hash IS NOT NULL AND expires_at IS NOT NULL;
+ALTER TABLE invitation DROP COLUMN code_hash
+"""
+
+
+def v4_invitation_codes(db: peewee.Database) -> None:
+    """Every code of an invitation in its own row, so each email ever sent keeps working."""
+    _run_script(db, V4_INVITATION_CODES)
+
+
+MIGRATIONS: list[Migration] = [
+    v1_tables,
+    v2_name_search_index,
+    v3_group_index,
+    v4_invitation_codes,
+]
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -87,7 +87,6 @@ class Invitation(BaseModel):
     supplier_id: int
     email = peewee.TextField()
     language = peewee.CharField(max_length=5, default="en")
-    code_hash = peewee.TextField(null=True)
     status = peewee.CharField(max_length=20, default="queued")
     attempts = peewee.IntegerField(default=0)
     created_at = peewee.DateTimeField()
@@ -99,6 +98,25 @@ class Invitation(BaseModel):
 
     class Meta:
         table_name = "invitation"
+
+
+class InvitationCode(BaseModel):
+    """One activation code made for an invitation: its salted hash and when it expires.
+
+    Every code an email may have carried is kept until the invitation is used, cancelled,
+    superseded or fails, and any of them activates: SMTP cannot be exactly-once, so a
+    duplicate email (a crash between the server's 250 and our record of it) must carry a code
+    that works too. The plain code is never stored (SECURITY.md).
+    """
+
+    invitation = peewee.ForeignKeyField(Invitation, backref="codes", on_delete="CASCADE")
+    invitation_id: int
+    code_hash = peewee.TextField()
+    created_at = peewee.DateTimeField()
+    expires_at = peewee.DateTimeField()
+
+    class Meta:
+        table_name = "invitation_code"
 
 
 class OutboxMessage(BaseModel):
@@ -171,6 +189,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     User,
     SupplierLink,
     Invitation,
+    InvitationCode,
     OutboxMessage,
     DeliveryAttempt,
     AuditEvent,

@@ -8,15 +8,25 @@ How a message goes out:
 1. **Claim** a batch of due rows in one short transaction (``claim_due``): status 'sending',
    ``claimed_by`` this worker. On SQLite the transaction starts with ``BEGIN IMMEDIATE``, so
    two deliverers never claim the same row; on PostgreSQL the same function selects with
-   ``FOR UPDATE SKIP LOCKED``. A claim older than ``STALE_CLAIM`` (a worker died mid-send)
-   may be taken over.
+   ``FOR UPDATE SKIP LOCKED``. A claim is a lease of ``CLAIM_LEASE``, renewed every
+   ``LEASE_RENEW_SECONDS`` while the run lasts (``_LeaseKeeper``): a claim whose lease ran
+   out belonged to a worker that died, and another may take it over.
 2. **Create the code now**, not when the invitation was queued: the plain code exists only in
-   memory and in the email; the invitation row gets its salted hash and expiry in the same
-   transaction that records the successful send. A failed try forgets its code; the next try
-   makes a fresh one, so no code that was never delivered can ever work.
+   memory and in the email. Its salted hash is stored (``InvitationCode``) in a transaction
+   of its own *before* the email is handed to SMTP, which also checks that the message is
+   still this worker's and the invitation still waiting for it. SMTP cannot be exactly-once:
+   a crash between the server's 250 and our record of it sends the email again, so every code
+   an email may have carried keeps working until the invitation is used, cancelled or
+   superseded. A code the server certainly did not take is forgotten at once.
 3. **Send** over one SMTP connection reused for the whole run, and record a DeliveryAttempt
-   per try (the evidence support asks for). 4xx or an unreachable server: retry later with
-   exponential backoff, up to ``delivery_max_attempts``; 5xx: failed at once, reply kept.
+   per try (the evidence support asks for). Only a reply about this message counts as one of
+   its ``delivery_max_attempts``: 4xx retries later with exponential backoff, 5xx fails at
+   once. A problem of the server or of our settings (refused connection, TLS, login,
+   timeout, 421) counts against no message: the batch goes back to the queue and the run
+   stops, saying why (``DeliveryReport.server_error``).
+4. **Nothing stays 'sending'** on an error: a claimed message not yet handed to SMTP is given
+   back. One the server accepted but whose record failed (a full disk) is kept in memory and
+   recorded first thing in the next run, so this deliverer never sends it twice.
 """
 
 from __future__ import annotations
@@ -36,10 +46,11 @@ from gosocket_tui.db.models import (
     Company,
     DeliveryAttempt,
     Invitation,
+    InvitationCode,
     OutboxMessage,
     SupplierLink,
 )
-from gosocket_tui.errors import ConfigError
+from gosocket_tui.errors import ConfigError, DatabaseError
 from gosocket_tui.i18n import _
 from gosocket_tui.mail.compose import ComposedEmail, compose_invitation
 from gosocket_tui.mail.smtp import (
@@ -49,7 +60,6 @@ from gosocket_tui.mail.smtp import (
     SmtpFailure,
     SmtpSettings,
     SmtpTransport,
-    TemporaryFailure,
     backoff_delay,
 )
 from gosocket_tui.services import audit
@@ -59,8 +69,11 @@ from gosocket_tui.services.taxid import format_tax_id
 
 log = logging.getLogger(__name__)
 
-#: A 'sending' row older than this belonged to a worker that died: another may take it.
-STALE_CLAIM = timedelta(minutes=5)
+#: A 'sending' row whose lease is older than this belonged to a worker that died: another may
+#: take it. Short, so a restarted deliverer finishes a killed one's work within a minute.
+CLAIM_LEASE = timedelta(seconds=30)
+#: A live worker renews its leases this often (well inside ``CLAIM_LEASE``).
+LEASE_RENEW_SECONDS = 10.0
 CLAIM_BATCH = 50
 #: Never retry sooner than this, whatever the jitter drew (keeps one run from spinning).
 MIN_RETRY_SECONDS = 5.0
@@ -68,6 +81,8 @@ MIN_RETRY_SECONDS = 5.0
 MAX_PAUSE_SECONDS = 300.0
 #: Failures at these stages are about the server, not the message: stop the batch.
 SERVER_STAGES = ("connect", "tls", "auth")
+#: The outcome of a try that failed for the server's sake: evidence, not an attempt.
+SERVER_OUTCOME = "server"
 
 
 def smtp_settings_from_config(config: Config) -> SmtpSettings:
@@ -133,6 +148,92 @@ class _Prepared:
     code_hash: str
     expires_at: datetime
     build_error: str | None
+
+
+@dataclass(frozen=True)
+class _Unrecorded:
+    """A send the server accepted whose record failed: written again before anything else."""
+
+    job: _Job
+    result: SendResult
+    subject: str
+    expires_at: datetime
+
+
+def is_server_problem(failure: SmtpFailure) -> bool:
+    """Is this failure the server's (or our settings'), not the recipient's?
+
+    Only a reply about this very message counts against it: a 5xx to RCPT or DATA (or to
+    MAIL for its size), or a 4xx to them. No reply at all (refused connection, timeout,
+    dropped connection), TLS, login, a refused sender and 421 (service closing) are about
+    the server, and every other message would meet them too.
+    """
+    if isinstance(failure, SetupFailure):
+        return True
+    if isinstance(failure, PermanentFailure):
+        return False
+    return failure.stage in SERVER_STAGES or failure.code is None or failure.code == 421
+
+
+def _maybe_delivered(failure: SmtpFailure) -> bool:
+    """The connection broke after DATA went out: the server may have kept the message."""
+    return failure.stage == "data" and failure.code is None
+
+
+def code_lifetime(config: Config, now: datetime) -> timedelta:
+    """The configured code lifetime; ConfigError when no expiry date can be computed from it."""
+    hours = config.activation_code_lifetime_hours
+    try:
+        lifetime = timedelta(hours=hours)
+        if now + lifetime <= now:
+            raise ValueError(hours)
+    except (OverflowError, ValueError, TypeError):
+        raise ConfigError(
+            _("The activation code lifetime of {hours} hours is out of range.", hours=hours)
+        ) from None
+    return lifetime
+
+
+class _LeaseKeeper:
+    """Renews a worker's claims from a thread of its own while a run lasts.
+
+    Why a thread: one SMTP send may take several server timeouts, longer than the lease; the
+    renewal must not wait for it. When the process dies the renewals stop, and the claims
+    are free ``CLAIM_LEASE`` later.
+    """
+
+    def __init__(self, ctx: ServiceContext, worker_id: str) -> None:
+        self.ctx = ctx
+        self.worker_id = worker_id
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="lease", daemon=True)
+
+    def __enter__(self) -> _LeaseKeeper:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.wait(LEASE_RENEW_SECONDS):
+                try:
+                    transaction(self.renew)
+                except DatabaseError as exc:  # the sends go on; a lost lease is harmless
+                    log.warning("cannot renew the delivery lease: %s", exc)
+        finally:
+            self.ctx.db.close()  # this thread's connection
+
+    def renew(self) -> int:
+        return int(
+            OutboxMessage.update(claimed_at=self.ctx.clock.now())
+            .where(
+                (OutboxMessage.status == "sending") & (OutboxMessage.claimed_by == self.worker_id)
+            )
+            .execute()
+        )
 
 
 def deliver_over_connections(
@@ -206,8 +307,8 @@ def _sent_statements(param: str) -> tuple[str, ...]:
         "claimed_at = NULL WHERE id = ?",
         "INSERT INTO delivery_attempt (message_id, at, outcome, code, reply) "
         "VALUES (?, ?, 'sent', ?, ?)",
-        "UPDATE invitation SET status = 'sent', code_hash = ?, sent_at = ?, expires_at = ?, "
-        "attempts = 0 WHERE id = ? AND status = 'queued'",
+        "UPDATE invitation SET status = 'sent', sent_at = ?, expires_at = ? "
+        "WHERE id = ? AND status = 'queued'",
         "UPDATE supplier_link SET status = 'invited', status_at = ?, expires_at = ? "
         "WHERE id = ? AND status = 'queued'",
         # The columns services.audit.record fills, for the deliverer acting as "system".
@@ -220,7 +321,7 @@ def _sent_statements(param: str) -> tuple[str, ...]:
 def claim_due(ctx: ServiceContext, worker_id: str, now: datetime, limit: int) -> list[int]:
     """Mark up to ``limit`` due messages as this worker's; call inside a transaction.
 
-    Due: 'pending' whose ``next_attempt_at`` has come, or 'sending' whose claim went stale.
+    Due: 'pending' whose ``next_attempt_at`` has come, or 'sending' whose lease ran out.
     Kept apart so that the engine-specific locking lives in one place.
     """
     pending = (
@@ -231,7 +332,7 @@ def claim_due(ctx: ServiceContext, worker_id: str, now: datetime, limit: int) ->
     )
     stale = (
         OutboxMessage.select(OutboxMessage.id)
-        .where((OutboxMessage.status == "sending") & (OutboxMessage.claimed_at < now - STALE_CLAIM))
+        .where((OutboxMessage.status == "sending") & (OutboxMessage.claimed_at < now - CLAIM_LEASE))
         .order_by(OutboxMessage.claimed_at, OutboxMessage.id)
         .limit(limit)
     )
@@ -272,6 +373,9 @@ class Deliverer:
         self._transport: SmtpTransport | None = None
         # Jitter drawn from the context's random source, so a seeded test sees fixed delays.
         self._random = random.Random(int.from_bytes(ctx.rng.token_bytes(8), "big"))
+        self._lifetime = code_lifetime(ctx.config, ctx.clock.now())
+        #: Sends the server accepted whose record failed, by message id.
+        self._unrecorded: dict[int, _Unrecorded] = {}
         self._check_activation_url()
 
     def _check_activation_url(self) -> None:
@@ -306,23 +410,33 @@ class Deliverer:
         started = time.perf_counter()
         report = DeliveryReport()
         try:
-            while limit is None or report.claimed < limit:
-                size = (
-                    self.batch_size
-                    if limit is None
-                    else min(self.batch_size, limit - report.claimed)
-                )
-                ids = self._claim(size)
-                if not ids:
-                    break
-                report.claimed += len(ids)
-                self._send_batch(ids, report)
-                if report.server_error:
-                    break
+            self._record_unrecorded(report)
+            with _LeaseKeeper(self.ctx, self.worker_id):
+                self._run_batches(limit, report)
         finally:
             self.close()
             report.seconds = time.perf_counter() - started
         return report
+
+    def _record_unrecorded(self, report: DeliveryReport) -> None:
+        """Write the sends a full disk kept us from recording; raises while it still fails."""
+        for message_id, item in list(self._unrecorded.items()):
+            self._finish_sent(item.job, item.result, item.subject, item.expires_at)
+            del self._unrecorded[message_id]
+            report.sent += 1
+
+    def _run_batches(self, limit: int | None, report: DeliveryReport) -> None:
+        while limit is None or report.claimed < limit:
+            size = (
+                self.batch_size if limit is None else min(self.batch_size, limit - report.claimed)
+            )
+            ids = self._claim(size)
+            if not ids:
+                break
+            report.claimed += len(ids)
+            self._send_batch(ids, report)
+            if report.server_error:
+                break
 
     def _claim(self, size: int) -> list[int]:
         return transaction(lambda: claim_due(self.ctx, self.worker_id, self.ctx.clock.now(), size))
@@ -372,18 +486,24 @@ class Deliverer:
         remaining = set(ids)
         try:
             for job in self._load(ids):
-                remaining.discard(job.id)
                 stop = self._deliver(self._prepare(job), report)
+                remaining.discard(job.id)  # its outcome is recorded
                 if stop is not None:
-                    # The rest of the batch waits as long as the message that found the
-                    # server down, instead of each burning an attempt on it.
+                    # The rest of the batch waits with the message that found the server
+                    # failing; none of them counts an attempt.
                     report.server_error, retry_at = stop
-                    report.released += self._release(remaining, retry_at)
+                    report.released += 1 + self._release(remaining, retry_at)
                     remaining.clear()
                     return
         finally:
-            if remaining:  # an unexpected error: give the rest back instead of waiting
-                self._release(remaining)
+            # An unexpected error: give back what was not handed to SMTP instead of leaving
+            # it 'sending'. If even that write fails, the lease frees them shortly.
+            remaining -= self._unrecorded.keys()
+            if remaining:
+                try:
+                    self._release(remaining)
+                except DatabaseError as exc:
+                    log.warning("cannot give back %d claimed messages: %s", len(remaining), exc)
 
     def _release(self, ids: set[int], at: datetime | None = None) -> int:
         """Hand claimed messages back untried (no attempt counted)."""
@@ -469,7 +589,7 @@ class Deliverer:
         if job.invitation_id is None or job.invitation_status != "queued":
             return _Prepared(job, None, "", datetime.min, None)
         now = self.ctx.clock.now()
-        expires_at = now + timedelta(hours=self.ctx.config.activation_code_lifetime_hours)
+        expires_at = now + self._lifetime
         code = generate_code(self.ctx.rng)
         code_hash = hash_code(code, new_salt(self.ctx.rng))
         try:
@@ -502,7 +622,7 @@ class Deliverer:
         job = item.job
         if item.build_error is not None:
             failure = PermanentFailure(None, item.build_error, stage="rcpt")
-            self._finish_failed(job, failure, final=True)
+            self._finish_failed(job, failure, final=True, code_id=None)
             report.failed += 1
             return None
         if item.email is None:
@@ -510,27 +630,70 @@ class Deliverer:
             self._finish_cancelled(job)
             report.cancelled += 1
             return None
+        code_id = transaction(lambda: self._reserve(item))
+        if code_id is None:
+            report.cancelled += 1
+            return None
         try:
             result = self._transport_now().send_raw(
                 item.email.raw, rcpt_tos=[item.email.recipient], message_id=item.email.message_id
             )
         except SmtpFailure as failure:
-            permanent = isinstance(failure, PermanentFailure)
-            final = permanent or job.attempts + 1 >= self.ctx.config.delivery_max_attempts
-            retry_at = self._finish_failed(job, failure, final=final)
+            kept = None if _maybe_delivered(failure) else code_id
+            if is_server_problem(failure):
+                return failure.reply, self._finish_server_problem(job, failure, kept)
+            final = (
+                isinstance(failure, PermanentFailure)
+                or job.attempts + 1 >= self.ctx.config.delivery_max_attempts
+            )
+            self._finish_failed(job, failure, final=final, code_id=kept)
             if final:
                 report.failed += 1
             else:
                 report.retrying += 1
-            if isinstance(failure, SetupFailure) or (
-                isinstance(failure, TemporaryFailure) and failure.stage in SERVER_STAGES
-            ):
-                return failure.reply, retry_at
             return None
-        subject = item.email.subject
-        self._finish_sent(job, result, subject, item.code_hash, item.expires_at)
+        # Accepted: from here on this message must never be sent again by this worker.
+        self._unrecorded[job.id] = _Unrecorded(job, result, item.email.subject, item.expires_at)
+        self._finish_sent(job, result, item.email.subject, item.expires_at)
+        del self._unrecorded[job.id]
         report.sent += 1
         return None
+
+    def _reserve(self, item: _Prepared) -> int | None:
+        """Store the code's hash before the email leaves; None when it must not leave.
+
+        In one transaction: the message must still be this worker's (its lease renewed) and
+        the invitation still waiting for it; otherwise nothing is sent (a cancelled or
+        superseded invitation's message is marked cancelled). Returns the code's row id.
+        """
+        job = item.job
+        now = self.ctx.clock.now()
+        owned = (
+            OutboxMessage.update(claimed_at=now)
+            .where(
+                (OutboxMessage.id == job.id)
+                & (OutboxMessage.status == "sending")
+                & (OutboxMessage.claimed_by == self.worker_id)
+            )
+            .execute()
+        )
+        if not owned:
+            return None  # another worker took it over: it sends it
+        waiting = (
+            Invitation.select(Invitation.id)
+            .where((Invitation.id == job.invitation_id) & (Invitation.status == "queued"))
+            .exists()
+        )
+        if not waiting:
+            self._finish_cancelled(job)
+            return None
+        row = InvitationCode.create(
+            invitation=job.invitation_id,
+            code_hash=item.code_hash,
+            created_at=now,
+            expires_at=item.expires_at,
+        )
+        return int(row.id)
 
     # -- recording outcomes (one short transaction each) --------------------------------------
 
@@ -539,10 +702,9 @@ class Deliverer:
         job: _Job,
         result: SendResult,
         subject: str,
-        code_hash: str,
         expires_at: datetime,
     ) -> None:
-        """Record a delivery: message sent, attempt, the code's hash, the link 'invited'.
+        """Record a delivery: message sent, attempt, the invitation and the link 'invited'.
 
         The hot path of a big invite (one short transaction per message, so a crash loses
         at most the message in flight), hence plain SQL: the query builder costs more than
@@ -556,11 +718,9 @@ class Deliverer:
             expires = _db_time(expires_at)
             ctx.db.execute_sql(sql[0], (now, result.reply, subject, job.id))
             ctx.db.execute_sql(sql[1], (job.id, now, result.code, result.reply))
-            # Only the invitation still waiting for this very message gets the code: one
-            # superseded or cancelled meanwhile keeps no hash, so the code mailed is dead.
-            current = ctx.db.execute_sql(
-                sql[2], (code_hash, now, expires, job.invitation_id)
-            ).rowcount
+            # Only the invitation still waiting for this very message turns 'sent': one
+            # superseded or cancelled meanwhile has dropped its hashes, so the code is dead.
+            current = ctx.db.execute_sql(sql[2], (now, expires, job.invitation_id)).rowcount
             if current:
                 ctx.db.execute_sql(sql[3], (now, expires, job.link_id))
             ctx.db.execute_sql(
@@ -576,8 +736,46 @@ class Deliverer:
 
         transaction(write)
 
-    def _finish_failed(self, job: _Job, failure: SmtpFailure, *, final: bool) -> datetime:
-        """Record a failed try; returns when the message is due again (if not final)."""
+    def _finish_server_problem(
+        self, job: _Job, failure: SmtpFailure, code_id: int | None
+    ) -> datetime:
+        """The server failed, not the message: evidence kept, no attempt counted.
+
+        The message goes back to the queue (with the rest of the batch); the run stops and
+        ``run_forever`` pauses the whole queue. Returns when the messages are due again.
+        """
+        now = self.ctx.clock.now()
+        retry_at = now + timedelta(seconds=MIN_RETRY_SECONDS)
+
+        def write() -> None:
+            DeliveryAttempt.create(
+                message=job.id,
+                at=now,
+                outcome=SERVER_OUTCOME,
+                code=failure.code,
+                reply=failure.reply,
+            )
+            if code_id is not None:
+                InvitationCode.delete().where(InvitationCode.id == code_id).execute()
+            OutboxMessage.update(
+                status="pending",
+                claimed_by=None,
+                claimed_at=None,
+                next_attempt_at=retry_at,
+                last_error=failure.reply,
+            ).where(OutboxMessage.id == job.id).execute()
+
+        transaction(write)
+        log.warning("mail server problem, queue paused: %s", failure.reply)
+        return retry_at
+
+    def _finish_failed(
+        self, job: _Job, failure: SmtpFailure, *, final: bool, code_id: int | None
+    ) -> datetime:
+        """Record a failed try; returns when the message is due again (if not final).
+
+        ``code_id`` is the code the server certainly did not take: forgotten at once.
+        """
         ctx = self.ctx
         attempts = job.attempts + 1
         delay = max(MIN_RETRY_SECONDS, backoff_delay(attempts, rng=self._random))
@@ -589,6 +787,8 @@ class Deliverer:
             DeliveryAttempt.create(
                 message=job.id, at=now, outcome=kind, code=failure.code, reply=failure.reply
             )
+            if code_id is not None:
+                InvitationCode.delete().where(InvitationCode.id == code_id).execute()
             changes: dict[str, object] = {
                 "attempts": attempts,
                 "last_error": failure.reply,
@@ -608,6 +808,10 @@ class Deliverer:
                 .execute()
             )
             if current:
+                # A failed invitation is not live: none of its codes may work.
+                InvitationCode.delete().where(
+                    InvitationCode.invitation == job.invitation_id
+                ).execute()
                 SupplierLink.update(status="delivery_failed", status_at=now, expires_at=None).where(
                     (SupplierLink.id == job.link_id) & (SupplierLink.status == "queued")
                 ).execute()

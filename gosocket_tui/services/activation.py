@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gosocket_tui.db.connection import transaction
-from gosocket_tui.db.models import Company, Invitation, SupplierLink, User
+from gosocket_tui.db.models import Company, Invitation, InvitationCode, SupplierLink, User
 from gosocket_tui.errors import UserError, ValidationError
 from gosocket_tui.i18n import _, get_language
 from gosocket_tui.services import audit
@@ -26,7 +26,7 @@ from gosocket_tui.services.auth import check_username, insert_user_in_transactio
 from gosocket_tui.services.codes import invalid_code, parse_code, verify_code
 from gosocket_tui.services.companies import CompanyInfo, company_info, find_company
 from gosocket_tui.services.context import ServiceContext
-from gosocket_tui.services.invitations import close_open_invitations
+from gosocket_tui.services.invitations import OPEN_STATUSES, close_open_invitations, drop_codes
 from gosocket_tui.services.passwords import check_password_rules, hash_password
 from gosocket_tui.services.taxid import TaxId, parse_tax_id
 
@@ -129,12 +129,14 @@ def activate(
                     name=supplier.name,
                 )
             )
+        # 'queued' too: a crash between the server's 250 and our record of it leaves the
+        # invitation queued, but its code was stored before the email left and must work.
         invitation = (
             Invitation.select()
             .where(
                 (Invitation.supplier == supplier.id)
                 & (Invitation.buyer == inviter.id)
-                & (Invitation.status == "sent")
+                & Invitation.status.in_(OPEN_STATUSES)
             )
             .order_by(Invitation.id.desc())
             .first()
@@ -143,9 +145,17 @@ def activate(
             return refuse(inviter.id, "failed", "no pending invitation")
         if invitation.attempts >= max_attempts:
             return refuse(inviter.id, "blocked", "too many wrong codes; resend needed")
-        if invitation.expires_at is None or invitation.expires_at <= now:
+        live = [
+            row.code_hash
+            for row in InvitationCode.select(InvitationCode.code_hash).where(
+                (InvitationCode.invitation == invitation.id) & (InvitationCode.expires_at > now)
+            )
+        ]
+        if not live:
             return refuse(inviter.id, "expired", "code expired")
-        if not verify_code(compact_code, invitation.code_hash):
+        # Every live code is checked (no early exit), so the time does not tell which matched.
+        matches = [verify_code(compact_code, code_hash) for code_hash in live]
+        if not any(matches):
             # Counted in the database, not from the value read above: concurrent wrong
             # attempts (PostgreSQL does not serialise them) must each count.
             Invitation.update(attempts=Invitation.attempts + 1).where(
@@ -185,9 +195,10 @@ def activate(
         SupplierLink.update(
             status="registered", status_at=now, expires_at=None, updated_at=now
         ).where(SupplierLink.supplier == supplier.id).execute()
-        Invitation.update(status="used", used_at=now, code_hash=None).where(
+        Invitation.update(status="used", used_at=now).where(
             Invitation.id == invitation.id
         ).execute()
+        drop_codes([invitation.id])
         close_open_invitations(Invitation.supplier == supplier.id, "cancelled", now)
         audit.record(
             ctx,

@@ -31,6 +31,7 @@ from gosocket_tui.db.models import (
     Company,
     DeliveryAttempt,
     Invitation,
+    InvitationCode,
     OutboxMessage,
     SupplierLink,
 )
@@ -209,13 +210,18 @@ def _is_registered(link: SupplierLink) -> bool:
     return supplier is not None and supplier.registered_at is not None
 
 
+def drop_codes(invitation_ids: Sequence[int]) -> None:
+    """Forget every code hash of these invitations (used, closed or failed: none may work)."""
+    InvitationCode.delete().where(InvitationCode.invitation.in_(list(invitation_ids))).execute()
+
+
 def close_open_invitations(condition: peewee.Expression, status: str, now: datetime) -> list[int]:
     """Mark the open invitations matching ``condition`` (inside a transaction).
 
-    ``status`` is 'superseded' (a new code replaces it) or 'cancelled'. Their hashes are
-    dropped (a closed invitation's code must never work again) and their mail that has not
-    left yet is cancelled; a message a deliverer holds right now is left to it, and it checks
-    the invitation again before sending.
+    ``status`` is 'superseded' (a new code replaces it) or 'cancelled'. Their code hashes
+    are dropped (a closed invitation's codes must never work again) and their mail that has
+    not left yet is cancelled; a message a deliverer holds right now is left to it, and it
+    checks the invitation again before sending.
     """
     ids = [
         row.id
@@ -225,10 +231,11 @@ def close_open_invitations(condition: peewee.Expression, status: str, now: datet
     ]
     if not ids:
         return ids
-    changes: dict[str, object] = {"status": status, "code_hash": None}
+    changes: dict[str, object] = {"status": status}
     if status == "cancelled":
         changes["cancelled_at"] = now
     Invitation.update(changes).where(Invitation.id.in_(ids)).execute()
+    drop_codes(ids)
     OutboxMessage.update(status="cancelled").where(
         OutboxMessage.invitation.in_(ids) & (OutboxMessage.status == "pending")
     ).execute()
@@ -262,7 +269,6 @@ def _queue(
                 "supplier": link.supplier_id,
                 "email": link.email,
                 "language": lang,
-                "code_hash": None,
                 "status": "queued",
                 "attempts": 0,
                 "created_at": now,
@@ -646,6 +652,7 @@ def delivery_label(status: str) -> str:
         "cancelled": _("Cancelled"),
         "temporary": _("Temporary failure"),
         "permanent": _("Permanent failure"),
+        "server": _("Mail server problem (not counted as an attempt)"),
     }
     return labels.get(status, status)
 

@@ -37,6 +37,7 @@ from gosocket_tui.services.session import Session
 from tests.conftest import PASSWORD
 from tests.unit.test_invitations import (
     add_supplier,
+    code_hashes,
     code_in,
     deliver,
     smtp_settings,
@@ -88,7 +89,8 @@ def test_delivery_sends_the_code_and_stores_only_its_hash(
         clock.now(),
         expires,
     )
-    assert verify_code(code, invitation.code_hash)
+    (stored,) = code_hashes(invitation.id)
+    assert verify_code(code, stored)
     link = SupplierLink.get_by_id(link_id)
     assert (link.status, link.status_at, link.expires_at) == ("invited", clock.now(), expires)
     (attempt,) = DeliveryAttempt.select()
@@ -120,41 +122,54 @@ def test_the_code_is_nowhere_in_the_database_files(
     )
 
 
-def test_smtp_down_keeps_the_invitation_and_retries_later(
+def test_smtp_down_pauses_the_queue_without_counting_attempts(
     ctx: ServiceContext, admin: Session, clock: FixedClock, tmp_path: Path
 ) -> None:
+    """A refused connection is the server's fault: no message loses an attempt (rule of
+    issue 10; before, the first message of the batch counted one)."""
     ids = many_suppliers(ctx, admin, 3)
     invitations.invite(ctx, admin, ids)
     port = free_port()
     report = deliver(ctx, port)
-    assert report.sent == 0 and report.retrying == 1 and report.released == 2
+    assert (report.sent, report.retrying, report.failed, report.released) == (0, 0, 0, 3)
     assert report.server_error and "refused" in report.server_error
+    assert "refused" in report.summary()
 
-    tried = OutboxMessage.get(OutboxMessage.attempts == 1)
-    assert tried.status == "pending" and tried.next_attempt_at > clock.now()
-    assert "refused" in tried.last_error and tried.server_reply is None
+    messages = list(OutboxMessage.select())
+    assert {(m.status, m.attempts) for m in messages} == {("pending", 0)}
+    # The whole batch waits together, a little, then the queue is tried again.
+    assert len({m.next_attempt_at for m in messages}) == 1
+    assert messages[0].next_attempt_at > clock.now()
+    # The evidence says what happened, as a server problem, not as a try of the message.
     (attempt,) = DeliveryAttempt.select()
-    assert attempt.outcome == "temporary" and attempt.code is None
-    untried = OutboxMessage.select().where(OutboxMessage.attempts == 0)
-    assert [m.status for m in untried] == ["pending", "pending"]
-    # The rest of the batch waits as long as the message that found the server down.
-    assert all(m.next_attempt_at == tried.next_attempt_at for m in untried)
-    assert all(i.status == "queued" and i.code_hash is None for i in Invitation.select())
+    assert attempt.outcome == "server" and attempt.code is None and "refused" in attempt.reply
+    (entry,) = invitations.delivery_log(ctx, admin, ids[0])
+    assert entry.attempts == 0 and "refused" in (entry.last_error or "")
+    text = invitations.delivery_log_text(ctx, admin, ids[0])
+    assert "not counted as an attempt" in text
+    # No code was stored for an email that never left.
+    assert all(i.status == "queued" and not code_hashes(i.id) for i in Invitation.select())
     assert {link.status for link in SupplierLink.select().where(SupplierLink.id.in_(ids))} == {
         "queued"
     }
     # Not due yet: nothing is tried again.
     assert deliver(ctx, port).claimed == 0
 
+    # However long the server stays down, the messages keep all their attempts.
+    for _ in range(ctx.config.delivery_max_attempts + 2):
+        clock.advance(minutes=1)
+        assert deliver(ctx, port).server_error
+    assert {(m.status, m.attempts) for m in OutboxMessage.select()} == {("pending", 0)}
+
     with MailSink(port=port, maildir=tmp_path / "later") as late:
-        clock.advance(hours=2)
+        clock.advance(minutes=1)
         report = deliver(ctx, port)
         assert report.sent == 3 and report.server_error is None
         assert len(late.wait_for(3)) == 3
     assert {link.status for link in SupplierLink.select().where(SupplierLink.id.in_(ids))} == {
         "invited"
     }
-    assert OutboxMessage.get_by_id(tried.id).attempts == 2
+    assert {m.attempts for m in OutboxMessage.select()} == {1}
 
 
 def test_4xx_is_retried_then_delivered(
@@ -209,7 +224,7 @@ def test_5xx_fails_at_once_with_the_server_reply(
     message = OutboxMessage.get()
     assert message.status == "failed" and message.attempts == 1
     assert message.server_reply == "550 5.1.1 <ventas@cafe.example>: user unknown"
-    assert Invitation.get().status == "failed" and Invitation.get().code_hash is None
+    assert Invitation.get().status == "failed" and not code_hashes(Invitation.get().id)
     link = SupplierLink.get_by_id(link_id)
     assert (link.status, link.status_at) == ("delivery_failed", clock.now())
     failed = AuditEvent.get(AuditEvent.action == "invitation.delivery_failed")
