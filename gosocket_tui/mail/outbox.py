@@ -115,6 +115,10 @@ class DeliveryReport:
         )
         if self.server_error:
             text += " " + _("Mail server problem: {error}", error=self.server_error)
+            text += " " + _(
+                "The queue waits for the server; {count} back in the queue, no attempt counted.",
+                count=self.released,
+            )
         return text
 
 

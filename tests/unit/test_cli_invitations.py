@@ -210,12 +210,14 @@ def test_deliver_with_the_server_down_keeps_the_mail_queued(
     monkeypatch.setenv("GOSOCKET_SMTP_PORT", str(free_port()))
     down = cli("mail", "deliver")
     assert down.code == 1
-    assert "0 sent, 1 to retry" in down.out
+    # A server problem counts no attempt (rule of issue 10; before, "1 to retry").
+    assert "0 sent, 0 to retry" in down.out and "no attempt counted" in down.out
     assert "stay queued" in one_error_line(down.err)
     listed = cli("suppliers", "list", "--company", COMPANY, "--format", "json")
     assert '"invitation": "queued"' in listed.out
     log = cli("suppliers", "delivery-log", "--company", COMPANY, "860007386-1")
-    assert "Temporary failure" in log.out and "refused" in log.out
+    assert "Mail server problem (not counted" in log.out and "refused" in log.out
+    assert "Attempts: 0" in log.out
 
 
 def test_smtp_sink_command_stores_mail(tmp_path: Path) -> None:
