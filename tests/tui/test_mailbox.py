@@ -416,7 +416,8 @@ async def test_mail_server_down_never_interrupts_the_user(
         assert len(app._notifications) == 0
     message = OutboxMessage.get()
     assert message.status == "pending"  # kept for a retry later, with the evidence
-    assert message.attempts == 1 and message.last_error
+    # The server's fault counts no attempt (rule of issue 10; before, 1).
+    assert message.attempts == 0 and message.last_error
 
 
 async def test_no_background_delivery_when_switched_off(
