@@ -84,9 +84,7 @@ def test_a_server_problem_counts_no_attempt_and_pauses_the_queue(
     invitations.invite(ctx, admin, ids)
     settings = {
         "refused": smtp_settings(free_port()),
-        "starttls_without_tls": dataclasses.replace(
-            smtp_settings(sink.port), security="starttls"
-        ),
+        "starttls_without_tls": dataclasses.replace(smtp_settings(sink.port), security="starttls"),
         "bad_credentials": dataclasses.replace(
             smtp_settings(login_refusing_port), username="gosocket", password="wrong"
         ),
