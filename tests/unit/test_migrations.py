@@ -71,3 +71,42 @@ def test_foreign_database_is_refused(tmp_path: Path) -> None:
     db.close()
     with pytest.raises(DatabaseError, match="not a gosocket-tui database"):
         open_context(Config(db=url))
+
+
+def test_open_invitation_codes_survive_the_upgrade_to_one_row_per_code(tmp_path: Path) -> None:
+    """Version 4 moves each invitation's code hash into invitation_code (any code of an
+    invitation may activate it); a code mailed before the upgrade keeps working."""
+    from gosocket_tui.services.codes import hash_code, verify_code
+
+    url = f"sqlite:///{tmp_path / 'v3.db'}"
+    db = open_database(url)
+    db.execute_sql("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    for version in range(3):
+        migrations.MIGRATIONS[version](db)
+    db.execute_sql("INSERT INTO schema_version (version) VALUES (3)")
+    stored = hash_code("ABCD-EFGH-JKMN", bytes(16))
+    db.execute_sql(
+        "INSERT INTO company (id, country, tax_id, name, created_at) VALUES "
+        "(1, 'CL', '760864285', 'Buyer', '2026-01-01'), (2, 'CO', '8600073861', 'S', '2026-01-01')"
+    )
+    db.execute_sql(
+        "INSERT INTO supplier_link (id, buyer_id, supplier_id, country, tax_id, name, added_at, "
+        "updated_at) VALUES (1, 1, 2, 'CO', '8600073861', 'S', '2026-01-01', '2026-01-01')"
+    )
+    db.execute_sql(
+        "INSERT INTO invitation (id, link_id, buyer_id, supplier_id, email, code_hash, status, "
+        "created_at, sent_at, expires_at) VALUES (1, 1, 1, 2, 's@x.co', ?, 'sent', "
+        "'2026-01-01', '2026-01-01 10:00:00', '2026-01-08 10:00:00'), (2, 1, 1, 2, 's@x.co', "
+        "NULL, 'superseded', '2026-01-01', NULL, NULL)",
+        (stored,),
+    )
+    db.close()
+    ctx = open_context(Config(db=url))
+    rows = ctx.db.execute_sql(
+        "SELECT invitation_id, code_hash, created_at, expires_at FROM invitation_code"
+    ).fetchall()
+    assert [(r[0], r[2], r[3]) for r in rows] == [(1, "2026-01-01 10:00:00", "2026-01-08 10:00:00")]
+    assert verify_code("ABCD-EFGH-JKMN", rows[0][1])
+    columns = [c.name for c in ctx.db.get_columns("invitation")]
+    assert "code_hash" not in columns
+    ctx.close()
