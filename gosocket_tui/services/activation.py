@@ -7,6 +7,9 @@ learn which companies exist or which codes are pending. Each wrong code counts a
 invitation; after ``activation_max_attempts`` the invitation is blocked until the buyer
 resends (then even the right code fails), so a 60-bit code cannot be guessed online.
 
+Any live code of the invitation activates it, each until its own expiry: when an email was
+sent twice (SMTP cannot be exactly-once), both emails' codes work until one is used.
+
 Success is one transaction: the company gets access (``registered_at``), every buyer's link to
 it turns 'registered' (the check mark appears in each buyer's table), its first user is
 created as its administrator, the invitation is used and any other open invitation to it is
