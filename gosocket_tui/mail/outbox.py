@@ -380,6 +380,10 @@ class Deliverer:
         self._lifetime = code_lifetime(ctx.config, ctx.clock.now())
         #: Sends the server accepted whose record failed, by message id.
         self._unrecorded: dict[int, _Unrecorded] = {}
+        # The queue-wide pause after a server problem (``_pause_queue``).
+        self._pause = 0.0
+        self._paused_until: datetime | None = None
+        self._pause_reason = ""
         self._check_activation_url()
 
     def _check_activation_url(self) -> None:
@@ -409,14 +413,20 @@ class Deliverer:
         """Send every due message (at most ``limit``), batch by batch; returns what happened.
 
         Stops early when the server cannot be reached or refuses the connection setup; the
-        report's ``server_error`` says why and the rest waits for the next run.
+        report's ``server_error`` says why and the rest waits for the next run. While the
+        queue is paused for a server problem, a run only reports it (see ``_pause_queue``).
         """
         started = time.perf_counter()
         report = DeliveryReport()
         try:
             self._record_unrecorded(report)
+            if self._paused_until is not None and self.ctx.clock.now() < self._paused_until:
+                report.server_error = self._pause_reason
+                return report
             with _LeaseKeeper(self.ctx, self.worker_id):
                 self._run_batches(limit, report)
+            if report.server_error is None:
+                self._pause = 0.0
         finally:
             self.close()
             report.seconds = time.perf_counter() - started
@@ -740,16 +750,29 @@ class Deliverer:
 
         transaction(write)
 
+    def _pause_queue(self, now: datetime, reason: str) -> datetime:
+        """Pause this deliverer's queue after a server problem; returns when it resumes.
+
+        The pause starts at ``MIN_RETRY_SECONDS`` and doubles with each problem in a row, up to
+        ``MAX_PAUSE_SECONDS``, so a long-lived deliverer (the app's, ``--watch``) asks a server
+        that is down once per pause and leaves one evidence row each time, not one per poll.
+        The batch's messages get the same time, so other deliverers wait too.
+        """
+        self._pause = min(MAX_PAUSE_SECONDS, max(MIN_RETRY_SECONDS, self._pause * 2))
+        self._paused_until = now + timedelta(seconds=self._pause)
+        self._pause_reason = reason
+        return self._paused_until
+
     def _finish_server_problem(
         self, job: _Job, failure: SmtpFailure, code_id: int | None
     ) -> datetime:
         """The server failed, not the message: evidence kept, no attempt counted.
 
-        The message goes back to the queue (with the rest of the batch); the run stops and
-        ``run_forever`` pauses the whole queue. Returns when the messages are due again.
+        The message goes back to the queue (with the rest of the batch) and the whole queue
+        pauses. Returns when the messages are due again.
         """
         now = self.ctx.clock.now()
-        retry_at = now + timedelta(seconds=MIN_RETRY_SECONDS)
+        retry_at = self._pause_queue(now, failure.reply)
 
         def write() -> None:
             DeliveryAttempt.create(

@@ -314,3 +314,24 @@ def test_database_full_before_sending_sends_nothing(
     clock.advance(seconds=CLAIM_LEASE.total_seconds() + 1)
     assert Deliverer(ctx, smtp_settings(sink.port), "test").deliver_due().sent == 2
     assert len(sink.wait_for(2)) == 2
+
+
+def test_a_long_lived_deliverer_backs_off_while_the_server_is_down(
+    ctx: ServiceContext, admin: Session, clock: FixedClock, tmp_path: Path
+) -> None:
+    """The app polls every 5 s: with the server down it asks it (and leaves an evidence row)
+    once per pause, the pause doubling, never once per poll."""
+    invitations.invite(ctx, admin, many_suppliers(ctx, admin, 2))
+    port = free_port()
+    deliverer = Deliverer(ctx, smtp_settings(port), "app")
+    for _ in range(60):  # five minutes of polls every 5 s
+        report = deliverer.deliver_due()
+        assert report.server_error and "refused" in report.server_error
+        clock.advance(seconds=5)
+    tries = DeliveryAttempt.select().count()
+    assert 4 <= tries <= 7, tries  # pauses of 5, 10, 20, 40, 80, 160 s
+    assert {(m.status, m.attempts) for m in OutboxMessage.select()} == {("pending", 0)}
+    with MailSink(port=port, maildir=tmp_path / "back") as sink:
+        clock.advance(seconds=300)
+        assert deliverer.deliver_due().sent == 2
+        assert len(sink.wait_for(2)) == 2
