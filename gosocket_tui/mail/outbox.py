@@ -83,6 +83,9 @@ MAX_PAUSE_SECONDS = 300.0
 SERVER_STAGES = ("connect", "tls", "auth")
 #: The outcome of a try that failed for the server's sake: evidence, not an attempt.
 SERVER_OUTCOME = "server"
+# What ``Deliverer._reserve`` returns instead of a code's row id (row ids are positive).
+_TAKEN_OVER = -1
+_CANCELLED = -2
 
 
 def smtp_settings_from_config(config: Config) -> SmtpSettings:
@@ -645,8 +648,10 @@ class Deliverer:
             report.cancelled += 1
             return None
         code_id = transaction(lambda: self._reserve(item))
-        if code_id is None:
+        if code_id == _CANCELLED:
             report.cancelled += 1
+            return None
+        if code_id == _TAKEN_OVER:
             return None
         try:
             result = self._transport_now().send_raw(
@@ -673,12 +678,13 @@ class Deliverer:
         report.sent += 1
         return None
 
-    def _reserve(self, item: _Prepared) -> int | None:
-        """Store the code's hash before the email leaves; None when it must not leave.
+    def _reserve(self, item: _Prepared) -> int:
+        """Store the code's hash before the email leaves; returns the code's row id, or
+        ``_TAKEN_OVER`` / ``_CANCELLED`` when the email must not leave.
 
-        In one transaction: the message must still be this worker's (its lease renewed) and
-        the invitation still waiting for it; otherwise nothing is sent (a cancelled or
-        superseded invitation's message is marked cancelled). Returns the code's row id.
+        Call inside a transaction: the message must still be this worker's (its lease is
+        renewed) and the invitation still waiting for it; a cancelled or superseded
+        invitation's message is marked cancelled instead.
         """
         job = item.job
         now = self.ctx.clock.now()
@@ -692,15 +698,17 @@ class Deliverer:
             .execute()
         )
         if not owned:
-            return None  # another worker took it over: it sends it
+            return _TAKEN_OVER  # another worker took it over: it sends it
         waiting = (
             Invitation.select(Invitation.id)
             .where((Invitation.id == job.invitation_id) & (Invitation.status == "queued"))
             .exists()
         )
         if not waiting:
-            self._finish_cancelled(job)
-            return None
+            OutboxMessage.update(status="cancelled", claimed_by=None, claimed_at=None).where(
+                OutboxMessage.id == job.id
+            ).execute()
+            return _CANCELLED
         row = InvitationCode.create(
             invitation=job.invitation_id,
             code_hash=item.code_hash,

@@ -9,6 +9,7 @@ DATA) except the full disk, which uses SQLite's page limit as ``tests/reliabilit
 from __future__ import annotations
 
 import dataclasses
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -70,13 +71,26 @@ def login_refusing_port() -> Iterator[int]:
         controller.stop()
 
 
-@pytest.mark.parametrize("problem", ["refused", "starttls_without_tls", "bad_credentials"])
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A port that accepts connections and never says a word (no SMTP greeting)."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        yield listener.getsockname()[1]
+
+
+PROBLEMS = ["refused", "starttls_without_tls", "tls_error", "bad_credentials", "silent"]
+
+
+@pytest.mark.parametrize("problem", PROBLEMS)
 def test_a_server_problem_counts_no_attempt_and_pauses_the_queue(
     ctx: ServiceContext,
     admin: Session,
     clock: FixedClock,
     sink: MailSink,
     login_refusing_port: int,
+    silent_port: int,
     problem: str,
 ) -> None:
     """Before issue 10 the first message of the batch counted an attempt each time."""
@@ -85,11 +99,14 @@ def test_a_server_problem_counts_no_attempt_and_pauses_the_queue(
     settings = {
         "refused": smtp_settings(free_port()),
         "starttls_without_tls": dataclasses.replace(smtp_settings(sink.port), security="starttls"),
+        "tls_error": dataclasses.replace(smtp_settings(sink.port), security="ssl"),
         "bad_credentials": dataclasses.replace(
             smtp_settings(login_refusing_port), username="gosocket", password="wrong"
         ),
+        "silent": dataclasses.replace(smtp_settings(silent_port), timeout=0.3),
     }[problem]
-    for _ in range(ctx.config.delivery_max_attempts + 1):
+    tries = 2 if problem == "silent" else ctx.config.delivery_max_attempts + 1
+    for _ in range(tries):
         report = Deliverer(ctx, settings, "test").deliver_due()
         assert report.server_error and report.sent == report.failed == report.retrying == 0
         clock.advance(minutes=1)
