@@ -190,7 +190,7 @@ def test_a_live_deliverers_claim_is_never_taken_over(
     monkeypatch.setattr(outbox, "LEASE_RENEW_SECONDS", 0.05)
     invitations.invite(ctx, admin, many_suppliers(ctx, admin, 1))
     with MailSink(maildir=tmp_path / "box") as sink:
-        sink.delay = 1.0
+        sink.delay = 3.0
         reports = []
 
         def slow_worker() -> None:
@@ -207,7 +207,9 @@ def test_a_live_deliverers_claim_is_never_taken_over(
         while OutboxMessage.get().status != "sending" and time.monotonic() < deadline:
             time.sleep(0.01)
         clock.advance(seconds=CLAIM_LEASE.total_seconds() * 4)
-        time.sleep(0.3)  # several renewals at the new time
+        while OutboxMessage.get().claimed_at != clock.now() and time.monotonic() < deadline:
+            time.sleep(0.01)  # until the live worker renewed its lease at the new time
+        assert OutboxMessage.get().status == "sending", "the send ended before the check"
         other = outbox.Deliverer(ctx, smtp_settings(sink.port), "other").deliver_due()
         thread.join(timeout=30)
         assert other.claimed == 0
