@@ -1,0 +1,114 @@
+"""Remote sessions read and write only inside their company's exchange folder.
+
+The app is built with ``remote=True`` (what ``SSH_CONNECTION`` sets by default); every path
+field of the TUI is tried with the worst values: a parent folder, an absolute server path, a
+link inside the folder pointing out, another company's folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from gosocket_tui.services.context import ServiceContext
+from gosocket_tui.services.exchange import company_folder_name
+from gosocket_tui.services.session import Session
+from gosocket_tui.tui.app import GosocketApp, make_app
+from gosocket_tui.tui.screens.bulk_import import BulkImportScreen
+from tests.tui.helpers import settle
+from tests.tui.test_activity import open_activity, shown, type_into
+from tests.tui.test_bulk_tui import CORPUS, open_bulk, wait_for
+
+HOSTILE = ["../x.csv", "/etc/passwd", "outside.csv", "{other}/x.csv", "../{other}/x.csv"]
+
+
+@pytest.fixture
+def remote_app(ctx: ServiceContext, buyers: object) -> GosocketApp:
+    return make_app(ctx, animations=False, cursor_blink=False, deliver_mail=False, remote=True)
+
+
+@pytest.fixture
+def folders(ctx: ServiceContext, admin: Session, other_admin: Session) -> tuple[Path, Path]:
+    """Ana's company's exchange folder (with a link pointing out) and Lucia's."""
+    root = Path(ctx.config.exchange_dir)
+    mine = root / company_folder_name(admin.company_id)
+    theirs = root / company_folder_name(other_admin.company_id)
+    mine.mkdir(parents=True, mode=0o700)
+    theirs.mkdir(parents=True, mode=0o700)
+    target = root.parent / "config.toml"
+    target.write_text("db = 'keep me'\n")
+    (mine / "outside.csv").symlink_to(target)
+    return mine, theirs
+
+
+def hostile(folders: tuple[Path, Path]) -> list[str]:
+    return [value.format(other=folders[1].name) for value in HOSTILE]
+
+
+def untouched(folders: tuple[Path, Path]) -> None:
+    mine, theirs = folders
+    assert (mine.parent.parent / "config.toml").read_text() == "db = 'keep me'\n"
+    assert sorted(os.listdir(mine)) == ["outside.csv"]
+    assert os.listdir(theirs) == []
+
+
+async def test_the_activity_export_stays_in_the_exchange_folder(
+    remote_app: GosocketApp, folders: tuple[Path, Path]
+) -> None:
+    mine, _theirs = folders
+    async with remote_app.run_test(size=(80, 24)) as pilot:
+        await open_activity(pilot)
+        path = remote_app.screen.query_one("#activity-path", Input)
+        assert path.value == "gosocket-activity-20260302.csv"  # a bare name, no server path
+        for value in hostile(folders):
+            await type_into(pilot, "#activity-path", value)
+            assert shown(remote_app, "#activity-export-message"), value
+            untouched(folders)
+        await type_into(pilot, "#activity-path", "trail.csv")
+        assert shown(remote_app, "#activity-export-message") == ""
+        written = mine / "trail.csv"
+        assert written.read_text(encoding="utf-8-sig").startswith("time_utc,")
+        assert stat.S_IMODE(written.stat().st_mode) == 0o600
+        messages = [n.message for n in remote_app._notifications]
+        assert any(m.startswith("Exported") and m.endswith(" to trail.csv.") for m in messages)
+        await type_into(pilot, "#activity-path", "trail.csv")  # never replaced silently
+        assert "already exists" in shown(remote_app, "#activity-export-message")
+
+
+async def open_bulk_remote(pilot: Pilot[None]) -> BulkImportScreen:
+    screen = await open_bulk(pilot)
+    await settle(pilot)
+    return screen
+
+
+async def test_the_bulk_import_reads_and_writes_only_the_exchange_folder(
+    remote_app: GosocketApp, folders: tuple[Path, Path]
+) -> None:
+    mine, _theirs = folders
+    async with remote_app.run_test(size=(80, 24)) as pilot:
+        screen = await open_bulk_remote(pilot)
+        assert shown(remote_app, "#bulk-exchange").startswith("Your exchange folder is empty")
+        for value in hostile(folders):
+            await type_into(pilot, "#bulk-path", value)
+            await wait_for(pilot, lambda: screen.step == "choose")
+            assert screen.path is None, value
+            assert shown(remote_app, "#bulk-file-message"), value
+        shutil.copy(CORPUS / "bad_notify.csv", mine / "suppliers.csv")
+        screen._list_exchange()
+        await settle(pilot)
+        assert shown(remote_app, "#bulk-exchange") == (
+            "Files in your exchange folder: suppliers.csv"
+        )
+        await type_into(pilot, "#bulk-path", "suppliers.csv")
+        await wait_for(pilot, lambda: screen.step == "previewed")
+        assert screen.path == mine / "suppliers.csv"
+        report = remote_app.screen.query_one("#bulk-report-path", Input)
+        assert report.value == "suppliers_problems.csv"
+        untouched_names = sorted(os.listdir(mine))
+        assert untouched_names == ["outside.csv", "suppliers.csv"]
