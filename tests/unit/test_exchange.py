@@ -77,10 +77,12 @@ def test_a_write_never_replaces_an_existing_file(ctx: ServiceContext, admin: Ses
     with pytest.raises(ExchangeRefused, match="already exists"), files.output("trail.csv"):
         pytest.fail("nothing may be written over an existing file")
     # A file that appears while the export runs is not replaced either.
-    with pytest.raises(ExchangeRefused, match="already exists"):
-        with files.output("late.csv") as staging:
-            staging.write_text("ours\n")
-            (files.folder / "late.csv").write_text("theirs\n")
+    with (
+        pytest.raises(ExchangeRefused, match="already exists"),
+        files.output("late.csv") as staging,
+    ):
+        staging.write_text("ours\n")
+        (files.folder / "late.csv").write_text("theirs\n")
     assert (files.folder / "trail.csv").read_text() == "first\n"
     assert (files.folder / "late.csv").read_text() == "theirs\n"
     assert sorted(os.listdir(files.folder)) == ["late.csv", "trail.csv"]  # no staging left
