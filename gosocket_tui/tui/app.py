@@ -125,6 +125,13 @@ class GosocketApp(App[None]):
 
         return files_for(self.ctx, session, remote=self.remote)
 
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """Textual's screenshot action writes to any server path: never in a remote session."""
+        if self.remote:
+            self.bell()
+            return
+        super().action_screenshot(filename, path)
+
     def login_screen_mounted(self) -> None:
         """Called by the login screen once mounted."""
         if self._exit_after_paint:

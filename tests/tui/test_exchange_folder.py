@@ -112,3 +112,14 @@ async def test_the_bulk_import_reads_and_writes_only_the_exchange_folder(
         assert report.value == "suppliers_problems.csv"
         untouched_names = sorted(os.listdir(mine))
         assert untouched_names == ["outside.csv", "suppliers.csv"]
+
+
+async def test_no_screenshot_reaches_a_server_path_remotely(
+    remote_app: GosocketApp, tmp_path: Path
+) -> None:
+    target = tmp_path / "shots"
+    target.mkdir()
+    async with remote_app.run_test(size=(80, 24)) as pilot:
+        await remote_app.run_action(f"screenshot('victim.svg', '{target}')")
+        await settle(pilot)
+    assert list(target.iterdir()) == []
