@@ -16,6 +16,8 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from gosocket_tui.clock import FixedClock
+from gosocket_tui.mail.sink import MailSink
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.exchange import company_folder_name
 from gosocket_tui.services.session import Session
@@ -24,6 +26,7 @@ from gosocket_tui.tui.screens.bulk_import import BulkImportScreen
 from tests.tui.helpers import settle
 from tests.tui.test_activity import open_activity, shown, type_into
 from tests.tui.test_bulk_tui import CORPUS, open_bulk, wait_for
+from tests.tui.test_mailbox import build, invite_and_deliver, open_mailbox, rendered
 
 HOSTILE = ["../x.csv", "/etc/passwd", "outside.csv", "{other}/x.csv", "../{other}/x.csv"]
 
@@ -123,3 +126,35 @@ async def test_no_screenshot_reaches_a_server_path_remotely(
         await remote_app.run_action(f"screenshot('victim.svg', '{target}')")
         await settle(pilot)
     assert list(target.iterdir()) == []
+
+
+async def test_the_delivery_log_export_stays_in_the_exchange_folder(
+    ctx: ServiceContext,
+    admin: Session,
+    folders: tuple[Path, Path],
+    tmp_path: Path,
+    clock: FixedClock,
+) -> None:
+    mine, _theirs = folders
+    with MailSink(maildir=tmp_path / "maildir", clock=clock.now) as sink:
+        invite_and_deliver(ctx, admin, sink)
+        app = build(ctx, maildir=sink.maildir)
+        app.remote = True
+        async with app.run_test(size=(80, 24)) as pilot:
+            view = await open_mailbox(pilot)
+            await pilot.press("f6")
+            await pilot.pause()
+            field = view.query_one("#delivery-path", Input)
+            assert field.value == "gosocket-delivery-8600073861.txt"
+            for value in hostile(folders):
+                field.value = value
+                await pilot.press("enter")
+                await settle(pilot)
+                assert rendered(view, "delivery-export-message"), value
+                untouched(folders)
+            field.value = "evidence.txt"
+            await pilot.press("enter")
+            await settle(pilot)
+    written = mine / "evidence.txt"
+    assert "ventas@cafe.example" in written.read_text(encoding="utf-8")
+    assert stat.S_IMODE(written.stat().st_mode) == 0o600
