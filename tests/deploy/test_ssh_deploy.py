@@ -240,3 +240,54 @@ def test_a_session_without_a_terminal_gets_one_line_and_ends(server: Server) -> 
     )
     assert done.returncode != 0
     assert len(done.stderr.decode().strip().splitlines()) == 1
+
+
+def run_wrapper(folder: Path, env: dict[str, str], env_mode: int = 0o600) -> tuple[int, str, str]:
+    """Run the wrapper as sudo would (root, the given environment); the app dumps its env."""
+    app = folder / "app"
+    app.write_text(f'#!/bin/sh\nenv > "{folder}/env.txt"\n')
+    app.chmod(0o755)
+    env_file = folder / "env"
+    env_file.write_text("# the relay\nGOSOCKET_SMTP_PASSWORD=pa ss;$(id)\n")
+    env_file.chmod(env_mode)
+    wrapper = wrapper_copy(folder, app, env_file)
+    done = subprocess.run(
+        [str(wrapper), "ignored", "arguments"], env=env, capture_output=True, text=True, timeout=30
+    )
+    seen = (folder / "env.txt").read_text() if (folder / "env.txt").exists() else ""
+    return done.returncode, done.stderr, seen
+
+
+def test_the_wrapper_passes_only_plain_locale_terminal_and_connection(tmp_path: Path) -> None:
+    code, stderr, seen = run_wrapper(
+        tmp_path,
+        {
+            "LANG": "es_CL.UTF-8",
+            "LC_TIME": "$(touch /tmp/pwned)",
+            "LC_ALL": "C.UTF-8",
+            "TERM": "xterm\x1b]0;x\x07",
+            "COLORTERM": "truecolor",
+            "NO_COLOR": "1",
+            "SSH_CONNECTION": "127.0.0.1 50000 127.0.0.1 22",
+            "GOSOCKET_DB": "sqlite:////etc/evil.db",
+            "PYTHONPATH": "/tmp/evil",
+            "LD_PRELOAD": "/tmp/evil.so",
+            "PATH": "/tmp/evil:/usr/bin:/bin",
+        },
+    )
+    assert code == 0, stderr
+    names = {line.split("=", 1)[0]: line.split("=", 1)[1] for line in seen.splitlines()}
+    assert names["LANG"] == "es_CL.UTF-8" and names["LC_ALL"] == "C.UTF-8"
+    assert names["COLORTERM"] == "truecolor" and names["NO_COLOR"] == "1"
+    assert names["SSH_CONNECTION"] == "127.0.0.1 50000 127.0.0.1 22"
+    assert names["GOSOCKET_SMTP_PASSWORD"] == "pa ss;$(id)"  # verbatim, never run
+    assert "/tmp/evil" not in names["PATH"]
+    for dropped in ("LC_TIME", "TERM", "GOSOCKET_DB", "PYTHONPATH", "LD_PRELOAD"):
+        assert dropped not in names, dropped
+
+
+def test_the_wrapper_refuses_a_password_file_others_can_read(tmp_path: Path) -> None:
+    code, stderr, seen = run_wrapper(tmp_path, {"TERM": "xterm"}, env_mode=0o644)
+    assert code == 1 and seen == ""
+    assert stderr.strip().endswith("must be root's, mode 600")
+    assert len(stderr.strip().splitlines()) == 1
