@@ -233,13 +233,27 @@ def test_an_administrator_reaches_the_login_screen_over_ssh(server: Server) -> N
     assert "SNEAKY" not in seen and "SSH_AUTH_SOCK" not in seen
 
 
-@pytest.mark.xfail(reason="needs the app to refuse without a terminal (issue 10, section 7)")
-def test_a_session_without_a_terminal_gets_one_line_and_ends(server: Server) -> None:
+@pytest.mark.parametrize(
+    ("options", "remote_command"),
+    [(["-T"], []), (["-T"], ["gosocket-tui", "user", "list"]), ([], ["ls"])],
+    ids=["ssh -T", "ssh -T with a command", "ssh host cmd"],
+)
+def test_a_session_without_a_terminal_gets_one_line_and_ends(
+    server: Server, options: list[str], remote_command: list[str]
+) -> None:
     done = subprocess.run(
-        server.ssh("-T"), stdin=subprocess.DEVNULL, capture_output=True, timeout=30, check=False
+        [*server.ssh(*options), *remote_command],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=60,
+        check=False,
     )
-    assert done.returncode != 0
-    assert len(done.stderr.decode().strip().splitlines()) == 1
+    assert done.returncode == 1
+    assert done.stdout == b""
+    assert done.stderr.decode().strip() == (
+        "gosocket-ssh: gosocket-tui needs a terminal: connect with ssh -t"
+    )
+    assert server.app_pids() == []  # the app never started
 
 
 def run_wrapper(folder: Path, env: dict[str, str], env_mode: int = 0o600) -> tuple[int, str, str]:
@@ -251,9 +265,20 @@ def run_wrapper(folder: Path, env: dict[str, str], env_mode: int = 0o600) -> tup
     env_file.write_text("# the relay\nGOSOCKET_SMTP_PASSWORD=pa ss;$(id)\n")
     env_file.chmod(env_mode)
     wrapper = wrapper_copy(folder, app, env_file)
-    done = subprocess.run(
-        [str(wrapper), "ignored", "arguments"], env=env, capture_output=True, text=True, timeout=30
-    )
+    master, slave = pty.openpty()  # sudo hands the session's terminal through
+    try:
+        done = subprocess.run(
+            [str(wrapper), "ignored", "arguments"],
+            env=env,
+            stdin=slave,
+            stdout=slave,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=30,
+        )
+    finally:
+        os.close(slave)
+        os.close(master)
     seen = (folder / "env.txt").read_text() if (folder / "env.txt").exists() else ""
     return done.returncode, done.stderr, seen
 
