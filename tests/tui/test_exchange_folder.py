@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from gosocket_tui.clock import FixedClock
 from gosocket_tui.mail.sink import MailSink
@@ -23,9 +23,10 @@ from gosocket_tui.services.exchange import company_folder_name
 from gosocket_tui.services.session import Session
 from gosocket_tui.tui.app import GosocketApp, make_app
 from gosocket_tui.tui.screens.bulk_import import BulkImportScreen
+from gosocket_tui.tui.widgets.bulk_template import TemplateDialog
 from tests.tui.helpers import settle
 from tests.tui.test_activity import open_activity, shown, type_into
-from tests.tui.test_bulk_tui import CORPUS, open_bulk, wait_for
+from tests.tui.test_bulk_tui import CORPUS, open_bulk, process, wait_for
 from tests.tui.test_mailbox import build, invite_and_deliver, open_mailbox, rendered
 
 HOSTILE = ["../x.csv", "/etc/passwd", "outside.csv", "{other}/x.csv", "../{other}/x.csv"]
@@ -158,3 +159,46 @@ async def test_the_delivery_log_export_stays_in_the_exchange_folder(
     written = mine / "evidence.txt"
     assert "ventas@cafe.example" in written.read_text(encoding="utf-8")
     assert stat.S_IMODE(written.stat().st_mode) == 0o600
+
+
+async def test_the_problem_report_and_the_template_stay_in_the_exchange_folder(
+    remote_app: GosocketApp, folders: tuple[Path, Path]
+) -> None:
+    mine, _theirs = folders
+    shutil.copy(CORPUS / "bad_notify.csv", mine / "suppliers.csv")
+    async with remote_app.run_test(size=(80, 24)) as pilot:
+        screen = await open_bulk_remote(pilot)
+        await type_into(pilot, "#bulk-path", "suppliers.csv")
+        await wait_for(pilot, lambda: screen.step == "previewed")
+        screen = await process(pilot)
+        for value in hostile(folders):
+            await type_into(pilot, "#bulk-report-path", value)
+            await wait_for(pilot, lambda: screen.query_one("#bulk-summary").has_class("-error"))
+            untouched_report = sorted(os.listdir(mine))
+            assert untouched_report == ["outside.csv", "suppliers.csv"], value
+        await type_into(pilot, "#bulk-report-path", "problems.csv")
+        await wait_for(pilot, lambda: "Report written to problems.csv" in bulk_shown(screen))
+        assert stat.S_IMODE((mine / "problems.csv").stat().st_mode) == 0o600
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: isinstance(remote_app.screen, TemplateDialog))
+        await settle(pilot)
+        dialog = remote_app.screen
+        assert dialog.query_one("#template-path", Input).value == "suppliers_template.csv"
+        for value in ("/etc/cron.d/x", "../x", "outside.csv"):
+            await type_into(pilot, "#template-path", value)
+            assert remote_app.screen is dialog
+            assert "-error" in dialog.query_one("#template-note").classes, value
+        await type_into(pilot, "#template-path", "template.csv")
+        await wait_for(pilot, lambda: remote_app.screen is screen)
+    assert stat.S_IMODE((mine / "template.csv").stat().st_mode) == 0o600
+    assert sorted(os.listdir(mine)) == [
+        "outside.csv",
+        "problems.csv",
+        "suppliers.csv",
+        "template.csv",
+    ]
+    assert (mine.parent.parent / "config.toml").read_text() == "db = 'keep me'\n"
+
+
+def bulk_shown(screen: BulkImportScreen) -> str:
+    return str(screen.query_one("#bulk-summary", Static).render())

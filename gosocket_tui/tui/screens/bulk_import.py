@@ -19,7 +19,6 @@ values are shown through ``safe.text`` only: a cell may hold markup or escape se
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Literal
@@ -547,13 +546,18 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
             self._set_step("checked")
             self._show_counts()
 
+    def _field_names(self, path: Path) -> bool:
+        """Whether the file field still names ``path`` (the file previewed)."""
+        try:
+            return self.files.target(self.query_one("#bulk-path", Input).value) == path
+        except GosocketError:
+            return False
+
     @on(Button.Pressed, "#bulk-process")
     def action_process(self) -> None:
         if self.step not in ("previewed", "checked") or self.path is None:
             return
-        if Path(os.path.expanduser(self.query_one("#bulk-path", Input).value.strip())) != (
-            self.path
-        ):
+        if not self._field_names(self.path):
             self.action_open()  # the path was edited: preview the new file first
             return
         self._forget_report()
