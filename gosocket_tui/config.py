@@ -59,6 +59,7 @@ class Config:
     import_max_bytes: int = 200 * 1024 * 1024
     import_max_rows: int = 2_000_000
     maildir: str = ""
+    exchange_dir: str = ""
 
     def masked(self) -> dict[str, Any]:
         """The configuration as a dict with secrets replaced, for ``config show``."""

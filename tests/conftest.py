@@ -40,6 +40,13 @@ def _cheap_password_hashing(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _local_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests run as a local session even when pytest itself runs over SSH; remote-mode tests
+    say so explicitly (``make_app(..., remote=True)``)."""
+    monkeypatch.delenv("SSH_CONNECTION", raising=False)
+
+
+@pytest.fixture(autouse=True)
 def _english() -> Iterator[None]:
     set_language("en")
     yield
@@ -79,7 +86,11 @@ def db_url(tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def config(db_url: str, tmp_path: Path) -> Config:
-    return load_config({"db": db_url, "lang": "en"}, env={}, config_path=tmp_path / "missing.toml")
+    return load_config(
+        {"db": db_url, "lang": "en", "exchange_dir": str(tmp_path / "exchange")},
+        env={},
+        config_path=tmp_path / "missing.toml",
+    )
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ def _wants_subcommand(argv: list[str]) -> bool:
 
 def _register_commands() -> None:
     """Importing the command modules registers their commands on ``root``."""
-    from gosocket_tui.cli import admin, app, bulk, invitations, suppliers  # noqa: F401
+    from gosocket_tui.cli import admin, app, bulk, deploy, invitations, suppliers  # noqa: F401
 
 
 def _log_crash() -> Path | None:

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from gosocket_tui.mail.outbox import Deliverer, DeliveryReport
     from gosocket_tui.services.context import ServiceContext
     from gosocket_tui.services.demo import DemoInfo
+    from gosocket_tui.services.exchange import FilePlace
     from gosocket_tui.services.session import Session
     from gosocket_tui.tui.screens.login import LoginScreen
 
@@ -71,9 +72,11 @@ class GosocketApp(App[None]):
         animations: bool = True,
         cursor_blink: bool = True,
         deliver_mail: bool = True,
+        remote: bool = False,
     ) -> None:
         super().__init__()
         self.ctx = ctx
+        self.remote = remote
         self.demo = demo
         self.session: Session | None = None
         self.cursor_blink = cursor_blink
@@ -114,6 +117,20 @@ class GosocketApp(App[None]):
             return Path(self.demo.maildir)
         configured = self.ctx.config.maildir
         return Path(configured).expanduser() if configured else None
+
+    def files_for(self, session: Session) -> FilePlace:
+        """Where ``session`` may read and write files: its own paths, or when remote only its
+        company's exchange folder."""
+        from gosocket_tui.services.exchange import files_for
+
+        return files_for(self.ctx, session, remote=self.remote)
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """Textual's screenshot action writes to any server path: never in a remote session."""
+        if self.remote:
+            self.bell()
+            return
+        super().action_screenshot(filename, path)
 
     def login_screen_mounted(self) -> None:
         """Called by the login screen once mounted."""
@@ -363,17 +380,24 @@ def make_app(
     animations: bool = True,
     cursor_blink: bool = True,
     deliver_mail: bool = True,
+    remote: bool | None = None,
 ) -> GosocketApp:
     """The one app factory: the CLI, the demo, the tests and any remote front end use it.
 
     ``animations=False, cursor_blink=False`` (with a ``FixedClock`` in ``ctx``) make every
     screen render the same way each time, for snapshot tests. ``deliver_mail=False`` leaves
     the outbox alone (no background delivery): tests then deliver when they choose.
+    ``remote`` says the person is on another machine (an SSH session): files then come and go
+    only through the company's exchange folder (``services/exchange.py``). Left out, it is
+    true when ``SSH_CONNECTION`` is set; the app's own SSH server passes it explicitly.
     """
+    from gosocket_tui.services.exchange import is_remote_environment
+
     return GosocketApp(
         ctx,
         demo=demo,
         animations=animations,
         cursor_blink=cursor_blink,
         deliver_mail=deliver_mail,
+        remote=is_remote_environment() if remote is None else remote,
     )

@@ -19,7 +19,6 @@ values are shown through ``safe.text`` only: a cell may hold markup or escape se
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Literal
@@ -30,6 +29,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
+from textual.suggester import Suggester
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, DataTable, Input, Label, ProgressBar, Select, Static
 from textual.worker import get_current_worker
@@ -43,10 +43,12 @@ from gosocket_tui.services.bulk_files import (
     header_label,
     open_supplier_file,
 )
+from gosocket_tui.services.exchange import FilePlace
 from gosocket_tui.services.taxid import country_choices
+from gosocket_tui.tui.files import files_of
 from gosocket_tui.tui.safe import plain
 from gosocket_tui.tui.safe import text as safe_text
-from gosocket_tui.tui.widgets.bulk_path import PathSuggester
+from gosocket_tui.tui.widgets.bulk_path import ExchangeSuggester, PathSuggester
 from gosocket_tui.tui.widgets.bulk_template import TemplateDialog
 from gosocket_tui.tui.widgets.footer import KeyFooter
 from gosocket_tui.tui.widgets.paged_table import end_session, format_int
@@ -58,6 +60,7 @@ if TYPE_CHECKING:
 
 PREVIEW_ROWS = 5
 PREVIEW_CELL = 24
+EXCHANGE_SHOWN = 8  # names listed under the path field; → completes any of them
 SHOWN_ISSUES = 1_000  # the table's share of the report; the CSV export has them all
 TABLE_ROWS = 8  # rows a table shows before it scrolls
 Step = Literal["choose", "opening", "previewed", "checking", "checked", "importing", "done"]
@@ -204,6 +207,11 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
             super().__init__()
             self.outcome = outcome
 
+    class _Listed(Message, bubble=False):
+        def __init__(self, outcome: list[str] | GosocketError) -> None:
+            super().__init__()
+            self.outcome = outcome
+
     class _Exported(Message, bubble=False):
         def __init__(self, outcome: Path | GosocketError) -> None:
             super().__init__()
@@ -222,6 +230,11 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
         self._cancelling = False
 
     @property
+    def files(self) -> FilePlace:
+        """Where this session reads and writes: the exchange folder when remote."""
+        return files_of(self, self.ctx, self.session)
+
+    @property
     def session(self) -> Session:
         """The app's current session (kept fresh by key presses), else the one given."""
         current: Session | None = getattr(self.app, "session", None)
@@ -237,12 +250,13 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
                 yield Label(id="bulk-path-label")
                 yield Input(
                     self._initial_path,
-                    suggester=PathSuggester(),
+                    suggester=self._suggester(),
                     compact=True,
                     id="bulk-path",
                 )
                 yield Button(compact=True, id="bulk-open")
                 yield Button(compact=True, id="bulk-template")
+            yield Static(id="bulk-exchange", classes="bulk-text bulk-muted bulk-section")
             yield Static(id="bulk-file-message", classes="bulk-text bulk-section")
             yield Static(id="bulk-source", classes="bulk-text bulk-section")
             yield DataTable(
@@ -280,7 +294,7 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
             yield Static(id="bulk-issue-detail", classes="bulk-text bulk-section")
             with Horizontal(id="bulk-export-row", classes="bulk-row bulk-section"):
                 yield Label(id="bulk-report-label")
-                yield Input(suggester=PathSuggester(), compact=True, id="bulk-report-path")
+                yield Input(suggester=self._suggester(), compact=True, id="bulk-report-path")
                 yield Button(compact=True, id="bulk-export")
             yield Static(id="bulk-summary", classes="bulk-text bulk-section")
             with Horizontal(classes="bulk-actions"):
@@ -288,7 +302,12 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
                 yield Button(compact=True, id="bulk-close")
         yield KeyFooter()
 
+    def _suggester(self) -> Suggester:
+        files = self.files
+        return ExchangeSuggester(files) if files.confined else PathSuggester()
+
     def on_mount(self) -> None:
+        self._list_exchange()
         self.relabel()
         self.query_one("#bulk-path", Input).focus()
         if self._initial_path:
@@ -375,6 +394,41 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
 
     # ------------------------------------------------------------------ 1. the file
 
+    @work(thread=True, exclusive=True, group="bulk-exchange")
+    def _list_exchange(self) -> None:
+        """In a remote session, list the exchange folder: the files there are the choice."""
+        files = self.files
+        if not files.confined:
+            return
+        outcome: list[str] | GosocketError
+        try:
+            outcome = files.names()
+        except GosocketError as exc:
+            outcome = exc
+        except OSError as exc:
+            outcome = GosocketError(
+                _("Cannot read your exchange folder: {reason}", reason=exc.strerror or exc)
+            )
+        self.post_message(self._Listed(outcome))
+
+    @on(_Listed)
+    def _listed(self, message: BulkImportScreen._Listed) -> None:
+        names = message.outcome
+        if isinstance(names, GosocketError):
+            self._message("#bulk-exchange", names.message, "error")
+        elif not names:
+            self._message(
+                "#bulk-exchange",
+                _("Your exchange folder is empty: put the file there first, then type its name."),
+            )
+        else:
+            shown = ", ".join(names[:EXCHANGE_SHOWN])
+            if len(names) > EXCHANGE_SHOWN:
+                shown += " " + _("and {count} more", count=format_int(len(names) - EXCHANGE_SHOWN))
+            self._message(
+                "#bulk-exchange", _("Files in your exchange folder: {names}", names=shown)
+            )
+
     @on(Input.Submitted, "#bulk-path")
     @on(Button.Pressed, "#bulk-open")
     def action_open(self) -> None:
@@ -382,16 +436,17 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
         if not raw or self.step in ("opening", "checking", "importing"):
             return
         self._forget_report()
-        path = Path(os.path.expanduser(raw))
         self._set_step("opening")
-        self._message("#bulk-file-message", _("Reading {name}…", name=path.name))
-        self._open(path)
+        self._message("#bulk-file-message", _("Reading {name}…", name=Path(raw).name))
+        self._open(raw)
 
     @work(thread=True, exclusive=True, group="bulk-open")
-    def _open(self, path: Path) -> None:
+    def _open(self, raw: str) -> None:
         worker = get_current_worker()
         outcome: tuple[SourceInfo, list[RawRow]] | GosocketError
+        path = Path(raw)
         try:
+            path = self.files.source(raw)
             with open_supplier_file(
                 path,
                 max_bytes=self.ctx.config.import_max_bytes,
@@ -419,8 +474,9 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
         self._message("#bulk-file-message", "")
         self._show_source(message.path, info)
         self._show_preview(info, rows)
-        self.query_one("#bulk-report-path", Input).value = str(
-            message.path.with_name(message.path.stem + "_problems.csv")
+        report_path = message.path.with_name(message.path.stem + "_problems.csv")
+        self.query_one("#bulk-report-path", Input).value = (
+            report_path.name if self.files.confined else str(report_path)
         )
         self._set_step("previewed")
         self.query_one("#bulk-process", Button).focus()
@@ -490,13 +546,18 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
             self._set_step("checked")
             self._show_counts()
 
+    def _field_names(self, path: Path) -> bool:
+        """Whether the file field still names ``path`` (the file previewed)."""
+        try:
+            return self.files.target(self.query_one("#bulk-path", Input).value) == path
+        except GosocketError:
+            return False
+
     @on(Button.Pressed, "#bulk-process")
     def action_process(self) -> None:
         if self.step not in ("previewed", "checked") or self.path is None:
             return
-        if Path(os.path.expanduser(self.query_one("#bulk-path", Input).value.strip())) != (
-            self.path
-        ):
+        if not self._field_names(self.path):
             self.action_open()  # the path was edited: preview the new file first
             return
         self._forget_report()
@@ -687,26 +748,33 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
         raw = self.query_one("#bulk-report-path", Input).value.strip()
         if report is None or not raw:
             return
-        self._export(report, Path(os.path.expanduser(raw)))
+        self._export(report, raw)
 
     @work(thread=True, exclusive=True, group="bulk-export")
-    def _export(self, report: bulk_import.ValidationReport, path: Path) -> None:
+    def _export(self, report: bulk_import.ValidationReport, raw: str) -> None:
         outcome: Path | GosocketError
+        files = self.files
         try:
+            path = files.target(raw)
             if path.is_dir():
                 raise GosocketError(_("{path} is a folder", path=str(path)))
-            bulk_import.write_issue_report(path, report)
+            with files.output(raw) as staging:
+                bulk_import.write_issue_report(staging, report)
             outcome = path
         except GosocketError as exc:
             outcome = exc
+        except OSError as exc:
+            outcome = GosocketError(
+                _("Could not write {path}: {reason}.", path=raw, reason=exc.strerror or exc)
+            )
         self.post_message(self._Exported(outcome))
 
     @on(_Exported)
     def _exported(self, message: BulkImportScreen._Exported) -> None:
         if isinstance(message.outcome, Path):
-            self._message(
-                "#bulk-summary", _("Report written to {path}", path=str(message.outcome)), "ok"
-            )
+            shown = self.files.shown(message.outcome)
+            self._message("#bulk-summary", _("Report written to {path}", path=shown), "ok")
+            self._list_exchange()
         else:
             self._message("#bulk-summary", message.outcome.message, "error")
 
@@ -733,6 +801,8 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
     ) -> None:
         outcome: bulk_import.ImportSummary | GosocketError
         try:
+            if self.files.confined:  # the name is checked again: never a link swapped in
+                path = self.files.source(path.name)
             outcome = bulk_import.import_file(
                 self.ctx,
                 session,
@@ -826,13 +896,12 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
     @on(Button.Pressed, "#bulk-template")
     def action_template(self) -> None:
         folder = self.path.parent if self.path is not None else None
-        self.app.push_screen(TemplateDialog(folder), self._template_written)
+        self.app.push_screen(TemplateDialog(folder, self.files), self._template_written)
 
     def _template_written(self, path: Path | None) -> None:
         if path is not None:
-            self._message(
-                "#bulk-file-message", _("Template written to {path}", path=str(path)), "ok"
-            )
+            shown = self.files.shown(path)
+            self._message("#bulk-file-message", _("Template written to {path}", path=shown), "ok")
 
     def on_unmount(self) -> None:
         self._forget_report()

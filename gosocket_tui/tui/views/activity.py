@@ -19,8 +19,6 @@ show another zone (the tests set ``TZ`` instead).
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, tzinfo
@@ -40,6 +38,7 @@ from textual.worker import get_current_worker
 
 from gosocket_tui.i18n import _
 from gosocket_tui.services.audit import AuditFilter
+from gosocket_tui.tui.files import files_of
 from gosocket_tui.tui.safe import plain, text
 from gosocket_tui.tui.views.base import View
 from gosocket_tui.tui.widgets.activity_table import ActivityTable, local_time
@@ -245,7 +244,7 @@ class ActivityView(View):
             self.text = text
 
     class Exported(Message):
-        def __init__(self, count: int, path: Path) -> None:
+        def __init__(self, count: int, path: str) -> None:
             super().__init__()
             self.count = count
             self.path = path
@@ -296,7 +295,9 @@ class ActivityView(View):
 
     def on_mount(self) -> None:
         today = local_time(self.ctx.clock.now(), self.timezone).date()
-        self.query_one("#activity-path", Input).value = f"~/gosocket-activity-{today:%Y%m%d}.csv"
+        name = f"gosocket-activity-{today:%Y%m%d}.csv"
+        confined = files_of(self, self.ctx, self.session).confined
+        self.query_one("#activity-path", Input).value = name if confined else f"~/{name}"
         self.relabel()
         self._set_refused(not self.session.is_admin)
 
@@ -499,15 +500,14 @@ class ActivityView(View):
         from gosocket_tui.services import audit
 
         outcome: Message
-        path = Path(raw_path).expanduser()
-        # Written beside the target and renamed at the end: never a half-written file.
-        partial = path.with_name(f".{path.name}.part")
+        files = files_of(self, self.ctx, session)
+        path = Path(raw_path)
         try:
-            if path.is_dir():
-                raise IsADirectoryError(raw_path)
-            count = audit.export_events_csv(self.ctx, session, partial, filt)
-            os.replace(partial, path)
-            outcome = self.Exported(count, path)
+            path = files.target(raw_path)
+            # Written to a staging file that becomes the target at the end: never half a file.
+            with files.output(raw_path) as staging:
+                count = audit.export_events_csv(self.ctx, session, staging, filt)
+            outcome = self.Exported(count, files.shown(path))
         except PermissionDenied:
             outcome = self.ExportFailed(_("Only administrators can see the activity."))
         except GosocketError as exc:
@@ -516,8 +516,6 @@ class ActivityView(View):
             outcome = self.ExportFailed(describe_write_error(path, exc))
         finally:
             self.ctx.close()  # this worker thread's connection only
-            with contextlib.suppress(OSError):
-                partial.unlink(missing_ok=True)
         if not get_current_worker().is_cancelled:
             self.post_message(outcome)
 

@@ -24,8 +24,6 @@ tab).
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +40,7 @@ from textual.widgets import Button, ContentSwitcher, DataTable, Input, Label, St
 from textual.worker import get_current_worker
 
 from gosocket_tui.i18n import _
+from gosocket_tui.tui.files import files_of
 from gosocket_tui.tui.safe import plain, text
 from gosocket_tui.tui.views.activity import describe_write_error
 from gosocket_tui.tui.views.base import View
@@ -71,10 +70,12 @@ TABS: tuple[tuple[str, str], ...] = (
 _SAFE_FILE_PART = re.compile(r"[^0-9A-Za-z-]+")
 
 
-def default_export_path(supplier_ref: str) -> str:
-    """``~/gosocket-delivery-<taxid>.txt`` for a supplier ``COUNTRY:TAXID``."""
+def default_export_path(supplier_ref: str, *, confined: bool = False) -> str:
+    """``~/gosocket-delivery-<taxid>.txt`` for a supplier ``COUNTRY:TAXID`` (a bare name in
+    an exchange folder)."""
     tax_id = _SAFE_FILE_PART.sub("", supplier_ref.partition(":")[2]) or "supplier"
-    return f"~/gosocket-delivery-{tax_id}.txt"
+    name = f"gosocket-delivery-{tax_id}.txt"
+    return name if confined else f"~/{name}"
 
 
 def maildir_stamp(path: Path) -> tuple[float, ...]:
@@ -229,7 +230,7 @@ class MailboxView(View):
             self.text = text
 
     class Exported(Message):
-        def __init__(self, path: Path) -> None:
+        def __init__(self, path: str) -> None:
             super().__init__()
             self.path = path
 
@@ -564,7 +565,10 @@ class MailboxView(View):
         target = self._export_entry()
         if target is not None and target.supplier_ref != self._path_for:
             self._path_for = target.supplier_ref
-            self.query_one("#delivery-path", Input).value = default_export_path(target.supplier_ref)
+            confined = files_of(self, self.ctx, self.session).confined
+            self.query_one("#delivery-path", Input).value = default_export_path(
+                target.supplier_ref, confined=confined
+            )
 
     # ------------------------------------------------------------------ export
 
@@ -604,17 +608,15 @@ class MailboxView(View):
         from gosocket_tui.services import invitations
 
         outcome: Message
-        path = Path(raw_path).expanduser()
-        # Written beside the target and renamed at the end: never a half-written file.
-        partial = path.with_name(f".{path.name}.part")
+        files = files_of(self, self.ctx, session)
+        path = Path(raw_path)
         try:
-            if path.is_dir():
-                raise IsADirectoryError(raw_path)
+            path = files.target(raw_path)
             content = invitations.delivery_log_text(self.ctx, session, link_id)
-            with partial.open("w", encoding="utf-8") as handle:
-                handle.write(content)
-            os.replace(partial, path)
-            outcome = self.Exported(path)
+            # Written to a staging file that becomes the target at the end: never half a file.
+            with files.output(raw_path) as staging, staging.open("w", encoding="utf-8") as out:
+                out.write(content)
+            outcome = self.Exported(files.shown(path))
         except PermissionDenied:
             outcome = self.ExportFailed(
                 _("Only administrators can see the invitation emails and their delivery.")
@@ -625,8 +627,6 @@ class MailboxView(View):
             outcome = self.ExportFailed(describe_write_error(path, exc))
         finally:
             self.ctx.close()  # this worker thread's connection only
-            with contextlib.suppress(OSError):
-                partial.unlink(missing_ok=True)
         if not get_current_worker().is_cancelled:
             self.post_message(outcome)
 

@@ -14,6 +14,9 @@ from pathlib import Path
 
 from textual.suggester import Suggester
 
+from gosocket_tui.errors import GosocketError
+from gosocket_tui.services.exchange import FilePlace
+
 SUPPLIER_SUFFIXES = frozenset({".csv", ".txt", ".tsv", ".xlsx", ".xlsm"})
 MAX_ENTRIES = 2_000  # a huge folder is not read whole on every key press
 
@@ -61,3 +64,20 @@ class PathSuggester(Suggester):
 
     async def get_suggestion(self, value: str) -> str | None:
         return await asyncio.to_thread(complete_path, value, self.base)
+
+
+class ExchangeSuggester(Suggester):
+    """Suggests a file of the session's exchange folder (a remote session types names only)."""
+
+    def __init__(self, files: FilePlace) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+        self.files = files
+
+    async def get_suggestion(self, value: str) -> str | None:
+        if not value:
+            return None
+        try:
+            names = await asyncio.to_thread(self.files.names)
+        except (OSError, GosocketError):  # suggest nothing; opening the file says why
+            return None
+        return next((name for name in names if name.startswith(value) and name != value), None)

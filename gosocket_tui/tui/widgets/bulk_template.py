@@ -22,6 +22,7 @@ from textual.worker import get_current_worker
 from gosocket_tui.errors import GosocketError
 from gosocket_tui.i18n import _, get_language
 from gosocket_tui.services.bulk_files import write_template
+from gosocket_tui.services.exchange import FilePlace
 from gosocket_tui.tui.safe import text as safe_text
 from gosocket_tui.tui.widgets.bulk_path import PathSuggester
 
@@ -83,9 +84,10 @@ class TemplateDialog(ModalScreen[Path | None]):
             super().__init__()
             self.outcome = outcome
 
-    def __init__(self, folder: Path | None = None) -> None:
+    def __init__(self, folder: Path | None = None, files: FilePlace | None = None) -> None:
         super().__init__()
-        self.folder = folder
+        self.files = files or FilePlace()
+        self.folder = None if self.files.confined else folder
         self._lang = get_language()
 
     def _default_path(self, fmt: str) -> str:
@@ -107,7 +109,7 @@ class TemplateDialog(ModalScreen[Path | None]):
                 yield Label(_("Save as"))
                 yield Input(
                     self._default_path("csv"),
-                    suggester=PathSuggester(),
+                    suggester=None if self.files.confined else PathSuggester(),
                     compact=True,
                     id="template-path",
                 )
@@ -146,11 +148,10 @@ class TemplateDialog(ModalScreen[Path | None]):
         if not raw:
             self._note(_("Enter where to save the template."), error=True)
             return
-        path = Path(raw).expanduser()
-        if path.suffix.lower() not in (".csv", ".xlsx"):
-            path = path.with_name(path.name + "." + self.fmt)
+        if Path(raw).suffix.lower() not in (".csv", ".xlsx"):
+            raw = raw + "." + self.fmt
         self.query_one("#template-save", Button).disabled = True
-        self._write(path, self.fmt, self._lang)
+        self._write(raw, self.fmt, self._lang)
 
     def _note(self, message: str, *, error: bool = False) -> None:
         note = self.query_one("#template-note", Static)
@@ -158,16 +159,22 @@ class TemplateDialog(ModalScreen[Path | None]):
         note.set_class(error, "-error")
 
     @work(thread=True, exclusive=True, group="bulk-template")
-    def _write(self, path: Path, fmt: str, lang: str) -> None:
+    def _write(self, raw: str, fmt: str, lang: str) -> None:
         worker = get_current_worker()
         outcome: Path | GosocketError
         try:
+            path = self.files.target(raw)
             if path.is_dir():
                 raise GosocketError(_("{path} is a folder", path=str(path)))
-            write_template(path, "xlsx" if fmt == "xlsx" else "csv", lang)
+            with self.files.output(raw) as staging:
+                write_template(staging, "xlsx" if fmt == "xlsx" else "csv", lang)
             outcome = path
         except GosocketError as exc:
             outcome = exc
+        except OSError as exc:
+            outcome = GosocketError(
+                _("Could not write {path}: {reason}.", path=raw, reason=exc.strerror or exc)
+            )
         if not worker.is_cancelled:
             self.post_message(self._Written(outcome))
 

@@ -1,0 +1,204 @@
+"""Remote sessions read and write only inside their company's exchange folder.
+
+The app is built with ``remote=True`` (what ``SSH_CONNECTION`` sets by default); every path
+field of the TUI is tried with the worst values: a parent folder, an absolute server path, a
+link inside the folder pointing out, another company's folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
+
+from gosocket_tui.clock import FixedClock
+from gosocket_tui.mail.sink import MailSink
+from gosocket_tui.services.context import ServiceContext
+from gosocket_tui.services.exchange import company_folder_name
+from gosocket_tui.services.session import Session
+from gosocket_tui.tui.app import GosocketApp, make_app
+from gosocket_tui.tui.screens.bulk_import import BulkImportScreen
+from gosocket_tui.tui.widgets.bulk_template import TemplateDialog
+from tests.tui.helpers import settle
+from tests.tui.test_activity import open_activity, shown, type_into
+from tests.tui.test_bulk_tui import CORPUS, open_bulk, process, wait_for
+from tests.tui.test_mailbox import build, invite_and_deliver, open_mailbox, rendered
+
+HOSTILE = ["../x.csv", "/etc/passwd", "outside.csv", "{other}/x.csv", "../{other}/x.csv"]
+
+
+@pytest.fixture
+def remote_app(ctx: ServiceContext, buyers: object) -> GosocketApp:
+    return make_app(ctx, animations=False, cursor_blink=False, deliver_mail=False, remote=True)
+
+
+@pytest.fixture
+def folders(ctx: ServiceContext, admin: Session, other_admin: Session) -> tuple[Path, Path]:
+    """Ana's company's exchange folder (with a link pointing out) and Lucia's."""
+    root = Path(ctx.config.exchange_dir)
+    mine = root / company_folder_name(admin.company_id)
+    theirs = root / company_folder_name(other_admin.company_id)
+    mine.mkdir(parents=True, mode=0o700)
+    theirs.mkdir(parents=True, mode=0o700)
+    target = root.parent / "config.toml"
+    target.write_text("db = 'keep me'\n")
+    (mine / "outside.csv").symlink_to(target)
+    return mine, theirs
+
+
+def hostile(folders: tuple[Path, Path]) -> list[str]:
+    return [value.format(other=folders[1].name) for value in HOSTILE]
+
+
+def untouched(folders: tuple[Path, Path]) -> None:
+    mine, theirs = folders
+    assert (mine.parent.parent / "config.toml").read_text() == "db = 'keep me'\n"
+    assert sorted(os.listdir(mine)) == ["outside.csv"]
+    assert os.listdir(theirs) == []
+
+
+async def test_the_activity_export_stays_in_the_exchange_folder(
+    remote_app: GosocketApp, folders: tuple[Path, Path]
+) -> None:
+    mine, _theirs = folders
+    async with remote_app.run_test(size=(80, 24)) as pilot:
+        await open_activity(pilot)
+        path = remote_app.screen.query_one("#activity-path", Input)
+        assert path.value == "gosocket-activity-20260302.csv"  # a bare name, no server path
+        for value in hostile(folders):
+            await type_into(pilot, "#activity-path", value)
+            assert shown(remote_app, "#activity-export-message"), value
+            untouched(folders)
+        await type_into(pilot, "#activity-path", "trail.csv")
+        assert shown(remote_app, "#activity-export-message") == ""
+        written = mine / "trail.csv"
+        assert written.read_text(encoding="utf-8-sig").startswith("time_utc,")
+        assert stat.S_IMODE(written.stat().st_mode) == 0o600
+        messages = [n.message for n in remote_app._notifications]
+        assert any(m.startswith("Exported") and m.endswith(" to trail.csv.") for m in messages)
+        await type_into(pilot, "#activity-path", "trail.csv")  # never replaced silently
+        assert "already exists" in shown(remote_app, "#activity-export-message")
+
+
+async def open_bulk_remote(pilot: Pilot[None]) -> BulkImportScreen:
+    screen = await open_bulk(pilot)
+    await settle(pilot)
+    return screen
+
+
+async def test_the_bulk_import_reads_and_writes_only_the_exchange_folder(
+    remote_app: GosocketApp, folders: tuple[Path, Path]
+) -> None:
+    mine, _theirs = folders
+    async with remote_app.run_test(size=(80, 24)) as pilot:
+        screen = await open_bulk_remote(pilot)
+        assert shown(remote_app, "#bulk-exchange").startswith("Your exchange folder is empty")
+        for value in hostile(folders):
+            await type_into(pilot, "#bulk-path", value)
+            await wait_for(pilot, lambda: screen.step == "choose")
+            assert screen.path is None, value
+            assert shown(remote_app, "#bulk-file-message"), value
+        shutil.copy(CORPUS / "bad_notify.csv", mine / "suppliers.csv")
+        screen._list_exchange()
+        await settle(pilot)
+        assert shown(remote_app, "#bulk-exchange") == (
+            "Files in your exchange folder: suppliers.csv"
+        )
+        await type_into(pilot, "#bulk-path", "suppliers.csv")
+        await wait_for(pilot, lambda: screen.step == "previewed")
+        assert screen.path == mine / "suppliers.csv"
+        report = remote_app.screen.query_one("#bulk-report-path", Input)
+        assert report.value == "suppliers_problems.csv"
+        untouched_names = sorted(os.listdir(mine))
+        assert untouched_names == ["outside.csv", "suppliers.csv"]
+
+
+async def test_no_screenshot_reaches_a_server_path_remotely(
+    remote_app: GosocketApp, tmp_path: Path
+) -> None:
+    target = tmp_path / "shots"
+    target.mkdir()
+    async with remote_app.run_test(size=(80, 24)) as pilot:
+        await remote_app.run_action(f"screenshot('victim.svg', '{target}')")
+        await settle(pilot)
+    assert list(target.iterdir()) == []
+
+
+async def test_the_delivery_log_export_stays_in_the_exchange_folder(
+    ctx: ServiceContext,
+    admin: Session,
+    folders: tuple[Path, Path],
+    tmp_path: Path,
+    clock: FixedClock,
+) -> None:
+    mine, _theirs = folders
+    with MailSink(maildir=tmp_path / "maildir", clock=clock.now) as sink:
+        invite_and_deliver(ctx, admin, sink)
+        app = build(ctx, maildir=sink.maildir)
+        app.remote = True
+        async with app.run_test(size=(80, 24)) as pilot:
+            view = await open_mailbox(pilot)
+            await pilot.press("f6")
+            await pilot.pause()
+            field = view.query_one("#delivery-path", Input)
+            assert field.value == "gosocket-delivery-8600073861.txt"
+            for value in hostile(folders):
+                field.value = value
+                await pilot.press("enter")
+                await settle(pilot)
+                assert rendered(view, "delivery-export-message"), value
+                untouched(folders)
+            field.value = "evidence.txt"
+            await pilot.press("enter")
+            await settle(pilot)
+    written = mine / "evidence.txt"
+    assert "ventas@cafe.example" in written.read_text(encoding="utf-8")
+    assert stat.S_IMODE(written.stat().st_mode) == 0o600
+
+
+async def test_the_problem_report_and_the_template_stay_in_the_exchange_folder(
+    remote_app: GosocketApp, folders: tuple[Path, Path]
+) -> None:
+    mine, _theirs = folders
+    shutil.copy(CORPUS / "bad_notify.csv", mine / "suppliers.csv")
+    async with remote_app.run_test(size=(80, 24)) as pilot:
+        screen = await open_bulk_remote(pilot)
+        await type_into(pilot, "#bulk-path", "suppliers.csv")
+        await wait_for(pilot, lambda: screen.step == "previewed")
+        screen = await process(pilot)
+        for value in hostile(folders):
+            await type_into(pilot, "#bulk-report-path", value)
+            await wait_for(pilot, lambda: screen.query_one("#bulk-summary").has_class("-error"))
+            untouched_report = sorted(os.listdir(mine))
+            assert untouched_report == ["outside.csv", "suppliers.csv"], value
+        await type_into(pilot, "#bulk-report-path", "problems.csv")
+        await wait_for(pilot, lambda: "Report written to problems.csv" in bulk_shown(screen))
+        assert stat.S_IMODE((mine / "problems.csv").stat().st_mode) == 0o600
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: isinstance(remote_app.screen, TemplateDialog))
+        await settle(pilot)
+        dialog = remote_app.screen
+        assert dialog.query_one("#template-path", Input).value == "suppliers_template.csv"
+        for value in ("/etc/cron.d/x", "../x", "outside.csv"):
+            await type_into(pilot, "#template-path", value)
+            assert remote_app.screen is dialog
+            assert "-error" in dialog.query_one("#template-note").classes, value
+        await type_into(pilot, "#template-path", "template.csv")
+        await wait_for(pilot, lambda: remote_app.screen is screen)
+    assert stat.S_IMODE((mine / "template.csv").stat().st_mode) == 0o600
+    assert sorted(os.listdir(mine)) == [
+        "outside.csv",
+        "problems.csv",
+        "suppliers.csv",
+        "template.csv",
+    ]
+    assert (mine.parent.parent / "config.toml").read_text() == "db = 'keep me'\n"
+
+
+def bulk_shown(screen: BulkImportScreen) -> str:
+    return str(screen.query_one("#bulk-summary", Static).render())
