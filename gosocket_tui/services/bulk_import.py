@@ -76,7 +76,7 @@ from gosocket_tui.services.companies import clean_name
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session, require_admin
 from gosocket_tui.services.suppliers import MAX_FIELD, normalize_email, normalize_groups
-from gosocket_tui.services.taxid import format_tax_id, parse_tax_id
+from gosocket_tui.services.taxid import canonical_compact, format_tax_id, parse_tax_id
 
 __all__ = [
     "MAX_ISSUES",
@@ -469,7 +469,7 @@ def fast_tax_id(country: str, value: str) -> tuple[str, str]:
     if check is not None and _FAST_TAX_INPUT.fullmatch(value):
         plain = value.translate(_DROP_SEPARATORS).upper()
         if plain.strip("0") and check(plain):
-            return country, plain
+            return country, canonical_compact(country, plain)
     tax = parse_tax_id(country, value)
     return tax.country, tax.compact
 

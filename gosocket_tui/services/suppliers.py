@@ -24,7 +24,13 @@ from gosocket_tui.services import audit
 from gosocket_tui.services.companies import clean_name, find_company
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session, require_admin, require_session
-from gosocket_tui.services.taxid import compact_tax_id, format_tax_id, parse_tax_id
+from gosocket_tui.services.taxid import (
+    ZERO_INSIGNIFICANT,
+    compact_tax_id,
+    format_tax_id,
+    parse_tax_id,
+    zero_free_prefix,
+)
 
 SortKey = Literal["tax_id", "name"]
 Direction = Literal["forward", "backward"]
@@ -291,13 +297,31 @@ def _group_condition(ctx: ServiceContext, company_id: int, group: str) -> Any:
     return _position(ctx, wrapped, f",{group},") > 0
 
 
+def tax_id_prefix_condition(country: Any, tax_id: Any, text: str) -> Any:
+    """Tax ID starts with what was typed, in any notation; None when nothing was typed.
+
+    A typed leading zero is also looked up without it in the countries whose canonical form
+    drops such zeros ("09.876.543-3" finds the stored "98765433"); elsewhere it is kept.
+    """
+    prefix = compact_tax_id("", text) if text.strip() else ""
+    if not prefix:
+        return None
+    condition = (tax_id >= prefix) & (tax_id < _prefix_upper_bound(prefix))
+    unpadded = zero_free_prefix(prefix)
+    if unpadded:
+        condition = condition | (
+            country.in_(list(ZERO_INSIGNIFICANT))
+            & (tax_id >= unpadded)
+            & (tax_id < _prefix_upper_bound(unpadded))
+        )
+    return condition
+
+
 def _filtered(ctx: ServiceContext, company_id: int, filt: SupplierFilter) -> Any:
     query = SupplierLink.select().where(SupplierLink.buyer == company_id)
-    prefix = compact_tax_id("", filt.tax_id) if filt.tax_id.strip() else ""
-    if prefix:
-        query = query.where(
-            (SupplierLink.tax_id >= prefix) & (SupplierLink.tax_id < _prefix_upper_bound(prefix))
-        )
+    by_tax_id = tax_id_prefix_condition(SupplierLink.country, SupplierLink.tax_id, filt.tax_id)
+    if by_tax_id is not None:
+        query = query.where(by_tax_id)
     if filt.name.strip():
         query = query.where(_name_condition(ctx, filt.name))
     if filt.status:
@@ -572,11 +596,9 @@ def list_clients(
         .join(Company, on=(SupplierLink.buyer == Company.id))
         .where(SupplierLink.supplier == session.company_id)
     )
-    prefix = compact_tax_id("", filt.tax_id) if filt.tax_id.strip() else ""
-    if prefix:
-        query = query.where(
-            (Company.tax_id >= prefix) & (Company.tax_id < _prefix_upper_bound(prefix))
-        )
+    by_tax_id = tax_id_prefix_condition(Company.country, Company.tax_id, filt.tax_id)
+    if by_tax_id is not None:
+        query = query.where(by_tax_id)
     if filt.name.strip():
         needle = " ".join(filt.name.split()).replace("%", "").replace("_", "")
         query = query.where(Company.name.contains(needle))
