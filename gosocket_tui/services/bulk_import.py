@@ -20,13 +20,15 @@ Decisions (shown to the user, documented here once):
   this flag sends email to a third party, so a typo must not decide it.
 * **Existing suppliers** (same country and compact Tax ID in the company's list):
   ``skip`` leaves them untouched; ``update`` writes the file's email, groups and the optional
-  fields that are not empty in the file (an empty cell never erases data; the name stays the
-  network's) and queues an invitation for ``Notify=1`` when one may be sent; ``error`` reports
+  fields that are not empty in the file (an empty cell never erases data; the name is not
+  changed) and queues an invitation for ``Notify=1`` when one may be sent; ``error`` reports
   them as rows with a problem.
 * **Country**: the Country column when the file has one and the cell is filled, else the
   import's default country (the acting company's country unless chosen).
-* A company already in the network keeps its name; a registered one is linked as
-  ``registered`` and never invited.
+* The file's name is the importing buyer's own name for an unregistered supplier (the
+  network's company row carries no buyer's name; another buyer having the supplier changes
+  nothing); a registered supplier shows its own profile name, is linked as ``registered``
+  and never invited.
 
 Memory stays flat for a million rows: rows are streamed, looked up 500 at a time and written
 5,000 at a time with cursor ``executemany`` (``db/bulk.py``), the duplicate check keeps one
@@ -710,15 +712,12 @@ class _Writer:
             self.db,
             "company",
             ("country", "tax_id", "name", "registered_at", "created_at"),
-            [
-                (a.candidate.country, a.candidate.compact, a.candidate.name, None, self.now_db)
-                for a in actions
-            ],
+            [(a.candidate.country, a.candidate.compact, "", None, self.now_db) for a in actions],
             ("id", "country", "tax_id"),
         )
         ids = {f"{country}:{tax_id}": int(cid) for cid, country, tax_id in returned}
         for action in actions:
-            action.company = _Company(ids[action.candidate.key], action.candidate.name, None)
+            action.company = _Company(ids[action.candidate.key], "", None)
         self.companies_created += len(actions)
 
     def _insert_links(self, adds: list[_Action]) -> dict[str, int]:
@@ -746,7 +745,7 @@ class _Writer:
                     company.id,
                     c.country,
                     c.compact,
-                    company.name,
+                    company.name if company.registered_at is not None else c.name,
                     c.email,
                     *c.optional,
                     c.groups,

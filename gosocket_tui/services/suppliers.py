@@ -438,6 +438,10 @@ def find_supplier(
 def add_supplier(ctx: ServiceContext, session: Session, data: SupplierInput) -> SupplierDetail:
     """Add a supplier: create the company when new to the network, link it to the buyer.
 
+    The name typed is the buyer's own until the supplier registers (then the supplier's own
+    profile name is shown); whether another buyer has this supplier changes nothing a buyer
+    sees: same answer, same name, no hint.
+
     Duplicates are found on (country, compact Tax ID): "76.086.428-5" and "760864285" are one
     supplier, and Duplicate carries the existing row's id so the table can jump to it.
     """
@@ -481,8 +485,10 @@ def add_supplier(ctx: ServiceContext, session: Session, data: SupplierInput) -> 
                     existing_id=existing.id,
                 )
         else:
+            # No buyer's name on the network's row: until the supplier registers, each
+            # buyer's name for it lives on that buyer's link only (SECURITY.md).
             company = Company.create(
-                country=tax.country, tax_id=tax.compact, name=name, created_at=now
+                country=tax.country, tax_id=tax.compact, name="", created_at=now
             )
         registered = company.registered_at is not None
         link = SupplierLink.create(
@@ -490,7 +496,7 @@ def add_supplier(ctx: ServiceContext, session: Session, data: SupplierInput) -> 
             supplier=company.id,
             country=tax.country,
             tax_id=tax.compact,
-            name=company.name,
+            name=company.name if registered else name,
             email=email,
             groups=groups,
             status="registered" if registered else "not_invited",
