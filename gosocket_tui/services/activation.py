@@ -202,6 +202,8 @@ def activate(
             detail="administrator, by activation",
         )
         for buyer_id in buyer_ids:
+            # Only the inviter learns it was its code: another buyer must not learn who else
+            # has this supplier.
             audit.record(
                 ctx,
                 None,
@@ -209,7 +211,7 @@ def activate(
                 target=target,
                 company_id=buyer_id,
                 actor_name=name,
-                detail=f"activated with the code from {inviter_ref}",
+                detail="activated with your invitation" if buyer_id == inviter.id else "",
             )
         return ActivationResult(
             company=company_info(Company.get_by_id(supplier.id)),

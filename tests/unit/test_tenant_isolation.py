@@ -20,7 +20,15 @@ from gosocket_tui.db.models import Company, SupplierLink
 from gosocket_tui.errors import Duplicate, UserError
 from gosocket_tui.i18n import set_language
 from gosocket_tui.mail.sink import MailSink
-from gosocket_tui.services import activation, auth, bulk_import, companies, invitations, suppliers
+from gosocket_tui.services import (
+    activation,
+    audit,
+    auth,
+    bulk_import,
+    companies,
+    invitations,
+    suppliers,
+)
 from gosocket_tui.services.bulk_import import ImportOptions, import_file
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session
@@ -118,6 +126,10 @@ def test_registration_shows_the_suppliers_own_profile_to_every_buyer(
     assert result.company.name == "Secret A"
     names = {link.buyer_id: link.name for link in SupplierLink.select()}
     assert names == {admin.company_id: "Secret A", other_admin.company_id: "Secret A"}
+    # B's activity trail says the supplier registered, not whose invitation it used.
+    other_trail = audit.list_events(ctx, auth.authenticate(ctx, "lucia", PASSWORD)).rows
+    assert "supplier.registered" in {event.action for event in other_trail}
+    assert not any("760864285" in f"{e.target} {e.detail}" for e in other_trail)
     supplier = auth.authenticate(ctx, "secret.admin", NEW_PASSWORD)
     clients = suppliers.list_clients(ctx, supplier).rows
     assert sorted(c.name for c in clients) == [
