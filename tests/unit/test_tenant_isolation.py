@@ -16,7 +16,10 @@ from typing import Any
 import pytest
 
 from gosocket_tui.clock import FixedClock
-from gosocket_tui.db.models import Company, SupplierLink
+from gosocket_tui.config import Config
+from gosocket_tui.db import migrations
+from gosocket_tui.db.connection import open_database
+from gosocket_tui.db.models import AuditEvent, Company, SupplierLink
 from gosocket_tui.errors import Duplicate, UserError
 from gosocket_tui.i18n import set_language
 from gosocket_tui.mail.sink import MailSink
@@ -30,7 +33,7 @@ from gosocket_tui.services import (
     suppliers,
 )
 from gosocket_tui.services.bulk_import import ImportOptions, import_file
-from gosocket_tui.services.context import ServiceContext
+from gosocket_tui.services.context import ServiceContext, open_context
 from gosocket_tui.services.session import Session
 from gosocket_tui.services.suppliers import SupplierFilter, SupplierInput
 from gosocket_tui.services.taxid import compact_tax_id, parse_company_ref, parse_tax_id
@@ -366,3 +369,70 @@ def test_padded_tax_ids_in_company_add_and_activation(
     result = _activate(ctx, code, supplier_tax_id="0860007386-1", inviter_tax_id="076086428-5")
     assert result.company.tax_id == "8600073861"
     assert auth.authenticate(ctx, "ana", PASSWORD).company_id == admin.company_id
+
+
+# --- migration of stored rows ------------------------------------------------------------------
+
+
+@pytest.mark.sqlite_only
+def test_migration_blanks_unregistered_names_and_merges_padded_tax_ids(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'v3.db'}"
+    db = open_database(url)
+    db.execute_sql("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    for version, migration in enumerate(migrations.MIGRATIONS[:3], start=1):
+        migration(db)
+        db.execute_sql("INSERT INTO schema_version (version) VALUES (?)", (version,))
+    when = "2026-01-01 00:00:00"
+    companies_rows = [
+        (1, "CL", "760864285", "Andes", when),  # buyer A
+        (2, "PE", "20100070970", "Pacífico", when),  # buyer B
+        (3, "CL", "098765433", "Secret A", None),  # padded, A's name leaked onto the row
+        (4, "CL", "98765433", "Secret A", None),  # the same company again
+        (5, "CO", "08600073861", "Cafés", None),  # padded, alone
+        (6, "CL", "0967902403", "Registered Co", when),  # padded and registered...
+        (7, "CL", "96790240-3".replace("-", ""), "", None),  # ...and its unregistered twin
+    ]
+    for row_values in companies_rows:
+        db.execute_sql(
+            "INSERT INTO company (id, country, tax_id, name, registered_at, created_at) "
+            "VALUES (?, ?, ?, ?, ?, '2026-01-01 00:00:00')",
+            row_values,
+        )
+    links = [
+        (10, 1, 3, "CL", "098765433", "Secret A", "a@x.example", "not_invited"),
+        (11, 1, 4, "CL", "98765433", "Dup of A", "dup@x.example", "not_invited"),
+        (12, 2, 4, "CL", "98765433", "Secret A", "b@x.example", "not_invited"),
+        (13, 2, 5, "CO", "08600073861", "Cafés", "c@x.example", "not_invited"),
+        (14, 2, 7, "CL", "967902403", "Twin", "t@x.example", "not_invited"),
+    ]
+    for link in links:
+        db.execute_sql(
+            "INSERT INTO supplier_link (id, buyer_id, supplier_id, country, tax_id, name, email, "
+            "status, added_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (*link, when, when),
+        )
+    db.close()
+
+    ctx = open_context(Config(db=url))
+    assert migrations.current_version(ctx.db) == migrations.LATEST_VERSION
+    rows = {(c.country, c.tax_id): (c.id, c.name) for c in Company.select()}
+    assert rows == {
+        ("CL", "760864285"): (1, "Andes"),
+        ("PE", "20100070970"): (2, "Pacífico"),
+        ("CL", "98765433"): (4, ""),
+        ("CO", "8600073861"): (5, ""),
+        ("CL", "967902403"): (6, "Registered Co"),
+    }
+    kept = {
+        link.id: (link.buyer_id, link.supplier_id, link.tax_id, link.name, link.status)
+        for link in SupplierLink.select()
+    }
+    assert kept == {
+        10: (1, 4, "98765433", "Secret A", "not_invited"),  # A's older link stays
+        12: (2, 4, "98765433", "Secret A", "not_invited"),
+        13: (2, 5, "8600073861", "Cafés", "not_invited"),
+        14: (2, 6, "967902403", "Registered Co", "registered"),
+    }
+    (merged,) = AuditEvent.select().where(AuditEvent.action == "supplier.merged")
+    assert merged.company_id == 1 and "dup@x.example" in merged.detail
+    ctx.close()
