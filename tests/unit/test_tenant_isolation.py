@@ -374,14 +374,13 @@ def test_padded_tax_ids_in_company_add_and_activation(
 # --- migration of stored rows ------------------------------------------------------------------
 
 
-@pytest.mark.sqlite_only
-def test_migration_blanks_unregistered_names_and_merges_padded_tax_ids(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'v3.db'}"
-    db = open_database(url)
+def test_migration_blanks_unregistered_names_and_merges_padded_tax_ids(db_url: str) -> None:
+    db = open_database(db_url)
+    p = db.param
     db.execute_sql("CREATE TABLE schema_version (version INTEGER NOT NULL)")
     for version, migration in enumerate(migrations.MIGRATIONS[:3], start=1):
         migration(db)
-        db.execute_sql("INSERT INTO schema_version (version) VALUES (?)", (version,))
+        db.execute_sql(f"INSERT INTO schema_version (version) VALUES ({p})", (version,))
     when = "2026-01-01 00:00:00"
     companies_rows = [
         (1, "CL", "760864285", "Andes", when),  # buyer A
@@ -395,7 +394,7 @@ def test_migration_blanks_unregistered_names_and_merges_padded_tax_ids(tmp_path:
     for row_values in companies_rows:
         db.execute_sql(
             "INSERT INTO company (id, country, tax_id, name, registered_at, created_at) "
-            "VALUES (?, ?, ?, ?, ?, '2026-01-01 00:00:00')",
+            f"VALUES ({p}, {p}, {p}, {p}, {p}, '2026-01-01 00:00:00')",
             row_values,
         )
     links = [
@@ -408,12 +407,12 @@ def test_migration_blanks_unregistered_names_and_merges_padded_tax_ids(tmp_path:
     for link in links:
         db.execute_sql(
             "INSERT INTO supplier_link (id, buyer_id, supplier_id, country, tax_id, name, email, "
-            "status, added_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"status, added_at, updated_at) VALUES ({', '.join([p] * 10)})",
             (*link, when, when),
         )
     db.close()
 
-    ctx = open_context(Config(db=url))
+    ctx = open_context(Config(db=db_url))
     assert migrations.current_version(ctx.db) == migrations.LATEST_VERSION
     rows = {(c.country, c.tax_id): (c.id, c.name) for c in Company.select()}
     assert rows == {
