@@ -378,7 +378,8 @@ class ValidationReport:
 @dataclass(frozen=True)
 class ImportSummary:
     """What an import wrote. ``skipped`` counts existing suppliers left as they were and, with
-    ``valid_only``, the ``invalid`` rows are not imported."""
+    ``valid_only``, the ``invalid`` rows are not imported. How many companies were new to the
+    network is deliberately not told: it would say which suppliers other buyers have."""
 
     file_name: str
     rows: int
@@ -387,7 +388,6 @@ class ImportSummary:
     skipped: int
     invalid: int
     invitations_queued: int
-    companies_created: int
     seconds: float
     report: ValidationReport
 
@@ -643,7 +643,6 @@ class _Writer:
         self.added = 0
         self.updated = 0
         self.skipped = 0
-        self.companies_created = 0
         self.invitations = 0
 
     def add(self, action: _Action) -> None:
@@ -718,7 +717,6 @@ class _Writer:
         ids = {f"{country}:{tax_id}": int(cid) for cid, country, tax_id in returned}
         for action in actions:
             action.company = _Company(ids[action.candidate.key], "", None)
-        self.companies_created += len(actions)
 
     def _insert_links(self, adds: list[_Action]) -> dict[str, int]:
         """The new supplier links; returns link id by "CC:compact".
@@ -1355,7 +1353,6 @@ def _commit(
             "updated": writer.updated,
             "skipped": writer.skipped,
             "invitations": writer.invitations,
-            "companies": writer.companies_created,
         }
         audit.record(
             ctx,
@@ -1390,7 +1387,6 @@ def _commit(
         skipped=writer.skipped,
         invalid=report.invalid,
         invitations_queued=writer.invitations,
-        companies_created=writer.companies_created,
         seconds=0.0,
         report=report,
     )

@@ -96,6 +96,10 @@ def test_imported_supplier_keeps_the_importers_name(
     (link,) = SupplierLink.select().where(SupplierLink.buyer == other_admin.company_id)
     assert link.name == "Different name"
     assert Company.get(Company.tax_id == "98765433").name == ""
+    # Nothing B reads tells a supplier new to the network from one another buyer has.
+    assert not hasattr(report, "companies_created")
+    trail = audit.list_events(ctx, other_admin).rows
+    assert all("companies" not in event.detail for event in trail)
 
 
 def test_invitation_email_names_the_supplier_as_its_own_buyer_does(
