@@ -237,7 +237,7 @@ COUNTRY_CODES: tuple[str, ...] = tuple(c.code for c in COUNTRIES)
 _BY_CODE: dict[str, Country] = {c.code: c for c in COUNTRIES}
 
 # Countries whose Tax ID is a plain number and a check digit computed from the right, so a
-# leading zero changes neither the number nor its check digit: Chile's RUT, Colombia's NIT
+# leading zero changes neither the number nor its check digit: Chile's RUT, Colombia's NIT,
 # Paraguay's RUC and Guatemala's NIT (stdnum already drops the latter's zeros). Their
 # canonical form has the leading zeros dropped, then is padded back to the shortest length
 # stdnum accepts (so every number has exactly one form and that form still validates).
