@@ -377,6 +377,14 @@ def _candidates(
     unpadded = canonical_compact(country.code, plain)
     if unpadded != plain:
         yield unpadded  # more zeros than stdnum's length allows: still the same number
+        short = plain.lstrip("0")
+        if (
+            allow_missing_check_digit
+            and country.code == "CO"
+            and _NINE_DIGITS_RE.fullmatch(short)
+            and not _CHECK_DIGIT_SEPARATED_RE.search(folded)
+        ):
+            yield short + co_nit.calc_check_digit(short)  # a padded NIT without check digit
 
 
 def _invalid(country: Country, allow_missing_check_digit: bool) -> ValidationError:

@@ -370,6 +370,9 @@ def test_padded_tax_ids_in_company_add_and_activation(
         ctx, admin, SupplierInput("CO", "860.007.386-1", "Cafés SAS", "c@cafe.example")
     )
     code = invite_code(ctx, admin, link.id, sink)
+    # Without its check digit, as activation asks for it, padded too.
+    padded = parse_tax_id("CO", "0860007386", allow_missing_check_digit=True)
+    assert padded.compact == "8600073861"
     result = _activate(ctx, code, supplier_tax_id="0860007386-1", inviter_tax_id="076086428-5")
     assert result.company.tax_id == "8600073861"
     assert auth.authenticate(ctx, "ana", PASSWORD).company_id == admin.company_id
