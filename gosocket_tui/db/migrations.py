@@ -8,6 +8,7 @@ refuses one written by a newer version.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import peewee
 
@@ -244,11 +245,157 @@ def v4_invitation_codes(db: peewee.Database) -> None:
     _run_script(db, V4_INVITATION_CODES)
 
 
+# Frozen copy of services/taxid.py's ZERO_INSIGNIFICANT as this migration applied it: country
+# → shortest compact length (leading zeros are dropped, then padded back to it).
+V5_ZERO_INSIGNIFICANT = {"CL": 8, "CO": 8, "PY": 3, "GT": 3}
+
+
+def _sql(
+    db: peewee.Database, statement: str, params: tuple[object, ...] = ()
+) -> list[tuple[Any, ...]]:
+    """Run one statement written with ``?`` (patterns as parameters: psycopg2 reads ``%``)."""
+    cursor = db.execute_sql(statement.replace("?", db.param), params)
+    return list(cursor.fetchall()) if cursor.description else []
+
+
+def _drop_link(db: peewee.Database, link_id: int, ref: str) -> None:
+    """Delete a buyer's duplicate link, its pending mail first; the buyer's trail says so."""
+    ((buyer_id, name, email),) = _sql(
+        db, "SELECT buyer_id, name, email FROM supplier_link WHERE id = ?", (link_id,)
+    )
+    _sql(
+        db,
+        "UPDATE outbox_message SET status = 'cancelled' WHERE status IN ('pending', 'sending') "
+        "AND invitation_id IN (SELECT id FROM invitation WHERE link_id = ?)",
+        (link_id,),
+    )
+    _sql(db, "DELETE FROM supplier_link WHERE id = ?", (link_id,))
+    _sql(
+        db,
+        "INSERT INTO audit_event (at, actor_name, company_id, action, target, outcome, detail) "
+        "VALUES (CURRENT_TIMESTAMP, 'system', ?, 'supplier.merged', ?, 'ok', ?)",
+        (buyer_id, ref, f"duplicate entry removed (zero-padded Tax ID): {name} <{email}>"),
+    )
+
+
+def _merge_company(db: peewee.Database, keep: int, drop: int, ref: str) -> None:
+    """Fold company ``drop`` into ``keep`` (one company under two Tax ID notations).
+
+    Where a buyer listed both, its older link stays (repointed) and the newer is removed; the
+    users, invitations, mail and trail of ``drop`` move to ``keep``.
+    """
+    pairs = (("supplier_id", "buyer_id"), ("buyer_id", "supplier_id"))
+    for side, other in pairs:
+        for (other_id,) in _sql(
+            db,
+            f"SELECT {other} FROM supplier_link WHERE {side} = ? AND {other} IN "
+            f"(SELECT {other} FROM supplier_link WHERE {side} = ?)",
+            (drop, keep),
+        ):
+            ids = sorted(
+                row[0]
+                for row in _sql(
+                    db,
+                    f"SELECT id FROM supplier_link WHERE {other} = ? AND {side} IN (?, ?)",
+                    (other_id, keep, drop),
+                )
+            )
+            for link_id in ids[1:]:
+                _drop_link(db, link_id, ref)
+    # A company cannot be its own supplier: a link between the two notations goes.
+    for (link_id,) in _sql(
+        db,
+        "SELECT id FROM supplier_link WHERE (buyer_id = ? AND supplier_id = ?) "
+        "OR (buyer_id = ? AND supplier_id = ?)",
+        (keep, drop, drop, keep),
+    ):
+        _drop_link(db, link_id, ref)
+    for table, column in (
+        ("supplier_link", "supplier_id"),
+        ("supplier_link", "buyer_id"),
+        ("supplier_group", "buyer_id"),
+        ("invitation", "supplier_id"),
+        ("invitation", "buyer_id"),
+        ("outbox_message", "buyer_id"),
+        ("app_user", "company_id"),
+        ("audit_event", "company_id"),
+    ):
+        _sql(db, f"UPDATE {table} SET {column} = ? WHERE {column} = ?", (keep, drop))
+    ((registered_at,),) = _sql(
+        db, "SELECT MIN(registered_at) FROM company WHERE id IN (?, ?)", (keep, drop)
+    )
+    _sql(db, "UPDATE company SET registered_at = ? WHERE id = ?", (registered_at, keep))
+    _sql(db, "DELETE FROM company WHERE id = ?", (drop,))
+    if registered_at is not None:
+        # Links that came from the unregistered row now show the registered profile.
+        _sql(
+            db,
+            "UPDATE supplier_link SET status = 'registered', status_at = ?, expires_at = NULL, "
+            "name = (SELECT name FROM company WHERE id = ?) WHERE supplier_id = ?",
+            (registered_at, keep, keep),
+        )
+    _sql(
+        db,
+        "INSERT INTO audit_event (at, actor_name, company_id, action, target, outcome, detail) "
+        "VALUES (CURRENT_TIMESTAMP, 'system', ?, 'company.merged', ?, 'ok', ?)",
+        (keep, ref, f"company {drop} was the same Tax ID with leading zeros"),
+    )
+
+
+def v5_tenant_names_and_canonical_tax_ids(db: peewee.Database) -> None:
+    """An unregistered company's row holds no buyer's name; Tax IDs lose leading zeros.
+
+    Names: before this version the first buyer's name for a supplier was copied to the
+    network's row and from there to every later buyer's list. Each buyer's own name lives on
+    its link; the row's name is the supplier's own profile, which exists once it registers.
+
+    Tax IDs: a company stored under a zero-padded notation of a country whose numbers ignore
+    leading zeros gets the canonical one. When that notation is taken too, the two rows are
+    one company and are merged: the registered one survives (else the one already canonical),
+    each buyer keeps its older link, and each removed link is named in that buyer's trail.
+    """
+    _sql(db, "UPDATE company SET name = '' WHERE registered_at IS NULL")
+    for country, shortest in V5_ZERO_INSIGNIFICANT.items():
+        rows = _sql(
+            db,
+            "SELECT id, tax_id, registered_at FROM company WHERE country = ? AND tax_id LIKE ? "
+            "ORDER BY id",
+            (country, "0%"),
+        )
+        for company_id, tax_id, registered_at in rows:
+            canonical = str(tax_id).lstrip("0").rjust(shortest, "0")
+            if canonical == tax_id:
+                continue
+            ref = f"{country}:{canonical}"
+            taken = _sql(
+                db,
+                "SELECT id, registered_at FROM company WHERE country = ? AND tax_id = ?",
+                (country, canonical),
+            )
+            keep = company_id
+            if taken:
+                other_id, other_registered = taken[0]
+                if other_registered is not None or registered_at is None:
+                    keep, drop = other_id, company_id
+                else:
+                    drop = other_id
+                _merge_company(db, keep, drop, ref)
+            _sql(db, "UPDATE company SET tax_id = ? WHERE id = ?", (canonical, keep))
+        _sql(
+            db,
+            "UPDATE supplier_link SET tax_id = (SELECT tax_id FROM company "
+            "WHERE company.id = supplier_link.supplier_id) "
+            "WHERE country = ? AND tax_id LIKE ?",
+            (country, "0%"),
+        )
+
+
 MIGRATIONS: list[Migration] = [
     v1_tables,
     v2_name_search_index,
     v3_group_index,
     v4_invitation_codes,
+    v5_tenant_names_and_canonical_tax_ids,
 ]
 LATEST_VERSION = len(MIGRATIONS)
 

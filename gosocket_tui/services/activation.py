@@ -2,8 +2,9 @@
 
 The supplier gives its own Tax ID, the inviting company's Tax ID and the code, and chooses a
 username and password. Every reason a code is refused (wrong, expired, used, superseded,
-blocked, unknown supplier or inviter) gives the same message, so the form cannot be used to
-learn which companies exist or which codes are pending. Each wrong code counts against the
+blocked, unknown supplier or inviter, supplier already registered) gives the same message
+after the same password hash, so the form cannot be used to learn which companies exist, what
+they are called or which codes are pending. Each wrong code counts against the
 invitation; after ``activation_max_attempts`` the invitation is blocked until the buyer
 resends (then even the right code fails), so a 60-bit code cannot be guessed online.
 
@@ -78,19 +79,24 @@ def activate(
     """Register the supplier with its activation code and create its administrator.
 
     Raises ValidationError (field 'tax_id', 'inviter_tax_id', 'code', 'username' or
-    'password'), Duplicate for a taken username, or UserError when the supplier is already
-    registered. A refused code still commits its attempt count and audit row.
+    'password') or Duplicate for a taken username. Every refusal of the activation itself
+    (wrong, expired, used or blocked code, unknown or already registered company, no
+    invitation) is the one ``invalid_code()`` message after the same password hash. A refused
+    code still commits its attempt count and audit row.
     """
     supplier_tax = _parse(supplier_country, supplier_tax_id, "tax_id")
     inviter_tax = _parse(inviter_country, inviter_tax_id, "inviter_tax_id")
     try:
-        compact_code = parse_code(code)
+        compact_code: str | None = parse_code(code)
     except ValidationError:
-        raise invalid_code() from None
+        compact_code = None
     name = check_username(username)
     check_password_rules(password, name)
-    # Hashed before the transaction (argon2 takes a while) and for every attempt alike.
+    # Hashed before the transaction (argon2 takes a while) and for every attempt alike, a
+    # malformed code included: every refusal costs the same, so timing tells nothing either.
     password_hash = hash_password(password)
+    if compact_code is None:
+        raise invalid_code()
     max_attempts = ctx.config.activation_max_attempts
     target = f"{supplier_tax.country}:{supplier_tax.compact}"
     inviter_ref = f"{inviter_tax.country}:{inviter_tax.compact}"
@@ -115,23 +121,8 @@ def activate(
         if supplier is None or inviter is None:
             return refuse(None, "failed", "unknown company")
         if supplier.registered_at is not None:
-            audit.record(
-                ctx,
-                None,
-                "supplier.activate",
-                target=target,
-                outcome="refused",
-                detail="already registered",
-                company_id=supplier.id,
-                actor_name=name,
-            )
-            return UserError(
-                _(
-                    "{name} is already registered in the Gosocket network. Log in with your "
-                    "username, or ask your company's administrator for an account.",
-                    name=supplier.name,
-                )
-            )
+            # Never "X is already registered": that would name companies to anyone who asks.
+            return refuse(supplier.id, "refused", "already registered")
         # 'queued' too: a crash between the server's 250 and our record of it leaves the
         # invitation queued, but its code was stored before the email left and must work.
         invitation = (
@@ -180,8 +171,11 @@ def activate(
 
         # Registering is a conditional update, first: of two activations of one company at
         # the same moment (two buyers' codes), exactly one wins; the other changes nothing.
+        # The supplier's profile name is the one in the invitation it accepted; from now on
+        # every buyer sees that name instead of its own notes (SECURITY.md).
+        profile_name = SupplierLink.get_by_id(invitation.link_id).name
         won = (
-            Company.update(registered_at=now)
+            Company.update(registered_at=now, name=profile_name)
             .where((Company.id == supplier.id) & Company.registered_at.is_null())
             .execute()
         )
@@ -196,7 +190,7 @@ def activate(
             )
         ]
         SupplierLink.update(
-            status="registered", status_at=now, expires_at=None, updated_at=now
+            name=profile_name, status="registered", status_at=now, expires_at=None, updated_at=now
         ).where(SupplierLink.supplier == supplier.id).execute()
         Invitation.update(status="used", used_at=now).where(
             Invitation.id == invitation.id
@@ -222,6 +216,8 @@ def activate(
             detail="administrator, by activation",
         )
         for buyer_id in buyer_ids:
+            # Only the inviter learns it was its code: another buyer must not learn who else
+            # has this supplier.
             audit.record(
                 ctx,
                 None,
@@ -229,7 +225,7 @@ def activate(
                 target=target,
                 company_id=buyer_id,
                 actor_name=name,
-                detail=f"activated with the code from {inviter_ref}",
+                detail="activated with your invitation" if buyer_id == inviter.id else "",
             )
         return ActivationResult(
             company=company_info(Company.get_by_id(supplier.id)),

@@ -20,13 +20,15 @@ Decisions (shown to the user, documented here once):
   this flag sends email to a third party, so a typo must not decide it.
 * **Existing suppliers** (same country and compact Tax ID in the company's list):
   ``skip`` leaves them untouched; ``update`` writes the file's email, groups and the optional
-  fields that are not empty in the file (an empty cell never erases data; the name stays the
-  network's) and queues an invitation for ``Notify=1`` when one may be sent; ``error`` reports
+  fields that are not empty in the file (an empty cell never erases data; the name is not
+  changed) and queues an invitation for ``Notify=1`` when one may be sent; ``error`` reports
   them as rows with a problem.
 * **Country**: the Country column when the file has one and the cell is filled, else the
   import's default country (the acting company's country unless chosen).
-* A company already in the network keeps its name; a registered one is linked as
-  ``registered`` and never invited.
+* The file's name is the importing buyer's own name for an unregistered supplier (the
+  network's company row carries no buyer's name; another buyer having the supplier changes
+  nothing); a registered supplier shows its own profile name, is linked as ``registered``
+  and never invited.
 
 Memory stays flat for a million rows: rows are streamed, looked up 500 at a time and written
 5,000 at a time with cursor ``executemany`` (``db/bulk.py``), the duplicate check keeps one
@@ -76,7 +78,7 @@ from gosocket_tui.services.companies import clean_name
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session, require_admin
 from gosocket_tui.services.suppliers import MAX_FIELD, normalize_email, normalize_groups
-from gosocket_tui.services.taxid import format_tax_id, parse_tax_id
+from gosocket_tui.services.taxid import canonical_compact, format_tax_id, parse_tax_id
 
 __all__ = [
     "MAX_ISSUES",
@@ -375,7 +377,8 @@ class ValidationReport:
 @dataclass(frozen=True)
 class ImportSummary:
     """What an import wrote. ``skipped`` counts existing suppliers left as they were and, with
-    ``valid_only``, the ``invalid`` rows are not imported."""
+    ``valid_only``, the ``invalid`` rows are not imported. How many companies were new to the
+    network is deliberately not told: it would say which suppliers other buyers have."""
 
     file_name: str
     rows: int
@@ -384,7 +387,6 @@ class ImportSummary:
     skipped: int
     invalid: int
     invitations_queued: int
-    companies_created: int
     seconds: float
     report: ValidationReport
 
@@ -468,7 +470,7 @@ def fast_tax_id(country: str, value: str) -> tuple[str, str]:
     if check is not None and _FAST_TAX_INPUT.fullmatch(value):
         plain = value.translate(_DROP_SEPARATORS).upper()
         if plain.strip("0") and check(plain):
-            return country, plain
+            return country, canonical_compact(country, plain)
     tax = parse_tax_id(country, value)
     return tax.country, tax.compact
 
@@ -640,7 +642,6 @@ class _Writer:
         self.added = 0
         self.updated = 0
         self.skipped = 0
-        self.companies_created = 0
         self.invitations = 0
 
     def add(self, action: _Action) -> None:
@@ -709,16 +710,12 @@ class _Writer:
             self.db,
             "company",
             ("country", "tax_id", "name", "registered_at", "created_at"),
-            [
-                (a.candidate.country, a.candidate.compact, a.candidate.name, None, self.now_db)
-                for a in actions
-            ],
+            [(a.candidate.country, a.candidate.compact, "", None, self.now_db) for a in actions],
             ("id", "country", "tax_id"),
         )
         ids = {f"{country}:{tax_id}": int(cid) for cid, country, tax_id in returned}
         for action in actions:
-            action.company = _Company(ids[action.candidate.key], action.candidate.name, None)
-        self.companies_created += len(actions)
+            action.company = _Company(ids[action.candidate.key], "", None)
 
     def _insert_links(self, adds: list[_Action]) -> dict[str, int]:
         """The new supplier links; returns link id by "CC:compact".
@@ -745,7 +742,7 @@ class _Writer:
                     company.id,
                     c.country,
                     c.compact,
-                    company.name,
+                    company.name if company.registered_at is not None else c.name,
                     c.email,
                     *c.optional,
                     c.groups,
@@ -1354,7 +1351,6 @@ def _commit(
             "updated": writer.updated,
             "skipped": writer.skipped,
             "invitations": writer.invitations,
-            "companies": writer.companies_created,
         }
         audit.record(
             ctx,
@@ -1389,7 +1385,6 @@ def _commit(
         skipped=writer.skipped,
         invalid=report.invalid,
         invitations_queued=writer.invitations,
-        companies_created=writer.companies_created,
         seconds=0.0,
         report=report,
     )

@@ -145,7 +145,7 @@ def seed_demo(ctx: ServiceContext, fixture: dict[str, Any]) -> None:
                 supplier = Company.create(
                     country=country,
                     tax_id=tax_id,
-                    name=name,
+                    name=name if registered else "",
                     registered_at=now if registered else None,
                     created_at=now,
                 )

@@ -44,7 +44,12 @@ from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session, require_admin, require_session
 from gosocket_tui.services.suppliers import display_state, normalize_email
 from gosocket_tui.services.suppliers import state_label as state_label  # re-exported
-from gosocket_tui.services.taxid import compact_tax_id, format_tax_id, parse_company_ref
+from gosocket_tui.services.taxid import (
+    ZERO_INSIGNIFICANT,
+    compact_tax_id,
+    format_tax_id,
+    parse_company_ref,
+)
 
 SkipReason = Literal["registered", "already_invited", "already_queued", "no_email", "not_found"]
 State = Literal[
@@ -709,6 +714,10 @@ def resolve_suppliers(ctx: ServiceContext, session: Session, refs: Sequence[str]
             condition = (SupplierLink.country == tax.country) & (SupplierLink.tax_id == tax.compact)
         else:
             condition = SupplierLink.tax_id == compact_tax_id("", ref)
+            for country in ZERO_INSIGNIFICANT:
+                condition |= (SupplierLink.country == country) & (
+                    SupplierLink.tax_id == compact_tax_id(country, ref)
+                )
         found = list(
             SupplierLink.select(SupplierLink.id, SupplierLink.country)
             .where((SupplierLink.buyer == session.company_id) & condition)

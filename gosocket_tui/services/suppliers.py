@@ -24,7 +24,13 @@ from gosocket_tui.services import audit
 from gosocket_tui.services.companies import clean_name, find_company
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session, require_admin, require_session
-from gosocket_tui.services.taxid import compact_tax_id, format_tax_id, parse_tax_id
+from gosocket_tui.services.taxid import (
+    ZERO_INSIGNIFICANT,
+    compact_tax_id,
+    format_tax_id,
+    parse_tax_id,
+    zero_free_prefix,
+)
 
 SortKey = Literal["tax_id", "name"]
 Direction = Literal["forward", "backward"]
@@ -291,13 +297,31 @@ def _group_condition(ctx: ServiceContext, company_id: int, group: str) -> Any:
     return _position(ctx, wrapped, f",{group},") > 0
 
 
+def tax_id_prefix_condition(country: Any, tax_id: Any, text: str) -> Any:
+    """Tax ID starts with what was typed, in any notation; None when nothing was typed.
+
+    A typed leading zero is also looked up without it in the countries whose canonical form
+    drops such zeros ("09.876.543-3" finds the stored "98765433"); elsewhere it is kept.
+    """
+    prefix = compact_tax_id("", text) if text.strip() else ""
+    if not prefix:
+        return None
+    condition = (tax_id >= prefix) & (tax_id < _prefix_upper_bound(prefix))
+    unpadded = zero_free_prefix(prefix)
+    if unpadded:
+        condition = condition | (
+            country.in_(list(ZERO_INSIGNIFICANT))
+            & (tax_id >= unpadded)
+            & (tax_id < _prefix_upper_bound(unpadded))
+        )
+    return condition
+
+
 def _filtered(ctx: ServiceContext, company_id: int, filt: SupplierFilter) -> Any:
     query = SupplierLink.select().where(SupplierLink.buyer == company_id)
-    prefix = compact_tax_id("", filt.tax_id) if filt.tax_id.strip() else ""
-    if prefix:
-        query = query.where(
-            (SupplierLink.tax_id >= prefix) & (SupplierLink.tax_id < _prefix_upper_bound(prefix))
-        )
+    by_tax_id = tax_id_prefix_condition(SupplierLink.country, SupplierLink.tax_id, filt.tax_id)
+    if by_tax_id is not None:
+        query = query.where(by_tax_id)
     if filt.name.strip():
         query = query.where(_name_condition(ctx, filt.name))
     if filt.status:
@@ -414,6 +438,10 @@ def find_supplier(
 def add_supplier(ctx: ServiceContext, session: Session, data: SupplierInput) -> SupplierDetail:
     """Add a supplier: create the company when new to the network, link it to the buyer.
 
+    The name typed is the buyer's own until the supplier registers (then the supplier's own
+    profile name is shown); whether another buyer has this supplier changes nothing a buyer
+    sees: same answer, same name, no hint.
+
     Duplicates are found on (country, compact Tax ID): "76.086.428-5" and "760864285" are one
     supplier, and Duplicate carries the existing row's id so the table can jump to it.
     """
@@ -457,8 +485,10 @@ def add_supplier(ctx: ServiceContext, session: Session, data: SupplierInput) -> 
                     existing_id=existing.id,
                 )
         else:
+            # No buyer's name on the network's row: until the supplier registers, each
+            # buyer's name for it lives on that buyer's link only (SECURITY.md).
             company = Company.create(
-                country=tax.country, tax_id=tax.compact, name=name, created_at=now
+                country=tax.country, tax_id=tax.compact, name="", created_at=now
             )
         registered = company.registered_at is not None
         link = SupplierLink.create(
@@ -466,7 +496,7 @@ def add_supplier(ctx: ServiceContext, session: Session, data: SupplierInput) -> 
             supplier=company.id,
             country=tax.country,
             tax_id=tax.compact,
-            name=company.name,
+            name=company.name if registered else name,
             email=email,
             groups=groups,
             status="registered" if registered else "not_invited",
@@ -572,11 +602,9 @@ def list_clients(
         .join(Company, on=(SupplierLink.buyer == Company.id))
         .where(SupplierLink.supplier == session.company_id)
     )
-    prefix = compact_tax_id("", filt.tax_id) if filt.tax_id.strip() else ""
-    if prefix:
-        query = query.where(
-            (Company.tax_id >= prefix) & (Company.tax_id < _prefix_upper_bound(prefix))
-        )
+    by_tax_id = tax_id_prefix_condition(Company.country, Company.tax_id, filt.tax_id)
+    if by_tax_id is not None:
+        query = query.where(by_tax_id)
     if filt.name.strip():
         needle = " ".join(filt.name.split()).replace("%", "").replace("_", "")
         query = query.where(Company.name.contains(needle))

@@ -39,8 +39,10 @@ from gosocket_tui.i18n import _
 __all__ = [
     "COUNTRIES",
     "COUNTRY_CODES",
+    "ZERO_INSIGNIFICANT",
     "Country",
     "TaxId",
+    "canonical_compact",
     "compact_tax_id",
     "country_choices",
     "country_name",
@@ -48,6 +50,7 @@ __all__ = [
     "format_tax_id",
     "parse_company_ref",
     "parse_tax_id",
+    "zero_free_prefix",
 ]
 
 
@@ -233,6 +236,28 @@ COUNTRIES: list[Country] = [
 COUNTRY_CODES: tuple[str, ...] = tuple(c.code for c in COUNTRIES)
 _BY_CODE: dict[str, Country] = {c.code: c for c in COUNTRIES}
 
+# Countries whose Tax ID is a plain number and a check digit computed from the right, so a
+# leading zero changes neither the number nor its check digit: Chile's RUT, Colombia's NIT,
+# Paraguay's RUC and Guatemala's NIT (stdnum already drops the latter's zeros). Their
+# canonical form has the leading zeros dropped, then is padded back to the shortest length
+# stdnum accepts (so every number has exactly one form and that form still validates).
+# Every other verifiable country has a fixed length whose first digits carry meaning
+# (Peru's 10/20 type, Ecuador's and Uruguay's province, Brazil's CNPJ, El Salvador's
+# municipality, Costa Rica's class…): a padded number there is refused, not rewritten.
+# Unverifiable countries (PA, HN, BO, NI) are kept as typed, separators apart: without
+# their registry's rules we cannot know that a zero means nothing. SECURITY.md, "Canonical
+# Tax IDs"; migration v4 rewrote the rows stored before this rule.
+ZERO_INSIGNIFICANT: dict[str, int] = {"CL": 8, "CO": 8, "PY": 3, "GT": 3}
+
+
+def canonical_compact(country: str, compact: str) -> str:
+    """The one stored form of a valid compact number of ``country`` (see ZERO_INSIGNIFICANT)."""
+    shortest = ZERO_INSIGNIFICANT.get(country)
+    if shortest is None:
+        return compact
+    return compact.lstrip("0").rjust(shortest, "0")
+
+
 # Colombian example for the activation form, which asks for the NIT without its check digit.
 _CO_WITHOUT_CHECK_DIGIT_EXAMPLE = "860007386"
 
@@ -333,7 +358,8 @@ def _candidates(
 
     First the folded input as typed (stdnum knows its own separators, e.g. Costa Rica's
     "1-613-584" pads each group), then with every separator dropped (so "76086428/5" or
-    "76 086 428 5" work too).
+    "76 086 428 5" work too), last without the leading zeros that countries of
+    ZERO_INSIGNIFICANT ignore (so "000.123.456-0" is Chile's "0123456-0").
     """
     if (
         allow_missing_check_digit
@@ -348,6 +374,17 @@ def _candidates(
     yield folded
     if plain != folded:
         yield plain
+    unpadded = canonical_compact(country.code, plain)
+    if unpadded != plain:
+        yield unpadded  # more zeros than stdnum's length allows: still the same number
+        short = plain.lstrip("0")
+        if (
+            allow_missing_check_digit
+            and country.code == "CO"
+            and _NINE_DIGITS_RE.fullmatch(short)
+            and not _CHECK_DIGIT_SEPARATED_RE.search(folded)
+        ):
+            yield short + co_nit.calc_check_digit(short)  # a padded NIT without check digit
 
 
 def _invalid(country: Country, allow_missing_check_digit: bool) -> ValidationError:
@@ -390,6 +427,7 @@ def parse_tax_id(country: str, value: str, *, allow_missing_check_digit: bool = 
                 for scheme in spec.schemes:
                     compact = _try(scheme, candidate)
                     if compact is not None:
+                        compact = canonical_compact(spec.code, compact)
                         return TaxId(spec.code, compact, _format(scheme, compact), True)
     raise _invalid(spec, allow_missing_check_digit and spec.code == "CO")
 
@@ -411,6 +449,14 @@ def compact_tax_id(country: str, value: str) -> str:
         return parse_tax_id(spec.code, value).compact
     except ValidationError:
         return plain
+
+
+def zero_free_prefix(prefix: str) -> str:
+    """``prefix`` (a separator-free search) without leading zeros, to look it up among the
+    countries of ZERO_INSIGNIFICANT, whose stored numbers never start with a zero they did
+    not need. Empty when nothing would change (no other lookup is needed)."""
+    stripped = prefix.lstrip("0")
+    return stripped if stripped != prefix else ""
 
 
 def format_tax_id(country: str, compact: str) -> str:

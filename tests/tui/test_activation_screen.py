@@ -199,6 +199,19 @@ async def test_unknown_inviter_and_malformed_code_get_the_same_message(
     assert not registered()
 
 
+async def test_registered_company_is_not_named_to_a_guesser(
+    ctx: ServiceContext, admin: Session
+) -> None:
+    app = build(ctx)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_activation(pilot)
+        # Comercial Andes is registered: a random code for it says what any refusal says.
+        await fill_activation(pilot, country="CL", tax_id="76.086.428-5", code="ABCD-EFGH-JKMN")
+        assert note(screen, "act-code") == "Invalid or expired activation code."
+        assert general_message(screen) == ""
+        assert "Andes" not in "".join(str(w.render()) for w in screen.query(Static))
+
+
 async def test_password_mismatch_is_shown_inline_and_nothing_is_sent(
     ctx: ServiceContext, code: str
 ) -> None:

@@ -99,7 +99,7 @@ def test_invite_deliver_activate(cli: Cli, sink: MailSink) -> None:
 
     status, out, err = activate(cli, code, "another.user")
     assert status == 1
-    assert "already registered" in one_error_line(err)
+    assert one_error_line(err) == "Error: Invalid or expired activation code."
 
 
 def test_wrong_code_is_one_generic_line(cli: Cli) -> None:

@@ -36,8 +36,8 @@ def test_older_database_is_upgraded_by_the_app(tmp_path: Path) -> None:
     migrations.MIGRATIONS[0](db)
     db.execute_sql("INSERT INTO schema_version (version) VALUES (1)")
     db.execute_sql(
-        "INSERT INTO company (country, tax_id, name, created_at) "
-        "VALUES ('CL', '760864285', 'Old Name SpA', '2026-01-01 00:00:00')"
+        "INSERT INTO company (country, tax_id, name, registered_at, created_at) "
+        "VALUES ('CL', '760864285', 'Old Name SpA', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
     )
     db.close()
     ctx = open_context(Config(db=url))
