@@ -33,11 +33,9 @@ from pathlib import Path
 
 import platformdirs
 
-from gosocket_tui.config import APP_NAME
+from gosocket_tui.config import APP_NAME, Config
 from gosocket_tui.errors import UserError
 from gosocket_tui.i18n import _
-from gosocket_tui.services.context import ServiceContext
-from gosocket_tui.services.session import Session
 
 MAX_NAME_LENGTH = 120
 FOLDER_MODE = 0o700
@@ -54,9 +52,9 @@ def default_exchange_root() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME)) / "exchange"
 
 
-def exchange_root(ctx: ServiceContext) -> Path:
+def exchange_root(config: Config) -> Path:
     """The configured root of every company's exchange folder (``exchange_dir``)."""
-    configured = ctx.config.exchange_dir
+    configured = config.exchange_dir
     return Path(configured).expanduser() if configured else default_exchange_root()
 
 
@@ -222,11 +220,12 @@ class ExchangeFolder(FilePlace):
                 staging.unlink(missing_ok=True)
 
 
-def files_for(ctx: ServiceContext, session: Session, *, remote: bool) -> FilePlace:
-    """The place a session's files live: its company's exchange folder when remote."""
+def files_for(config: Config, company_id: int, *, remote: bool) -> FilePlace:
+    """The place a session of ``company_id`` keeps its files: that company's exchange folder
+    when remote. A pure mapping (no database): the caller passes its own session's company."""
     if not remote:
         return FilePlace()
-    return ExchangeFolder(exchange_root(ctx) / company_folder_name(session.company_id))
+    return ExchangeFolder(exchange_root(config) / company_folder_name(company_id))
 
 
 def is_remote_environment(env: dict[str, str] | None = None) -> bool:

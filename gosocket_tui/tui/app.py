@@ -123,7 +123,7 @@ class GosocketApp(App[None]):
         company's exchange folder."""
         from gosocket_tui.services.exchange import files_for
 
-        return files_for(self.ctx, session, remote=self.remote)
+        return files_for(self.ctx.config, session.company_id, remote=self.remote)
 
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
         """Textual's screenshot action writes to any server path: never in a remote session."""

@@ -21,4 +21,4 @@ def files_of(node: DOMNode, ctx: ServiceContext, session: Session) -> FilePlace:
     app = node.app
     if isinstance(app, GosocketApp):
         return app.files_for(session)
-    return files_for(ctx, session, remote=is_remote_environment())
+    return files_for(ctx.config, session.company_id, remote=is_remote_environment())

@@ -41,7 +41,7 @@ HOSTILE_NAMES = [
 
 
 def place(ctx: ServiceContext, session: Session) -> ExchangeFolder:
-    files = files_for(ctx, session, remote=True)
+    files = files_for(ctx.config, session.company_id, remote=True)
     assert isinstance(files, ExchangeFolder)
     return files
 
@@ -118,7 +118,7 @@ def test_a_folder_that_is_a_link_is_refused(
 def test_locally_the_users_own_paths_stay_allowed(
     ctx: ServiceContext, admin: Session, tmp_path: Path
 ) -> None:
-    files = files_for(ctx, admin, remote=False)
+    files = files_for(ctx.config, admin.company_id, remote=False)
     assert type(files) is FilePlace and not files.confined
     target = tmp_path / "mine" / "trail.csv"
     target.parent.mkdir()
