@@ -49,6 +49,7 @@ from gosocket_tui.config import Config
 from gosocket_tui.errors import UserError
 from gosocket_tui.i18n import _, get_language
 from gosocket_tui.services.exports import neutralize_cell
+from gosocket_tui.services.output_files import open_output
 
 __all__ = [
     "FIELDS",
@@ -607,11 +608,6 @@ def _read_head(path: Path) -> bytes:
 def _cannot_read(path: Path, exc: OSError) -> str:
     reason = exc.strerror or str(exc)
     return _("Cannot read {name}: {reason}", name=path.name, reason=reason)
-
-
-def _cannot_write(path: Path, exc: OSError) -> str:
-    reason = exc.strerror or str(exc)
-    return _("Cannot write {name}: {reason}", name=path.name, reason=reason)
 
 
 def _too_large(path: Path, limit: int) -> str:
@@ -1223,6 +1219,7 @@ def write_template(
     lang: str,
     *,
     include_country: bool = True,
+    force: bool = False,
 ) -> None:
     """Write the bulk template: the header row and one example row (a made-up Chilean supplier).
 
@@ -1239,7 +1236,7 @@ def write_template(
     target = Path(path)
     if fmt == "csv":
         delimiter = ";" if language == "es" else ","
-        _write_csv_atomic(target, [header, example], delimiter)
+        _write_csv_atomic(target, [header, example], delimiter, force=force)
         return
     workbook = openpyxl.Workbook()
     sheet = workbook.active
@@ -1262,13 +1259,8 @@ def write_template(
             sheet.add_data_validation(check)
     sheet.column_dimensions[get_column_letter(names.index("name") + 1)].width = 32
     sheet.freeze_panes = "A2"
-    temp = target.with_name(target.name + ".tmp")
-    try:
-        workbook.save(temp)
-        os.replace(temp, target)
-    except OSError as exc:
-        temp.unlink(missing_ok=True)
-        raise FileRefused(_cannot_write(target, exc)) from None
+    with open_output(target, "wb", force=force) as fh:
+        workbook.save(fh)
 
 
 def write_report_csv(
@@ -1276,25 +1268,29 @@ def write_report_csv(
     rows: Iterable[Sequence[object]],
     *,
     delimiter: str | None = None,
+    force: bool = False,
+    inputs: Iterable[str | os.PathLike[str]] = (),
 ) -> None:
     """Write a CSV report (e.g. rejected rows) with every cell neutralised.
 
     Same dialect as the template: UTF-8 with BOM, ``;`` for Spanish sessions else ``,``.
-    Written to a temporary file and renamed, so a failure never leaves half a report.
+    Written as ``output_files`` writes (never over an existing file unless ``force``, never
+    over one of ``inputs``, never half a report).
     """
     sep = delimiter or (";" if get_language() == "es" else ",")
     cleaned = ([neutralize_cell("" if c is None else str(c)) for c in row] for row in rows)
-    _write_csv_atomic(Path(path), cleaned, sep)
+    _write_csv_atomic(Path(path), cleaned, sep, force=force, inputs=inputs)
 
 
-def _write_csv_atomic(target: Path, rows: Iterable[Sequence[str]], delimiter: str) -> None:
-    temp = target.with_name(target.name + ".tmp")
-    try:
-        with temp.open("w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.writer(fh, delimiter=delimiter, lineterminator="\r\n")
-            for row in rows:
-                writer.writerow(row)
-        os.replace(temp, target)
-    except OSError as exc:
-        temp.unlink(missing_ok=True)
-        raise FileRefused(_cannot_write(target, exc)) from None
+def _write_csv_atomic(
+    target: Path,
+    rows: Iterable[Sequence[str]],
+    delimiter: str,
+    *,
+    force: bool,
+    inputs: Iterable[str | os.PathLike[str]] = (),
+) -> None:
+    with open_output(target, force=force, inputs=inputs, encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh, delimiter=delimiter, lineterminator="\r\n")
+        for row in rows:
+            writer.writerow(row)

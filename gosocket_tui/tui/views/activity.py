@@ -19,8 +19,6 @@ show another zone (the tests set ``TZ`` instead).
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, tzinfo
@@ -500,13 +498,12 @@ class ActivityView(View):
 
         outcome: Message
         path = Path(raw_path).expanduser()
-        # Written beside the target and renamed at the end: never a half-written file.
-        partial = path.with_name(f".{path.name}.part")
         try:
             if path.is_dir():
                 raise IsADirectoryError(raw_path)
-            count = audit.export_events_csv(self.ctx, session, partial, filt)
-            os.replace(partial, path)
+            # The service writes as services/output_files does: never over an existing file,
+            # never half a file.
+            count = audit.export_events_csv(self.ctx, session, path, filt)
             outcome = self.Exported(count, path)
         except PermissionDenied:
             outcome = self.ExportFailed(_("Only administrators can see the activity."))
@@ -516,8 +513,6 @@ class ActivityView(View):
             outcome = self.ExportFailed(describe_write_error(path, exc))
         finally:
             self.ctx.close()  # this worker thread's connection only
-            with contextlib.suppress(OSError):
-                partial.unlink(missing_ok=True)
         if not get_current_worker().is_cancelled:
             self.post_message(outcome)
 

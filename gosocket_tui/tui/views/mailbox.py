@@ -24,8 +24,6 @@ tab).
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -602,18 +600,17 @@ class MailboxView(View):
     def _export(self, session: Session, link_id: int, raw_path: str) -> None:
         from gosocket_tui.errors import GosocketError, PermissionDenied
         from gosocket_tui.services import invitations
+        from gosocket_tui.services.output_files import open_output
 
         outcome: Message
         path = Path(raw_path).expanduser()
-        # Written beside the target and renamed at the end: never a half-written file.
-        partial = path.with_name(f".{path.name}.part")
         try:
             if path.is_dir():
                 raise IsADirectoryError(raw_path)
             content = invitations.delivery_log_text(self.ctx, session, link_id)
-            with partial.open("w", encoding="utf-8") as handle:
+            # Never over an existing file, never half a file (services/output_files).
+            with open_output(path) as handle:
                 handle.write(content)
-            os.replace(partial, path)
             outcome = self.Exported(path)
         except PermissionDenied:
             outcome = self.ExportFailed(
@@ -625,8 +622,6 @@ class MailboxView(View):
             outcome = self.ExportFailed(describe_write_error(path, exc))
         finally:
             self.ctx.close()  # this worker thread's connection only
-            with contextlib.suppress(OSError):
-                partial.unlink(missing_ok=True)
         if not get_current_worker().is_cancelled:
             self.post_message(outcome)
 
