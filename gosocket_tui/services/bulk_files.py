@@ -1098,9 +1098,9 @@ def _check_archive(path: Path, max_entries: int, max_uncompressed: int) -> None:
 # With these caps the worst accepted workbook peaks under 200 MiB of RSS (measured by
 # tests/unit/test_bulk_file_limits.py::test_worst_accepted_workbook_stays_under_300_mib).
 MAX_SHARED_STRINGS: Final = 300_000
-MAX_SHARED_STRINGS_BYTES: Final = 24 * 1024 * 1024
-MAX_XML_ITEM_BYTES: Final = 1024 * 1024
-MAX_OTHER_PART_BYTES: Final = 8 * 1024 * 1024
+MAX_SHARED_STRINGS_BYTES: Final = 24_000_000
+MAX_XML_ITEM_BYTES: Final = 1_000_000
+MAX_OTHER_PART_BYTES: Final = 8_000_000
 # A <si> string or <row> start (any namespace prefix), the end of their lists, or "<!"
 # (a comment, CDATA or DTD: Excel writes none, and they could hide tags from this count).
 _XML_ITEMS: Final = re.compile(

@@ -687,15 +687,18 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
         raw = self.query_one("#bulk-report-path", Input).value.strip()
         if report is None or not raw:
             return
-        self._export(report, Path(os.path.expanduser(raw)))
+        self._export(report, Path(os.path.expanduser(raw)), self.path)
 
     @work(thread=True, exclusive=True, group="bulk-export")
-    def _export(self, report: bulk_import.ValidationReport, path: Path) -> None:
+    def _export(
+        self, report: bulk_import.ValidationReport, path: Path, source: Path | None
+    ) -> None:
         outcome: Path | GosocketError
         try:
             if path.is_dir():
                 raise GosocketError(_("{path} is a folder", path=str(path)))
-            bulk_import.write_issue_report(path, report)
+            # Never over an existing file, never over the file being imported.
+            bulk_import.write_issue_report(path, report, inputs=[source] if source else [])
             outcome = path
         except GosocketError as exc:
             outcome = exc
