@@ -1163,7 +1163,8 @@ def _check_workbook_cost(path: Path) -> None:
     """Refuse workbooks whose reading would cost too much memory, before openpyxl loads them.
 
     Every XML part is scanned once, streaming: shared strings (count and bytes), the size of
-    the largest string or row, and the size of the parts openpyxl loads whole.
+    the largest string or row, and the size of the parts openpyxl loads whole. Parts holding
+    strings or rows may not hold comments or CDATA, which could hide tags from the count.
     """
     strings = string_bytes = 0
     try:
@@ -1172,7 +1173,7 @@ def _check_workbook_cost(path: Path) -> None:
                 if info.is_dir() or not info.filename.lower().endswith((".xml", ".rels")):
                     continue
                 cost = _scan_part(archive, info)
-                if cost.has_markup_declaration:
+                if cost.has_markup_declaration and (cost.strings or cost.rows):
                     raise FileRefused(
                         _(
                             "{name} holds XML that spreadsheets do not write (comments, CDATA "

@@ -26,6 +26,7 @@ from typing import IO, Any, Literal, overload
 
 from gosocket_tui.errors import UserError
 from gosocket_tui.i18n import _
+from gosocket_tui.safe_text import plain
 
 __all__ = ["OutputRefused", "check_output", "open_output"]
 
@@ -40,8 +41,8 @@ class OutputRefused(UserError):
 
 
 def _shown(path: Path) -> str:
-    """The path as the user typed it, cut short when huge (a 5,000-character name)."""
-    text = str(path)
+    """The path as typed, control characters shown as ``�``, cut short when huge."""
+    text = plain(path)
     return text if len(text) <= 120 else text[:60] + "…" + text[-40:]
 
 
@@ -54,7 +55,7 @@ def _kind(mode: int) -> str:
         return _("a pipe (FIFO)")
     if stat.S_ISSOCK(mode):
         return _("a socket")
-    return _("not a regular file")
+    return _("a special file")
 
 
 def _reason(exc: OSError) -> str:

@@ -34,6 +34,7 @@ def _one_line_error(result: Result, *needles: str) -> None:
     assert result.code == 1, (result.out, result.err)
     assert result.err.count("\n") == 1 and result.err.startswith("Error: "), result.err
     assert "Traceback" not in result.err and "unexpected" not in result.err
+    assert "\x1b" not in result.err and "\x07" not in result.err
     for needle in needles:
         assert needle in result.err
 
@@ -86,6 +87,7 @@ def test_template_bad_paths_end_in_one_line(cli: Cli, tmp_path: Path) -> None:
         (afile / "t.csv", "is a file, not a folder"),
         (tmp_path / "missing" / "t.csv", "does not exist"),
         (tmp_path / ("x" * 5000 + ".csv"), "the name is too long"),
+        (tmp_path / "\x1b]0;owned\x07" / "t.csv", "�]0;owned�"),  # no terminal control
     ):
         _one_line_error(cli("suppliers", "template", str(target)), reason)
 

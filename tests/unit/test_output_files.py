@@ -166,3 +166,23 @@ def test_messages_in_spanish(tmp_path: Path) -> None:
             check_output(target, force=True, inputs=[target])
     finally:
         set_language("en")
+
+
+def test_spanish_catalog_covers_every_message() -> None:
+    import ast
+    import json
+
+    from gosocket_tui.services import output_files
+
+    source = Path(output_files.__file__).read_text(encoding="utf-8")
+    ids = {
+        node.args[0].value
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "_"
+        and isinstance(node.args[0], ast.Constant)
+    }
+    catalog_path = Path(output_files.__file__).parents[1] / "locale" / "es" / "output_files.json"
+    catalog = json.loads(catalog_path.read_text(encoding="utf-8"))
+    assert ids <= set(catalog)
