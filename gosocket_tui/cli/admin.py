@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
@@ -12,6 +13,7 @@ from gosocket_tui.db import migrations
 from gosocket_tui.db.connection import open_database, redact_url
 from gosocket_tui.errors import UserError, ValidationError
 from gosocket_tui.services import auth, companies
+from gosocket_tui.services.output_files import check_output
 
 
 @root.group()
@@ -155,6 +157,13 @@ def user_enable(state: CliState, username: str) -> None:
 __all__ = ["UserError"]
 
 
+def _sqlite_file(url: str) -> Path | None:
+    """The file of a ``sqlite:///path`` URL (None for PostgreSQL or an in-memory database)."""
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        return Path(url.removeprefix("sqlite:///"))
+    return None
+
+
 @db.command("copy")
 @click.option("--from", "source", required=True, metavar="URL", help="Database to copy.")
 @click.option("--to", "target", required=True, metavar="URL", help="Database to fill.")
@@ -162,6 +171,11 @@ __all__ = ["UserError"]
 def db_copy(source: str, target: str, replace: bool) -> None:
     """Move a whole installation between SQLite and PostgreSQL, verifying row counts."""
     from gosocket_tui.db.copy import copy_database
+
+    target_file = _sqlite_file(target)
+    if target_file is not None:  # the output file rules; an existing database needs --replace
+        source_file = _sqlite_file(source)
+        check_output(target_file, force=True, inputs=[source_file] if source_file else [])
 
     show = sys.stderr.isatty()
     last: dict[str, int] = {}

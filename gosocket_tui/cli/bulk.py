@@ -18,10 +18,11 @@ import click
 
 from gosocket_tui.cli.base import CliState, pass_state
 from gosocket_tui.cli.suppliers_group import suppliers
-from gosocket_tui.errors import UserError, ValidationError
+from gosocket_tui.errors import UserError
 from gosocket_tui.i18n import _, get_language
 from gosocket_tui.services import bulk_import
 from gosocket_tui.services.bulk_files import write_template
+from gosocket_tui.services.output_files import check_output
 from gosocket_tui.services.system import system_session
 from gosocket_tui.services.taxid import COUNTRY_CODES
 
@@ -129,9 +130,10 @@ def _country_option(value: str) -> str:
 @click.option(
     "--report",
     "report_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write every problem found to this CSV file.",
+    type=click.Path(path_type=Path),
+    help="Write every problem found to this CSV file (a new file, unless --force).",
 )
+@click.option("--force", is_flag=True, help="Let --report replace an existing file.")
 @pass_state
 def import_command(
     state: CliState,
@@ -142,6 +144,7 @@ def import_command(
     on_existing: str,
     default_country: str,
     report_path: Path | None,
+    force: bool,
 ) -> None:
     """Register suppliers in bulk from a CSV or Excel (.xlsx) file (Agregar Proveedores Masivo).
 
@@ -150,6 +153,8 @@ def import_command(
     imported when a row has a problem, unless --valid-only.
     """
     country = _country_option(default_country)
+    if report_path is not None:  # refused before the long check pass, not after it
+        check_output(report_path, force=force, inputs=(file,))
     policy: bulk_import.Policy = "update" if on_existing == "update" else "skip"
     if on_existing == "error":
         policy = "error"
@@ -176,7 +181,7 @@ def import_command(
         )
         _echo_report(report)
         if report_path is not None:
-            bulk_import.write_issue_report(report_path, report)
+            bulk_import.write_issue_report(report_path, report, force=force, inputs=(file,))
             click.echo(_("Problems written to {path}", path=str(report_path)), err=True)
         if dry_run:
             if not report.ok:
@@ -221,33 +226,50 @@ def import_command(
 
 
 @suppliers.command("template")
+@click.argument("path", required=False, type=click.Path(path_type=Path), metavar="[FILE]")
 @click.option(
     "--format",
     "fmt",
     type=click.Choice(["csv", "xlsx"]),
-    default="csv",
-    show_default=True,
-    help="CSV (UTF-8, opens in Excel) or an Excel workbook.",
+    default=None,
+    help="CSV (UTF-8, opens in Excel) or an Excel workbook (default: from FILE's extension, "
+    "else csv).",
 )
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Where to write it (default: suppliers_template.csv/.xlsx here).",
+    type=click.Path(path_type=Path),
+    help="Same as FILE.",
 )
+@click.option("--force", is_flag=True, help="Replace FILE if it already exists.")
 @click.option(
     "--lang",
     type=click.Choice(["en", "es"]),
     help="Language of the column headers (default: the interface's).",
 )
 @pass_state
-def template_command(state: CliState, fmt: str, output: Path | None, lang: str | None) -> None:
-    """Write the bulk registration template (Descargar plantilla): headers and an example row."""
+def template_command(
+    state: CliState,
+    path: Path | None,
+    fmt: str | None,
+    output: Path | None,
+    force: bool,
+    lang: str | None,
+) -> None:
+    """Write the bulk registration template (Descargar plantilla): headers and an example row.
+
+    FILE defaults to suppliers_template.csv (.xlsx) in the current folder; an existing file
+    is replaced only with --force.
+    """
+    if path is not None and output is not None and path != output:
+        raise click.UsageError(_("Give the file once: as FILE or with -o, not both."))
     state.config()  # sets the interface language
     language = lang or get_language()
-    default_name = "plantilla_proveedores" if language == "es" else "suppliers_template"
-    target = output or Path(f"{default_name}.{fmt}")
-    if target.exists() and target.is_dir():
-        raise ValidationError(_("{path} is a folder", path=str(target)))
-    write_template(target, "xlsx" if fmt == "xlsx" else "csv", language)
+    target = path or output
+    suffix = target.suffix.lower().lstrip(".") if target is not None else ""
+    kind = fmt or (suffix if suffix in ("csv", "xlsx") else "csv")
+    if target is None:
+        default_name = "plantilla_proveedores" if language == "es" else "suppliers_template"
+        target = Path(f"{default_name}.{kind}")
+    write_template(target, "xlsx" if kind == "xlsx" else "csv", language, force=force)
     click.echo(_("Template written to {path}", path=str(target)))

@@ -16,6 +16,7 @@ import peewee
 from gosocket_tui.db.models import AuditEvent
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.exports import neutralize_cell
+from gosocket_tui.services.output_files import open_output
 
 if TYPE_CHECKING:
     from gosocket_tui.services.session import Session
@@ -109,13 +110,21 @@ def list_events(
 
 
 def export_events_csv(
-    ctx: ServiceContext, session: Session, path: Path, filt: AuditFilter = AuditFilter()
+    ctx: ServiceContext,
+    session: Session,
+    path: Path,
+    filt: AuditFilter = AuditFilter(),
+    *,
+    force: bool = False,
 ) -> int:
-    """Write the filtered trail to ``path`` as CSV (formula cells neutralised); return rows."""
+    """Write the filtered trail to ``path`` as CSV (formula cells neutralised); return rows.
+
+    Written as ``output_files`` writes: an existing file only with ``force``, never half.
+    """
     count = 0
     cursor: tuple[datetime, int] | None = None
     list_events(ctx, session, filt, limit=1)  # refuse before creating any file
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+    with open_output(path, force=force, encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["time_utc", "user", "action", "target", "outcome", "detail"])
         while True:

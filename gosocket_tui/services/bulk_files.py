@@ -49,6 +49,7 @@ from gosocket_tui.config import Config
 from gosocket_tui.errors import UserError
 from gosocket_tui.i18n import _, get_language
 from gosocket_tui.services.exports import neutralize_cell
+from gosocket_tui.services.output_files import open_output
 
 __all__ = [
     "FIELDS",
@@ -190,6 +191,17 @@ _BINARY_BYTES: Final = re.compile(rb"[\x00-\x08\x0e-\x19\x1b-\x1f]")
 _BINARY_CHARS: Final = re.compile("[\x00-\x08\x0e-\x19\x1b-\x1f]")
 # Bytes Windows-1252 leaves undefined: a file holding them is not Windows-1252 text.
 _CP1252_UNDEFINED: Final = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
+# A well-formed UTF-8 multibyte character (RFC 3629). A line holding one was written as UTF-8;
+# in Windows-1252 text these byte pairs would be mojibake such as "Ã±".
+_UTF8_MULTIBYTE: Final = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
+# Excel's own limit (column XFD); a wider header is not a spreadsheet's (and column letters
+# end at ZZZ = 18,278).
+MAX_COLUMNS: Final = 16_384
+_SHOWN_IGNORED_COLUMNS: Final = 10
 _SEP_LINE: Final = re.compile(r"^sep=([,;\t|])\s*$", re.IGNORECASE)
 # Excel's idiom to keep leading zeros in a CSV: ="00123". It is data, not a formula.
 _EXCEL_TEXT_LITERAL: Final = re.compile(r'^="([^"]*)"$')
@@ -309,9 +321,19 @@ def map_columns(headers: Sequence[str]) -> tuple[list[ColumnMapping], list[str]]
     Raises ``FileRefused`` when a mandatory column is missing or two columns give the same
     field (which one should win is a guess we refuse to make).
     """
+    if len(headers) > MAX_COLUMNS:
+        raise FileRefused(
+            _(
+                "The header row has {count} columns; a supplier file may have at most {limit} "
+                "(Excel's limit)",
+                count=f"{len(headers):,}",
+                limit=f"{MAX_COLUMNS:,}",
+            )
+        )
     columns: list[ColumnMapping] = []
     notes: list[str] = []
     seen: dict[str, ColumnMapping] = {}
+    ignored = 0
     for index, raw in enumerate(headers):
         header = raw.strip()
         name = match_header(header) if header else None
@@ -319,6 +341,8 @@ def map_columns(headers: Sequence[str]) -> tuple[list[ColumnMapping], list[str]]
         columns.append(column)
         if name is None:
             if header:
+                ignored += 1
+            if header and ignored <= _SHOWN_IGNORED_COLUMNS:
                 notes.append(
                     _(
                         'Column {letter} "{header}" is not a template column and is ignored',
@@ -341,6 +365,13 @@ def map_columns(headers: Sequence[str]) -> tuple[list[ColumnMapping], list[str]]
                 )
             )
         seen[name] = column
+    if ignored > _SHOWN_IGNORED_COLUMNS:
+        notes.append(
+            _(
+                "… and {count} more columns that are not template columns are ignored",
+                count=f"{ignored - _SHOWN_IGNORED_COLUMNS:,}",
+            )
+        )
     missing = [header_label(name) for name in MANDATORY_FIELDS if name not in seen]
     if missing:
         if len(missing) == 1:
@@ -609,11 +640,6 @@ def _cannot_read(path: Path, exc: OSError) -> str:
     return _("Cannot read {name}: {reason}", name=path.name, reason=reason)
 
 
-def _cannot_write(path: Path, exc: OSError) -> str:
-    reason = exc.strerror or str(exc)
-    return _("Cannot write {name}: {reason}", name=path.name, reason=reason)
-
-
 def _too_large(path: Path, limit: int) -> str:
     return _(
         "{name} is larger than the {limit} allowed; split it into smaller files",
@@ -704,6 +730,7 @@ def _detect_encoding(path: Path, byte_limit: int) -> str:
     if utf8_ok:
         return "utf-8-sig" if first.startswith(codecs.BOM_UTF8) else "utf-8"
     if cp1252_ok:
+        _refuse_mixed_encodings(path)
         return "cp1252"
     raise FileRefused(
         _(
@@ -711,6 +738,42 @@ def _detect_encoding(path: Path, byte_limit: int) -> str:
             name=path.name,
         )
     )
+
+
+def _refuse_mixed_encodings(path: Path) -> None:
+    """A file that is not UTF-8 is read as Windows-1252 only if no line looks like UTF-8.
+
+    Files pasted together from two sources mix both; reading them either way would store
+    altered text (``Ã‘andÃº``), so they are refused with the first line that is not UTF-8.
+    Only files that failed UTF-8 pay for this second, line by line pass.
+    """
+    first_bad = first_utf8 = 0
+    number = 0
+    try:
+        with path.open("rb") as fh:
+            while line := fh.readline(_MAX_LINE_CHARS):
+                number += 1
+                if not first_utf8 and _UTF8_MULTIBYTE.search(line):
+                    first_utf8 = number
+                if not first_bad:
+                    try:
+                        line.decode("utf-8")
+                    except UnicodeDecodeError:
+                        first_bad = number
+                if first_bad and first_utf8:
+                    break
+    except OSError as exc:
+        raise FileRefused(_cannot_read(path, exc)) from None
+    if first_bad and first_utf8:
+        raise FileRefused(
+            _(
+                "{name} mixes text encodings: line {line} is not UTF-8 but line {utf8_line} "
+                "is; save the whole file again as CSV UTF-8",
+                name=path.name,
+                line=first_bad,
+                utf8_line=first_utf8,
+            ),
+        )
 
 
 def _check_utf16(fh: BinaryIO, first: bytes, path: Path, byte_limit: int) -> None:
@@ -879,7 +942,9 @@ class _CsvFile(SupplierFile):
         """(spreadsheet row, starting line, cells) for every record, blank ones included."""
         budget = [0, 1]  # characters of the current record, line where it starts
         lines = self._physical_lines(budget, track=track)
-        reader = csv.reader(lines, delimiter=self.delimiter, strict=False)
+        # strict: a stray quote after a closing one ("bad"quote") is refused, not silently
+        # dropped, and a quote left open at the end of the file is an error, not a cell.
+        reader = csv.reader(lines, delimiter=self.delimiter, strict=True)
         row = 0
         previous_line = 0
         skip_sep = self.sep_line
@@ -890,10 +955,28 @@ class _CsvFile(SupplierFile):
                 except StopIteration:
                     return
                 except csv.Error as exc:
-                    # With strict=False the only error left in practice is a cell over csv's
-                    # field limit (128 KiB): an unclosed quote swallowing the lines after it.
+                    # A cell over csv's field limit (128 KiB), or the end of the file inside
+                    # quotes: an unclosed quote swallowing the lines after it.
                     if "field limit" in str(exc):
                         raise FileRefused(_unclosed(previous_line + 1), row=row + 1) from None
+                    if "unexpected end of data" in str(exc):
+                        raise FileRefused(
+                            _(
+                                'Line {line}: a quote (") opened in this row is never closed',
+                                line=previous_line + 1,
+                            ),
+                            row=row + 1,
+                        ) from None
+                    if "expected after" in str(exc):
+                        raise FileRefused(
+                            _(
+                                'Line {line}: a quote (") inside a quoted cell must be doubled '
+                                '(""); as written, the text after it would be changed. Correct '
+                                "the cell and save the file again",
+                                line=reader.line_num,
+                            ),
+                            row=row + 1,
+                        ) from None
                     raise FileRefused(
                         _(
                             "Line {line}: the CSV is malformed ({detail})",
@@ -1009,6 +1092,135 @@ def _check_archive(path: Path, max_entries: int, max_uncompressed: int) -> None:
         raise FileRefused(_("{name} is a zip archive, not an Excel .xlsx file", name=path.name))
 
 
+# What openpyxl's read-only mode holds in memory, bounded before it loads a workbook. It keeps
+# the whole shared-strings table (every <si> as a str plus a cleared element, ~150 bytes each
+# beside the text) and one <row> at a time; styles and the workbook part are loaded whole.
+# With these caps the worst accepted workbook peaks under 200 MiB of RSS (measured by
+# tests/unit/test_bulk_file_limits.py::test_worst_accepted_workbook_stays_under_300_mib).
+MAX_SHARED_STRINGS: Final = 300_000
+MAX_SHARED_STRINGS_BYTES: Final = 24_000_000
+MAX_XML_ITEM_BYTES: Final = 1_000_000
+MAX_OTHER_PART_BYTES: Final = 8_000_000
+# A <si> string or <row> start (any namespace prefix), the end of their lists, or "<!"
+# (a comment, CDATA or DTD: Excel writes none, and they could hide tags from this count).
+_XML_ITEMS: Final = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]{0,30}:)?(si|row)[\s/>]|</(?:[A-Za-z_][\w.-]{0,30}:)?(?:sst|sheetData)>|<!"
+)
+_XML_ITEM_OVERLAP: Final = 64
+
+
+@dataclass
+class _PartCost:
+    strings: int = 0
+    rows: int = 0
+    largest_item: int = 0
+    has_markup_declaration: bool = False
+
+
+def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> _PartCost:
+    """Count <si> and <row> items of one XML part and the largest one in bytes, streaming."""
+    cost = _PartCost()
+    item_start: int | None = None
+    carry = b""
+    base = 0  # offset in the part of carry[0]
+    with archive.open(info) as fh:
+        while True:
+            chunk = fh.read(_CHUNK)
+            buffer = carry + chunk
+            limit = len(buffer) if not chunk else max(0, len(buffer) - _XML_ITEM_OVERLAP)
+            for found in _XML_ITEMS.finditer(buffer, 0, limit + _XML_ITEM_OVERLAP):
+                if found.start() >= limit:
+                    break
+                at = base + found.start()
+                if item_start is not None:
+                    cost.largest_item = max(cost.largest_item, at - item_start)
+                kind = found.group(1)
+                if kind is None:
+                    item_start = None
+                    cost.has_markup_declaration |= found.group(0) == b"<!"
+                    continue
+                item_start = at
+                if kind == b"si":
+                    cost.strings += 1
+                else:
+                    cost.rows += 1
+            if not chunk:
+                break
+            carry = buffer[limit:]
+            base += limit
+            # Stop inflating as soon as the verdict is known (a zip bomb of blanks, one
+            # endless row): the caller refuses on these numbers.
+            if item_start is not None and base - item_start > MAX_XML_ITEM_BYTES:
+                break
+            if not cost.strings and not cost.rows and base > MAX_OTHER_PART_BYTES:
+                return cost
+    if item_start is not None:
+        cost.largest_item = max(cost.largest_item, base + len(carry) - item_start)
+    return cost
+
+
+def _check_workbook_cost(path: Path) -> None:
+    """Refuse workbooks whose reading would cost too much memory, before openpyxl loads them.
+
+    Every XML part is scanned once, streaming: shared strings (count and bytes), the size of
+    the largest string or row, and the size of the parts openpyxl loads whole. Parts holding
+    strings or rows may not hold comments or CDATA, which could hide tags from the count.
+    """
+    strings = string_bytes = 0
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                if info.is_dir() or not info.filename.lower().endswith((".xml", ".rels")):
+                    continue
+                cost = _scan_part(archive, info)
+                if cost.has_markup_declaration and (cost.strings or cost.rows):
+                    raise FileRefused(
+                        _(
+                            "{name} holds XML that spreadsheets do not write (comments, CDATA "
+                            "or a DTD in {part}); open it in Excel and save it again as .xlsx",
+                            name=path.name,
+                            part=_shorten(info.filename),
+                        )
+                    )
+                if cost.largest_item > MAX_XML_ITEM_BYTES:
+                    raise FileRefused(
+                        _(
+                            "{name} has a row or a text cell larger than {limit}; it is not a "
+                            "supplier list",
+                            name=path.name,
+                            limit=_size_text(MAX_XML_ITEM_BYTES),
+                        )
+                    )
+                if cost.strings:
+                    strings += cost.strings
+                    string_bytes += info.file_size
+                elif not cost.rows and info.file_size > MAX_OTHER_PART_BYTES:
+                    raise FileRefused(
+                        _(
+                            "{name}: the part {part} is larger than {limit}; open the file in "
+                            "Excel, remove formatting and save it again, or save it as CSV",
+                            name=path.name,
+                            part=_shorten(info.filename),
+                            limit=_size_text(MAX_OTHER_PART_BYTES),
+                        )
+                    )
+    except FileRefused:
+        raise
+    except Exception:  # zipfile and zlib raise many types on hostile input
+        raise FileRefused(_damaged(path)) from None
+    if strings > MAX_SHARED_STRINGS or string_bytes > MAX_SHARED_STRINGS_BYTES:
+        raise FileRefused(
+            _(
+                "{name} holds more distinct texts than can be read safely ({count}, at most "
+                "{limit} and {size}); save it as CSV UTF-8, which has no such limit, or split it",
+                name=path.name,
+                count=f"{strings:,}",
+                limit=f"{MAX_SHARED_STRINGS:,}",
+                size=_size_text(MAX_SHARED_STRINGS_BYTES),
+            )
+        )
+
+
 def _damaged(path: Path) -> str:
     return _(
         "{name} is damaged or not an Excel workbook; open it in Excel and save it again as .xlsx",
@@ -1050,6 +1262,7 @@ class _XlsxFile(SupplierFile):
         cls, path: Path, size: int, row_limit: int, max_entries: int, max_uncompressed: int
     ) -> _XlsxFile:
         _check_archive(path, max_entries, max_uncompressed)
+        _check_workbook_cost(path)
         try:
             with warnings.catch_warnings():
                 # openpyxl warns about unsupported extensions / missing styles: not our users'
@@ -1223,6 +1436,7 @@ def write_template(
     lang: str,
     *,
     include_country: bool = True,
+    force: bool = False,
 ) -> None:
     """Write the bulk template: the header row and one example row (a made-up Chilean supplier).
 
@@ -1239,7 +1453,7 @@ def write_template(
     target = Path(path)
     if fmt == "csv":
         delimiter = ";" if language == "es" else ","
-        _write_csv_atomic(target, [header, example], delimiter)
+        _write_csv_atomic(target, [header, example], delimiter, force=force)
         return
     workbook = openpyxl.Workbook()
     sheet = workbook.active
@@ -1262,13 +1476,8 @@ def write_template(
             sheet.add_data_validation(check)
     sheet.column_dimensions[get_column_letter(names.index("name") + 1)].width = 32
     sheet.freeze_panes = "A2"
-    temp = target.with_name(target.name + ".tmp")
-    try:
-        workbook.save(temp)
-        os.replace(temp, target)
-    except OSError as exc:
-        temp.unlink(missing_ok=True)
-        raise FileRefused(_cannot_write(target, exc)) from None
+    with open_output(target, "wb", force=force) as fh:
+        workbook.save(fh)
 
 
 def write_report_csv(
@@ -1276,25 +1485,29 @@ def write_report_csv(
     rows: Iterable[Sequence[object]],
     *,
     delimiter: str | None = None,
+    force: bool = False,
+    inputs: Iterable[str | os.PathLike[str]] = (),
 ) -> None:
     """Write a CSV report (e.g. rejected rows) with every cell neutralised.
 
     Same dialect as the template: UTF-8 with BOM, ``;`` for Spanish sessions else ``,``.
-    Written to a temporary file and renamed, so a failure never leaves half a report.
+    Written as ``output_files`` writes (never over an existing file unless ``force``, never
+    over one of ``inputs``, never half a report).
     """
     sep = delimiter or (";" if get_language() == "es" else ",")
     cleaned = ([neutralize_cell("" if c is None else str(c)) for c in row] for row in rows)
-    _write_csv_atomic(Path(path), cleaned, sep)
+    _write_csv_atomic(Path(path), cleaned, sep, force=force, inputs=inputs)
 
 
-def _write_csv_atomic(target: Path, rows: Iterable[Sequence[str]], delimiter: str) -> None:
-    temp = target.with_name(target.name + ".tmp")
-    try:
-        with temp.open("w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.writer(fh, delimiter=delimiter, lineterminator="\r\n")
-            for row in rows:
-                writer.writerow(row)
-        os.replace(temp, target)
-    except OSError as exc:
-        temp.unlink(missing_ok=True)
-        raise FileRefused(_cannot_write(target, exc)) from None
+def _write_csv_atomic(
+    target: Path,
+    rows: Iterable[Sequence[str]],
+    delimiter: str,
+    *,
+    force: bool,
+    inputs: Iterable[str | os.PathLike[str]] = (),
+) -> None:
+    with open_output(target, force=force, inputs=inputs, encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh, delimiter=delimiter, lineterminator="\r\n")
+        for row in rows:
+            writer.writerow(row)

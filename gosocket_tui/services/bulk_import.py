@@ -47,7 +47,7 @@ import tempfile
 import time
 import weakref
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -1403,6 +1403,15 @@ def _audit_refused(ctx: ServiceContext, session: Session, report: ValidationRepo
     )
 
 
-def write_issue_report(path: str | os.PathLike[str], report: ValidationReport) -> None:
-    """Write the report's issues as CSV (UTF-8 with BOM, formula cells neutralised)."""
-    write_report_csv(path, report.report_rows())
+def write_issue_report(
+    path: str | os.PathLike[str],
+    report: ValidationReport,
+    *,
+    force: bool = False,
+    inputs: Iterable[str | os.PathLike[str]] = (),
+) -> None:
+    """Write the report's issues as CSV (UTF-8 with BOM, formula cells neutralised).
+
+    ``inputs`` is the imported file: the report never replaces it (``output_files`` rules).
+    """
+    write_report_csv(path, report.report_rows(), force=force, inputs=inputs)

@@ -27,7 +27,7 @@ import os
 import secrets
 import stat
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +36,7 @@ import platformdirs
 from gosocket_tui.config import APP_NAME, Config
 from gosocket_tui.errors import UserError
 from gosocket_tui.i18n import _
+from gosocket_tui.services.output_files import staged_output
 
 MAX_NAME_LENGTH = 120
 FOLDER_MODE = 0o700
@@ -108,22 +109,14 @@ class FilePlace:
         return []
 
     @contextlib.contextmanager
-    def output(self, raw: str) -> Iterator[Path]:
+    def output(self, raw: str, *, inputs: Iterable[Path] = ()) -> Iterator[Path]:
         """Yield a staging path to write; on success it becomes the target, else it goes.
 
-        Locally the staging file sits beside the target and replaces it at the end, so a
-        failure never leaves half a file.
+        Locally the rules of ``services/output_files`` hold: never over an existing file or
+        one of ``inputs``, never a device or folder, never half a file.
         """
-        path = self.target(raw)
-        if path.is_dir():
-            raise IsADirectoryError(str(path))
-        staging = path.with_name(f".{path.name}.part")
-        try:
+        with staged_output(self.target(raw), inputs=inputs) as staging:
             yield staging
-            os.replace(staging, path)
-        finally:
-            with contextlib.suppress(OSError):
-                staging.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)
@@ -181,8 +174,9 @@ class ExchangeFolder(FilePlace):
         return [name for _mtime, name in found[:MAX_LISTED]]
 
     @contextlib.contextmanager
-    def output(self, raw: str) -> Iterator[Path]:
-        """Yield a hidden staging path; on success it is linked to the name, never replacing.
+    def output(self, raw: str, *, inputs: Iterable[Path] = ()) -> Iterator[Path]:
+        """Yield a hidden staging path; on success it is linked to the name, never replacing
+        (so ``inputs``, files already there, can never be overwritten either).
 
         The name is checked first, and an existing file of that name refuses the write before
         anything is produced. At the end the staging file is opened without following links,

@@ -288,6 +288,34 @@ def _(path: Path) -> None:
         zf.writestr("xl/worksheets/sheet1.xml", b" " * (64 * 1024 * 1024))
 
 
+@corpus(
+    "mixed_encodings.csv",
+    "UTF-8 lines and a Windows-1252 line pasted together (would be stored as Ã‘andÃº)",
+)
+def _(path: Path) -> None:
+    lines = [
+        (EN + "\r\n", "utf-8"),
+        ("77.123.456-9,Comercial Ñandú Ltda.,,,Ñuñoa,,,,a@nandu.example,,1\r\n", "utf-8"),
+        ("76.543.210-3,Panadería La Ñusta Ltda.,,,,,,,b@nusta.example,,0\r\n", "cp1252"),
+    ]
+    path.write_bytes(b"".join(line.encode(encoding) for line, encoding in lines))
+
+
+@corpus("stray_quote.csv", 'a quoted cell with an undoubled quote inside: "bad"quote"')
+def _(path: Path) -> None:
+    text(
+        path,
+        EN + "\n"
+        "77.123.456-9,Comercial Andes,,,,,,,a@andes.example,,1\n"
+        '76.543.210-3,"bad"quote",,,,,,,b@quote.example,,0\n',
+    )
+
+
+@corpus("unclosed_quote_at_end.csv", "the last row opens a quote that the file never closes")
+def _(path: Path) -> None:
+    text(path, EN + '\n77.123.456-9,"Comercial Andes,,,,,,,a@andes.example,,1\n')
+
+
 @corpus("workbook_named.csv", "an .xlsx workbook named .csv")
 def _(path: Path) -> None:
     wb = openpyxl.Workbook()

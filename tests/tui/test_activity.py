@@ -344,7 +344,7 @@ async def test_export_errors_are_messages_not_tracebacks(
         missing = tmp_path / "no such folder" / "trail.csv"
         await type_into(pilot, "#activity-path", str(missing))
         assert shown(app, "#activity-export-message") == (
-            f"The folder {missing.parent} does not exist."
+            f"Cannot write {missing}: the folder {missing.parent} does not exist"
         )
         await type_into(pilot, "#activity-path", str(tmp_path))
         assert shown(app, "#activity-export-message") == (
@@ -356,6 +356,10 @@ async def test_export_errors_are_messages_not_tracebacks(
         assert shown(app, "#activity-export-message") == ""
         assert (tmp_path / "ok.csv").exists()
         assert list(tmp_path.iterdir()) == [tmp_path / "ok.csv"]
+        await type_into(pilot, "#activity-path", str(tmp_path / "ok.csv"))
+        assert shown(app, "#activity-export-message").startswith(
+            f"{tmp_path / 'ok.csv'} already exists; choose another name"
+        )
 
 
 async def test_non_admin_sees_the_refusal_and_no_table(

@@ -228,6 +228,25 @@ async def test_export_report(make: AppFactory, workdir: Path) -> None:
     assert len(lines) == 6
 
 
+async def test_export_report_never_replaces_a_file(make: AppFactory, workdir: Path) -> None:
+    """An existing file is not replaced, and the imported file never (output_files rules)."""
+    original = (workdir / "bad_notify.csv").read_bytes()
+    (workdir / "bad_notify_problems.csv").write_text("mine", encoding="utf-8")
+    async with make().run_test(size=(80, 24)) as pilot:
+        await open_bulk(pilot)
+        await open_file(pilot, "bad_notify.csv")
+        screen = await process(pilot)
+        field = screen.query_one("#bulk-report-path", Input)
+        field.focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "already exists" in shown(screen, "#bulk-summary"))
+        field.value = str(workdir / "bad_notify.csv")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "is the input file" in shown(screen, "#bulk-summary"))
+    assert (workdir / "bad_notify_problems.csv").read_text(encoding="utf-8") == "mine"
+    assert (workdir / "bad_notify.csv").read_bytes() == original
+
+
 async def test_download_template(make: AppFactory, workdir: Path) -> None:
     async with make().run_test(size=(80, 24)) as pilot:
         screen = await open_bulk(pilot)

@@ -330,7 +330,13 @@ async def test_export_writes_the_supplier_delivery_log(
         await pilot.press("enter")
         await settle(pilot)
         assert not view.query_one("#delivery-export-message").display
-    assert target.read_text(encoding="utf-8") == invitations.delivery_log_text(ctx, admin, cafe)
+        written = target.read_text(encoding="utf-8")
+        target.write_text("kept", encoding="utf-8")
+        await pilot.press("enter")  # the same file again: refused, not replaced
+        await settle(pilot)
+        assert rendered(view, "delivery-export-message").startswith(f"{target} already exists")
+    assert target.read_text(encoding="utf-8") == "kept"
+    assert written == invitations.delivery_log_text(ctx, admin, cafe)
     assert not list(tmp_path.glob(".*.part"))
 
 

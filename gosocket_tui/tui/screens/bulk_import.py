@@ -748,17 +748,18 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
         raw = self.query_one("#bulk-report-path", Input).value.strip()
         if report is None or not raw:
             return
-        self._export(report, raw)
+        self._export(report, raw, self.path)
 
     @work(thread=True, exclusive=True, group="bulk-export")
-    def _export(self, report: bulk_import.ValidationReport, raw: str) -> None:
+    def _export(self, report: bulk_import.ValidationReport, raw: str, source: Path | None) -> None:
         outcome: Path | GosocketError
         files = self.files
         try:
             path = files.target(raw)
             if path.is_dir():
                 raise GosocketError(_("{path} is a folder", path=str(path)))
-            with files.output(raw) as staging:
+            # Never over an existing file, never over the file being imported.
+            with files.output(raw, inputs=[source] if source else []) as staging:
                 bulk_import.write_issue_report(staging, report)
             outcome = path
         except GosocketError as exc:
