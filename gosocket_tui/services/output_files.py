@@ -109,6 +109,8 @@ def check_output(
                 )
             )
         target, info = Path(os.path.realpath(target)), final
+    if info is not None and stat.S_ISDIR(info.st_mode):
+        raise OutputRefused(_("{path} is a folder: add a file name.", path=_shown(target)))
     if info is not None and not stat.S_ISREG(info.st_mode):
         raise OutputRefused(
             _(
