@@ -87,8 +87,8 @@ INT_RANGES: dict[str, tuple[int, int]] = {
     "import_max_rows": (1, 100_000_000),
 }
 FLOAT_RANGES: dict[str, tuple[float, float]] = {"smtp_timeout_seconds": (0.1, 3600.0)}
-# Text settings and their longest accepted value; none may hold a control character (a CR or
-# LF in the SMTP sender or username would be a second SMTP command).
+# Text settings and their longest accepted value; none may hold a control or bidi character (a
+# CR or LF in the SMTP sender or username would be a second SMTP command).
 TEXT_LIMITS: dict[str, int] = {
     "db": 4096,
     "smtp_host": 253,
@@ -98,7 +98,6 @@ TEXT_LIMITS: dict[str, int] = {
     "activation_url": 2048,
     "maildir": 4096,
 }
-_CONTROL_CHARS = frozenset(chr(n) for n in [*range(32), *range(0x7F, 0xA0)])
 
 
 def _as_int(raw: Any) -> int:
@@ -159,7 +158,9 @@ def _check_value(name: str, kind: str, raw: Any) -> Any:
         raise ValueError(_("expected text"))
     if len(raw) > TEXT_LIMITS[name]:
         raise ValueError(_("longer than {limit} characters", limit=TEXT_LIMITS[name]))
-    if any(ch in _CONTROL_CHARS for ch in raw):
+    if name == "db" and not raw:
+        raise ValueError(_("must not be empty"))
+    if plain(raw) != raw:
         raise ValueError(_("contains a control character"))
     if any("\ud800" <= ch <= "\udfff" for ch in raw):
         raise ValueError(_("is not valid text (UTF-8)"))
