@@ -235,9 +235,13 @@ def load_config(
         name = field.name
         env_name = f"GOSOCKET_{name.upper()}"
         if name in flags:
-            values[name] = _coerce(name, flags[name], f"option --{name.replace('_', '-')}")
+            values[name] = _coerce(
+                name, flags[name], _("option --{name}", name=name.replace("_", "-"))
+            )
         elif env.get(env_name, "") != "":
-            values[name] = _coerce(name, env[env_name], f"environment variable {env_name}")
+            values[name] = _coerce(
+                name, env[env_name], _("environment variable {name}", name=env_name)
+            )
         elif name in from_file:
             values[name] = _coerce(name, from_file[name], plain(path))
     if not values.get("db"):

@@ -97,15 +97,15 @@ def main(argv: list[str] | None = None) -> None:
     except OSError as exc:
         # The system refused a file or socket operation (name too long, no space, no access).
         name = str(exc.filename or "")
-        where = f": {name[:77]}…" if len(name) > 80 else f": {name}" if name else ""
-        _fail(f"{exc.strerror or exc.__class__.__name__}{where}", 1)
+        shown = f": {name[:77]}…" if len(name) > 80 else f": {name}" if name else ""
+        _fail(f"{exc.strerror or exc.__class__.__name__}{shown}", 1)
     except UnicodeError as exc:
         _fail(_("Not valid text: {reason}", reason=exc), 1)
     except KeyboardInterrupt:
         click.echo(_("Interrupted."), err=True)
         sys.exit(130)
     except Exception as exc:
-        where = _log_crash()
-        hint = _(" (details in {path})", path=str(where)) if where else ""
+        log = _log_crash()
+        hint = _(" (details in {path})", path=str(log)) if log else ""
         _fail(_("unexpected {kind}: {reason}", kind=exc.__class__.__name__, reason=exc) + hint, 1)
     sys.exit(0)

@@ -44,7 +44,7 @@ def is_postgres(db: peewee.Database) -> bool:
 
 SQLITE_PREFIX = "sqlite:///"
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
-URL_FORMS = "sqlite:////absolute/path.db, sqlite:///relative/path.db or postgresql://user@host/name"
+URL_FORMS = "sqlite:////absolute/path.db, sqlite:///relative/path.db, postgresql://user@host/name"
 
 
 def _show(text: str, limit: int = 80) -> str:
