@@ -158,6 +158,10 @@ def open_database(url: str, *, bind: bool = True, create: bool = True) -> peewee
     try:
         db.connect(reuse_if_open=True)
         db.execute_sql("SELECT 1")
+    except peewee.ImproperlyConfigured as exc:  # the engine's driver is not installed
+        raise DatabaseError(
+            _("Cannot open database URL {url}: {reason}", url=_show(redact_url(url)), reason=exc)
+        ) from None
     except peewee.DatabaseError as exc:
         db.close()
         raise DatabaseError(describe_database_error(exc, url)) from None
