@@ -8,6 +8,7 @@ read from ``GOSOCKET_SMTP_PASSWORD`` so it never sits in a file other users migh
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 from collections.abc import Mapping
@@ -18,7 +19,8 @@ from typing import Any, Literal, get_args
 import platformdirs
 
 from gosocket_tui.errors import ConfigError
-from gosocket_tui.i18n import language_from_env, normalize_language
+from gosocket_tui.i18n import _, language_from_env, normalize_language
+from gosocket_tui.safe_text import plain
 
 APP_NAME = "gosocket-tui"
 SmtpSecurity = Literal["none", "starttls", "ssl"]
@@ -70,55 +72,130 @@ class Config:
         return out
 
 
+# Whole-number settings and the range each may take. A value outside its range is refused
+# rather than clamped: a lifetime of 10^17 hours overflows the date arithmetic, a port of 0
+# or a lockout threshold of 0 turns a safeguard off without anyone meaning to.
+INT_RANGES: dict[str, tuple[int, int]] = {
+    "smtp_port": (1, 65535),
+    "activation_code_lifetime_hours": (1, 24 * 366),
+    "activation_max_attempts": (1, 100),
+    "idle_timeout_minutes": (1, 24 * 60),
+    "session_lifetime_hours": (1, 24 * 31),
+    "lockout_threshold": (1, 100),
+    "lockout_minutes": (1, 7 * 24 * 60),
+    "delivery_max_attempts": (1, 100),
+    "import_max_bytes": (1024, 16 * 1024**3),
+    "import_max_rows": (1, 100_000_000),
+}
+FLOAT_RANGES: dict[str, tuple[float, float]] = {"smtp_timeout_seconds": (0.1, 3600.0)}
+# Text settings and their longest accepted value; none may hold a control or bidi character (a
+# CR or LF in the SMTP sender or username would be a second SMTP command).
+TEXT_LIMITS: dict[str, int] = {
+    "db": 4096,
+    "smtp_host": 253,
+    "smtp_username": 256,
+    "smtp_password": 1024,
+    "smtp_sender": 254,
+    "activation_url": 2048,
+    "maildir": 4096,
+}
+
+
+def _as_int(raw: Any) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int | str):
+        raise ValueError(_("expected a whole number"))
+    text = str(raw).strip()
+    if not text.lstrip("+-").isascii() or not text.lstrip("+-").isdigit() or len(text) > 20:
+        raise ValueError(_("expected a whole number"))
+    return int(text)
+
+
+def _as_float(raw: Any) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+        raise ValueError(_("expected a number"))
+    try:
+        value = float(str(raw).strip()) if isinstance(raw, str) else float(raw)
+    except ValueError:
+        raise ValueError(_("expected a number")) from None
+    if not math.isfinite(value):
+        raise ValueError(_("expected a finite number"))
+    return value
+
+
+def _check_value(name: str, kind: str, raw: Any) -> Any:
+    """The typed value of one setting, or ValueError with a translated reason."""
+    if kind == "bool":
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower() if isinstance(raw, str | int) else ""
+        if text in {"1", "true", "yes", "on"}:
+            return True
+        if text in {"0", "false", "no", "off"}:
+            return False
+        raise ValueError(_("expected true or false"))
+    if kind == "int":
+        value = _as_int(raw)
+        low, high = INT_RANGES[name]
+        if not low <= value <= high:
+            raise ValueError(_("must be between {low} and {high}", low=low, high=high))
+        return value
+    if kind == "float":
+        value_f = _as_float(raw)
+        low_f, high_f = FLOAT_RANGES[name]
+        if not low_f <= value_f <= high_f:
+            raise ValueError(_("must be between {low} and {high}", low=low_f, high=high_f))
+        return value_f
+    if kind == "SmtpSecurity":
+        text = raw.strip().lower() if isinstance(raw, str) else ""
+        if text not in get_args(SmtpSecurity):
+            raise ValueError(_("expected one of none, starttls, ssl"))
+        return text
+    if name == "lang":
+        lang = normalize_language(raw) if isinstance(raw, str) else None
+        if lang is None:
+            raise ValueError(_("expected en or es"))
+        return lang
+    if not isinstance(raw, str):
+        raise ValueError(_("expected text"))
+    if len(raw) > TEXT_LIMITS[name]:
+        raise ValueError(_("longer than {limit} characters", limit=TEXT_LIMITS[name]))
+    if name == "db" and not raw:
+        raise ValueError(_("must not be empty"))
+    if plain(raw) != raw:
+        raise ValueError(_("contains a control character"))
+    if any("\ud800" <= ch <= "\udfff" for ch in raw):
+        raise ValueError(_("is not valid text (UTF-8)"))
+    return raw
+
+
 def _coerce(name: str, raw: Any, source: str) -> Any:
     field = next(f for f in fields(Config) if f.name == name)
     kind = field.type if isinstance(field.type, str) else str(field.type)
     try:
-        if kind == "bool":
-            if isinstance(raw, bool):
-                return raw
-            text = str(raw).strip().lower()
-            if text in {"1", "true", "yes", "on"}:
-                return True
-            if text in {"0", "false", "no", "off"}:
-                return False
-            raise ValueError("expected true or false")
-        if kind == "int":
-            if isinstance(raw, bool):
-                raise ValueError("expected a whole number")
-            value = int(raw)
-            if value < 0:
-                raise ValueError("must not be negative")
-            return value
-        if kind == "float":
-            value_f = float(raw)
-            if value_f <= 0:
-                raise ValueError("must be positive")
-            return value_f
-        if kind == "SmtpSecurity":
-            text = str(raw).strip().lower()
-            if text not in get_args(SmtpSecurity):
-                raise ValueError("expected one of none, starttls, ssl")
-            return text
-        if kind == "str":
-            if not isinstance(raw, str | int | float):
-                raise ValueError("expected text")
-            return str(raw)
+        return _check_value(name, kind, raw)
     except ValueError as exc:
-        raise ConfigError(f"{source}: invalid value for {name}: {exc}") from None
-    raise ConfigError(f"{source}: unsupported setting {name}")  # pragma: no cover
+        raise ConfigError(
+            _("{source}: invalid value for {name}: {reason}", source=source, name=name, reason=exc)
+        ) from None
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
     """Read and flatten a config file; a malformed one is a one-line ConfigError."""
+    where = plain(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the config file: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except (OSError, ValueError) as exc:
+        if isinstance(exc, tomllib.TOMLDecodeError):
+            reason = plain(exc)
+            raise ConfigError(
+                _("{path}: not valid TOML: {reason}", path=where, reason=reason)
+            ) from None
+        reason = plain(getattr(exc, "strerror", None) or exc)
+        raise ConfigError(
+            _("{path}: cannot read the config file: {reason}", path=where, reason=reason)
+        ) from None
     flat: dict[str, Any] = {}
     for key, value in data.items():
         if isinstance(value, dict):
@@ -129,10 +206,17 @@ def read_config_file(path: Path) -> dict[str, Any]:
     known = {f.name for f in fields(Config)}
     for key in flat:
         if key not in known:
-            raise ConfigError(f"{path}: unknown setting {key!r}")
+            raise ConfigError(
+                _("{path}: unknown setting {name}", path=where, name=plain(repr(key)))
+            )
         if key in ENV_ONLY_FIELDS:
             raise ConfigError(
-                f"{path}: {key} may not be stored in a file; set GOSOCKET_{key.upper()} instead"
+                _(
+                    "{path}: {name} may not be stored in a file; set {env} instead",
+                    path=where,
+                    name=key,
+                    env=f"GOSOCKET_{key.upper()}",
+                )
             )
     return flat
 
@@ -152,20 +236,18 @@ def load_config(
         name = field.name
         env_name = f"GOSOCKET_{name.upper()}"
         if name in flags:
-            values[name] = _coerce(name, flags[name], f"option --{name.replace('_', '-')}")
+            values[name] = _coerce(
+                name, flags[name], _("option --{name}", name=name.replace("_", "-"))
+            )
         elif env.get(env_name, "") != "":
-            values[name] = _coerce(name, env[env_name], f"environment variable {env_name}")
+            values[name] = _coerce(
+                name, env[env_name], _("environment variable {name}", name=env_name)
+            )
         elif name in from_file:
-            values[name] = _coerce(name, from_file[name], str(path))
+            values[name] = _coerce(name, from_file[name], plain(path))
     if not values.get("db"):
         values["db"] = default_db_url()
-    lang_source = values.get("lang")
-    if lang_source is not None:
-        lang = normalize_language(str(lang_source))
-        if lang is None:
-            raise ConfigError(f"invalid language {lang_source!r}: expected en or es")
-        values["lang"] = lang
-    else:
+    if "lang" not in values:
         values["lang"] = language_from_env(dict(env))
     return Config(**values)
 

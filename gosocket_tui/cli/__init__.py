@@ -6,6 +6,7 @@ Each area registers its commands from its own module; ``main`` maps errors to ex
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -15,6 +16,8 @@ import platformdirs
 
 from gosocket_tui.cli.base import root
 from gosocket_tui.errors import GosocketError
+from gosocket_tui.i18n import _, language_from_env, normalize_language, set_language
+from gosocket_tui.safe_text import plain
 
 ROOT_OPTIONS_WITH_VALUE = ("--db", "--lang", "--config")
 
@@ -55,8 +58,27 @@ def _log_crash() -> Path | None:
         return None
 
 
+def _fail(message: object, code: int) -> None:
+    """End with one line on stderr: CR, LF and other control characters in it replaced."""
+    click.echo(_("Error: {message}", message=plain(message)), err=True)
+    sys.exit(code)
+
+
+def _usage_hint(exc: click.UsageError) -> str:
+    command = exc.ctx.command_path if exc.ctx else "gosocket-tui"
+    return _("{message} (see {command} --help)", message=exc.format_message(), command=command)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
+    set_language(
+        normalize_language(os.environ.get("GOSOCKET_LANG")) or language_from_env(dict(os.environ))
+    )
+    for position, arg in enumerate(args, start=1):
+        if any("\ud800" <= ch <= "\udfff" for ch in arg):
+            # Bytes that are not UTF-8 reach Python as lone surrogates, which no database, file
+            # or terminal takes; refused here once rather than failing deep inside a command.
+            _fail(_("Argument {position} is not valid UTF-8 text.", position=position), 2)
     if _wants_subcommand(args):
         _register_commands()
     try:
@@ -65,23 +87,25 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(exc.ctx.get_help() if exc.ctx else str(exc), err=True)
         sys.exit(2)
     except click.UsageError as exc:
-        exc.show()
-        sys.exit(2)
+        _fail(_usage_hint(exc), 2)
     except click.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(1)
+        _fail(_("Aborted."), 1)
     except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
+        _fail(exc.format_message(), exc.exit_code)
     except GosocketError as exc:
-        click.echo(f"Error: {exc.message}", err=True)
-        sys.exit(1)
+        _fail(exc.message, 1)
+    except OSError as exc:
+        # The system refused a file or socket operation (name too long, no space, no access).
+        name = str(exc.filename or "")
+        shown = f": {name[:77]}…" if len(name) > 80 else f": {name}" if name else ""
+        _fail(f"{exc.strerror or exc.__class__.__name__}{shown}", 1)
+    except UnicodeError as exc:
+        _fail(_("Not valid text: {reason}", reason=exc), 1)
     except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
+        click.echo(_("Interrupted."), err=True)
         sys.exit(130)
     except Exception as exc:
-        where = _log_crash()
-        hint = f" (details in {where})" if where else ""
-        click.echo(f"Error: unexpected {exc.__class__.__name__}: {exc}{hint}", err=True)
-        sys.exit(1)
+        log = _log_crash()
+        hint = _(" (details in {path})", path=str(log)) if log else ""
+        _fail(_("unexpected {kind}: {reason}", kind=exc.__class__.__name__, reason=exc) + hint, 1)
     sys.exit(0)

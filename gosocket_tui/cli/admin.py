@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from gosocket_tui.cli.base import CliState, pass_state, root
+from gosocket_tui.cli.base import CliState, pass_state, read_password, root
 from gosocket_tui.db import migrations
 from gosocket_tui.db.connection import open_database, redact_url
-from gosocket_tui.errors import UserError, ValidationError
+from gosocket_tui.errors import UserError
 from gosocket_tui.services import auth, companies
 from gosocket_tui.services.output_files import check_output
 
@@ -77,17 +77,6 @@ def user() -> None:
     """User accounts."""
 
 
-def _read_password(password_stdin: bool) -> str:
-    if password_stdin:
-        line = sys.stdin.readline()
-        if not line:
-            raise ValidationError("No password on standard input.", field="password")
-        return line.rstrip("\r\n")
-    if not sys.stdin.isatty():
-        raise click.UsageError("Use --password-stdin when standard input is not a terminal.")
-    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
-
-
 @user.command("add")
 @click.option("--company", "company_ref", required=True, metavar="COUNTRY:TAXID")
 @click.option("--username", required=True)
@@ -100,7 +89,7 @@ def user_add(
     """Add a user to a company; the password is prompted twice."""
     ctx = state.services()
     companies.get_company_by_ref(ctx, company_ref)
-    password = _read_password(password_stdin)
+    password = read_password(password_stdin)
     info = auth.create_user(ctx, company_ref, username, password, is_admin=admin)
     role = "administrator" if info.is_admin else "user"
     click.echo(f"Added {role} {info.username} to {info.company.name}.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -9,7 +11,8 @@ from typing import Any
 import click
 
 from gosocket_tui.config import Config, load_config
-from gosocket_tui.i18n import set_language
+from gosocket_tui.errors import ValidationError
+from gosocket_tui.i18n import _, set_language
 from gosocket_tui.services.context import ServiceContext, open_context
 
 
@@ -35,13 +38,41 @@ class CliState:
 pass_state = click.make_pass_decorator(CliState)
 
 
+class FiniteFloatRange(click.FloatRange):
+    """A float in a range; unlike ``click.FloatRange`` it refuses ``inf`` and ``nan``."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(_("{value!r} is not a finite number.", value=value), param, ctx)
+        return number
+
+
+def read_password(password_stdin: bool) -> str:
+    """One line of standard input with ``--password-stdin``, else a prompt typed twice."""
+    if password_stdin:
+        raw = getattr(sys.stdin, "buffer", None)
+        try:
+            line = raw.readline().decode("utf-8") if raw is not None else sys.stdin.readline()
+        except UnicodeDecodeError:
+            raise ValidationError(
+                _("The password on standard input is not UTF-8 text."), field="password"
+            ) from None
+        if not line:
+            raise ValidationError(_("No password on standard input."), field="password")
+        return line.rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise click.UsageError(_("Use --password-stdin when standard input is not a terminal."))
+    return str(click.prompt(_("Password"), hide_input=True, confirmation_prompt=True))
+
+
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", metavar="URL", help="Database URL (sqlite:///path or postgresql://…).")
 @click.option("--lang", type=click.Choice(["en", "es"]), help="Language of the interface.")
 @click.option(
     "--config",
     "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Config file (default: config.toml in the user config folder).",
 )
 @click.version_option(package_name="gosocket-tui")

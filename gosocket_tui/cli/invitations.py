@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import sys
 import threading
 from pathlib import Path
 from types import FrameType
@@ -18,9 +17,15 @@ from types import FrameType
 import click
 import platformdirs
 
-from gosocket_tui.cli.base import CliState, pass_state, root
+from gosocket_tui.cli.base import (
+    CliState,
+    FiniteFloatRange,
+    pass_state,
+    read_password,
+    root,
+)
 from gosocket_tui.cli.suppliers_group import suppliers
-from gosocket_tui.errors import UserError, ValidationError
+from gosocket_tui.errors import UserError
 from gosocket_tui.i18n import _
 from gosocket_tui.mail.outbox import (
     Deliverer,
@@ -147,7 +152,7 @@ def mail() -> None:
     "--poll",
     "poll_seconds",
     default=5.0,
-    type=click.FloatRange(min=0.1),
+    type=FiniteFloatRange(min=0.1, max=3600),
     show_default=True,
     help="Seconds between checks with --watch.",
 )
@@ -211,17 +216,6 @@ def smtp_sink_command(state: CliState, host: str, port: int, maildir: Path | Non
         ) from None
 
 
-def _read_password(password_stdin: bool) -> str:
-    if password_stdin:
-        line = sys.stdin.readline()
-        if not line:
-            raise ValidationError(_("No password on standard input."), field="password")
-        return line.rstrip("\r\n")
-    if not sys.stdin.isatty():
-        raise click.UsageError(_("Use --password-stdin when standard input is not a terminal."))
-    return str(click.prompt(_("Password"), hide_input=True, confirmation_prompt=True))
-
-
 @root.command("activate")
 @click.option(
     "--tax-id",
@@ -253,7 +247,7 @@ def activate_command(
     ctx = state.services()
     supplier = parse_activation_ref(supplier_ref, "tax_id")
     inviter = parse_activation_ref(inviter_ref, "inviter_tax_id")
-    password = _read_password(password_stdin)
+    password = read_password(password_stdin)
     result = activate(
         ctx,
         supplier_country=supplier.country,

@@ -21,6 +21,7 @@ from playhouse import db_url
 from gosocket_tui.db.models import database
 from gosocket_tui.errors import DatabaseError, DatabaseFull
 from gosocket_tui.i18n import _
+from gosocket_tui.safe_text import plain
 
 T = TypeVar("T")
 
@@ -41,35 +42,126 @@ def is_postgres(db: peewee.Database) -> bool:
     return isinstance(db, peewee.PostgresqlDatabase)
 
 
-def open_database(url: str, *, bind: bool = True) -> peewee.Database:
-    """Open ``url`` (``sqlite:///path`` or ``postgresql://…``) and check it can be used."""
-    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        path = Path(url.removeprefix("sqlite:///"))
+SQLITE_PREFIX = "sqlite:///"
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+URL_FORMS = "sqlite:////absolute/path.db, sqlite:///relative/path.db, postgresql://user@host/name"
+
+
+def _show(text: str, limit: int = 80) -> str:
+    """A path or URL for a one-line message: no control characters, long ones shortened."""
+    shown = plain(text)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "\N{HORIZONTAL ELLIPSIS}"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file a ``sqlite:///`` URL names (None for ``:memory:``); refuses any other form.
+
+    ``sqlite:////srv/x.db`` is the absolute path ``/srv/x.db``; ``sqlite:///x.db`` is ``x.db``
+    in the current folder. Query strings and fragments are refused: SQLite options are the
+    app's to set, and a ``?`` would otherwise end up in the file's name.
+    """
+    if not url.startswith(SQLITE_PREFIX):
+        raise DatabaseError(
+            _(
+                "Unsupported database URL {url}: use {forms}",
+                url=_show(redact_url(url)),
+                forms=URL_FORMS,
+            )
+        )
+    rest = url.removeprefix(SQLITE_PREFIX)
+    if rest == ":memory:":
+        return None
+    if not rest or rest.endswith("/"):
+        raise DatabaseError(
+            _("The database URL {url} names no file: use {forms}", url=_show(url), forms=URL_FORMS)
+        )
+    if "?" in rest or "#" in rest:
+        raise DatabaseError(
+            _(
+                "The database URL {url} has options after ? or #; SQLite URLs take none",
+                url=_show(url),
+            )
+        )
+    return Path(rest)
+
+
+def check_database_url(url: str) -> None:
+    """Refuse a URL that is not one of the documented forms, before anything is created."""
+    if url.startswith(POSTGRES_SCHEMES):
+        if "#" in url:
+            raise DatabaseError(
+                _("The database URL {url} has a fragment (#)", url=_show(redact_url(url)))
+            )
+        return
+    sqlite_path(url)
+
+
+def _prepare_sqlite_file(path: Path, *, create: bool) -> None:
+    """Make the folder and an owner-only file, or say in one line why they cannot be."""
+    try:
+        if path.exists():
+            return
+        if not create:
+            raise DatabaseError(_("There is no database at {path}", path=_show(str(path))))
         if not path.parent.exists():
             try:
                 path.parent.mkdir(parents=True, mode=0o700)
             except OSError as exc:
                 raise DatabaseError(
-                    f"Cannot create the database folder {path.parent}: {exc}"
+                    _(
+                        "Cannot create the database folder {path}: {reason}",
+                        path=_show(str(path.parent)),
+                        reason=plain(exc.strerror or exc),
+                    )
                 ) from None
-        if not path.exists():
-            # Create the file private to its owner: SQLite would use 0644, and its -wal and
-            # -shm companions copy the main file's permissions.
-            try:
-                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-            except OSError as exc:
-                raise DatabaseError(f"Cannot create the database file {path}: {exc}") from None
+        # Create the file private to its owner: SQLite would use 0644, and its -wal and
+        # -shm companions copy the main file's permissions.
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    except (OSError, ValueError) as exc:
+        reason = plain(getattr(exc, "strerror", None) or exc)
+        raise DatabaseError(
+            _(
+                "Cannot open or create the database file {path}: {reason}",
+                path=_show(str(path)),
+                reason=reason,
+            )
+        ) from None
+
+
+def open_database(url: str, *, bind: bool = True, create: bool = True) -> peewee.Database:
+    """Open ``url`` (see :func:`check_database_url`) and check it can be used.
+
+    A missing SQLite file is created (owner-only) unless ``create`` is false.
+    """
+    check_database_url(url)
     db: peewee.Database
-    try:
-        if url.startswith("sqlite"):
-            db = db_url.connect(url, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
-        else:
+    if url.startswith(SQLITE_PREFIX):
+        path = sqlite_path(url)
+        if path is not None:
+            _prepare_sqlite_file(path, create=create)
+        db = peewee.SqliteDatabase(
+            ":memory:" if path is None else str(path),
+            pragmas=SQLITE_PRAGMAS,
+            check_same_thread=False,
+        )
+    else:
+        try:
             db = db_url.connect(url)
-    except (ValueError, RuntimeError, ImportError) as exc:
-        raise DatabaseError(f"Cannot open database URL: {exc}") from None
+        except (ValueError, RuntimeError, ImportError, TypeError) as exc:
+            raise DatabaseError(
+                _(
+                    "Cannot open database URL {url}: {reason}",
+                    url=_show(redact_url(url)),
+                    reason=plain(exc),
+                )
+            ) from None
     try:
         db.connect(reuse_if_open=True)
         db.execute_sql("SELECT 1")
+    except peewee.ImproperlyConfigured as exc:  # the engine's driver is not installed
+        raise DatabaseError(
+            _("Cannot open database URL {url}: {reason}", url=_show(redact_url(url)), reason=exc)
+        ) from None
     except peewee.DatabaseError as exc:
         db.close()
         raise DatabaseError(describe_database_error(exc, url)) from None
@@ -112,7 +204,7 @@ def describe_database_error(exc: BaseException, url: str = "") -> str:
     """Turn a driver error into one line a user can act on."""
     text = str(exc).strip() or exc.__class__.__name__
     lowered = text.lower()
-    where = f" ({redact_url(url)})" if url else ""
+    where = f" ({_show(redact_url(url))})" if url else ""
     if "file is not a database" in lowered or "file is encrypted" in lowered:
         return f"The file is not a gosocket-tui database{where}."
     if "readonly" in lowered or "read-only" in lowered:
@@ -123,7 +215,7 @@ def describe_database_error(exc: BaseException, url: str = "") -> str:
         return f"The database is full{where}: nothing was saved. Free disk space and retry."
     if "locked" in lowered or "busy" in lowered:
         return f"The database stayed busy too long{where}: nothing was saved. Try again."
-    return f"Database error{where}: {text.splitlines()[0]}"
+    return f"Database error{where}: {plain(text.splitlines()[0])}"
 
 
 def redact_url(url: str) -> str:

@@ -13,7 +13,12 @@ from dataclasses import dataclass
 import peewee
 
 from gosocket_tui.db import migrations
-from gosocket_tui.db.connection import is_postgres, open_database, transaction
+from gosocket_tui.db.connection import (
+    check_database_url,
+    is_postgres,
+    open_database,
+    transaction,
+)
 from gosocket_tui.db.models import ALL_MODELS
 from gosocket_tui.errors import DatabaseError, UserError
 
@@ -38,7 +43,8 @@ def copy_database(
     source_url: str, target_url: str, *, replace: bool = False, progress: Progress | None = None
 ) -> CopyReport:
     """Copy every row of ``source_url`` into ``target_url``; raise if counts differ after."""
-    source = open_database(source_url, bind=False)
+    check_database_url(target_url)
+    source = open_database(source_url, bind=False, create=False)
     target = open_database(target_url, bind=False)
     try:
         version = migrations.check_version(source)
