@@ -98,6 +98,7 @@ TEXT_LIMITS: dict[str, int] = {
     "smtp_sender": 254,
     "activation_url": 2048,
     "maildir": 4096,
+    "exchange_dir": 4096,
 }
 
 

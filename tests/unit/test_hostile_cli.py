@@ -99,9 +99,11 @@ COMMANDS: dict[str, Entry] = {
         },
     ),
     "suppliers template": Entry(
-        ("suppliers", "template", "--output", "t.csv"),
-        {"--format": STRICT, "--output": OUT_PATH, "--lang": STRICT},
+        ("suppliers", "template", "t.csv"),
+        {"path": OUT_PATH, "--format": STRICT, "--output": OUT_PATH, "--lang": STRICT},
     ),
+    "deploy wrapper": Entry(("deploy", "wrapper"), {}),
+    "deploy mail-unit": Entry(("deploy", "mail-unit"), {}),
     "suppliers invite": Entry(
         ("suppliers", "invite", "--company", BUYER, SUPPLIER),
         {"--company": STRICT, "tax_ids": STRICT},
