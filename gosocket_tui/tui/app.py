@@ -28,15 +28,17 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import events, work
+from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
+from textual.driver import Driver
 from textual.screen import Screen
 from textual.worker import Worker, get_current_worker
 
 from gosocket_tui.i18n import _, get_language, set_language
 from gosocket_tui.tui.commands import NavigationCommands
+from gosocket_tui.tui.driver import InputEnded
 
 if TYPE_CHECKING:
     from gosocket_tui.mail.outbox import Deliverer, DeliveryReport
@@ -100,6 +102,15 @@ class GosocketApp(App[None]):
         from gosocket_tui.tui.screens.login import LoginScreen
 
         return LoginScreen()
+
+    def get_driver_class(self) -> type[Driver]:
+        """On Linux and macOS, a driver that ends the app when its terminal input ends."""
+        driver = super().get_driver_class()
+        if driver.__module__ != "textual.drivers.linux_driver":
+            return driver  # Windows, or a driver chosen by TEXTUAL_DRIVER
+        from gosocket_tui.tui.driver import HangupAwareDriver
+
+        return HangupAwareDriver
 
     def on_mount(self) -> None:
         self.set_interval(SESSION_CHECK_SECONDS, self.check_session)
@@ -286,6 +297,14 @@ class GosocketApp(App[None]):
         session, self.session = self.session, None
         if session is not None:
             await self._audit_logout(session, "quit").wait()
+        self.exit()
+
+    @on(InputEnded)
+    async def _input_ended(self) -> None:
+        """The terminal is gone (connection dropped): log out and leave, as on ctrl+q."""
+        session, self.session = self.session, None
+        if session is not None:
+            await self._audit_logout(session, "input closed").wait()
         self.exit()
 
     def action_logout(self) -> None:
