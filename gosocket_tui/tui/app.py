@@ -39,6 +39,7 @@ from textual.worker import Worker, get_current_worker
 from gosocket_tui.i18n import _, get_language, set_language
 from gosocket_tui.tui.commands import NavigationCommands
 from gosocket_tui.tui.driver import InputEnded
+from gosocket_tui.tui.typeahead import moves_on_enter
 
 if TYPE_CHECKING:
     from gosocket_tui.mail.outbox import Deliverer, DeliveryReport
@@ -63,6 +64,11 @@ class GosocketApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", show=True, priority=True),
         Binding("ctrl+c", "help_quit", show=False, system=True),
+        # Keys typed ahead land in the field they were meant for (``tui/typeahead.py``):
+        # Tab, Shift+Tab and Enter in a form field move the focus as the key arrives.
+        Binding("tab", "step_focus(1)", show=False, priority=True),
+        Binding("shift+tab", "step_focus(-1)", show=False, priority=True),
+        Binding("enter", "next_field", show=False, priority=True),
     ]
 
     def __init__(
@@ -190,6 +196,22 @@ class GosocketApp(App[None]):
         login.query_one("#username", Input).value = username
         login.show_message(_("Your company is registered. Log in with your new password."), "info")
         login.set_focus(login.query_one("#password", Input))
+
+    # ------------------------------------------------------------------ keys typed ahead
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next_field":  # elsewhere Enter does what the focused widget does
+            return moves_on_enter(self.focused)
+        return True
+
+    def action_step_focus(self, step: int) -> None:
+        if step > 0:
+            self.screen.focus_next()
+        else:
+            self.screen.focus_previous()
+
+    def action_next_field(self) -> None:
+        self.screen.focus_next()
 
     def get_key_display(self, binding: Binding) -> str:
         """``F1`` rather than ``f1`` in the footer; the rest as Textual shows them."""

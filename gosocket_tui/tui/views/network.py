@@ -192,6 +192,9 @@ class SuppliersPanel(Vertical):
         yield SupplierDetailPanel(self.ctx, id="supplier-detail")
 
     def on_mount(self) -> None:
+        # Tab goes from the Tax ID filter straight to the name filter ("7608⇥Sur" typed
+        # ahead fills both); Enter searches, the button is there for the mouse.
+        self.query_one("#supplier-search", Button).can_focus = False
         self.table.reload()
         self._update_summary()
 
@@ -628,6 +631,7 @@ class ClientsPanel(Vertical):
         yield ClientTable(self.ctx, id="client-table")
 
     def on_mount(self) -> None:
+        self.query_one("#client-search", Button).can_focus = False  # as on the Suppliers tab
         self.table.reload()
         self._update_summary()
 
