@@ -24,6 +24,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Button, ContentSwitcher, Input, Label, Select, Static
 
@@ -143,6 +144,13 @@ class SuppliersPanel(Vertical):
         Binding("down", "focus_table", "Table", show=False),
     ]
 
+    class Ready(Message):
+        """The panel is built (its filters can take the focus)."""
+
+        def __init__(self, panel: SuppliersPanel) -> None:
+            super().__init__()
+            self.panel = panel
+
     def __init__(self, ctx: ServiceContext, session: Session, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.ctx = ctx
@@ -197,6 +205,7 @@ class SuppliersPanel(Vertical):
         self.query_one("#supplier-search", Button).can_focus = False
         self.table.reload()
         self._update_summary()
+        self.post_message(self.Ready(self))
 
     def on_resize(self) -> None:
         tall = self.size.height >= DETAIL_PANEL_MIN_HEIGHT
