@@ -21,10 +21,12 @@ deterministic output pass ``deliver_mail=False`` and deliver explicitly.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -52,6 +54,8 @@ log = logging.getLogger(__name__)
 
 SESSION_CHECK_SECONDS = 5.0
 DELIVERY_SECONDS = 5.0
+HOLD_KEYS_SECONDS = 2.0  # at most, keys typed ahead wait this long for a screen to open
+HOLD_KEYS_POLL = 0.005
 EXIT_AFTER_PAINT_ENV = "GOSOCKET_EXIT_AFTER_PAINT"
 
 
@@ -95,6 +99,8 @@ class GosocketApp(App[None]):
         self._delivery_again = False
         self._deliverer: Deliverer | None = None
         self._delivery_problem = ""
+        self._held_keys: list[events.Key] = []  # typed ahead while a screen opens
+        self._key_screen: Screen[Any] | None = None  # the screen the last key went to
         set_language(ctx.config.lang)
 
     # ----------------------------------------------------------------- start and screens
@@ -178,6 +184,17 @@ class GosocketApp(App[None]):
                 screen.show(view, tab, focus=True)
                 return
 
+    def open_bulk_import(self) -> None:
+        """Network → Suppliers, then Bulk add suppliers (the palette's way to ctrl+o)."""
+        from gosocket_tui.tui.screens.shell import ShellScreen
+        from gosocket_tui.tui.views.network import NetworkView
+
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, ShellScreen):
+                screen.show("network", "suppliers", focus=True)
+                screen.query_one(NetworkView).suppliers.action_bulk_import()
+                return
+
     def action_activate(self) -> None:
         """Open the supplier activation screen (from the login screen)."""
         from gosocket_tui.tui.screens.activation import ActivationScreen
@@ -243,7 +260,36 @@ class GosocketApp(App[None]):
             and not event.is_forwarded
         ):
             self.record_activity()
+        if isinstance(event, events.Key) and not event.is_forwarded and self._hold_key(event):
+            return
         await super().on_event(event)
+
+    def _hold_key(self, key: events.Key) -> bool:
+        """Keep keys typed ahead while a screen that just opened sets itself up.
+
+        ctrl+n and the Tax ID typed at once: the keys behind ctrl+n are already queued when
+        the dialog opens, ahead of the dialog putting the focus in its first field, and
+        would go to whatever Textual focused first. The first key that meets a screen other
+        than the one the previous key went to is held, with every key behind it, until that
+        screen is mounted; then they are queued again, in order, behind the screen's own
+        focus change.
+        """
+        screen = self.screen
+        if not self._held_keys and screen is self._key_screen:
+            return False
+        self._held_keys.append(key)
+        if len(self._held_keys) == 1:
+            self.run_worker(self._release_keys(screen), group="typeahead")
+        return True
+
+    async def _release_keys(self, screen: Screen[Any]) -> None:
+        deadline = time.monotonic() + HOLD_KEYS_SECONDS
+        while not screen.is_mounted and time.monotonic() < deadline:
+            await asyncio.sleep(HOLD_KEYS_POLL)
+        self._key_screen = screen
+        held, self._held_keys = self._held_keys, []
+        for key in held:
+            self.post_message(events.Key(key.key, key.character))
 
     def record_activity(self) -> None:
         """Restart the idle timer (no database access: safe on the event loop)."""

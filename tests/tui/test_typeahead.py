@@ -103,3 +103,14 @@ async def test_bulk_import_screen(make: AppFactory, tmp_path: Path) -> None:
         # The path, then Tab past Open to "Download template", and Enter presses it.
         await burst(pilot, [*str(tmp_path / "x.csv"), "\t", "\t", "\r"])
         assert isinstance(app.screen, TemplateDialog)
+
+
+async def test_keys_typed_right_after_ctrl_n_reach_the_new_form(make: AppFactory) -> None:
+    """ctrl+n and the Tax ID typed at once: the form opens and gets every key."""
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await logged_in(pilot)
+        await burst(pilot, ["ctrl+n", *"76.086.429-3", "\t", *"Proveedora Sur SAC"])
+        assert isinstance(app.screen, AddSupplierScreen)
+        assert value(app, "#add-tax_id") == "76.086.429-3"
+        assert value(app, "#add-name") == "Proveedora Sur SAC"

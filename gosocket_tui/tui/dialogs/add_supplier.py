@@ -37,6 +37,7 @@ from gosocket_tui.services.suppliers import (
 )
 from gosocket_tui.services.taxid import country_choices, expected_form, parse_tax_id
 from gosocket_tui.tui.typeahead import next_on_enter
+from gosocket_tui.tui.widgets.footer import KeyFooter
 from gosocket_tui.tui.widgets.paged_table import end_session
 
 if TYPE_CHECKING:
@@ -193,6 +194,7 @@ class AddSupplierScreen(ModalScreen[AddSupplierResult | None]):
             with Horizontal(id="add-buttons"):
                 yield Button(_("Save"), variant="primary", compact=True, id="add-save")
                 yield Button(_("Cancel"), compact=True, id="add-cancel")
+        yield KeyFooter()  # the dialog's own keys: ^s Save, Esc Cancel
 
     def _placeholder(self, name: str) -> str:
         if name == "groups":
