@@ -7,7 +7,8 @@ Which keys show, in this order (the rule the footer keeps at any width):
 2. The keys of the focused widget and its containers (the table's View, Invite, Mark…), in
    the space that is left, whole keys only: what does not fit is left out, never half cut,
    and never pushes the keys of 1. out of sight.
-3. ^p palette, on the right (every command is there).
+3. ^p palette, on the right (every command is there); below 100 columns only "^p", which
+   leaves 80 columns room for the first keys of 2 (the table's View and Invite).
 
 Every screen, dialog included, has its own :class:`KeyFooter`: a dialog shows its own keys,
 not those of the screen behind it.
@@ -26,12 +27,10 @@ from textual.widgets._footer import FooterKey
 
 from gosocket_tui.i18n import _, get_language
 
-# Columns around a key's text: " ^l " before its description and one space after it; in the
-# compact style "^l" and a space before it and one space after (the key's margin).
+# Columns around a key's text: " ^l " before its description and one space after it.
 KEY_PADDING = 3
-COMPACT_KEY_PADDING = 2
-PALETTE_EXTRA = 2  # the palette key's border and right padding (compact: border only)
-COMPACT_BELOW = 120  # columns: narrower terminals get the compact style (80 columns fit more)
+PALETTE_EXTRA = 2  # the palette key's border and right padding
+NARROW_BELOW = 100  # columns: narrower terminals show the palette key without "palette"
 
 
 class KeyFooter(Footer):
@@ -69,12 +68,15 @@ class KeyFooter(Footer):
         show_palette = (
             palette is not None and self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE
         )
-        width = self.app.size.width
-        self.compact = compact = 0 < width < COMPACT_BELOW
-        room = width
+        room = self.app.size.width
+        narrow = room < NARROW_BELOW
+        palette_text = ""
         if show_palette and palette is not None:
-            room -= _width(palette.binding, self.app, compact) + PALETTE_EXTRA - compact
-        for item in _fitting(_one_per_action(active.values(), palette), room, self.app, compact):
+            palette_text = "" if narrow else _(palette.binding.description)
+            key = self.app.get_key_display(palette.binding)
+            shown = len(key) + len(palette_text) + KEY_PADDING if palette_text else len(key)
+            room -= shown + PALETTE_EXTRA
+        for item in _fitting(_one_per_action(active.values(), palette), room, self.app):
             binding = item.binding
             yield FooterKey(
                 binding.key,
@@ -88,7 +90,7 @@ class KeyFooter(Footer):
             yield FooterKey(
                 palette.binding.key,
                 self.app.get_key_display(palette.binding),
-                _(palette.binding.description),
+                palette_text,
                 palette.binding.action,
                 classes="-command-palette",
                 disabled=not palette.enabled,
@@ -114,24 +116,20 @@ def _one_per_action(
     return [i for i in unique if _is_global(i)] + [i for i in unique if not _is_global(i)]
 
 
-def _width(binding: Binding, app: App[object], compact: bool) -> int:
+def _width(binding: Binding, app: App[object]) -> int:
     description = _(binding.description) if binding.description else ""
     key = app.get_key_display(binding)
-    if not description:
-        return len(key)
-    return len(key) + len(description) + (COMPACT_KEY_PADDING if compact else KEY_PADDING)
+    return len(key) + len(description) + KEY_PADDING if description else len(key)
 
 
-def _fitting(
-    items: list[ActiveBinding], room: int, app: App[object], compact: bool
-) -> list[ActiveBinding]:
+def _fitting(items: list[ActiveBinding], room: int, app: App[object]) -> list[ActiveBinding]:
     """Every global key, then the others while whole keys fit in ``room`` columns."""
-    used = sum(_width(i.binding, app, compact) for i in items if _is_global(i))
+    used = sum(_width(i.binding, app) for i in items if _is_global(i))
     fitting = [i for i in items if _is_global(i)]
     for item in items:
         if _is_global(item):
             continue
-        width = _width(item.binding, app, compact)
+        width = _width(item.binding, app)
         if used + width > room:
             break
         fitting.append(item)
