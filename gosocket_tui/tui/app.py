@@ -36,6 +36,7 @@ from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.driver import Driver
 from textual.screen import Screen
+from textual.widgets import Input
 from textual.worker import Worker, get_current_worker
 
 from gosocket_tui.i18n import _, get_language, set_language
@@ -72,7 +73,7 @@ class GosocketApp(App[None]):
         # Tab, Shift+Tab and Enter in a form field move the focus as the key arrives.
         Binding("tab", "step_focus(1)", show=False, priority=True),
         Binding("shift+tab", "step_focus(-1)", show=False, priority=True),
-        Binding("enter", "next_field", show=False, priority=True),
+        Binding("enter", "enter_field", show=False, priority=True),
     ]
 
     def __init__(
@@ -217,8 +218,8 @@ class GosocketApp(App[None]):
     # ------------------------------------------------------------------ keys typed ahead
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "next_field":  # elsewhere Enter does what the focused widget does
-            return moves_on_enter(self.focused)
+        if action == "enter_field":  # elsewhere Enter does what the focused widget does
+            return isinstance(self.focused, Input)
         return True
 
     def action_step_focus(self, step: int) -> None:
@@ -227,8 +228,15 @@ class GosocketApp(App[None]):
         else:
             self.screen.focus_previous()
 
-    def action_next_field(self) -> None:
-        self.screen.focus_next()
+    def action_enter_field(self) -> None:
+        """Enter in a text field: the next field now (``next_on_enter``), or submit in the
+        field's own queue, after the keys typed before the Enter and before those typed
+        after it (resolved by Textual as a binding, the Enter came after both)."""
+        focused = self.focused
+        if moves_on_enter(focused):
+            self.screen.focus_next()
+        elif isinstance(focused, Input):
+            focused.call_later(focused.action_submit)
 
     def get_key_display(self, binding: Binding) -> str:
         """``F1`` rather than ``f1`` in the footer; the rest as Textual shows them."""

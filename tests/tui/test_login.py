@@ -165,3 +165,14 @@ async def test_tabs_typed_ahead_reach_the_activation_button(make: AppFactory) ->
         await pilot.pause()
         await burst(pilot, ["\t", "\t", "\t", "\r"])
         assert isinstance(app.screen, ActivationScreen)
+
+
+async def test_keys_typed_after_the_password_enter_do_not_join_the_password(
+    make: AppFactory,
+) -> None:
+    """``ana⇥password⏎20107⏎``: the first search typed before the shell appeared."""
+    app = make()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        await burst(pilot, [*"ana", "\t", *PASSWORD, "\r", *"20107", "\r"])
+        assert isinstance(app.screen, ShellScreen)

@@ -114,12 +114,19 @@ class LoginScreen(Screen[None]):
 
     @on(Input.Submitted, "#password")
     @on(Button.Pressed, "#login-button")
-    def submit(self) -> None:
-        """Log in with what is in the fields (Enter in the password field, or the button)."""
+    def submit(self, event: Input.Submitted | Button.Pressed | None = None) -> None:
+        """Log in with what is in the fields (Enter in the password field, or the button).
+
+        After Enter, the password is the one the Enter ended: keys typed ahead behind it (the
+        first search, already on its way) may reach the field before this runs.
+        """
         if self._busy:
             return
         username = self.query_one("#username", Input).value
-        password = self.query_one("#password", Input).value
+        if isinstance(event, Input.Submitted):
+            password = event.value
+        else:
+            password = self.query_one("#password", Input).value
         if not username.strip() or not password:
             self.show_message(_("Enter your username and password."))
             self.set_focus(self.query_one("#password" if username.strip() else "#username", Input))
