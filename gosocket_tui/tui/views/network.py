@@ -116,7 +116,8 @@ class SuppliersPanel(Vertical):
         width: 1fr;
     }
     SuppliersPanel #supplier-status {
-        width: 22;
+        width: 4fr;  /* gives way to the buttons at 80 columns (in Spanish too) */
+        max-width: 22;
     }
     SuppliersPanel #supplier-sort {
         margin-left: 1;
