@@ -21,22 +21,28 @@ deterministic output pass ``deliver_mail=False`` and deliver explicitly.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import events, work
+from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
+from textual.driver import Driver
 from textual.screen import Screen
+from textual.widgets import Input
 from textual.worker import Worker, get_current_worker
 
 from gosocket_tui.i18n import _, get_language, set_language
 from gosocket_tui.tui.commands import NavigationCommands
+from gosocket_tui.tui.driver import InputEnded
+from gosocket_tui.tui.typeahead import moves_on_enter
 
 if TYPE_CHECKING:
     from gosocket_tui.mail.outbox import Deliverer, DeliveryReport
@@ -50,6 +56,8 @@ log = logging.getLogger(__name__)
 
 SESSION_CHECK_SECONDS = 5.0
 DELIVERY_SECONDS = 5.0
+HOLD_KEYS_SECONDS = 2.0  # at most, keys typed ahead wait this long for a screen to open
+HOLD_KEYS_POLL = 0.005
 EXIT_AFTER_PAINT_ENV = "GOSOCKET_EXIT_AFTER_PAINT"
 
 
@@ -62,6 +70,11 @@ class GosocketApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", show=True, priority=True),
         Binding("ctrl+c", "help_quit", show=False, system=True),
+        # Keys typed ahead land in the field they were meant for (``tui/typeahead.py``):
+        # Tab, Shift+Tab and Enter in a form field move the focus as the key arrives.
+        Binding("tab", "step_focus(1)", show=False, priority=True),
+        Binding("shift+tab", "step_focus(-1)", show=False, priority=True),
+        Binding("enter", "enter_field", show=False, priority=True),
     ]
 
     def __init__(
@@ -90,6 +103,8 @@ class GosocketApp(App[None]):
         self._delivery_again = False
         self._deliverer: Deliverer | None = None
         self._delivery_problem = ""
+        self._held_keys: list[events.Key] = []  # typed ahead while a screen opens
+        self._key_screen: Screen[Any] | None = None  # the screen the last key went to
         set_language(ctx.config.lang)
 
     # ----------------------------------------------------------------- start and screens
@@ -103,6 +118,15 @@ class GosocketApp(App[None]):
         from gosocket_tui.tui.screens.login import LoginScreen
 
         return LoginScreen()
+
+    def get_driver_class(self) -> type[Driver]:
+        """On Linux and macOS, a driver that ends the app when its terminal input ends."""
+        driver = super().get_driver_class()
+        if driver.__module__ != "textual.drivers.linux_driver":
+            return driver  # Windows, or a driver chosen by TEXTUAL_DRIVER
+        from gosocket_tui.tui.driver import HangupAwareDriver
+
+        return HangupAwareDriver
 
     def on_mount(self) -> None:
         self.set_interval(SESSION_CHECK_SECONDS, self.check_session)
@@ -178,6 +202,17 @@ class GosocketApp(App[None]):
                 screen.show(view, tab, focus=True)
                 return
 
+    def open_bulk_import(self) -> None:
+        """Network → Suppliers, then Bulk add suppliers (the palette's way to ctrl+o)."""
+        from gosocket_tui.tui.screens.shell import ShellScreen
+        from gosocket_tui.tui.views.network import NetworkView
+
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, ShellScreen):
+                screen.show("network", "suppliers", focus=True)
+                screen.query_one(NetworkView).suppliers.action_bulk_import()
+                return
+
     def action_activate(self) -> None:
         """Open the supplier activation screen (from the login screen)."""
         from gosocket_tui.tui.screens.activation import ActivationScreen
@@ -196,6 +231,29 @@ class GosocketApp(App[None]):
         login.query_one("#username", Input).value = username
         login.show_message(_("Your company is registered. Log in with your new password."), "info")
         login.set_focus(login.query_one("#password", Input))
+
+    # ------------------------------------------------------------------ keys typed ahead
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "enter_field":  # elsewhere Enter does what the focused widget does
+            return isinstance(self.focused, Input)
+        return True
+
+    def action_step_focus(self, step: int) -> None:
+        if step > 0:
+            self.screen.focus_next()
+        else:
+            self.screen.focus_previous()
+
+    def action_enter_field(self) -> None:
+        """Enter in a text field: the next field now (``next_on_enter``), or submit in the
+        field's own queue, after the keys typed before the Enter and before those typed
+        after it (resolved by Textual as a binding, the Enter came after both)."""
+        focused = self.focused
+        if moves_on_enter(focused):
+            self.screen.focus_next()
+        elif isinstance(focused, Input):
+            focused.call_later(focused.action_submit)
 
     def get_key_display(self, binding: Binding) -> str:
         """``F1`` rather than ``f1`` in the footer; the rest as Textual shows them."""
@@ -227,7 +285,36 @@ class GosocketApp(App[None]):
             and not event.is_forwarded
         ):
             self.record_activity()
+        if isinstance(event, events.Key) and not event.is_forwarded and self._hold_key(event):
+            return
         await super().on_event(event)
+
+    def _hold_key(self, key: events.Key) -> bool:
+        """Keep keys typed ahead while a screen that just opened sets itself up.
+
+        ctrl+n and the Tax ID typed at once: the keys behind ctrl+n are already queued when
+        the dialog opens, ahead of the dialog putting the focus in its first field, and
+        would go to whatever Textual focused first. The first key that meets a screen other
+        than the one the previous key went to is held, with every key behind it, until that
+        screen is mounted; then they are queued again, in order, behind the screen's own
+        focus change.
+        """
+        screen = self.screen
+        if not self._held_keys and screen is self._key_screen:
+            return False
+        self._held_keys.append(key)
+        if len(self._held_keys) == 1:
+            self.run_worker(self._release_keys(screen), group="typeahead")
+        return True
+
+    async def _release_keys(self, screen: Screen[Any]) -> None:
+        deadline = time.monotonic() + HOLD_KEYS_SECONDS
+        while not screen.is_mounted and time.monotonic() < deadline:
+            await asyncio.sleep(HOLD_KEYS_POLL)
+        self._key_screen = screen
+        held, self._held_keys = self._held_keys, []
+        for key in held:
+            self.post_message(events.Key(key.key, key.character))
 
     def record_activity(self) -> None:
         """Restart the idle timer (no database access: safe on the event loop)."""
@@ -303,6 +390,14 @@ class GosocketApp(App[None]):
         session, self.session = self.session, None
         if session is not None:
             await self._audit_logout(session, "quit").wait()
+        self.exit()
+
+    @on(InputEnded)
+    async def _input_ended(self) -> None:
+        """The terminal is gone (connection dropped): log out and leave, as on ctrl+q."""
+        session, self.session = self.session, None
+        if session is not None:
+            await self._audit_logout(session, "input closed").wait()
         self.exit()
 
     def action_logout(self) -> None:

@@ -30,12 +30,24 @@ def palette_commands(app: GosocketApp) -> list[PaletteCommand]:
     """The entries for the app as it is now (translated into the current language)."""
     if app.session is not None:
         show = app.show_target
+        bulk = (
+            [
+                PaletteCommand(
+                    _("Network → Bulk add suppliers"),
+                    _("Register many suppliers from a CSV or Excel file"),
+                    app.open_bulk_import,
+                )
+            ]
+            if app.session.is_admin
+            else []
+        )
         return [
             PaletteCommand(
                 _("Network → Suppliers"),
                 _("Your suppliers: search by Tax ID, add, invite"),
                 partial(show, "network", "suppliers"),
             ),
+            *bulk,
             PaletteCommand(
                 _("Network → Clients"),
                 _("Companies that have you as their supplier"),

@@ -87,6 +87,7 @@ def test_the_demo_command_runs_the_app_with_its_own_sink(
         seen["deliver_mail"] = app.deliver_mail
 
     monkeypatch.setattr(GosocketApp, "run", run)
+    monkeypatch.setattr("gosocket_tui.cli.app.require_terminal", lambda: None)  # no tty here
     cli = Cli(tmp_path / "demo.db", capsys, monkeypatch)
     result = cli("demo", "--fresh")
     assert result.code == 0, result.err

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from textual import events
-from textual.pilot import Pilot
 from textual.widgets import Button, Input, Label, Static
 
 from gosocket_tui.services.demo import DEMO_PASSWORD
@@ -13,7 +11,7 @@ from gosocket_tui.tui.screens.login import LoginScreen
 from gosocket_tui.tui.screens.shell import ShellScreen
 from tests.conftest import PASSWORD
 from tests.tui.conftest import AppFactory
-from tests.tui.helpers import log_in, settle
+from tests.tui.helpers import burst, log_in, settle
 
 GENERIC = "Invalid username or password."
 
@@ -169,9 +167,12 @@ async def test_tabs_typed_ahead_reach_the_activation_button(make: AppFactory) ->
         assert isinstance(app.screen, ActivationScreen)
 
 
-async def burst(pilot: Pilot[None], chars: list[str]) -> None:
-    """Queue every key at once, as one read from the terminal would deliver them."""
-    for char in chars:
-        key = {"\r": "enter", "\t": "tab", " ": "space"}.get(char, char)
-        pilot.app.post_message(events.Key(key, char))
-    await settle(pilot)
+async def test_keys_typed_after_the_password_enter_do_not_join_the_password(
+    make: AppFactory,
+) -> None:
+    """``ana⇥password⏎20107⏎``: the first search typed before the shell appeared."""
+    app = make()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        await burst(pilot, [*"ana", "\t", *PASSWORD, "\r", *"20107", "\r"])
+        assert isinstance(app.screen, ShellScreen)

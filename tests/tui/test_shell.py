@@ -12,8 +12,9 @@ from gosocket_tui.services import auth
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.tui.app import GosocketApp
 from gosocket_tui.tui.commands import palette_commands
+from gosocket_tui.tui.dialogs.add_supplier import AddSupplierScreen
 from gosocket_tui.tui.screens.login import LoginScreen
-from gosocket_tui.tui.views.network import NetworkView
+from gosocket_tui.tui.views.network import NetworkView, SuppliersPanel
 from tests.conftest import PASSWORD
 from tests.tui.conftest import AppFactory
 from tests.tui.helpers import log_in, settle
@@ -58,7 +59,8 @@ async def test_sidebar_and_function_keys_navigate(make: AppFactory) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot, "ana", PASSWORD)
         sidebar = app.screen.query_one("#sidebar", OptionList)
-        assert app.focused is sidebar
+        sidebar.focus()
+        await pilot.pause()
         await pilot.press("down")
         assert current_view(app) == "mailbox"
         await pilot.press("down")
@@ -74,6 +76,23 @@ async def test_sidebar_and_function_keys_navigate(make: AppFactory) -> None:
         await pilot.press("f3")
         await pilot.pause()
         assert current_view(app) == "activity"
+
+
+async def test_after_login_typing_goes_to_the_tax_id_filter(make: AppFactory) -> None:
+    """The article's first step: type a Tax ID and press Enter; ctrl+n opens Add Supplier."""
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "ana", PASSWORD)
+        tax_id = app.screen.query_one("#supplier-tax-id", Input)
+        assert app.focused is tax_id
+        await pilot.press(*"76.086.429-3", "enter")
+        await settle(pilot)
+        assert app.screen.query_one(SuppliersPanel).table.filter.tax_id == "76.086.429-3"
+        tax_id.focus()
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert isinstance(app.screen, AddSupplierScreen)
+        assert app.screen.query_one("#add-tax_id", Input).value == "76.086.429-3"
 
 
 async def test_command_palette_offers_every_navigation_target(make: AppFactory) -> None:

@@ -36,6 +36,8 @@ from gosocket_tui.services.suppliers import (
     normalize_email,
 )
 from gosocket_tui.services.taxid import country_choices, expected_form, parse_tax_id
+from gosocket_tui.tui.typeahead import next_on_enter
+from gosocket_tui.tui.widgets.footer import KeyFooter
 from gosocket_tui.tui.widgets.paged_table import end_session
 
 if TYPE_CHECKING:
@@ -192,6 +194,7 @@ class AddSupplierScreen(ModalScreen[AddSupplierResult | None]):
             with Horizontal(id="add-buttons"):
                 yield Button(_("Save"), variant="primary", compact=True, id="add-save")
                 yield Button(_("Cancel"), compact=True, id="add-cancel")
+        yield KeyFooter()  # the dialog's own keys: ^s Save, Esc Cancel
 
     def _placeholder(self, name: str) -> str:
         if name == "groups":
@@ -201,6 +204,8 @@ class AddSupplierScreen(ModalScreen[AddSupplierResult | None]):
         return ""
 
     def on_mount(self) -> None:
+        # Enter moves to the next field as the key arrives (keys typed ahead); the last saves.
+        next_on_enter(*(self.query_one(f"#add-{name}", Input) for name, _l, _r in FIELDS[:-1]))
         self.query_one("#add-dialog").border_title = _("Add Supplier")
         self._check_tax_id()
         target = "#add-name" if self._tax_id else "#add-tax_id"
@@ -252,7 +257,7 @@ class AddSupplierScreen(ModalScreen[AddSupplierResult | None]):
 
     @on(Input.Submitted)
     def _next_field(self, event: Input.Submitted) -> None:
-        """Enter moves to the next field; on the last one it saves."""
+        """Enter on the last field saves (on the others it moves on: ``next_on_enter``)."""
         event.stop()
         if event.input.id == f"add-{FIELDS[-1][0]}":
             self.action_save()

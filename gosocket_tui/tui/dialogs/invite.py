@@ -22,6 +22,7 @@ from textual.widgets import Button, Input, Static
 from gosocket_tui.errors import ValidationError
 from gosocket_tui.i18n import _
 from gosocket_tui.services.suppliers import normalize_email
+from gosocket_tui.tui.widgets.footer import KeyFooter
 
 DIALOG_CSS = """
 {name} {{
@@ -86,6 +87,7 @@ class ConfirmScreen(ModalScreen[bool]):
             with Horizontal(classes="invite-buttons"):
                 yield Button(self._confirm_label, variant="primary", compact=True, id="confirm-ok")
                 yield Button(_("Cancel"), compact=True, id="confirm-cancel")
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#confirm-dialog").border_title = self._title
@@ -135,6 +137,7 @@ class ChangeEmailScreen(ModalScreen[str | None]):
             with Horizontal(classes="invite-buttons"):
                 yield Button(_("Confirm"), variant="primary", compact=True, id="email-ok")
                 yield Button(_("Cancel"), compact=True, id="email-cancel")
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#email-dialog").border_title = _("Change email")

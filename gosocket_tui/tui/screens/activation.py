@@ -37,6 +37,7 @@ from textual.worker import get_current_worker
 from gosocket_tui.i18n import _
 from gosocket_tui.services.taxid import COUNTRIES, country_choices, expected_form
 from gosocket_tui.tui.safe import plain, text
+from gosocket_tui.tui.typeahead import next_on_enter
 from gosocket_tui.tui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
@@ -116,12 +117,6 @@ class ActivationScreen(Screen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("f2", "app.toggle_language", "Español"),
-        # Enter in a text field moves on, and Tab moves, as the key arrives (as on the login
-        # screen), so keys typed ahead over a slow link land in the field they were meant for;
-        # Enter in the last field activates.
-        Binding("enter", "next_field", show=False, priority=True),
-        Binding("tab", "move_focus(1)", show=False, priority=True),
-        Binding("shift+tab", "move_focus(-1)", show=False, priority=True),
     ]
 
     DEFAULT_CSS = """
@@ -303,6 +298,8 @@ class ActivationScreen(Screen[str | None]):
         return Static(id=f"{input_id}-note", classes="note -hidden")
 
     def on_mount(self) -> None:
+        # Enter in a text field moves on (keys typed ahead); in the last one it activates.
+        next_on_enter(*(self.query_one(f"#{name}", Input) for name in _INPUT_ORDER[:-1]))
         self.relabel()
 
     def relabel(self) -> None:
@@ -421,23 +418,6 @@ class ActivationScreen(Screen[str | None]):
                 self._show_hint(input_id)
 
     # ---------------------------------------------------------------------- keys
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "next_field":  # elsewhere Enter does what the focused widget does
-            focused = self.focused
-            return isinstance(focused, Input) and focused.id in _INPUT_ORDER[:-1] and not self._done
-        return True
-
-    def action_move_focus(self, step: int) -> None:
-        if step > 0:
-            self.focus_next()
-        else:
-            self.focus_previous()
-
-    def action_next_field(self) -> None:
-        focused = self.focused
-        if isinstance(focused, Input) and focused.id in _INPUT_ORDER[:-1]:
-            self.focus_next()
 
     @property
     def _done(self) -> bool:

@@ -20,6 +20,7 @@ from textual.widgets import Button, Input, Label, Static
 from textual.worker import get_current_worker
 
 from gosocket_tui.i18n import _
+from gosocket_tui.tui.typeahead import next_on_enter
 from gosocket_tui.tui.widgets.demo_accounts import DemoAccounts
 from gosocket_tui.tui.widgets.footer import KeyFooter
 
@@ -35,13 +36,6 @@ class LoginScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         # The description names the language the key switches to (translated: "English").
         Binding("f2", "app.toggle_language", "Español"),
-        # Tab, and Enter in the username field, move the focus as the key arrives (Textual
-        # otherwise resolves them after the key went round the focused field), so keys typed
-        # ahead ("ana⇥secret⏎" in one burst over a slow SSH link, or from a password
-        # manager) land in the field they were meant for.
-        Binding("enter", "next_field", show=False, priority=True),
-        Binding("tab", "move_focus(1)", show=False, priority=True),
-        Binding("shift+tab", "move_focus(-1)", show=False, priority=True),
     ]
 
     class Succeeded(Message):
@@ -82,6 +76,8 @@ class LoginScreen(Screen[None]):
         yield KeyFooter()
 
     def on_mount(self) -> None:
+        # "ana⇥secret⏎" or "ana⏎secret⏎" typed ahead: Enter in the username moves on.
+        next_on_enter(self.query_one("#username", Input))
         self.relabel()
         self.gosocket.login_screen_mounted()
 
@@ -116,28 +112,21 @@ class LoginScreen(Screen[None]):
 
     # ---------------------------------------------------------------------- actions
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "next_field":  # elsewhere Enter does what the focused widget does
-            return self.focused is not None and self.focused.id == "username"
-        return True
-
-    def action_next_field(self) -> None:
-        self.set_focus(self.query_one("#password", Input))
-
-    def action_move_focus(self, step: int) -> None:
-        if step > 0:
-            self.focus_next()
-        else:
-            self.focus_previous()
-
     @on(Input.Submitted, "#password")
     @on(Button.Pressed, "#login-button")
-    def submit(self) -> None:
-        """Log in with what is in the fields (Enter in the password field, or the button)."""
+    def submit(self, event: Input.Submitted | Button.Pressed | None = None) -> None:
+        """Log in with what is in the fields (Enter in the password field, or the button).
+
+        After Enter, the password is the one the Enter ended: keys typed ahead behind it (the
+        first search, already on its way) may reach the field before this runs.
+        """
         if self._busy:
             return
         username = self.query_one("#username", Input).value
-        password = self.query_one("#password", Input).value
+        if isinstance(event, Input.Submitted):
+            password = event.value
+        else:
+            password = self.query_one("#password", Input).value
         if not username.strip() or not password:
             self.show_message(_("Enter your username and password."))
             self.set_focus(self.query_one("#password" if username.strip() else "#username", Input))

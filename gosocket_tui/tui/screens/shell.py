@@ -26,7 +26,7 @@ from gosocket_tui.i18n import _
 from gosocket_tui.tui.views.activity import ActivityView
 from gosocket_tui.tui.views.base import View
 from gosocket_tui.tui.views.mailbox import MailboxView
-from gosocket_tui.tui.views.network import NetworkView
+from gosocket_tui.tui.views.network import NetworkView, SuppliersPanel
 from gosocket_tui.tui.widgets.footer import KeyFooter
 from gosocket_tui.tui.widgets.header import ShellHeader
 
@@ -77,6 +77,12 @@ class ShellScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#sidebar", OptionList).highlighted = 0
+
+    def on_suppliers_panel_ready(self, event: SuppliersPanel.Ready) -> None:
+        """The article's first step is typing a Tax ID: the filter gets the focus at login
+        (the sidebar had it until the panel was built; F1–F3 reach every view)."""
+        if self.focused is None or self.focused.id == "sidebar":
+            event.panel.action_focus_search()
 
     @property
     def current(self) -> str:

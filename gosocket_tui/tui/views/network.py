@@ -24,6 +24,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Button, ContentSwitcher, Input, Label, Select, Static
 
@@ -51,6 +52,7 @@ from gosocket_tui.tui.widgets.tab_strip import TabStrip
 if TYPE_CHECKING:
     from gosocket_tui.services.context import ServiceContext
     from gosocket_tui.services.session import Session
+    from gosocket_tui.tui.screens.bulk_import import BulkImportResult
 
 SEARCH_DELAY = 0.3  # seconds of no typing before the filters apply by themselves
 DETAIL_PANEL_MIN_HEIGHT = 30  # pane height from which the detail panel shows under the table
@@ -114,10 +116,16 @@ class SuppliersPanel(Vertical):
         width: 1fr;
     }
     SuppliersPanel #supplier-status {
-        width: 22;
+        width: 4fr;  /* gives way to the buttons at 80 columns (in Spanish too) */
+        max-width: 22;
     }
     SuppliersPanel #supplier-sort {
         margin-left: 1;
+        min-width: 0;  /* room for Bulk add and Add Supplier at 80 columns */
+    }
+    SuppliersPanel #supplier-bulk {
+        min-width: 0;
+        margin-right: 1;
     }
     SuppliersPanel .spacer {
         width: 1fr;
@@ -138,10 +146,21 @@ class SuppliersPanel(Vertical):
     }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+n", "add_supplier", "Add Supplier", show=False),
+        # Priority: they open their screen as the key arrives, so keys typed right after
+        # them go to that screen (``GosocketApp._hold_key``), not to the filter.
+        Binding("ctrl+n", "add_supplier", "Add Supplier", show=False, priority=True),
+        # Shown (greyed for non-administrators, as the row actions are refused to them).
+        Binding("ctrl+o", "bulk_import", "Bulk add", priority=True),
         Binding("ctrl+f", "focus_search", "Search", show=False),
         Binding("down", "focus_table", "Table", show=False),
     ]
+
+    class Ready(Message):
+        """The panel is built (its filters can take the focus)."""
+
+        def __init__(self, panel: SuppliersPanel) -> None:
+            super().__init__()
+            self.panel = panel
 
     def __init__(self, ctx: ServiceContext, session: Session, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -183,6 +202,9 @@ class SuppliersPanel(Vertical):
             )
             yield Button(self._sort_label("tax_id"), id="supplier-sort", compact=True)
             yield Static(classes="spacer")
+            yield Button(
+                _("Bulk add…"), id="supplier-bulk", compact=True, disabled=not self.is_admin
+            )
             if self.is_admin:
                 yield Button(_("Add Supplier"), id="supplier-add", variant="primary", compact=True)
         yield Static(id="supplier-summary")
@@ -192,8 +214,12 @@ class SuppliersPanel(Vertical):
         yield SupplierDetailPanel(self.ctx, id="supplier-detail")
 
     def on_mount(self) -> None:
+        # Tab goes from the Tax ID filter straight to the name filter ("7608⇥Sur" typed
+        # ahead fills both); Enter searches, the button is there for the mouse.
+        self.query_one("#supplier-search", Button).can_focus = False
         self.table.reload()
         self._update_summary()
+        self.post_message(self.Ready(self))
 
     def on_resize(self) -> None:
         tall = self.size.height >= DETAIL_PANEL_MIN_HEIGHT
@@ -537,6 +563,8 @@ class SuppliersPanel(Vertical):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "add_supplier":
             return self.is_admin
+        if action == "bulk_import":
+            return True if self.is_admin else None  # None: shown greyed in the footer
         return True
 
     def action_add_supplier(self) -> None:
@@ -546,6 +574,25 @@ class SuppliersPanel(Vertical):
         table = self.table
         prefill = table.filter.tax_id if table.loaded and not table.rows else ""
         self.app.push_screen(AddSupplierScreen(self.ctx, self.session, tax_id=prefill), self._added)
+
+    def action_bulk_import(self) -> None:
+        """Open Bulk add suppliers (administrators); the table reloads after an import."""
+        if not self.is_admin:
+            self.notify(_("Only administrators manage suppliers."), severity="warning")
+            return
+        # Imported here: the file readers are not needed to paint the shell after login.
+        from gosocket_tui.tui.screens.bulk_import import BulkImportScreen
+
+        self.app.push_screen(BulkImportScreen(self.ctx, self.session), self._bulk_done)
+
+    @on(Button.Pressed, "#supplier-bulk")
+    def _bulk_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_bulk_import()
+
+    def _bulk_done(self, result: BulkImportResult | None) -> None:
+        if result is not None:
+            self.table.reload()
 
     @on(Button.Pressed, "#supplier-add")
     def _add_pressed(self, event: Button.Pressed) -> None:
@@ -628,6 +675,7 @@ class ClientsPanel(Vertical):
         yield ClientTable(self.ctx, id="client-table")
 
     def on_mount(self) -> None:
+        self.query_one("#client-search", Button).can_focus = False  # as on the Suppliers tab
         self.table.reload()
         self._update_summary()
 

@@ -25,6 +25,7 @@ from gosocket_tui.services.bulk_files import write_template
 from gosocket_tui.services.exchange import FilePlace
 from gosocket_tui.tui.safe import text as safe_text
 from gosocket_tui.tui.widgets.bulk_path import PathSuggester
+from gosocket_tui.tui.widgets.footer import KeyFooter
 
 
 def default_template_name(fmt: str, lang: str) -> str:
@@ -124,6 +125,7 @@ class TemplateDialog(ModalScreen[Path | None]):
             with Horizontal(id="template-buttons"):
                 yield Button(_("Save"), variant="primary", compact=True, id="template-save")
                 yield Button(_("Cancel"), compact=True, id="template-cancel")
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#template-dialog").border_title = _("Download template")

@@ -26,6 +26,7 @@ from gosocket_tui.errors import GosocketError, SessionExpired
 from gosocket_tui.i18n import _
 from gosocket_tui.services.suppliers import SupplierDetail, SupplierRow, get_supplier, state_label
 from gosocket_tui.services.taxid import country_name
+from gosocket_tui.tui.widgets.footer import KeyFooter
 from gosocket_tui.tui.widgets.paged_table import end_session
 from gosocket_tui.tui.widgets.supplier_table import REGISTERED_COLOR, STATE_STYLES, long_date
 
@@ -194,6 +195,7 @@ class SupplierDetailScreen(ModalScreen[None]):
             with VerticalScroll(id="detail-body"):
                 yield Static(detail_table(self.row), id="detail-content")
             yield Button(_("Close"), id="detail-close", compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#detail-dialog").border_title = self.row.name
