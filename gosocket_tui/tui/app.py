@@ -32,10 +32,13 @@ from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
+from textual.dom import DOMNode
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, get_current_worker
 
 from gosocket_tui.i18n import _, get_language, set_language
+from gosocket_tui.safe_text import plain
 from gosocket_tui.tui.commands import NavigationCommands
 
 if TYPE_CHECKING:
@@ -179,6 +182,40 @@ class GosocketApp(App[None]):
         login.query_one("#username", Input).value = username
         login.show_message(_("Your company is registered. Log in with your new password."), "info")
         login.set_focus(login.query_one("#password", Input))
+
+    # ------------------------------------------------------------------ display safety
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification is plain text: messages echo names, inputs and server replies.
+
+        ``markup`` is accepted for Textual's signature and ignored: no notice parses markup,
+        and control characters are replaced (``tui/safe.py``).
+        """
+        super().notify(
+            plain(message, keep_newlines=True),
+            title=plain(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
+    async def _broker_event(
+        self, event_name: str, event: events.Event, default_namespace: DOMNode
+    ) -> bool:
+        """Run no action that came from markup (``[@click=app.screenshot(…)]``).
+
+        The app writes no ``@click`` links of its own; text from users is never parsed as
+        markup, and should a value slip through, clicking it still does nothing.
+        """
+        return False
 
     def get_key_display(self, binding: Binding) -> str:
         """``F1`` rather than ``f1`` in the footer; the rest as Textual shows them."""

@@ -36,6 +36,7 @@ from gosocket_tui.services.suppliers import (
     normalize_email,
 )
 from gosocket_tui.services.taxid import country_choices, expected_form, parse_tax_id
+from gosocket_tui.tui.safe import content
 from gosocket_tui.tui.widgets.paged_table import end_session
 
 if TYPE_CHECKING:
@@ -215,7 +216,7 @@ class AddSupplierScreen(ModalScreen[AddSupplierResult | None]):
 
     def _note(self, field: str, text: str, kind: str = "hint") -> None:
         note = self.query_one(f"#note-{field}", Static)
-        note.update(text)
+        note.update(content(text))
         note.set_classes(f"field-note -{kind} -shown" if text else "field-note")
 
     def _check_tax_id(self) -> bool:
@@ -291,7 +292,7 @@ class AddSupplierScreen(ModalScreen[AddSupplierResult | None]):
             )
         else:
             general = self.query_one("#add-general", Static)
-            general.update(text)
+            general.update(content(text))
             general.add_class("-shown")
 
     def action_save(self) -> None:
