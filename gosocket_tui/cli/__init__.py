@@ -9,12 +9,14 @@ from __future__ import annotations
 import sys
 import traceback
 from pathlib import Path
+from typing import NoReturn
 
 import click
 import platformdirs
 
 from gosocket_tui.cli.base import root
 from gosocket_tui.errors import GosocketError
+from gosocket_tui.safe_text import SafeStream
 
 ROOT_OPTIONS_WITH_VALUE = ("--db", "--lang", "--config")
 
@@ -57,8 +59,20 @@ def _log_crash() -> Path | None:
 
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
-    if _wants_subcommand(args):
-        _register_commands()
+    if not _wants_subcommand(args):
+        _run(args)  # the full-screen app: Textual owns the terminal
+    _register_commands()
+    # Every command's output (tables, CSV, messages that echo a name or an input, click's
+    # usage errors) passes one filter: no control character reaches the terminal.
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeStream(stdout), SafeStream(stderr)  # type: ignore[assignment]
+    try:
+        _run(args)
+    finally:
+        sys.stdout, sys.stderr = stdout, stderr
+
+
+def _run(args: list[str]) -> NoReturn:
     try:
         root.main(args=args, prog_name="gosocket-tui", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:  # pragma: no cover - click >= 8.2
