@@ -10,18 +10,25 @@ run none when clicked (no screenshot file written, the theme unchanged).
 
 from __future__ import annotations
 
+import mailbox
 import re
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
 
+from gosocket_tui.clock import FixedClock
 from gosocket_tui.db.models import (
+    AuditEvent,
     Company,
+    DeliveryAttempt,
+    OutboxMessage,
     SupplierLink,
     User,
 )
+from gosocket_tui.mail.sink import MailSink
 from gosocket_tui.safe_text import plain
 from gosocket_tui.services import auth, suppliers
 from gosocket_tui.services.context import ServiceContext
@@ -29,11 +36,17 @@ from gosocket_tui.services.session import Session
 from gosocket_tui.services.suppliers import SupplierInput
 from gosocket_tui.tui.app import GosocketApp
 from gosocket_tui.tui.dialogs.invite import ChangeEmailScreen, ConfirmScreen
+from gosocket_tui.tui.screens.bulk_import import BulkImportScreen
+from gosocket_tui.tui.views.mailbox import DELIVERIES, RECEIVED, MailboxView
+from gosocket_tui.tui.widgets.activity_table import ActivityTable
+from gosocket_tui.tui.widgets.mail_list import MailList
 from gosocket_tui.tui.widgets.supplier_detail import SupplierDetailScreen
 from gosocket_tui.tui.widgets.supplier_table import SupplierTable
 from tests.conftest import PASSWORD
 from tests.tui.conftest import AppFactory
-from tests.tui.helpers import settle
+from tests.tui.helpers import log_in, settle
+from tests.tui.test_mailbox import build, invite_and_deliver, show_tab
+from tests.tui.test_mailbox import sink as sink
 from tests.tui.test_suppliers_tab import wait_for
 
 CONTROLS = "\x1b]0;T\x07\u202e\x9b\x00"
@@ -71,7 +84,7 @@ def assert_safe(app: GosocketApp, *expected: str) -> str:
         for segment in strip:
             assert not UNSAFE.search(segment.text), repr(segment.text)
             meta = segment.style.meta if segment.style is not None else {}
-            assert not any(key.startswith("@") for key in meta), meta
+            assert "@click" not in meta, meta
     text = "\n".join(strip.text for strip in strips)
     for fragment in expected:
         assert fragment in text, (fragment, text)
@@ -203,4 +216,115 @@ async def test_markup_actions_never_run(make: AppFactory, workdir: Path) -> None
         await app.screen.mount(static)
         await pilot.pause()
         await click_everywhere(pilot, range(static.region.y, static.region.bottom), step=1)
+        assert_nothing_fired(app, workdir, theme)
+
+
+async def test_clients_tab_and_activity(
+    make: AppFactory,
+    ctx: ServiceContext,
+    hostile_db: int,
+    other_admin: Session,
+    clock: FixedClock,
+    workdir: Path,
+) -> None:
+    # Another buyer with a hostile name lists ours among its suppliers: our Clients tab.
+    data = SupplierInput(country="CL", tax_id="76.086.428-5", name="x", email="c@x.cl")
+    suppliers.add_supplier(ctx, other_admin, data)
+    Company.update(name=hostile("client")).where(Company.id == other_admin.company_id).execute()
+    # The audit trail: user, action, target and detail as a database could hold them.
+    company_id = Company.get(Company.name == COMPANY).id
+    AuditEvent.create(
+        at=clock.now(),
+        actor_name=hostile("actor"),
+        company_id=company_id,
+        action=hostile("act")[:60],
+        target=hostile("target"),
+        outcome=hostile("out")[:16],
+        detail=hostile("detail"),
+    )
+    app = make()
+    async with app.run_test(size=(200, 50)) as pilot:
+        theme = app.theme
+        await enter(pilot, ctx)
+        app.show_target("network", "clients")
+        await wait_for(pilot, lambda: shown("client") in screen_text(app))
+        assert_safe(app, shown("client"))
+        app.show_target("activity")
+        await wait_for(pilot, lambda: shown("target") in screen_text(app))
+        await settle(pilot)
+        activity = app.screen.query_one(ActivityTable)
+        activity.focus()
+        activity.move_cursor(row=1)  # the hostile row, below the login: its full detail shows
+        await settle(pilot)
+        assert_safe(app, shown("actor"), shown("target"), shown("detail"))
+        detail = app.screen.query_one("#activity-detail").region
+        await click_everywhere(pilot, range(detail.y, detail.bottom), step=2)
+        assert_nothing_fired(app, workdir, theme)
+
+
+async def test_mailbox_messages_and_delivery_log(
+    ctx: ServiceContext, admin: Session, sink: MailSink, tmp_path: Path, workdir: Path
+) -> None:
+    link_id = invite_and_deliver(ctx, admin, sink, name="x", email="v@cafe.example")
+    SupplierLink.update(name=NAME).where(SupplierLink.id == link_id).execute()
+    DeliveryAttempt.update(reply=hostile("reply")).execute()
+    OutboxMessage.update(server_reply=hostile("reply")).execute()
+    # A message in the sink's Maildir whose sender, subject and body are hostile.
+    mail = EmailMessage()
+    mail["From"] = "x@example.com"
+    mail["To"] = "v@cafe.example"
+    mail["Subject"] = hostile("subject")
+    mail.set_content(hostile("body") + "\n")
+    mailbox.Maildir(tmp_path / "maildir").add(mail)
+    app = build(ctx, maildir=tmp_path / "maildir")
+    async with app.run_test(size=(200, 50)) as pilot:
+        await log_in(pilot, "ana", PASSWORD)
+        await pilot.press("f2")
+        await settle(pilot)
+        view = app.screen.query_one(MailboxView)
+        await show_tab(pilot, view, RECEIVED)
+        await wait_for(pilot, lambda: shown("subject") in screen_text(app))
+        table = app.screen.query_one(MailList)
+        table.focus()
+        for _row in range(table.row_count):
+            if shown("body") in screen_text(app):
+                break
+            await pilot.press("down")
+            await settle(pilot)
+        assert_safe(app, shown("subject"), shown("body"))
+        await show_tab(pilot, view, DELIVERIES)
+        await wait_for(pilot, lambda: shown("reply") in screen_text(app))
+        assert_safe(app, shown("reply"), plain(NAME)[:20])
+
+
+async def test_bulk_import_preview_and_problems(
+    make: AppFactory, ctx: ServiceContext, workdir: Path
+) -> None:
+    # C0 controls make a CSV "binary" (refused); markup, bidi and C1 characters are read.
+    cell = "[@click=app.toggle_dark]cell[/]\u202e\x9b"
+    (workdir / "hostile.csv").write_text(
+        "Tax ID*,Name*,Email*,Notify*\n"
+        f"{cell},{cell},bad{cell}@x,yes\n"
+        f"96.790.240-3,{cell},u@x.cl,{cell}\n",
+        encoding="utf-8",
+    )
+    app = make()
+    async with app.run_test(size=(160, 50)) as pilot:
+        theme = app.theme
+        await log_in(pilot, "ana", PASSWORD)
+        assert app.session is not None
+        screen = BulkImportScreen(app.ctx, app.session)
+        app.push_screen(screen)
+        await wait_for(pilot, lambda: app.screen is screen and screen.is_mounted)
+        await settle(pilot)
+        await pilot.press(*"hostile.csv", "enter")
+        await wait_for(pilot, lambda: screen.step in ("previewed", "choose"))
+        await settle(pilot)
+        assert_safe(app, plain(cell)[:20])
+        screen.query_one("#bulk-process").focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.step != "checking" and not screen.workers)
+        await settle(pilot)
+        assert_safe(app, plain(cell)[:20])
+        await click_everywhere(pilot, range(0, 40), step=3)
         assert_nothing_fired(app, workdir, theme)
