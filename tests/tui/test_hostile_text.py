@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from gosocket_tui.clock import FixedClock
 from gosocket_tui.db.models import (
@@ -328,3 +329,24 @@ async def test_bulk_import_preview_and_problems(
         assert_safe(app, plain(cell)[:20])
         await click_everywhere(pilot, range(0, 40), step=3)
         assert_nothing_fired(app, workdir, theme)
+
+
+async def test_pasted_non_character_in_tax_id_filter(
+    make: AppFactory, ctx: ServiceContext, hostile_db: int, workdir: Path
+) -> None:
+    """U+10FFFF pasted into the Tax ID filter is an empty result, not a crashed worker."""
+    app = make()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await enter(pilot, ctx)
+        table = app.screen.query_one(SupplierTable)
+        await wait_for(pilot, lambda: table.loaded and len(table.rows) == 1)
+        field = app.screen.query_one("#supplier-tax-id", Input)
+        for value in ("\U0010ffff", "96\U0010ffff", "\ud7ff"):
+            field.value = value
+            field.focus()
+            await pilot.press("enter")
+            await settle(pilot)
+            await wait_for(pilot, lambda: table.loaded)
+            assert table.rows == []
+            assert_safe(app, "No supplier with Tax ID")
+        assert app.is_running and not app._notifications
