@@ -10,6 +10,7 @@ import os
 import sys
 import traceback
 from pathlib import Path
+from typing import NoReturn
 
 import click
 import platformdirs
@@ -17,7 +18,7 @@ import platformdirs
 from gosocket_tui.cli.base import root
 from gosocket_tui.errors import GosocketError
 from gosocket_tui.i18n import _, language_from_env, normalize_language, set_language
-from gosocket_tui.safe_text import plain
+from gosocket_tui.safe_text import SafeStream, plain
 
 ROOT_OPTIONS_WITH_VALUE = ("--db", "--lang", "--config")
 
@@ -79,8 +80,20 @@ def main(argv: list[str] | None = None) -> None:
             # Bytes that are not UTF-8 reach Python as lone surrogates, which no database, file
             # or terminal takes; refused here once rather than failing deep inside a command.
             _fail(_("Argument {position} is not valid UTF-8 text.", position=position), 2)
-    if _wants_subcommand(args):
-        _register_commands()
+    if not _wants_subcommand(args):
+        _run(args)  # the full-screen app: Textual owns the terminal
+    _register_commands()
+    # Every command's output (tables, CSV, messages that echo a name or an input, click's
+    # usage errors) passes one filter: no control character reaches the terminal.
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeStream(stdout), SafeStream(stderr)  # type: ignore[assignment]
+    try:
+        _run(args)
+    finally:
+        sys.stdout, sys.stderr = stdout, stderr
+
+
+def _run(args: list[str]) -> NoReturn:
     try:
         root.main(args=args, prog_name="gosocket-tui", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:  # pragma: no cover - click >= 8.2

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from gosocket_tui.cli.base import CliState, pass_state, read_password, root
 from gosocket_tui.db import migrations
 from gosocket_tui.db.connection import open_database, redact_url
 from gosocket_tui.errors import UserError
+from gosocket_tui.safe_text import json_text
 from gosocket_tui.services import auth, companies
 from gosocket_tui.services.output_files import check_output
 
@@ -29,7 +29,7 @@ def config_show(state: CliState, as_json: bool) -> None:
     values = state.config().masked()
     values["db"] = redact_url(values["db"])
     if as_json:
-        click.echo(json.dumps(values, indent=2))
+        click.echo(json_text(values, indent=2))
         return
     for name, value in values.items():
         click.echo(f"{name} = {value}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 import sys
 from typing import Any
 
@@ -11,7 +10,7 @@ import click
 
 from gosocket_tui.cli.base import CliState, pass_state
 from gosocket_tui.cli.suppliers_group import suppliers
-from gosocket_tui.safe_text import plain
+from gosocket_tui.safe_text import json_text, plain
 from gosocket_tui.services import suppliers as service
 from gosocket_tui.services.exports import neutralize_cell
 from gosocket_tui.services.system import system_session
@@ -96,7 +95,7 @@ def list_command(
                 writer.writerow([neutralize_cell(_cell(record[c])) for c in COLUMNS])
             elif fmt == "json":
                 click.echo(
-                    ("," if emitted else "") + "\n  " + json.dumps(record, ensure_ascii=False),
+                    ("," if emitted else "") + "\n  " + json_text(record),
                     nl=False,
                 )
             else:

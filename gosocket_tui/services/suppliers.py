@@ -8,6 +8,7 @@ page costs the same at row 10 and at row 999,990, and "last page" is the first p
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +21,7 @@ from gosocket_tui.db.connection import describe_database_error, is_postgres, tra
 from gosocket_tui.db.models import Company, Invitation, OutboxMessage, SupplierLink
 from gosocket_tui.errors import DatabaseError, Duplicate, NotFound, ValidationError
 from gosocket_tui.i18n import _
+from gosocket_tui.safe_text import storable
 from gosocket_tui.services import audit
 from gosocket_tui.services.companies import clean_name, find_company
 from gosocket_tui.services.context import ServiceContext
@@ -250,8 +252,21 @@ def _detail(link: SupplierLink, now: datetime) -> SupplierDetail:
     )
 
 
-def _prefix_upper_bound(prefix: str) -> str:
-    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+def _prefix_condition(column: Any, prefix: str) -> Any:
+    """``column`` starts with ``prefix``, as a range the index can serve.
+
+    Valid for any prefix: the upper bound skips surrogates and is left open after U+10FFFF
+    (a pasted non-character must give an empty result, not a ValueError).
+    """
+    upper = prefix
+    while upper:
+        code = ord(upper[-1]) + 1
+        if 0xD800 <= code <= 0xDFFF:
+            code = 0xE000
+        if code <= sys.maxunicode:
+            return (column >= prefix) & (column < upper[:-1] + chr(code))
+        upper = upper[:-1]
+    return column >= prefix
 
 
 def _position(ctx: ServiceContext, haystack: Any, needle: str) -> Any:
@@ -303,16 +318,15 @@ def tax_id_prefix_condition(country: Any, tax_id: Any, text: str) -> Any:
     A typed leading zero is also looked up without it in the countries whose canonical form
     drops such zeros ("09.876.543-3" finds the stored "98765433"); elsewhere it is kept.
     """
-    prefix = compact_tax_id("", text) if text.strip() else ""
+    cleaned = storable(text)
+    prefix = compact_tax_id("", cleaned) if cleaned.strip() else ""
     if not prefix:
         return None
-    condition = (tax_id >= prefix) & (tax_id < _prefix_upper_bound(prefix))
+    condition = _prefix_condition(tax_id, prefix)
     unpadded = zero_free_prefix(prefix)
     if unpadded:
         condition = condition | (
-            country.in_(list(ZERO_INSIGNIFICANT))
-            & (tax_id >= unpadded)
-            & (tax_id < _prefix_upper_bound(unpadded))
+            country.in_(list(ZERO_INSIGNIFICANT)) & _prefix_condition(tax_id, unpadded)
         )
     return condition
 
@@ -323,7 +337,7 @@ def _filtered(ctx: ServiceContext, company_id: int, filt: SupplierFilter) -> Any
     if by_tax_id is not None:
         query = query.where(by_tax_id)
     if filt.name.strip():
-        query = query.where(_name_condition(ctx, filt.name))
+        query = query.where(_name_condition(ctx, storable(filt.name)))
     if filt.status:
         now = ctx.clock.now()
         if filt.status == "expired":
@@ -345,7 +359,7 @@ def _filtered(ctx: ServiceContext, company_id: int, filt: SupplierFilter) -> Any
                 ),
                 field="status",
             )
-    group = normalize_groups(filt.group).split(",")[0]
+    group = normalize_groups(storable(filt.group)).split(",")[0]
     if group:
         query = query.where(_group_condition(ctx, company_id, group))
     return query
@@ -606,7 +620,7 @@ def list_clients(
     if by_tax_id is not None:
         query = query.where(by_tax_id)
     if filt.name.strip():
-        needle = " ".join(filt.name.split()).replace("%", "").replace("_", "")
+        needle = " ".join(storable(filt.name).split()).replace("%", "").replace("_", "")
         query = query.where(Company.name.contains(needle))
     key = peewee.Tuple(Company.tax_id, SupplierLink.id)
     if cursor is not None:

@@ -34,12 +34,15 @@ from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
+from textual.dom import DOMNode
 from textual.driver import Driver
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Input
 from textual.worker import Worker, get_current_worker
 
 from gosocket_tui.i18n import _, get_language, set_language
+from gosocket_tui.safe_text import plain
 from gosocket_tui.tui.commands import NavigationCommands
 from gosocket_tui.tui.driver import InputEnded
 from gosocket_tui.tui.typeahead import moves_on_enter
@@ -254,6 +257,40 @@ class GosocketApp(App[None]):
             self.screen.focus_next()
         elif isinstance(focused, Input):
             focused.call_later(focused.action_submit)
+
+    # ------------------------------------------------------------------ display safety
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification is plain text: messages echo names, inputs and server replies.
+
+        ``markup`` is accepted for Textual's signature and ignored: no notice parses markup,
+        and control characters are replaced (``tui/safe.py``).
+        """
+        super().notify(
+            plain(message, keep_newlines=True),
+            title=plain(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
+    async def _broker_event(
+        self, event_name: str, event: events.Event, default_namespace: DOMNode
+    ) -> bool:
+        """Run no action that came from markup (``[@click=app.screenshot(…)]``).
+
+        The app writes no ``@click`` links of its own; text from users is never parsed as
+        markup, and should a value slip through, clicking it still does nothing.
+        """
+        return False
 
     def get_key_display(self, binding: Binding) -> str:
         """``F1`` rather than ``f1`` in the footer; the rest as Textual shows them."""

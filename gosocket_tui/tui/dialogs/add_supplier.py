@@ -36,6 +36,7 @@ from gosocket_tui.services.suppliers import (
     normalize_email,
 )
 from gosocket_tui.services.taxid import country_choices, expected_form, parse_tax_id
+from gosocket_tui.tui.safe import content
 from gosocket_tui.tui.typeahead import next_on_enter
 from gosocket_tui.tui.widgets.footer import KeyFooter
 from gosocket_tui.tui.widgets.paged_table import end_session
@@ -220,7 +221,7 @@ class AddSupplierScreen(ModalScreen[AddSupplierResult | None]):
 
     def _note(self, field: str, text: str, kind: str = "hint") -> None:
         note = self.query_one(f"#note-{field}", Static)
-        note.update(text)
+        note.update(content(text))
         note.set_classes(f"field-note -{kind} -shown" if text else "field-note")
 
     def _check_tax_id(self) -> bool:
@@ -296,7 +297,7 @@ class AddSupplierScreen(ModalScreen[AddSupplierResult | None]):
             )
         else:
             general = self.query_one("#add-general", Static)
-            general.update(text)
+            general.update(content(text))
             general.add_class("-shown")
 
     def action_save(self) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -22,6 +21,7 @@ from textual.widgets import Button, Input, Static
 from gosocket_tui.errors import ValidationError
 from gosocket_tui.i18n import _
 from gosocket_tui.services.suppliers import normalize_email
+from gosocket_tui.tui.safe import content, plain
 from gosocket_tui.tui.widgets.footer import KeyFooter
 
 DIALOG_CSS = """
@@ -83,14 +83,18 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="invite-dialog", id="confirm-dialog"):
-            yield Static(Text("\n".join(self._lines)), classes="invite-text", id="confirm-text")
+            yield Static(
+                content("\n".join(plain(line) for line in self._lines), keep_newlines=True),
+                classes="invite-text",
+                id="confirm-text",
+            )
             with Horizontal(classes="invite-buttons"):
                 yield Button(self._confirm_label, variant="primary", compact=True, id="confirm-ok")
                 yield Button(_("Cancel"), compact=True, id="confirm-cancel")
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#confirm-dialog").border_title = self._title
+        self.query_one("#confirm-dialog").border_title = content(self._title)
         self.query_one("#confirm-ok", Button).focus()
 
     @on(Button.Pressed, "#confirm-ok")
@@ -124,7 +128,7 @@ class ChangeEmailScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="invite-dialog", id="email-dialog"):
             yield Static(
-                Text(
+                content(
                     _(
                         "New email for {name}; a new invitation is sent to it.",
                         name=self._supplier,
@@ -132,7 +136,7 @@ class ChangeEmailScreen(ModalScreen[str | None]):
                 ),
                 classes="invite-text",
             )
-            yield Input(value=self._email, max_length=254, compact=True, id="email-input")
+            yield Input(value=plain(self._email), max_length=254, compact=True, id="email-input")
             yield Static(classes="invite-error", id="email-error")
             with Horizontal(classes="invite-buttons"):
                 yield Button(_("Confirm"), variant="primary", compact=True, id="email-ok")
@@ -169,7 +173,7 @@ class ChangeEmailScreen(ModalScreen[str | None]):
             cleaned = normalize_email(value)
         except ValidationError as exc:
             error = self.query_one("#email-error", Static)
-            error.update(Text(exc.message))
+            error.update(content(exc.message))
             error.add_class("-shown")
             self.query_one("#email-input", Input).focus()
             return

@@ -20,6 +20,7 @@ from textual.widgets import Button, Input, Label, Static
 from textual.worker import get_current_worker
 
 from gosocket_tui.i18n import _
+from gosocket_tui.tui.safe import content
 from gosocket_tui.tui.typeahead import next_on_enter
 from gosocket_tui.tui.widgets.demo_accounts import DemoAccounts
 from gosocket_tui.tui.widgets.footer import KeyFooter
@@ -106,7 +107,7 @@ class LoginScreen(Screen[None]):
 
     def show_message(self, text: str, kind: str = "error") -> None:
         message = self.query_one("#login-message", Static)
-        message.update(text)
+        message.update(content(text))
         message.set_classes(f"-{kind}" if text else "")
         message.display = bool(text)
 

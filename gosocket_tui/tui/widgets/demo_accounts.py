@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from gosocket_tui.i18n import _
+from gosocket_tui.tui.safe import text
 
 if TYPE_CHECKING:
     from gosocket_tui.services.demo import DemoInfo
@@ -39,8 +40,8 @@ class DemoAccounts(Static):
         table.add_column(_("Administrator"), no_wrap=True, overflow="ellipsis")
         table.add_column(_("View only"), no_wrap=True, overflow="ellipsis")
         for name, (admins, users) in companies.items():
-            table.add_row(name, ", ".join(admins), ", ".join(users))
+            table.add_row(text(name), text(", ".join(admins)), text(", ".join(users)))
         password = Text.assemble(
-            (_("Password for every demo account:") + " ", "dim"), (self.info.password, "bold")
+            (_("Password for every demo account:") + " ", "dim"), text(self.info.password, "bold")
         )
         return Group(table, password)

@@ -11,6 +11,7 @@ from textual.events import Resize
 from textual.widgets import Label, Static
 
 from gosocket_tui.i18n import _
+from gosocket_tui.tui.safe import content, plain
 
 if TYPE_CHECKING:
     from gosocket_tui.services.session import Session
@@ -38,12 +39,13 @@ class ShellHeader(Horizontal):
     def compose(self) -> ComposeResult:
         session = self.session
         yield Label("Gosocket │", id="header-brand")
-        yield Label(session.company_name, id="header-company")
+        yield Label(content(session.company_name), id="header-company")
         yield Label(
-            tax_id_label(session.company_country, session.company_tax_id), id="header-tax-id"
+            content(tax_id_label(session.company_country, session.company_tax_id)),
+            id="header-tax-id",
         )
         yield Static(id="header-space")
-        yield Label(session.username, id="header-user")
+        yield Label(content(session.username), id="header-user")
         if session.is_admin:
             yield Label(_("administrator"), id="header-badge")
 
@@ -60,7 +62,7 @@ class ShellHeader(Horizontal):
         if self.session.is_admin:
             fixed += cell_len(_("administrator")) + 3
         brand_cells = cell_len("Gosocket │") + 2
-        user_cells = cell_len(self.session.username) + 1
+        user_cells = cell_len(plain(self.session.username)) + 1
         room = width - fixed
         show_brand = room - brand_cells >= 24
         brand.display = show_brand

@@ -26,6 +26,7 @@ from gosocket_tui.errors import GosocketError, SessionExpired
 from gosocket_tui.i18n import _
 from gosocket_tui.services.suppliers import SupplierDetail, SupplierRow, get_supplier, state_label
 from gosocket_tui.services.taxid import country_name
+from gosocket_tui.tui.safe import content, text
 from gosocket_tui.tui.widgets.footer import KeyFooter
 from gosocket_tui.tui.widgets.paged_table import end_session
 from gosocket_tui.tui.widgets.supplier_table import REGISTERED_COLOR, STATE_STYLES, long_date
@@ -48,11 +49,11 @@ def _state(row: SupplierRow) -> Text:
 def detail_fields(row: SupplierRow) -> list[tuple[str, Text]]:
     """(label, value) pairs of a supplier; the contact fields only when the detail is known."""
     fields: list[tuple[str, Text]] = [
-        (_("Tax ID"), Text(f"{row.country} {row.tax_id_formatted}")),
-        (_("Name"), Text(row.name)),
+        (_("Tax ID"), text(f"{row.country} {row.tax_id_formatted}")),
+        (_("Name"), text(row.name)),
         (_("Country"), Text(country_name(row.country))),
-        (_("Email"), Text(row.email)),
-        (_("Groups"), Text(", ".join(row.groups) or "—")),
+        (_("Email"), text(row.email)),
+        (_("Groups"), text(", ".join(row.groups) or "—")),
         (_("Status"), _state(row)),
     ]
     if row.state in ("invited", "expired", "queued", "delivery_failed", "cancelled"):
@@ -66,10 +67,10 @@ def detail_fields(row: SupplierRow) -> list[tuple[str, Text]]:
         place = ", ".join(p for p in (row.address, row.city, row.province) if p)
         fields.extend(
             [
-                (_("Address"), Text(place or "—")),
-                (_("Phone"), Text(row.phone or "—")),
-                (_("Fax"), Text(row.fax or "—")),
-                (_("Description"), Text(row.description or "—")),
+                (_("Address"), text(place or "—")),
+                (_("Phone"), text(row.phone or "—")),
+                (_("Fax"), text(row.fax or "—")),
+                (_("Description"), text(row.description or "—")),
                 (_("Added"), Text(long_date(row.added_at) or "—")),
             ]
         )
@@ -198,7 +199,7 @@ class SupplierDetailScreen(ModalScreen[None]):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#detail-dialog").border_title = self.row.name
+        self.query_one("#detail-dialog").border_title = content(self.row.name)
         self.query_one("#detail-close", Button).focus()
         session: Session | None = getattr(self.app, "session", None)
         if session is not None:
