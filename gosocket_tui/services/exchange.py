@@ -167,6 +167,10 @@ class ExchangeFolder(FilePlace):
                 if entry.name.startswith(".") or not entry.is_file(follow_symlinks=False):
                     continue
                 try:
+                    check_name(entry.name)
+                except ExchangeRefused:
+                    continue  # a name nobody could type back (controls, too long): not offered
+                try:
                     found.append((entry.stat(follow_symlinks=False).st_mtime, entry.name))
                 except OSError:
                     continue

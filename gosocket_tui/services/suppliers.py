@@ -9,6 +9,7 @@ page costs the same at row 10 and at row 999,990, and "last page" is the first p
 from __future__ import annotations
 
 import sys
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -203,11 +204,16 @@ def normalize_email(email: str, *, required: bool = True) -> str:
 
 
 def normalize_groups(groups: Sequence[str] | str) -> str:
-    """Groups are stored as one comma-separated, lower-case, de-duplicated string."""
+    """Groups are stored as one comma-separated, lower-case, de-duplicated string.
+
+    Quotes, backslashes and control characters are dropped: group names are tags, and the
+    database's group index reads the string as JSON, where those would break it.
+    """
     items = groups.replace(";", ",").split(",") if isinstance(groups, str) else list(groups)
     seen: list[str] = []
     for item in items:
-        name = " ".join(item.replace('"', "").replace("\\", "").split()).lower()
+        kept = "".join(ch for ch in item if ch not in '"\\' and unicodedata.category(ch) != "Cc")
+        name = " ".join(kept.split()).lower()
         if name and name not in seen:
             seen.append(name[:40])
     return ",".join(seen)

@@ -131,3 +131,15 @@ def test_locally_the_users_own_paths_stay_allowed(
 def test_remote_is_detected_from_ssh_connection() -> None:
     assert is_remote_environment({"SSH_CONNECTION": "192.0.2.1 5000 192.0.2.2 22"})
     assert not is_remote_environment({})
+
+
+def test_names_nobody_could_type_back_are_not_offered(ctx: ServiceContext, admin: Session) -> None:
+    """A file brought in with an ESC, a bidi override or bytes that are not UTF-8 in its name
+    (SFTP takes any name) is never listed: it could not be opened by name, and its name
+    would reach the screen."""
+    files = place(ctx, admin)
+    folder = files.ensure()
+    for raw in (b"esc\x1b]0;x\x07.csv", "rtl\u202egpj.csv".encode(), b"latin\xf1.csv", b"ok.csv"):
+        with open(os.path.join(os.fsencode(folder), raw), "wb") as fh:
+            fh.write(b"x\n")
+    assert files.names() == ["ok.csv"]

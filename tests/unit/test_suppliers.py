@@ -259,3 +259,16 @@ def test_group_index_follows_every_change(
     assert members("insumos") == []
     count = ctx.db.execute_sql("SELECT COUNT(*) FROM supplier_group").fetchone()[0]
     assert count == 1
+
+
+def test_control_characters_in_groups_never_break_the_group_index(
+    ctx: ServiceContext, admin: Session
+) -> None:
+    """ESC, NUL-like and other C0/C1 controls in a group name used to reach the group index's
+    JSON and fail the insert with "malformed JSON"; group names are tags, the controls go."""
+    row = add(ctx, admin, groups="log\x1bística, nor\x01te, \x9bsur")
+    assert row.groups == ("logística", "norte", "sur")
+    page = suppliers.list_suppliers(ctx, admin, SupplierFilter(group="norte"))
+    assert [r.id for r in page.rows] == [row.id]
+    updated = suppliers.update_supplier(ctx, admin, row.id, SupplierUpdate(groups="\x07este"))
+    assert updated.groups == ("este",)
