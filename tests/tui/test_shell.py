@@ -224,3 +224,19 @@ async def test_quitting_while_logged_in_is_audited_as_a_logout(make: AppFactory)
         await pilot.pause()
     events = list(AuditEvent.select().where(AuditEvent.action == "auth.logout"))
     assert [event.detail for event in events] == ["quit"]
+
+
+@pytest.mark.parametrize(("row", "view"), [(2, "mailbox"), (3, "activity")])
+async def test_a_click_on_a_view_not_built_yet_opens_it(
+    make: AppFactory, row: int, view: str
+) -> None:
+    """A click highlights and selects in one go: the view is mounted by the highlight and its
+    focus asked for by the selection before it had composed (NoMatches '#mailbox-tabs')."""
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "ana", PASSWORD)
+        sidebar = app.screen.query_one("#sidebar", OptionList)
+        await pilot.click(sidebar, offset=(2, row))
+        await settle(pilot)
+        assert current_view(app) == view
+        assert app.return_code is None and app.is_running

@@ -68,10 +68,13 @@ class ShellScreen(Screen[None]):
 
     def _mounted_view(self, view: str) -> AwaitMount | None:
         """Mount ``view`` into the content switcher unless it is there already; returns the
-        pending mount of a view just added."""
+        pending mount of a view not yet mounted (a click highlights, which mounts, and selects,
+        which focuses, in one go: the focus must wait for the same mount)."""
         content = self.query_one("#content", ContentSwitcher)
-        if content.query_children(f"#{view}"):
-            return None
+        existing = content.query_children(f"#{view}")
+        if existing:
+            widget = existing.first()
+            return None if widget.is_mounted else AwaitMount(content, [widget])
         views: dict[str, type[View]] = {"mailbox": MailboxView, "activity": ActivityView}
         return content.mount(views[view](self.ctx, self.session, id=view))
 
