@@ -65,6 +65,18 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or exc.__class__.__name__
 
 
+def _exists(path: Path, force_hint: bool) -> OutputRefused:
+    """The refusal of an existing target; ``--force`` is named only where there is one."""
+    if force_hint:
+        return OutputRefused(
+            _(
+                "{path} already exists; choose another name or add --force to replace it",
+                path=_shown(path),
+            )
+        )
+    return OutputRefused(_("{path} already exists; choose another name", path=_shown(path)))
+
+
 def _refuse_os_error(path: Path, exc: OSError) -> OutputRefused:
     return OutputRefused(_("Cannot write {path}: {reason}", path=_shown(path), reason=_reason(exc)))
 
@@ -78,6 +90,7 @@ def check_output(
     *,
     force: bool = False,
     inputs: Iterable[str | os.PathLike[str]] = (),
+    force_hint: bool = True,
 ) -> Path:
     """Check that ``path`` may be written now; return where the file will really go.
 
@@ -130,12 +143,7 @@ def check_output(
                         )
                     )
         if not force:
-            raise OutputRefused(
-                _(
-                    "{path} already exists; choose another name or add --force to replace it",
-                    path=_shown(Path(path)),
-                )
-            )
+            raise _exists(Path(path), force_hint)
     parent = target.parent
     try:
         parent_info = parent.stat()
@@ -251,15 +259,16 @@ def staged_output(
 ) -> Iterator[Path]:
     """A free hidden name beside ``path`` for a writer that makes the file itself (openpyxl,
     a service that opens its own output); it becomes ``path`` by the same rules as
-    :func:`open_output` when the block ends well, and goes away otherwise."""
+    :func:`open_output` when the block ends well, and goes away otherwise. Used by the TUI,
+    which has no ``--force``: its refusals do not name one."""
     target = Path(path)
     sources = tuple(inputs)
-    check_output(target, force=force, inputs=sources)
+    check_output(target, force=force, inputs=sources, force_hint=False)
     temp = target.parent / f"{_TEMP_PREFIX}{secrets.token_hex(8)}{_TEMP_SUFFIX}"
     try:
         yield temp
         os.chmod(temp, 0o600, follow_symlinks=False)
-        _move_into_place(temp, target, force, sources)
+        _move_into_place(temp, target, force, sources, force_hint=False)
     except OSError as exc:
         raise _refuse_os_error(target, exc) from None
     finally:
@@ -268,30 +277,24 @@ def staged_output(
 
 
 def _move_into_place(
-    temp: Path, path: Path, force: bool, inputs: tuple[str | os.PathLike[str], ...]
+    temp: Path,
+    path: Path,
+    force: bool,
+    inputs: tuple[str | os.PathLike[str], ...],
+    force_hint: bool = True,
 ) -> None:
     """The last step, checked again: the target may have appeared or changed meanwhile."""
-    target = check_output(path, force=force, inputs=inputs)
+    target = check_output(path, force=force, inputs=inputs, force_hint=force_hint)
     if force:
         os.replace(temp, target)
         return
     try:
         os.link(temp, target)
     except FileExistsError:
-        raise OutputRefused(
-            _(
-                "{path} already exists; choose another name or add --force to replace it",
-                path=_shown(path),
-            )
-        ) from None
+        raise _exists(path, force_hint) from None
     except OSError as exc:
         if exc.errno not in _NO_LINKS:
             raise
         if os.path.lexists(target):
-            raise OutputRefused(
-                _(
-                    "{path} already exists; choose another name or add --force to replace it",
-                    path=_shown(path),
-                )
-            ) from None
+            raise _exists(path, force_hint) from None
         os.rename(temp, target)
