@@ -5,14 +5,14 @@ README's section "Deploying for administrators over SSH" as an operator would, r
 shell blocks it extracts from the README, so a README that drifts fails here: the ``gosocket``
 system user with a nologin shell and a ``700`` home, its venv with a wheel built from this
 checkout, ``db upgrade``, the root-only SMTP password file, the wrapper, the
-``gosocket-admins`` group and the sudoers rule (``visudo -c``), then an ``sshd`` with the
-README's settings verbatim (its own config, port, host key: not the system's) and the
-administrator ``ana`` with a key. Through ``ForceCommand sudo -n`` the OpenSSH client must get
-the login screen at 80x24 in English and in Spanish, log in to the Suppliers tab, and the app
-must deliver a queued invitation to a real SMTP relay on loopback that checks the password
-from ``/etc/gosocket-tui/env``. ``ssh host cmd`` and ``ssh -T`` get one line and exit 1.
-
-What it leaves out: step 6 (systemd is not running in CI containers).
+``gosocket-admins`` group and the sudoers rule (``visudo -c``), the mail unit (checked with
+``systemd-analyze verify``: systemd does not run in CI), the administrator ``ana`` with a key.
+Then an ``sshd`` of its own (port, host key, pid file; not the system's service) reads
+Debian's ``sshd_config`` whose ``Include`` finds the README's ``gosocket.conf`` verbatim.
+Through ``ForceCommand sudo -n`` the OpenSSH client gets the login screen at 80x24 in English
+and in Spanish and logs in to the company's Network view; meanwhile the app delivers a queued
+invitation to a real SMTP relay on loopback that wants the password from
+``/etc/gosocket-tui/env``. ``ssh host cmd`` and ``ssh -T`` get one line and exit 1.
 
 It creates system users and files under /etc, so it runs only when
 ``GOSOCKET_TEST_SYSTEM_DEPLOY=1`` (``.ci/run`` sets it for its own step), as root, and refuses
@@ -57,12 +57,14 @@ ADMINS = "gosocket-admins"
 ADMIN = "ana"
 HOME = Path("/home/gosocket")
 APP = "/home/gosocket/venv/bin/gosocket-tui"
+UNIT = Path("/etc/systemd/system/gosocket-mail.service")
 CREATED_PATHS = (
     Path("/etc/sudoers.d/gosocket"),
     Path("/usr/local/sbin/gosocket-ssh"),
     Path("/etc/gosocket-tui"),
     HOME,
     Path("/home") / ADMIN,
+    UNIT,
 )
 SMTP_PASSWORD = "relay-pa55word"
 APP_PASSWORD = "condor-glacier-7341"
@@ -293,8 +295,11 @@ def run_readme(dist: Path, smtp_port: int) -> str:
     # 3. The wrapper, the group, the sudoers rule (the block ends with visudo -c).
     sh(wrapper)
 
-    # 6. Not run: systemd is not running here. The block is the shipped unit's.
-    assert f"{APP} deploy mail-unit > /etc/systemd/system/gosocket-mail.service" in mail_unit
+    # 6. The unit is written as the README says; systemd itself does not run in CI.
+    write_unit, start_unit = mail_unit.strip().split("\n")
+    assert write_unit == f"{APP} deploy mail-unit > {UNIT}"
+    assert start_unit == "systemctl daemon-reload && systemctl enable --now gosocket-mail"
+    sh(write_unit)
     return sshd_settings
 
 
@@ -328,6 +333,32 @@ def add_admin(key: Path) -> None:
     )
 
 
+def sshd_config(folder: Path, port: int, settings: str) -> Path:
+    """Step 4: Debian's own sshd_config, its ``Include`` pointed at a folder holding the
+    README's ``gosocket.conf`` verbatim, after the lines a test server needs (for most
+    settings sshd keeps the first value it reads)."""
+    assert "`sshd`: `/etc/ssh/sshd_config.d/gosocket.conf`" in flat(section())
+    included = folder / "sshd_config.d"
+    included.mkdir()
+    (included / "gosocket.conf").write_text(settings)
+    system = replace_once(
+        Path("/etc/ssh/sshd_config").read_text(),
+        "Include /etc/ssh/sshd_config.d/*.conf",
+        f"Include {included}/*.conf",
+    )
+    config = folder / "sshd_config"
+    config.write_text(
+        f"Port {port}\n"
+        "ListenAddress 127.0.0.1\n"
+        f"HostKey {folder / 'host_key'}\n"
+        f"PidFile {folder / 'sshd.pid'}\n"
+        "PasswordAuthentication no\n"
+        "KbdInteractiveAuthentication no\n"
+        "UsePAM yes\n" + system
+    )
+    return config
+
+
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     refuse_to_clobber()
@@ -356,17 +387,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
             check=True,
         )
         port = free_port()
-        config = folder / "sshd_config"
-        config.write_text(
-            f"Port {port}\n"
-            "ListenAddress 127.0.0.1\n"
-            f"HostKey {folder / 'host_key'}\n"
-            f"PidFile {folder / 'sshd.pid'}\n"
-            "PasswordAuthentication no\n"
-            "KbdInteractiveAuthentication no\n"
-            "UsePAM yes\n" + sshd_settings
-            # Step 4, verbatim (its Match block comes last):
-        )
+        config = sshd_config(folder, port, sshd_settings)
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # privilege separation folder
         log = folder / "sshd.log"
         with log.open("wb") as err:
@@ -494,6 +515,18 @@ def test_an_administrator_logs_in_and_the_app_sends_with_the_root_only_password(
 def test_the_client_language_reaches_the_app_through_sudo(deployment: Deployment) -> None:
     with terminal(deployment, "es_CL.UTF-8") as term:
         term.wait_for("Iniciar sesión", "Usuario", "Contraseña")
+
+
+@pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="needs systemd-analyze")
+def test_the_mail_unit_is_valid_for_systemd(deployment: Deployment) -> None:
+    done = subprocess.run(
+        ["systemd-analyze", "verify", str(UNIT)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
 
 
 @pytest.mark.parametrize(
