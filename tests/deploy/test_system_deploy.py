@@ -504,6 +504,7 @@ def test_an_administrator_logs_in_and_the_app_sends_with_the_root_only_password(
             term.pump(0.5)
     assert mode_and_owner(HOME) == (0o700, SERVICE)
     assert pwd.getpwnam(SERVICE).pw_shell == "/usr/sbin/nologin"
+    assert not (HOME / ".ssh").exists()  # nobody logs in as the service account
     assert mode_and_owner(data) == (0o700, SERVICE)
     assert mode_and_owner(data / "gosocket.db") == (0o600, SERVICE)
     for folder in (data / "exchange", *(data / "exchange").iterdir()):
