@@ -97,15 +97,13 @@ def code_blocks() -> list[tuple[str, str]]:
     for indent, language, body in re.findall(
         r"^( *)```(\w*)\n(.*?)^\1```", section(), flags=re.M | re.S
     ):
-        lines = [
-            line[len(indent) :] if line.startswith(indent) else line for line in body.split("\n")
-        ]
-        blocks.append((language, "\n".join(lines)))
+        dedented = "\n".join(line.removeprefix(indent) for line in body.split("\n"))
+        blocks.append((language, dedented))
     return blocks
 
 
 def replace_once(text: str, old: str, new: str) -> str:
-    assert text.count(old) == 1, f"the README no longer has {old!r} once"
+    assert text.count(old) == 1, f"expected {old!r} exactly once"
     return text.replace(old, new)
 
 
