@@ -29,7 +29,8 @@ from gosocket_tui.i18n import _, get_language
 
 # Columns around a key's text: " ^l " before its description and one space after it.
 KEY_PADDING = 3
-PALETTE_EXTRA = 2  # the palette key's border and right padding
+PALETTE_EXTRA = 2  # the palette key's border and right padding, beside its label
+PALETTE_EXTRA_NARROW = 1  # the border alone: the bare key needs no padding after it
 NARROW_BELOW = 100  # columns: narrower terminals show the palette key without "palette"
 
 
@@ -75,7 +76,7 @@ class KeyFooter(Footer):
             palette_text = "" if narrow else _(palette.binding.description)
             key = self.app.get_key_display(palette.binding)
             shown = len(key) + len(palette_text) + KEY_PADDING if palette_text else len(key)
-            room -= shown + PALETTE_EXTRA
+            room -= shown + (PALETTE_EXTRA if palette_text else PALETTE_EXTRA_NARROW)
         for item in _fitting(_one_per_action(active.values(), palette), room, self.app):
             binding = item.binding
             yield FooterKey(
