@@ -16,18 +16,13 @@ when not root. Only the sshd and app processes started here are stopped, by thei
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
-import pty
 import re
-import select
 import shutil
 import signal
 import socket
-import struct
 import subprocess
 import sys
-import termios
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,6 +30,7 @@ from pathlib import Path
 import pytest
 
 from gosocket_tui.deploy import WRAPPER, read
+from tests.terminal import open_terminal, read_until, ssh_argv
 
 SSHD = "/usr/sbin/sshd"
 REPO = Path(__file__).resolve().parents[2]
@@ -74,25 +70,7 @@ class Server:
         self.key = key
 
     def ssh(self, *extra: str) -> list[str]:
-        return [
-            "ssh",
-            "-p",
-            str(self.port),
-            "-i",
-            str(self.key),
-            "-F",
-            "/dev/null",
-            "-o",
-            "StrictHostKeyChecking=no",
-            "-o",
-            "UserKnownHostsFile=/dev/null",
-            "-o",
-            "BatchMode=yes",
-            "-o",
-            "LogLevel=ERROR",
-            *extra,
-            "root@127.0.0.1",
-        ]
+        return ssh_argv(self.port, self.key, "root@127.0.0.1", *extra)
 
     def app_pids(self) -> list[int]:
         pids = []
@@ -180,27 +158,8 @@ def server(tmp_path: Path) -> Iterator[Server]:
                 os.kill(pid, signal.SIGKILL)
 
 
-def read_until(fd: int, wanted: bytes, seconds: float) -> bytes:
-    seen = b""
-    deadline = time.monotonic() + seconds
-    while wanted not in seen:
-        left = deadline - time.monotonic()
-        assert left > 0, f"not seen {wanted!r}; got {seen[-2000:]!r}"
-        ready, _, _ = select.select([fd], [], [], min(left, 0.5))
-        if ready:
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            seen += chunk
-    return seen
-
-
 def test_an_administrator_reaches_the_login_screen_over_ssh(server: Server) -> None:
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    master, slave = open_terminal()
     env = {**os.environ, "TERM": "xterm-256color", "LANG": "es_CL.UTF-8", "SNEAKY": "x"}
     client = subprocess.Popen(
         server.ssh("-tt", "-o", "SendEnv=LANG SNEAKY"),
@@ -265,7 +224,7 @@ def run_wrapper(folder: Path, env: dict[str, str], env_mode: int = 0o600) -> tup
     env_file.write_text("# the relay\nGOSOCKET_SMTP_PASSWORD=pa ss;$(id)\n")
     env_file.chmod(env_mode)
     wrapper = wrapper_copy(folder, app, env_file)
-    master, slave = pty.openpty()  # sudo hands the session's terminal through
+    master, slave = open_terminal()  # sudo hands the session's terminal through
     try:
         done = subprocess.run(
             [str(wrapper), "ignored", "arguments"],

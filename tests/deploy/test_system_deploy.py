@@ -24,9 +24,7 @@ users it created) are stopped, by their pid.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
-import pty
 import pwd
 import re
 import select
@@ -34,10 +32,8 @@ import shutil
 import signal
 import socket
 import stat
-import struct
 import subprocess
 import tempfile
-import termios
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -46,6 +42,8 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+from tests.terminal import open_terminal, ssh_argv
 
 REPO = Path(__file__).resolve().parents[2]
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -194,27 +192,7 @@ class Deployment:
     folder: Path
 
     def ssh(self, *extra: str) -> list[str]:
-        return [
-            "ssh",
-            "-p",
-            str(self.port),
-            "-i",
-            str(self.key),
-            "-F",
-            "/dev/null",
-            "-o",
-            "StrictHostKeyChecking=no",
-            "-o",
-            "UserKnownHostsFile=/dev/null",
-            "-o",
-            "BatchMode=yes",
-            "-o",
-            "LogLevel=ERROR",
-            "-o",
-            "SendEnv=LANG",
-            *extra,
-            f"{ADMIN}@127.0.0.1",
-        ]
+        return ssh_argv(self.port, self.key, f"{ADMIN}@127.0.0.1", "-o", "SendEnv=LANG", *extra)
 
 
 def refuse_to_clobber() -> None:
@@ -408,8 +386,7 @@ class Terminal:
     """The OpenSSH client under a pty of 80x24; everything it printed so far in ``seen``."""
 
     def __init__(self, deployment: Deployment, lang: str) -> None:
-        self.master, slave = pty.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+        self.master, slave = open_terminal()
         env = {**clean_env(), "TERM": "xterm-256color", "LANG": lang}
         self.client = subprocess.Popen(
             deployment.ssh("-tt"),

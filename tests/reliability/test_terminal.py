@@ -8,18 +8,17 @@ real command in a child process, with bounded waits.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import resource
 import select
-import struct
 import subprocess
 import sys
-import termios
 import time
 from pathlib import Path
 
 import pytest
+
+from tests.terminal import open_terminal
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMAND = [sys.executable, "-m", "gosocket_tui"]
@@ -94,8 +93,7 @@ def test_the_app_exits_when_its_terminal_goes_away(tmp_path: Path) -> None:
     ends it within seconds, without spinning. The pty is not the child's controlling
     terminal, so no SIGHUP does the job for it: only the end of input tells."""
     children_before = _children_cpu_seconds()
-    master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    master, slave = open_terminal()
     proc = subprocess.Popen(
         [*COMMAND, "--db", f"sqlite:///{tmp_path / 'app.db'}"],
         stdin=slave,
