@@ -7,6 +7,7 @@ server's administrator); ``activate`` is the supplier's own command and needs no
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import signal
 import socket
@@ -197,8 +198,26 @@ def _default_maildir(state: CliState) -> Path:
     return Path(platformdirs.user_data_dir("gosocket-tui")) / "maildir"
 
 
+def _ip_literal(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """An IP address or ``localhost``: a local sink never waits on a name lookup."""
+    if value != "localhost":
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            raise click.BadParameter(
+                _("use an IP address such as 127.0.0.1, or localhost")
+            ) from None
+    return value
+
+
 @root.command("smtp-sink")
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    callback=_ip_literal,
+    help="The address to listen on: an IP address or localhost.",
+)
 @click.option("--port", default=8025, type=click.IntRange(1, 65535), show_default=True)
 @click.option(
     "--maildir",
