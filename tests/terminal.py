@@ -8,6 +8,7 @@ import os
 import pty
 import select
 import struct
+import subprocess
 import termios
 import time
 from pathlib import Path
@@ -18,6 +19,17 @@ def open_terminal(rows: int = 24, cols: int = 80) -> tuple[int, int]:
     controller, terminal = pty.openpty()
     fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
     return controller, terminal
+
+
+def run_on_terminal(argv: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
+    """``argv`` started in its own session on a new 80x24 pty; returns it and the pty's
+    controller (read what it paints, write what a user types)."""
+    controller, terminal = open_terminal()
+    process = subprocess.Popen(
+        argv, stdin=terminal, stdout=terminal, stderr=terminal, env=env, start_new_session=True
+    )
+    os.close(terminal)
+    return process, controller
 
 
 def read_until(fd: int, wanted: bytes, seconds: float) -> bytes:

@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 
 from gosocket_tui.deploy import WRAPPER, read
-from tests.terminal import open_terminal, read_until, ssh_argv
+from tests.terminal import open_terminal, read_until, run_on_terminal, ssh_argv
 
 SSHD = "/usr/sbin/sshd"
 REPO = Path(__file__).resolve().parents[2]
@@ -159,17 +159,8 @@ def server(tmp_path: Path) -> Iterator[Server]:
 
 
 def test_an_administrator_reaches_the_login_screen_over_ssh(server: Server) -> None:
-    master, slave = open_terminal()
     env = {**os.environ, "TERM": "xterm-256color", "LANG": "es_CL.UTF-8", "SNEAKY": "x"}
-    client = subprocess.Popen(
-        server.ssh("-tt", "-o", "SendEnv=LANG SNEAKY"),
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        env=env,
-        start_new_session=True,
-    )
-    os.close(slave)
+    client, master = run_on_terminal(server.ssh("-tt", "-o", "SendEnv=LANG SNEAKY"), env)
     try:
         screen = read_until(master, "Iniciar sesión".encode(), 60)  # LANG=es reached the app
         assert b"Usuario" in screen

@@ -43,7 +43,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from tests.terminal import open_terminal, ssh_argv
+from tests.terminal import run_on_terminal, ssh_argv
 
 REPO = Path(__file__).resolve().parents[2]
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -386,17 +386,8 @@ class Terminal:
     """The OpenSSH client under a pty of 80x24; everything it printed so far in ``seen``."""
 
     def __init__(self, deployment: Deployment, lang: str) -> None:
-        self.master, slave = open_terminal()
         env = {**clean_env(), "TERM": "xterm-256color", "LANG": lang}
-        self.client = subprocess.Popen(
-            deployment.ssh("-tt"),
-            stdin=slave,
-            stdout=slave,
-            stderr=slave,
-            env=env,
-            start_new_session=True,
-        )
-        os.close(slave)
+        self.client, self.master = run_on_terminal(deployment.ssh("-tt"), env)
         self.seen = b""
 
     def pump(self, seconds: float) -> None:
