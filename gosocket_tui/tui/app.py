@@ -45,6 +45,7 @@ from gosocket_tui.i18n import _, get_language, set_language
 from gosocket_tui.safe_text import plain
 from gosocket_tui.tui.commands import NavigationCommands
 from gosocket_tui.tui.driver import InputEnded
+from gosocket_tui.tui.host import AppHost, InvitationsQueued, SessionEnded
 from gosocket_tui.tui.typeahead import moves_on_enter
 
 if TYPE_CHECKING:
@@ -402,6 +403,16 @@ class GosocketApp(App[None]):
             return
         self.end_session(reason=reason, notice=reason)
 
+    def on_session_ended(self, message: SessionEnded) -> None:
+        """A service refused the session while a screen waited: log out once, with why."""
+        message.stop()
+        if self.session is not None:
+            self.end_session(reason=message.reason, notice=message.reason)
+
+    def on_invitations_queued(self, message: InvitationsQueued) -> None:
+        message.stop()
+        self.kick_delivery()
+
     def end_session(self, *, reason: str = "", notice: str = "") -> None:
         """Log out (audited in a worker) and go back to an empty login screen."""
         session = self.session
@@ -503,6 +514,12 @@ class GosocketApp(App[None]):
         if problem and problem != self._delivery_problem:  # once per problem, not every run
             log.warning("mail delivery: %s", problem, exc_info=unexpected)
         self._delivery_problem = problem
+
+
+if TYPE_CHECKING:
+
+    def _is_host(app: GosocketApp) -> AppHost:
+        return app  # mypy checks that the app gives its screens what ``AppHost`` promises
 
 
 def make_app(
