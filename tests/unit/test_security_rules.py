@@ -144,6 +144,16 @@ EXEMPT: dict[str, str] = {
     "demo.seed_demo": "fills the trainers' demo database",
     # Helpers with no actor of their own, called inside an authorised service.
     "invitations.new_message_id": "Message-ID generator for the invite and import services",
+    # The deliverer: sends what an authorised invite queued, as the system (no session).
+    "delivery.deliver_over_connections": "the deliverer (`mail deliver`), a system actor",
+    "delivery_claims.claim_due": "the deliverer's claims",
+    "delivery_claims.release_claims": "the deliverer's claims",
+    "delivery_email.prepare": "the deliverer builds the queued email with its code",
+    "delivery_outcomes.load_jobs": "the deliverer reads the messages it claimed",
+    "delivery_outcomes.reserve_code": "the deliverer stores a code's hash before sending",
+    "delivery_outcomes.record_sent": "the deliverer's evidence of a try",
+    "delivery_outcomes.record_server_problem": "the deliverer's evidence of a try",
+    "delivery_outcomes.record_failed": "the deliverer's evidence of a try",
 }
 """Session or context taking functions outside both rules, with the reason."""
 
