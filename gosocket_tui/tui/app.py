@@ -16,6 +16,9 @@ in a thread worker that runs the app's ``services.delivery_pump.DeliveryPump`` (
 time, each problem logged once, never shown to anyone). Whoever queues an invitation calls
 ``app.kick_delivery()`` so it leaves at once. Tests that need deterministic output pass
 ``deliver_mail=False`` and deliver explicitly.
+
+Imports inside methods are late for startup speed (``benchmarks/startup.py``): the login
+screen paints before the shell, its views and the services behind them are loaded.
 """
 
 from __future__ import annotations
@@ -42,7 +45,8 @@ from gosocket_tui.i18n import _, get_language, set_language
 from gosocket_tui.safe_text import plain
 from gosocket_tui.services.delivery_pump import DeliveryPump
 from gosocket_tui.tui.commands import NavigationCommands
-from gosocket_tui.tui.driver import InputEnded
+from gosocket_tui.tui.driver import HangupAwareDriver, InputEnded
+from gosocket_tui.tui.screens.login import LoginScreen
 from gosocket_tui.tui.typeahead import moves_on_enter
 
 if TYPE_CHECKING:
@@ -50,7 +54,6 @@ if TYPE_CHECKING:
     from gosocket_tui.services.demo import DemoInfo
     from gosocket_tui.services.exchange import FilePlace
     from gosocket_tui.services.session import Session
-    from gosocket_tui.tui.screens.login import LoginScreen
 
 SESSION_CHECK_SECONDS = 5.0
 DELIVERY_SECONDS = 5.0
@@ -109,8 +112,6 @@ class GosocketApp(App[None]):
         The shell is pushed above it after a login and popped on logout, when the login form
         is emptied (:meth:`LoginScreen.reset`). The first thing painted is the login screen.
         """
-        from gosocket_tui.tui.screens.login import LoginScreen
-
         return LoginScreen()
 
     def get_driver_class(self) -> type[Driver]:
@@ -118,8 +119,6 @@ class GosocketApp(App[None]):
         driver = super().get_driver_class()
         if driver.__module__ != "textual.drivers.linux_driver":
             return driver  # Windows, or a driver chosen by TEXTUAL_DRIVER
-        from gosocket_tui.tui.driver import HangupAwareDriver
-
         return HangupAwareDriver
 
     def on_mount(self) -> None:
@@ -159,8 +158,6 @@ class GosocketApp(App[None]):
 
     @property
     def login_screen(self) -> LoginScreen:
-        from gosocket_tui.tui.screens.login import LoginScreen
-
         screen = self.screen_stack[0]
         assert isinstance(screen, LoginScreen)
         return screen
@@ -216,8 +213,6 @@ class GosocketApp(App[None]):
 
     def _activation_closed(self, username: str | None) -> None:
         """Back from the activation screen: after a success, the new username is filled in."""
-        from textual.widgets import Input
-
         if not username or self.session is not None:
             return
         login = self.login_screen
