@@ -30,12 +30,11 @@ from stdnum.cl import rut
 
 from gosocket_tui.config import Config
 from gosocket_tui.db.models import Company, SupplierLink
-from gosocket_tui.mail import outbox
-from gosocket_tui.mail.outbox import Deliverer, deliver_over_connections
 from gosocket_tui.mail.sink import MailSink, free_port, read_maildir
-from gosocket_tui.mail.smtp import SmtpSettings, SmtpTransport
-from gosocket_tui.services import auth, companies, invitations
+from gosocket_tui.mail.smtp import SmtpTransport
+from gosocket_tui.services import auth, companies, delivery, delivery_email, invitations
 from gosocket_tui.services.context import ServiceContext, open_context
+from gosocket_tui.services.delivery import deliver_over_connections, smtp_settings_from_config
 
 BUYER_REF = "CL:76.086.428-5"
 PASSWORD = "benchmark password 2026"
@@ -136,9 +135,9 @@ class Stopwatch:
 
 
 STOPWATCH = Stopwatch()
-STOPWATCH.wrap(outbox, "compose_invitation", "compose")
+STOPWATCH.wrap(delivery_email, "compose_invitation", "compose")
 STOPWATCH.wrap(SmtpTransport, "send_raw", "smtp")
-STOPWATCH.wrap(Deliverer, "_finish_sent", "db")
+STOPWATCH.wrap(delivery, "record_sent", "db")
 
 
 def run_once(count: int, mode: str, connections: int) -> tuple[float, float, int]:
@@ -160,7 +159,7 @@ def run_once(count: int, mode: str, connections: int) -> tuple[float, float, int
                 result = invitations.invite(ctx, session, link_ids)
                 queued = time.perf_counter() - started
                 assert len(result.queued) == count, result.skipped[:3]
-                settings = SmtpSettings.from_config(config)
+                settings = smtp_settings_from_config(config)
                 started = time.perf_counter()
                 report = deliver_over_connections(ctx, settings, "bench", connections)
                 delivered = time.perf_counter() - started

@@ -42,7 +42,10 @@ def _wants_subcommand(argv: list[str]) -> bool:
 
 
 def _register_commands() -> None:
-    """Importing the command modules registers their commands on ``root``."""
+    """Importing the command modules registers their commands on ``root``.
+
+    Late, for startup speed: starting the app skips them (``_wants_subcommand``).
+    """
     from gosocket_tui.cli import admin, app, bulk, deploy, invitations, suppliers  # noqa: F401
 
 

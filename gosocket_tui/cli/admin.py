@@ -10,6 +10,7 @@ import click
 from gosocket_tui.cli.base import CliState, pass_state, read_password, root
 from gosocket_tui.db import migrations
 from gosocket_tui.db.connection import open_database, redact_url
+from gosocket_tui.db.copy import copy_database
 from gosocket_tui.errors import UserError
 from gosocket_tui.safe_text import json_text
 from gosocket_tui.services import auth, companies
@@ -159,8 +160,6 @@ def _sqlite_file(url: str) -> Path | None:
 @click.option("--replace", is_flag=True, help="Overwrite a target that already holds data.")
 def db_copy(source: str, target: str, replace: bool) -> None:
     """Move a whole installation between SQLite and PostgreSQL, verifying row counts."""
-    from gosocket_tui.db.copy import copy_database
-
     target_file = _sqlite_file(target)
     if target_file is not None:  # the output file rules; an existing database needs --replace
         source_file = _sqlite_file(source)

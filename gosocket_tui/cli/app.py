@@ -1,42 +1,15 @@
-"""Commands that start the full-screen app: the default command and ``demo``."""
+"""``demo``: the full-screen app on a demo database, with a local mail server.
+
+The app on the configured database is the root command itself (``cli/base.py``).
+"""
 
 from __future__ import annotations
 
-import sys
-
 import click
 
-from gosocket_tui.cli.base import CliState, pass_state, root
+from gosocket_tui.cli.base import CliState, pass_state, require_terminal, root
 from gosocket_tui.errors import UserError
 from gosocket_tui.i18n import _
-
-
-def require_terminal() -> None:
-    """Refuse to start the full-screen app without a terminal, before anything is opened.
-
-    Without one (``ssh host cmd``, ``ssh -T``, scp/sftp sessions, ``</dev/null``, a pipe) the
-    app could neither read keys nor draw: Textual's input thread spun at 100% CPU forever with
-    the database open. Keys come from stdin; the screen is drawn on stdout's terminal (Textual
-    writes to stderr, so both must be the terminal).
-    """
-    streams = (sys.stdin, sys.stdout, sys.stderr)
-    if not all(stream is not None and stream.isatty() for stream in streams):
-        raise UserError(
-            _(
-                "The full-screen app needs a terminal: connect with ssh -t, "
-                "or run a command (gosocket-tui --help)."
-            )
-        )
-
-
-def run_app(state: CliState) -> None:
-    """Start the app on the configured database."""
-    from gosocket_tui.tui.app import make_app
-
-    state.config()  # the language of the refusal
-    require_terminal()
-    app = make_app(state.services())
-    app.run()
 
 
 @root.command("demo")
@@ -48,6 +21,7 @@ def demo(state: CliState, fresh: bool) -> None:
     Invitation emails go to a built-in mail server on this computer (nothing leaves it); read
     them in the app's Mailbox.
     """
+    # Late, for startup speed: other commands never load Textual or the demo's fixtures.
     from gosocket_tui.services.demo import demo_db_url, prepare_demo, start_demo_sink
     from gosocket_tui.tui.app import make_app
 

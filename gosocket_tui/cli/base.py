@@ -1,4 +1,5 @@
-"""The root command group and the shared way commands reach configuration and services."""
+"""The root command group (without a command it starts the app) and the shared way commands
+reach configuration and services."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 import click
 
 from gosocket_tui.config import Config, load_config
-from gosocket_tui.errors import ValidationError
+from gosocket_tui.errors import UserError, ValidationError
 from gosocket_tui.i18n import _, set_language
 from gosocket_tui.services.context import ServiceContext, open_context
 
@@ -36,6 +37,34 @@ class CliState:
 
 
 pass_state = click.make_pass_decorator(CliState)
+
+
+def require_terminal() -> None:
+    """Refuse to start the full-screen app without a terminal, before anything is opened.
+
+    Without one (``ssh host cmd``, ``ssh -T``, scp/sftp sessions, ``</dev/null``, a pipe) the
+    app could neither read keys nor draw: Textual's input thread spun at 100% CPU forever with
+    the database open. Keys come from stdin; the screen is drawn on stdout's terminal (Textual
+    writes to stderr, so both must be the terminal).
+    """
+    streams = (sys.stdin, sys.stdout, sys.stderr)
+    if not all(stream is not None and stream.isatty() for stream in streams):
+        raise UserError(
+            _(
+                "The full-screen app needs a terminal: connect with ssh -t, "
+                "or run a command (gosocket-tui --help)."
+            )
+        )
+
+
+def run_app(state: CliState) -> None:
+    """Start the app on the configured database."""
+    from gosocket_tui.tui.app import make_app  # late, for startup speed: commands skip Textual
+
+    state.config()  # the language of the refusal
+    require_terminal()
+    app = make_app(state.services())
+    app.run()
 
 
 class FiniteFloatRange(click.FloatRange):
@@ -85,6 +114,4 @@ def root(ctx: click.Context, db: str | None, lang: str | None, config_path: Path
     ctx.obj = CliState(flags={"db": db, "lang": lang}, config_path=config_path)
     ctx.call_on_close(lambda: ctx.obj._services.close() if ctx.obj._services else None)
     if ctx.invoked_subcommand is None:
-        from gosocket_tui.cli.app import run_app
-
         run_app(ctx.obj)

@@ -28,16 +28,16 @@ from gosocket_tui.cli.base import (
 from gosocket_tui.cli.suppliers_group import suppliers
 from gosocket_tui.errors import UserError
 from gosocket_tui.i18n import _
-from gosocket_tui.mail.outbox import (
+from gosocket_tui.mail.sink import run_sink_forever
+from gosocket_tui.services import invitations
+from gosocket_tui.services.activation import activate, parse_activation_ref
+from gosocket_tui.services.context import ServiceContext
+from gosocket_tui.services.delivery import (
     Deliverer,
     DeliveryReport,
     deliver_over_connections,
     smtp_settings_from_config,
 )
-from gosocket_tui.mail.sink import run_sink_forever
-from gosocket_tui.services import invitations
-from gosocket_tui.services.activation import activate, parse_activation_ref
-from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.system import system_session
 
 COMPANY_HELP = "The inviting company, COUNTRY:TAXID."

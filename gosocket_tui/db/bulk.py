@@ -190,7 +190,7 @@ def update_rows(db: peewee.Database, sql: str, rows: Sequence[Row]) -> None:
         return
     cursor = db.cursor()
     if is_postgres(db):
-        from psycopg2.extras import execute_batch
+        from psycopg2.extras import execute_batch  # optional: installed only for PostgreSQL
 
         execute_batch(cursor, sql.replace("?", "%s"), rows, page_size=PG_PAGE_ROWS)
         return

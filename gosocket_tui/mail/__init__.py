@@ -1,5 +1,7 @@
-"""Mail: compose invitation emails, send them over SMTP, and a local sink for tests and demos.
+"""Mail transport: compose invitation emails, send them over SMTP, and a local sink for tests
+and demos.
 
-Nothing here touches the database: the outbox that queues and retries messages is built on top
-of ``smtp.SmtpTransport`` (send + failure classification) and ``smtp.backoff_delay``.
+Nothing here touches the database or the app's configuration: the deliverer that claims,
+sends, retries and records the outbox's messages is a service (``services/delivery.py``), built
+on ``smtp.SmtpTransport`` (send + failure classification) and ``smtp.backoff_delay``.
 """

@@ -1,11 +1,11 @@
 """SMTP client for outbound mail: one connection reused for many messages, every outcome classified.
 
-The outbox built on top of this needs exactly three answers from a send, so that is all this
-module gives: delivered (``SendResult``, with the server's reply as evidence for support), try
-again later (``TemporaryFailure``) or give up on this message (``PermanentFailure``). The text of
-a failure is the server's own reply or a short English description of what went wrong on the
-wire; it is stored as evidence, so it is not translated. The SMTP password is never part of any
-text produced here.
+The deliverer built on top of this (``services/delivery.py``) needs exactly three answers from
+a send, so that is all this module gives: delivered (``SendResult``, with the server's reply as
+evidence for support), try again later (``TemporaryFailure``) or give up on this message
+(``PermanentFailure``). The text of a failure is the server's own reply or a short English
+description of what went wrong on the wire; it is stored as evidence, so it is not translated.
+The SMTP password is never part of any text produced here.
 """
 
 from __future__ import annotations
@@ -27,13 +27,10 @@ from email.policy import EmailPolicy
 from email.utils import getaddresses, parseaddr
 from io import BytesIO
 from types import TracebackType
-from typing import TYPE_CHECKING, Literal, NoReturn, Self
+from typing import Literal, NoReturn, Self
 
 from gosocket_tui.errors import ConfigError, GosocketError
 from gosocket_tui.i18n import _
-
-if TYPE_CHECKING:
-    from gosocket_tui.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -94,20 +91,6 @@ class SmtpSettings:
     def envelope_sender(self) -> str:
         """The bare address used in MAIL FROM."""
         return parseaddr(self.sender)[1]
-
-    @classmethod
-    def from_config(cls, config: Config) -> SmtpSettings:
-        """Build settings from the app configuration (empty username/password mean none)."""
-        return cls(
-            host=config.smtp_host,
-            port=config.smtp_port,
-            security=config.smtp_security,
-            username=config.smtp_username or None,
-            password=config.smtp_password or None,
-            sender=config.smtp_sender,
-            timeout=config.smtp_timeout_seconds,
-            verify_tls=config.smtp_verify_tls,
-        )
 
 
 @dataclass(frozen=True)

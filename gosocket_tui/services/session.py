@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from gosocket_tui.db.models import Company, User
 from gosocket_tui.errors import PermissionDenied, SessionExpired
 from gosocket_tui.i18n import _
+from gosocket_tui.services.audit import record
 from gosocket_tui.services.context import ServiceContext
 
 
@@ -83,8 +84,6 @@ def touch(ctx: ServiceContext, session: Session) -> Session:
 
 def require_admin(ctx: ServiceContext, session: Session, action: str) -> Session:
     """Refuse a non-administrator, with an audit event for the refused attempt."""
-    from gosocket_tui.services.audit import record
-
     current = require_session(ctx, session)
     if not current.is_admin:
         record(ctx, current, action, outcome="refused", detail="not an administrator")

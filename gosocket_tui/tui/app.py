@@ -12,20 +12,20 @@ reason on the login screen. Tests call ``check_session()`` directly after advanc
 
 Mail delivery: while the app runs (``make_app(..., deliver_mail=True)``, the default), a timer
 calls :meth:`GosocketApp.kick_delivery` every few seconds; it sends the due invitation emails
-(``mail.outbox.Deliverer``) in a thread worker, one run at a time. Whoever queues an invitation
-calls ``app.kick_delivery()`` so it leaves at once. A mail server that is down never
-interrupts anyone: the failure is logged quietly and kept in the database (the delivery log),
-and the outbox's own backoff decides when each message is tried again. Tests that need
-deterministic output pass ``deliver_mail=False`` and deliver explicitly.
+in a thread worker that runs the app's ``services.delivery_pump.DeliveryPump`` (one run at a
+time, each problem logged once, never shown to anyone). Whoever queues an invitation calls
+``app.kick_delivery()`` so it leaves at once. Tests that need deterministic output pass
+``deliver_mail=False`` and deliver explicitly.
+
+Imports inside methods are late for startup speed (``benchmarks/startup.py``): the login
+screen paints before the shell, its views and the services behind them are loaded.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import socket
-import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -43,20 +43,18 @@ from textual.worker import Worker, get_current_worker
 
 from gosocket_tui.i18n import _, get_language, set_language
 from gosocket_tui.safe_text import plain
+from gosocket_tui.services.delivery_pump import DeliveryPump
 from gosocket_tui.tui.commands import NavigationCommands
-from gosocket_tui.tui.driver import InputEnded
+from gosocket_tui.tui.driver import HangupAwareDriver, InputEnded
 from gosocket_tui.tui.host import AppHost, InvitationsQueued, SessionEnded
+from gosocket_tui.tui.screens.login import LoginScreen
 from gosocket_tui.tui.typeahead import moves_on_enter
 
 if TYPE_CHECKING:
-    from gosocket_tui.mail.outbox import Deliverer, DeliveryReport
     from gosocket_tui.services.context import ServiceContext
     from gosocket_tui.services.demo import DemoInfo
     from gosocket_tui.services.exchange import FilePlace
     from gosocket_tui.services.session import Session
-    from gosocket_tui.tui.screens.login import LoginScreen
-
-log = logging.getLogger(__name__)
 
 SESSION_CHECK_SECONDS = 5.0
 DELIVERY_SECONDS = 5.0
@@ -101,12 +99,8 @@ class GosocketApp(App[None]):
         if not animations:
             self.animation_level = "none"
         self._exit_after_paint = os.environ.get(EXIT_AFTER_PAINT_ENV) == "1"
-        # Mail delivery: one run at a time; a kick during a run asks for one more run.
-        self._delivery_lock = threading.Lock()
-        self._delivery_running = False
-        self._delivery_again = False
-        self._deliverer: Deliverer | None = None
-        self._delivery_problem = ""
+        # host:pid names this app's claims (several apps may share one database).
+        self._delivery = DeliveryPump(ctx, worker_id=f"tui-{socket.gethostname()}:{os.getpid()}")
         self._held_keys: list[events.Key] = []  # typed ahead while a screen opens
         self._key_screen: Screen[Any] | None = None  # the screen the last key went to
         set_language(ctx.config.lang)
@@ -119,8 +113,6 @@ class GosocketApp(App[None]):
         The shell is pushed above it after a login and popped on logout, when the login form
         is emptied (:meth:`LoginScreen.reset`). The first thing painted is the login screen.
         """
-        from gosocket_tui.tui.screens.login import LoginScreen
-
         return LoginScreen()
 
     def get_driver_class(self) -> type[Driver]:
@@ -128,8 +120,6 @@ class GosocketApp(App[None]):
         driver = super().get_driver_class()
         if driver.__module__ != "textual.drivers.linux_driver":
             return driver  # Windows, or a driver chosen by TEXTUAL_DRIVER
-        from gosocket_tui.tui.driver import HangupAwareDriver
-
         return HangupAwareDriver
 
     def on_mount(self) -> None:
@@ -169,8 +159,6 @@ class GosocketApp(App[None]):
 
     @property
     def login_screen(self) -> LoginScreen:
-        from gosocket_tui.tui.screens.login import LoginScreen
-
         screen = self.screen_stack[0]
         assert isinstance(screen, LoginScreen)
         return screen
@@ -226,8 +214,6 @@ class GosocketApp(App[None]):
 
     def _activation_closed(self, username: str | None) -> None:
         """Back from the activation screen: after a success, the new username is filled in."""
-        from textual.widgets import Input
-
         if not username or self.session is not None:
             return
         login = self.login_screen
@@ -461,59 +447,14 @@ class GosocketApp(App[None]):
         one more run when it ends (a message queued meanwhile may have been missed) and returns
         None; tests may ``await`` the returned worker. Does nothing with ``deliver_mail=False``.
         """
-        if not self.deliver_mail:
+        if not self.deliver_mail or not self._delivery.request():
             return None
-        with self._delivery_lock:
-            if self._delivery_running:
-                self._delivery_again = True
-                return None
-            self._delivery_running = True
         return self._deliver()
 
     @work(thread=True, group="mail-delivery", exit_on_error=False)
     def _deliver(self) -> None:
-        try:
-            while True:
-                self._deliver_once()
-                with self._delivery_lock:
-                    if not self._delivery_again or get_current_worker().is_cancelled:
-                        self._delivery_running = False
-                        return
-                    self._delivery_again = False
-        except BaseException:
-            with self._delivery_lock:
-                self._delivery_running = False
-            raise
-
-    def _deliver_once(self) -> None:
-        """One delivery run; every failure is logged once and otherwise kept quiet."""
-        from gosocket_tui.errors import GosocketError
-        from gosocket_tui.mail.outbox import Deliverer, smtp_settings_from_config
-
-        report: DeliveryReport | None = None
-        unexpected: Exception | None = None
-        try:
-            if self._deliverer is None:
-                # host:pid names this worker's claims (several apps may share one database).
-                self._deliverer = Deliverer(
-                    self.ctx,
-                    smtp_settings_from_config(self.ctx.config),
-                    worker_id=f"tui-{socket.gethostname()}:{os.getpid()}",
-                )
-            report = self._deliverer.deliver_due()
-            problem = report.server_error or ""
-        except GosocketError as exc:  # bad mail settings, a database that is busy or gone
-            problem = exc.message
-        except Exception as exc:  # never let mail delivery take the app down
-            problem = str(exc) or exc.__class__.__name__
-            unexpected = exc
-        finally:
-            self.ctx.close()  # this worker thread's connection only
-        if report is not None and report.claimed:
-            log.info("mail delivery: %s", report.summary())
-        if problem and problem != self._delivery_problem:  # once per problem, not every run
-            log.warning("mail delivery: %s", problem, exc_info=unexpected)
-        self._delivery_problem = problem
+        worker = get_current_worker()
+        self._delivery.run(cancelled=lambda: worker.is_cancelled)
 
 
 if TYPE_CHECKING:

@@ -23,12 +23,13 @@ import pytest
 from gosocket_tui.clock import FixedClock, SystemClock
 from gosocket_tui.db.models import Invitation, OutboxMessage, SupplierLink
 from gosocket_tui.errors import UserError
-from gosocket_tui.mail.outbox import CLAIM_LEASE
 from gosocket_tui.mail.sink import MailSink, SinkMessage, read_maildir
 from gosocket_tui.services import invitations
 from gosocket_tui.services.activation import activate
 from gosocket_tui.services.codes import verify_code
 from gosocket_tui.services.context import ServiceContext
+from gosocket_tui.services.delivery import Deliverer
+from gosocket_tui.services.delivery_claims import CLAIM_LEASE
 from gosocket_tui.services.session import Session
 from tests.unit.test_delivery import many_suppliers
 from tests.unit.test_invitations import code_hashes, code_in
@@ -184,10 +185,10 @@ def test_a_live_deliverers_claim_is_never_taken_over(
 ) -> None:
     """A send slower than the lease: the live worker renews its claim, so a second deliverer
     leaves the message alone however far the clock moves."""
-    from gosocket_tui.mail import outbox
+    from gosocket_tui.services import delivery_claims
     from tests.unit.test_invitations import smtp_settings
 
-    monkeypatch.setattr(outbox, "LEASE_RENEW_SECONDS", 0.05)
+    monkeypatch.setattr(delivery_claims, "LEASE_RENEW_SECONDS", 0.05)
     invitations.invite(ctx, admin, many_suppliers(ctx, admin, 1))
     with MailSink(maildir=tmp_path / "box") as sink:
         sink.delay = 3.0
@@ -195,9 +196,7 @@ def test_a_live_deliverers_claim_is_never_taken_over(
 
         def slow_worker() -> None:
             try:
-                reports.append(
-                    outbox.Deliverer(ctx, smtp_settings(sink.port), "live").deliver_due()
-                )
+                reports.append(Deliverer(ctx, smtp_settings(sink.port), "live").deliver_due())
             finally:
                 ctx.db.close()
 
@@ -210,7 +209,7 @@ def test_a_live_deliverers_claim_is_never_taken_over(
         while OutboxMessage.get().claimed_at != clock.now() and time.monotonic() < deadline:
             time.sleep(0.01)  # until the live worker renewed its lease at the new time
         assert OutboxMessage.get().status == "sending", "the send ended before the check"
-        other = outbox.Deliverer(ctx, smtp_settings(sink.port), "other").deliver_due()
+        other = Deliverer(ctx, smtp_settings(sink.port), "other").deliver_due()
         thread.join(timeout=30)
         assert other.claimed == 0
         assert [r.sent for r in reports] == [1]

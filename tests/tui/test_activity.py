@@ -23,8 +23,8 @@ from gosocket_tui.clock import FixedClock
 from gosocket_tui.db.models import User
 from gosocket_tui.errors import AuthError
 from gosocket_tui.i18n import set_language
-from gosocket_tui.services import audit, auth, suppliers
-from gosocket_tui.services.audit import AuditFilter
+from gosocket_tui.services import activity, audit, auth, suppliers
+from gosocket_tui.services.activity import AuditFilter
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session, touch
 from gosocket_tui.services.suppliers import SupplierInput
@@ -266,7 +266,7 @@ async def test_moving_down_from_the_last_row_loads_the_next_page(
     for i in range(150):
         clock.advance(seconds=2)
         audit.record(ctx, admin, "test.bulk", target=f"item {i:03d}")
-    total = len(audit.list_events(ctx, touch(ctx, admin), limit=1000).rows) + 1  # + UI login
+    total = len(activity.list_events(ctx, touch(ctx, admin), limit=1000).rows) + 1  # + UI login
     app = make()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_activity(pilot)
@@ -376,7 +376,7 @@ async def test_non_admin_sees_the_refusal_and_no_table(
         assert table(app).row_count == 0
         assert app.focused is not table(app)
     # The view did not even ask: no refused audit.read in the trail.
-    assert audit.list_events(ctx, touch(ctx, admin), AuditFilter(action="audit.read")).rows == []
+    assert activity.list_events(ctx, touch(ctx, admin), AuditFilter(action="audit.read")).rows == []
 
 
 async def test_an_admin_demoted_while_logged_in_is_refused_by_the_service(
@@ -394,7 +394,7 @@ async def test_an_admin_demoted_while_logged_in_is_refused_by_the_service(
         assert not app.screen.query_one("#activity-body").display
         assert table(app).row_count == 0
     User.update(is_admin=True).where(User.username == "ana").execute()
-    refusals = audit.list_events(ctx, touch(ctx, admin), AuditFilter(action="audit.read")).rows
+    refusals = activity.list_events(ctx, touch(ctx, admin), AuditFilter(action="audit.read")).rows
     assert [(r.user, r.outcome) for r in refusals] == [("ana", "refused")]
 
 

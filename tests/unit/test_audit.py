@@ -5,8 +5,8 @@ import pytest
 
 from gosocket_tui.clock import FixedClock
 from gosocket_tui.errors import PermissionDenied
-from gosocket_tui.services import audit, suppliers
-from gosocket_tui.services.audit import AuditFilter
+from gosocket_tui.services import activity, audit, suppliers
+from gosocket_tui.services.activity import AuditFilter
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session, touch
 from gosocket_tui.services.suppliers import SupplierInput
@@ -28,22 +28,22 @@ def test_trail_is_per_company_newest_first_and_paged(
                 f"p{i}@example.com",
             ),
         )
-    page = audit.list_events(ctx, admin, AuditFilter(action="supplier"), limit=3)
+    page = activity.list_events(ctx, admin, AuditFilter(action="supplier"), limit=3)
     assert [r.target for r in page.rows] == [
         "CL:33.333.333-3",
         "CL:22.222.222-2",
         "CL:11.111.111-1",
     ]
     assert page.has_after
-    rest = audit.list_events(
+    rest = activity.list_events(
         ctx, admin, AuditFilter(action="supplier"), cursor=(page.rows[-1].at, page.rows[-1].id)
     )
     assert len(rest.rows) == 2 and not rest.has_after
     assert all(r.user == "ana" for r in page.rows + rest.rows)
     # The other company sees none of it.
-    theirs = audit.list_events(ctx, other_admin, AuditFilter(action="supplier"))
+    theirs = activity.list_events(ctx, other_admin, AuditFilter(action="supplier"))
     assert theirs.rows == []
-    assert audit.list_events(ctx, admin, AuditFilter(user="lucia")).rows == []
+    assert activity.list_events(ctx, admin, AuditFilter(user="lucia")).rows == []
 
 
 def test_date_filter(ctx: ServiceContext, admin: Session, clock: FixedClock) -> None:
@@ -51,20 +51,20 @@ def test_date_filter(ctx: ServiceContext, admin: Session, clock: FixedClock) -> 
     clock.advance(hours=1)
     admin = touch(ctx, admin)
     suppliers.add_supplier(ctx, admin, SupplierInput("CL", "96.790.240-3", "X", "x@example.com"))
-    later = audit.list_events(ctx, admin, AuditFilter(since=start.replace(minute=30)))
+    later = activity.list_events(ctx, admin, AuditFilter(since=start.replace(minute=30)))
     assert [r.action for r in later.rows] == ["supplier.add"]
 
 
 def test_only_admins_read_the_trail(ctx: ServiceContext, viewer: Session) -> None:
     with pytest.raises(PermissionDenied):
-        audit.list_events(ctx, viewer)
+        activity.list_events(ctx, viewer)
 
 
 def test_export_neutralises_formulas(ctx: ServiceContext, admin: Session, tmp_path: Path) -> None:
     suppliers.add_supplier(ctx, admin, SupplierInput("CL", "96.790.240-3", "X", "x@example.com"))
     path = tmp_path / "trail.csv"
     audit.record(ctx, admin, "test.note", target="=cmd|' /C calc'!A0")
-    count = audit.export_events_csv(ctx, admin, path)
+    count = activity.export_events_csv(ctx, admin, path)
     rows = list(csv.reader(path.open(encoding="utf-8-sig")))
     assert len(rows) == count + 1
     assert any(row[3] == "'=cmd|' /C calc'!A0" for row in rows)

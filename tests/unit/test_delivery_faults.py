@@ -24,12 +24,14 @@ from gosocket_tui.clock import FixedClock
 from gosocket_tui.db.connection import transaction
 from gosocket_tui.db.models import DeliveryAttempt, Invitation, InvitationCode, OutboxMessage
 from gosocket_tui.errors import ConfigError, DatabaseFull
-from gosocket_tui.mail.outbox import CLAIM_LEASE, MIN_RETRY_SECONDS, Deliverer, claim_due
 from gosocket_tui.mail.sink import MailSink, free_port
 from gosocket_tui.mail.smtp import SendResult, SmtpSettings, SmtpTransport, TemporaryFailure
 from gosocket_tui.services import invitations
 from gosocket_tui.services.codes import verify_code
 from gosocket_tui.services.context import ServiceContext
+from gosocket_tui.services.delivery import Deliverer
+from gosocket_tui.services.delivery_claims import CLAIM_LEASE, claim_due
+from gosocket_tui.services.delivery_outcomes import MIN_RETRY_SECONDS
 from gosocket_tui.services.session import Session
 from tests.unit.test_activation import activate_cafe, refused
 from tests.unit.test_delivery import many_suppliers

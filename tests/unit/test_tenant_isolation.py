@@ -25,7 +25,7 @@ from gosocket_tui.i18n import set_language
 from gosocket_tui.mail.sink import MailSink
 from gosocket_tui.services import (
     activation,
-    audit,
+    activity,
     auth,
     bulk_import,
     companies,
@@ -98,7 +98,7 @@ def test_imported_supplier_keeps_the_importers_name(
     assert Company.get(Company.tax_id == "98765433").name == ""
     # Nothing B reads tells a supplier new to the network from one another buyer has.
     assert not hasattr(report, "companies_created")
-    trail = audit.list_events(ctx, other_admin).rows
+    trail = activity.list_events(ctx, other_admin).rows
     assert all("companies" not in event.detail for event in trail)
 
 
@@ -134,7 +134,7 @@ def test_registration_shows_the_suppliers_own_profile_to_every_buyer(
     names = {link.buyer_id: link.name for link in SupplierLink.select()}
     assert names == {admin.company_id: "Secret A", other_admin.company_id: "Secret A"}
     # B's activity trail says the supplier registered, not whose invitation it used.
-    other_trail = audit.list_events(ctx, auth.authenticate(ctx, "lucia", PASSWORD)).rows
+    other_trail = activity.list_events(ctx, auth.authenticate(ctx, "lucia", PASSWORD)).rows
     assert "supplier.registered" in {event.action for event in other_trail}
     assert not any("760864285" in f"{e.target} {e.detail}" for e in other_trail)
     supplier = auth.authenticate(ctx, "secret.admin", NEW_PASSWORD)

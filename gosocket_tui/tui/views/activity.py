@@ -2,11 +2,11 @@
 
 ``ActivityView`` lists the audit events of the acting user's company (logins, supplier
 changes, invitations, refused attempts), newest first, read page by page from
-``services.audit.list_events`` (keyset cursor; the whole trail is never loaded). Filters:
+``services.activity.list_events`` (keyset cursor; the whole trail is never loaded). Filters:
 action prefix (with suggestions of the known actions), user, and a from/to day in local time;
 Enter in any filter applies them, a badly written date is explained under the filters. Moving
 down from the last row loads the next page. The export row writes the filtered trail to a CSV
-file (``services.audit.export_events_csv``, formula cells neutralised) and reports the count.
+file (``services.activity.export_events_csv``, formula cells neutralised) and reports the count.
 
 Non-administrators see one sentence instead of the table: the view does not even ask the
 service; an administrator demoted while logged in gets the same sentence once the service
@@ -37,14 +37,14 @@ from textual.widgets import Button, DataTable, Input, Label, Static
 from textual.worker import get_current_worker
 
 from gosocket_tui.i18n import _
-from gosocket_tui.services.audit import AuditFilter
+from gosocket_tui.services.activity import AuditFilter
 from gosocket_tui.tui.files import files_of
 from gosocket_tui.tui.safe import plain, text
 from gosocket_tui.tui.views.base import View
 from gosocket_tui.tui.widgets.activity_table import ActivityTable, local_time
 
 if TYPE_CHECKING:
-    from gosocket_tui.services.audit import AuditPage, AuditRow
+    from gosocket_tui.services.activity import AuditPage, AuditRow
     from gosocket_tui.services.context import ServiceContext
     from gosocket_tui.services.session import Session
 
@@ -374,11 +374,13 @@ class ActivityView(View):
         append: bool,
     ) -> None:
         from gosocket_tui.errors import GosocketError, PermissionDenied
-        from gosocket_tui.services import audit
+        from gosocket_tui.services import activity
 
         outcome: Message
         try:
-            page = audit.list_events(self.ctx, session, filt, cursor=cursor, limit=self.PAGE_SIZE)
+            page = activity.list_events(
+                self.ctx, session, filt, cursor=cursor, limit=self.PAGE_SIZE
+            )
             outcome = self.Loaded(request, page, append)
         except PermissionDenied:
             outcome = self.Refused(request)
@@ -497,7 +499,7 @@ class ActivityView(View):
     @work(thread=True, exclusive=True, group="activity-export")
     def _export(self, session: Session, filt: AuditFilter, raw_path: str) -> None:
         from gosocket_tui.errors import GosocketError, PermissionDenied
-        from gosocket_tui.services import audit
+        from gosocket_tui.services import activity
 
         outcome: Message
         files = files_of(self, self.ctx, session)
@@ -506,7 +508,7 @@ class ActivityView(View):
             path = files.target(raw_path)
             # Written to a staging file that becomes the target at the end: never half a file.
             with files.output(raw_path) as staging:
-                count = audit.export_events_csv(self.ctx, session, staging, filt)
+                count = activity.export_events_csv(self.ctx, session, staging, filt)
             outcome = self.Exported(count, files.shown(path))
         except PermissionDenied:
             outcome = self.ExportFailed(_("Only administrators can see the activity."))

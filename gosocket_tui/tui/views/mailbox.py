@@ -5,7 +5,7 @@ For administrators, three tabs:
 - **Received mail** (only with a local mail sink: the demo, or ``maildir`` configured): the
   messages the sink received, newest first, and the highlighted one in full with its
   activation code, so a trainer can read the invitation that was just sent. Read from the
-  Maildir (``mail.sink.read_maildir``) in a thread worker.
+  Maildir (``services.received_mail.read_maildir``) in a thread worker.
 - **Delivery log** (Registro de entregas): the company's invitation emails, newest first
   (``services.invitations.recent_deliveries``), each with its time, recipient, Message-ID,
   tries, the receiving server's reply and the last error: the evidence support asks for.
@@ -53,9 +53,9 @@ from gosocket_tui.tui.widgets.mail_list import MailList, message_view
 from gosocket_tui.tui.widgets.tab_strip import TabStrip
 
 if TYPE_CHECKING:
-    from gosocket_tui.mail.sink import SinkMessage
     from gosocket_tui.services.context import ServiceContext
     from gosocket_tui.services.invitations import DeliveryLogEntry
+    from gosocket_tui.services.received_mail import SinkMessage
     from gosocket_tui.services.session import Session
 
 RECEIVED = "mail-received"
@@ -409,7 +409,8 @@ class MailboxView(View):
             if stamp == last_stamp:
                 outcome = self.SinkLoaded(request, None, stamp)  # nothing arrived meanwhile
             else:
-                from gosocket_tui.mail.sink import read_maildir
+                # Late, for startup speed: the sink's module loads aiosmtpd.
+                from gosocket_tui.services.received_mail import read_maildir
 
                 messages = read_maildir(path)
                 messages.reverse()  # newest first

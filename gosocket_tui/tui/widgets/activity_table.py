@@ -29,7 +29,7 @@ from gosocket_tui.i18n import _
 from gosocket_tui.tui.safe import plain, text
 
 if TYPE_CHECKING:
-    from gosocket_tui.services.audit import AuditRow
+    from gosocket_tui.services.activity import AuditRow
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("time", "Time"),

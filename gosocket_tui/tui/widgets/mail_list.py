@@ -24,7 +24,7 @@ from gosocket_tui.i18n import _
 from gosocket_tui.tui.safe import text
 
 if TYPE_CHECKING:
-    from gosocket_tui.mail.sink import SinkMessage
+    from gosocket_tui.services.received_mail import SinkMessage
 
 CODE_RE = re.compile(r"\b([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})\b")
 TIME_WIDTH = 16  # 2026-03-02 12:00
@@ -59,7 +59,8 @@ def recipients(message: SinkMessage) -> str:
     header then."""
     joined = ", ".join(message.rcpt_tos)
     if "\ufffd" in joined:
-        from gosocket_tui.mail.sink import RCPT_HEADER
+        # Late, for startup speed: the sink's module loads aiosmtpd.
+        from gosocket_tui.services.received_mail import RCPT_HEADER
 
         return _trace_header(message, RCPT_HEADER) or joined
     return joined
