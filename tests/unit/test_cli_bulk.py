@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from gosocket_tui.services.bulk_files import open_supplier_file
+from gosocket_tui.services.bulk import open_supplier_file
 from tests.cli_helpers import Cli
 
 CORPUS = Path(__file__).parents[1] / "data" / "suppliers"
@@ -52,7 +52,7 @@ def test_import_prints_format_policy_and_summary(cli: Cli) -> None:
     assert result.code == 0, result.err
     assert 'File: windows1252_es.csv (CSV, Windows-1252, separated by ";")' in result.out
     assert "Existing suppliers: left as they are (skip); default country CL" in result.out
-    assert "Checked 2 rows: 2 valid (2 new, 0 already suppliers), 0 with problems" in result.out
+    assert "2 rows: 2 valid (2 new, 0 already your suppliers), 0 with problems" in result.out
     assert "2 added, 0 updated, 0 skipped" in result.out
     assert "invitations queued: 1." in result.out
     rows = listed(cli)
