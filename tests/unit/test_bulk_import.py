@@ -551,6 +551,24 @@ def test_spool_is_removed(ctx: ServiceContext, other_admin: Session) -> None:
     assert not report.reusable(CORPUS / "utf8_bom_en.csv", "CL", other_admin.company_id)
 
 
+def test_a_report_used_as_a_context_manager_removes_its_spool(
+    ctx: ServiceContext, other_admin: Session, tmp_path: Path
+) -> None:
+    """The report owns its spool: leaving the ``with`` block removes it, also on an error."""
+    path = tmp_path / "s.csv"
+    shutil.copy(CORPUS / "utf8_bom_en.csv", path)
+    with validate(ctx, other_admin, path, CL) as report:
+        spool = report._spool
+        assert spool is not None and spool.path.exists()
+        assert report.reusable(path, "CL", other_admin.company_id)
+    assert not spool.path.exists()
+    with pytest.raises(RuntimeError), validate(ctx, other_admin, path, CL) as failed:
+        spool = failed._spool
+        raise RuntimeError("the caller failed")
+    assert spool is not None and not spool.path.exists()
+    assert not failed.reusable(path, "CL", other_admin.company_id)
+
+
 def test_progress_and_cancel_roll_back(ctx: ServiceContext, other_admin: Session) -> None:
     seen: list[bulk.Progress] = []
     import_file(ctx, other_admin, CORPUS / "windows1252_es.csv", CL, progress=seen.append)
