@@ -14,6 +14,7 @@ Decisions (shown to the user, documented here once):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -156,6 +157,16 @@ class Checker:
         )
         return self.issue(raw, name, message)
 
+    def _cleaned(
+        self, raw: RawRow, name: str, clean: Callable[[str], str], issues: list[Issue]
+    ) -> str | None:
+        """The field as ``clean`` stores it, or None with its issue added to ``issues``."""
+        try:
+            return clean(raw.values[name])
+        except ValidationError as exc:
+            issues.append(self.issue(raw, name, exc.message))
+            return None
+
     def check(self, raw: RawRow) -> tuple[Candidate | None, list[Issue]]:
         """The row as a candidate (None when a field is wrong) and its issues."""
         values = raw.values
@@ -196,18 +207,8 @@ class Checker:
                     issues.append(
                         self.issue(raw, "tax_id", _("A company cannot be its own supplier."))
                     )
-        name = ""
-        try:
-            name = clean_name(values["name"])
-        except ValidationError as exc:
-            errors = True
-            issues.append(self.issue(raw, "name", exc.message))
-        email = ""
-        try:
-            email = fast_email(values["email"])
-        except ValidationError as exc:
-            errors = True
-            issues.append(self.issue(raw, "email", exc.message))
+        name = self._cleaned(raw, "name", clean_name, issues)
+        email = self._cleaned(raw, "email", fast_email, issues)
         notify_text = values["notify"]
         if notify_text not in ("0", "1"):
             errors = True
@@ -222,7 +223,7 @@ class Checker:
                 issues.append(self._too_long(raw, key_name))
             optional.append(text)
         groups = normalize_groups(values["groups"]) if values["groups"] else ""
-        if errors:
+        if errors or name is None or email is None:
             return None, issues
         candidate = Candidate(
             row=raw.row_number,

@@ -18,7 +18,13 @@ from gosocket_tui.services.bulk.headers import (
     match_header,
 )
 from gosocket_tui.services.bulk.refusals import FileRefused, cannot_read, too_large
-from gosocket_tui.services.bulk.source import Records, SourceInfo, SupplierFile, one_line_ends
+from gosocket_tui.services.bulk.source import (
+    Records,
+    SourceInfo,
+    SupplierFile,
+    one_line_ends,
+    take,
+)
 
 # One record may not exceed this (characters). csv builds each record as a list in memory,
 # so an endless line of ";;;;" must be refused before it is parsed.
@@ -129,17 +135,7 @@ class CsvFile(SupplierFile):
 
     def _first_lines(self) -> list[str]:
         """The first non-blank physical lines: Excel's ``sep=`` hint or header candidates."""
-        found: list[str] = []
-        lines = self._physical_lines(None, track=False)
-        try:
-            for line in lines:
-                if line.strip():
-                    found.append(line)
-                    if len(found) >= HEADER_SEARCH_ROWS:
-                        break
-        finally:
-            lines.close()
-        return found
+        return take(self._physical_lines(None, track=False), HEADER_SEARCH_ROWS, str.strip)
 
     def _physical_lines(
         self, record_budget: list[int] | None, *, track: bool

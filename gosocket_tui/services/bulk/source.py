@@ -9,11 +9,11 @@ the record starts, for users who open the file in a text editor.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Final, Literal
+from typing import Final, Literal, TypeVar
 
 from openpyxl.utils import get_column_letter
 
@@ -22,6 +22,7 @@ from gosocket_tui.services.bulk.headers import FIELDS, ColumnMapping, header_lab
 from gosocket_tui.services.bulk.refusals import FileRefused
 
 FileKind = Literal["csv", "xlsx"]
+T = TypeVar("T")
 READ_CHUNK: Final = 1 << 20
 EXCEL_MAX_ROWS: Final = 1_048_576
 
@@ -85,6 +86,20 @@ def one_line_ends(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
+def take(items: Generator[T, None, None], n: int, keep: Callable[[T], object] = bool) -> list[T]:
+    """The first ``n`` items ``keep`` accepts; ``items`` is closed after (its file with it)."""
+    found: list[T] = []
+    try:
+        for item in items:
+            if keep(item):
+                found.append(item)
+                if len(found) >= n:
+                    break
+    finally:
+        items.close()
+    return found
+
+
 class SupplierFile:
     """An opened supplier file: ``info`` is known, rows are read on demand.
 
@@ -117,18 +132,9 @@ class SupplierFile:
 
     def preview(self, n: int = 5) -> list[RawRow]:
         """The first ``n`` data rows, for the confirmation screen (no row limit applied)."""
-        out: list[RawRow] = []
         if n <= 0:
-            return out
-        rows = self._rows(limit=False, track=False)
-        try:
-            for row in rows:
-                out.append(row)
-                if len(out) >= n:
-                    break
-        finally:
-            rows.close()
-        return out
+            return []
+        return take(self._rows(limit=False, track=False), n)
 
     def progress(self) -> float:
         """Fraction (0..1) of the file read by the current ``rows()``; safe from another thread."""
