@@ -23,8 +23,8 @@ from gosocket_tui.services.bulk.refusals import FileRefused
 
 FileKind = Literal["csv", "xlsx"]
 T = TypeVar("T")
-READ_CHUNK: Final = 1 << 20
-EXCEL_MAX_ROWS: Final = 1_048_576
+READ_CHUNK: Final = 1 << 20  # bytes per read when a file is scanned, streaming
+EXCEL_MAX_ROWS: Final = 1_048_576  # a worksheet's last row
 
 
 @dataclass(slots=True)

@@ -284,10 +284,10 @@ class Writer:
     def _queue_new(self, pairs: list[tuple[Action, int]]) -> None:
         """Invitations and outbox messages of brand-new links, with cursor inserts.
 
-        The same rows ``invitations.queue_invitations`` writes (status 'queued', no code yet: the
-        deliverer creates it when it sends), minus its superseding step, which a link created
-        in this transaction cannot need. ``invitations.queue_invitations`` builds peewee rows one by
-        one, ~100 µs each: too slow for a file where every row says Notify=1.
+        The same rows ``invitations.queue_invitations`` writes (status 'queued', no code yet:
+        the deliverer creates it when it sends), minus its superseding step, which a link
+        created in this transaction cannot need. That function builds peewee rows one by one,
+        ~100 µs each: too slow for a file where every row says Notify=1.
         """
         if not pairs:
             return
