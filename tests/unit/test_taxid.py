@@ -581,3 +581,28 @@ def tax_inputs(draw: st.DrawFn) -> tuple[str, str]:
 def test_fast_tax_id_agrees_with_parse_tax_id(case: tuple[str, str]) -> None:
     country, value = case
     assert _fast_tax(country, value) == _slow_tax(country, value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(["CL", "PE", "CO"]),
+    st.integers(10_000_000, 999_999_999_999_999),
+    st.sampled_from(["10", "15", "17", "20"]),
+)
+def test_fast_check_digits_are_stdnums(country: str, number: int, pe_type: str) -> None:
+    """The fast path's written-out check-digit formulas accept exactly stdnum's digit: every
+    other digit is refused (through ``parse_tax_id``, whose refusal the fast path returns)."""
+    module = {"CL": rut, "PE": ruc, "CO": nit}[country]
+    body = {
+        "CL": str(number)[: 7 + number % 2],
+        "PE": pe_type + str(number)[:8],
+        "CO": str(number),
+    }[country]
+    right = module.calc_check_digit(body)
+    for digit in "0123456789K":
+        value = body + digit
+        if digit == right:
+            assert fast_tax_id(country, value)[0] == country
+        else:
+            with pytest.raises(ValidationError):
+                fast_tax_id(country, value)

@@ -2,7 +2,8 @@
 
 ``countries`` holds the country table (python-stdnum's check per country), ``parse`` the
 parser every form, search and import uses, and ``fast`` the shortcut bulk files take for
-plain numbers of the main markets (the same stdnum arithmetic, guarded by a property test).
+plain numbers of the main markets (stdnum's formulas written out, held equal to the parser
+by property tests).
 """
 
 from gosocket_tui.services.taxid.countries import (

@@ -2,23 +2,21 @@
 
 Reading a million rows, ``parse_tax_id``'s ~17 µs a row was the largest single cost: it folds
 Unicode, tries every candidate form and builds the display form. Here plain ASCII input of
-Chile, Peru, Colombia and Mexico is checked on its separator-free form with a shape and
-python-stdnum's own check-digit function (the one ``parse_tax_id``'s validators call), so both
-paths share their arithmetic; only the shapes below are written twice. Anything else, and
-every error, goes through ``parse_tax_id`` itself. ``tests/unit/test_taxid.py::
-test_fast_tax_id_agrees_with_parse_tax_id`` compares the two on generated input.
+Chile, Peru, Colombia and Mexico is checked on its separator-free form: the shape python-stdnum
+accepts and stdnum's check-digit formula, written out for speed. Anything else, and every
+error, goes through ``parse_tax_id`` itself, so the errors are the parser's. The two
+validators are kept equal by ``tests/unit/test_taxid.py::
+test_fast_tax_id_agrees_with_parse_tax_id`` (generated input) and by
+``test_fast_check_digits_are_stdnums`` (each formula accepts exactly stdnum's check digit).
 """
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable
 from datetime import date
 from typing import Final
-
-from stdnum.cl import rut as cl_rut
-from stdnum.co import nit as co_nit
-from stdnum.pe import ruc as pe_ruc
 
 from gosocket_tui.services.taxid.countries import canonical_compact
 from gosocket_tui.services.taxid.parse import parse_tax_id
@@ -32,16 +30,34 @@ _CO_SHAPE: Final = re.compile(r"[0-9]{8,16}")
 _MX_COMPANY_SHAPE: Final = re.compile(r"[A-Z]{3}[0-9]{6}[0-9A-Z]{3}")
 
 
+# python-stdnum's check-digit formulas (``calc_check_digit`` of cl.rut, pe.ruc, co.nit) with
+# the weights spelled out and summed in C (map/operator): ~0.5 µs a row less than calling
+# stdnum's, measurable on a million rows. The property test holds them to stdnum's answer.
+_CL_WEIGHTS: Final = (9, 8, 7, 6, 5, 4) * 2
+_PE_WEIGHTS: Final = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
+_CO_WEIGHTS: Final = (3, 7, 13, 17, 19, 23, 29, 37, 41, 43, 47, 53, 59, 67, 71)
+
+
+def _weighted(digits: str, weights: tuple[int, ...]) -> int:
+    return sum(map(operator.mul, map(int, digits), weights))
+
+
 def _fast_cl(plain: str) -> bool:
-    return bool(_CL_SHAPE.fullmatch(plain)) and cl_rut.calc_check_digit(plain[:-1]) == plain[-1]
+    if not _CL_SHAPE.fullmatch(plain):
+        return False
+    return "0123456789K"[_weighted(plain[-2::-1], _CL_WEIGHTS) % 11] == plain[-1]
 
 
 def _fast_pe(plain: str) -> bool:
-    return bool(_PE_SHAPE.fullmatch(plain)) and pe_ruc.calc_check_digit(plain[:-1]) == plain[-1]
+    if not _PE_SHAPE.fullmatch(plain):
+        return False
+    return str((11 - _weighted(plain[:10], _PE_WEIGHTS) % 11) % 10) == plain[-1]
 
 
 def _fast_co(plain: str) -> bool:
-    return bool(_CO_SHAPE.fullmatch(plain)) and co_nit.calc_check_digit(plain[:-1]) == plain[-1]
+    if not _CO_SHAPE.fullmatch(plain):
+        return False
+    return "01987654321"[_weighted(plain[-2::-1], _CO_WEIGHTS) % 11] == plain[-1]
 
 
 def _fast_mx(plain: str) -> bool:
