@@ -129,21 +129,21 @@ def write_file(path: Path, rows: int, seed: int = 11) -> None:
 def child(file: str, url: str) -> int:
     """Import ``file`` into ``url`` (empty database) and print one JSON line of figures."""
     from gosocket_tui.config import Config
-    from gosocket_tui.services import bulk_import, companies
+    from gosocket_tui.services import bulk, companies
     from gosocket_tui.services.context import open_context
     from gosocket_tui.services.system import system_session
 
     ctx = open_context(Config(db=url))
     company = companies.create_company(ctx, *BUYER)
     session = system_session(ctx, f"{company.country}:{company.tax_id}")
-    options = bulk_import.ImportOptions()
+    options = bulk.ImportOptions()
     started = time.perf_counter()
-    report = bulk_import.validate(ctx, session, file, options)
+    report = bulk.validate(ctx, session, file, options)
     validated = time.perf_counter() - started
     if not report.ok:
         print(json.dumps({"error": [i.message for i in report.issues[:5]]}))
         return 1
-    summary = bulk_import.import_file(ctx, session, file, options, validated=report)
+    summary = bulk.import_file(ctx, session, file, options, validated=report)
     total = time.perf_counter() - started
     ctx.close()
     usage = resource.getrusage(resource.RUSAGE_SELF)

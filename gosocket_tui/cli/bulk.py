@@ -20,8 +20,7 @@ from gosocket_tui.cli.base import CliState, pass_state
 from gosocket_tui.cli.suppliers_group import suppliers
 from gosocket_tui.errors import UserError
 from gosocket_tui.i18n import _, get_language
-from gosocket_tui.services import bulk_import
-from gosocket_tui.services.bulk_files import write_template
+from gosocket_tui.services import bulk
 from gosocket_tui.services.output_files import check_output
 from gosocket_tui.services.system import system_session
 from gosocket_tui.services.taxid import COUNTRY_CODES
@@ -41,7 +40,7 @@ class ProgressLine:
         self.stream = stream
         self.width = 0
 
-    def __call__(self, progress: bulk_import.Progress) -> None:
+    def __call__(self, progress: bulk.Progress) -> None:
         label = _("Checking") if progress.phase == "validate" else _("Importing")
         eta = (
             _("{seconds} s left", seconds=int(progress.eta_seconds))
@@ -69,19 +68,8 @@ def _number(value: int) -> str:
     return f"{value:,}"
 
 
-def _echo_report(report: bulk_import.ValidationReport) -> None:
-    click.echo(
-        _(
-            "Checked {rows} rows: {valid} valid ({new} new, {existing} already suppliers), "
-            "{invalid} with problems; invitations to send: {notify}.",
-            rows=_number(report.rows),
-            valid=_number(report.valid),
-            new=_number(report.new),
-            existing=_number(report.existing),
-            invalid=_number(report.invalid),
-            notify=_number(report.notify),
-        )
-    )
+def _echo_report(report: bulk.ValidationReport) -> None:
+    click.echo(bulk.counts_text(report))
     for issue in report.issues[:SHOWN_ISSUES]:
         where = _("Row {row}", row=issue.row) + (f", {issue.column}" if issue.column else "")
         value = f' "{issue.value}"' if issue.value else ""
@@ -116,7 +104,7 @@ def _country_option(value: str) -> str:
 @click.option("--valid-only", is_flag=True, help="Import the valid rows, skip the others.")
 @click.option(
     "--on-existing",
-    type=click.Choice(bulk_import.POLICIES),
+    type=click.Choice(bulk.POLICIES),
     default="skip",
     show_default=True,
     help="What to do with rows that are already your suppliers.",
@@ -155,22 +143,20 @@ def import_command(
     country = _country_option(default_country)
     if report_path is not None:  # refused before the long check pass, not after it
         check_output(report_path, force=force, inputs=(file,))
-    policy: bulk_import.Policy = "update" if on_existing == "update" else "skip"
+    policy: bulk.Policy = "update" if on_existing == "update" else "skip"
     if on_existing == "error":
         policy = "error"
     ctx = state.services()
     session = system_session(ctx, company_ref)
-    options = bulk_import.ImportOptions(
-        default_country=country, on_existing=policy, valid_only=valid_only
-    )
+    options = bulk.ImportOptions(default_country=country, on_existing=policy, valid_only=valid_only)
     line = ProgressLine(sys.stderr) if sys.stderr.isatty() else None
     started = time.monotonic()
     try:
-        report = bulk_import.validate(ctx, session, file, options, progress=line)
+        report = bulk.validate(ctx, session, file, options, progress=line)
     finally:
         if line is not None:
             line.clear()
-    try:
+    with report:
         click.echo(_("File: {name} ({format})", name=file.name, format=report.source.describe()))
         for warning in report.source.warnings:
             click.echo("  " + warning, err=True)
@@ -181,7 +167,7 @@ def import_command(
         )
         _echo_report(report)
         if report_path is not None:
-            bulk_import.write_issue_report(report_path, report, force=force, inputs=(file,))
+            bulk.write_issue_report(report_path, report, force=force, inputs=(file,))
             click.echo(_("Problems written to {path}", path=str(report_path)), err=True)
         if dry_run:
             if not report.ok:
@@ -199,18 +185,14 @@ def import_command(
             )
         line = ProgressLine(sys.stderr) if sys.stderr.isatty() else None
         try:
-            summary = bulk_import.import_file(
-                ctx, session, file, options, progress=line, validated=report
-            )
-        except bulk_import.ImportRefused as exc:
+            summary = bulk.import_file(ctx, session, file, options, progress=line, validated=report)
+        except bulk.ImportRefused as exc:
             # The suppliers changed between the check and the import (policy "error").
             _echo_report(exc.report)
             raise
         finally:
             if line is not None:
                 line.clear()
-    finally:
-        report.discard()
     click.echo(
         _(
             "Imported in {seconds} s: {added} added, {updated} updated, {skipped} skipped, "
@@ -271,5 +253,5 @@ def template_command(
     if target is None:
         default_name = "plantilla_proveedores" if language == "es" else "suppliers_template"
         target = Path(f"{default_name}.{kind}")
-    write_template(target, "xlsx" if kind == "xlsx" else "csv", language, force=force)
+    bulk.write_template(target, "xlsx" if kind == "xlsx" else "csv", language, force=force)
     click.echo(_("Template written to {path}", path=str(target)))

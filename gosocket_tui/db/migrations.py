@@ -245,8 +245,8 @@ def v4_invitation_codes(db: peewee.Database) -> None:
     _run_script(db, V4_INVITATION_CODES)
 
 
-# Frozen copy of services/taxid.py's ZERO_INSIGNIFICANT as this migration applied it: country
-# → shortest compact length (leading zeros are dropped, then padded back to it).
+# Frozen copy of ZERO_INSIGNIFICANT (services/taxid/countries.py) as this migration applied it:
+# country → shortest compact length (leading zeros are dropped, then padded back to it).
 V5_ZERO_INSIGNIFICANT = {"CL": 8, "CO": 8, "PY": 3, "GT": 3}
 
 

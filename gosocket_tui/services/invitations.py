@@ -170,10 +170,19 @@ def new_message_id(ctx: ServiceContext, invitation_id: int) -> str:
         return make_message_id(FALLBACK_MAIL_DOMAIN, token)
 
 
-def _session_language(session: Session) -> str:
-    """The inviting administrator's language: their saved one, else the interface's."""
-    if not session.is_system:
-        user = UserModel.get_or_none(UserModel.id == session.user_id)
+def _user_id(session: Session) -> int | None:
+    """The acting user's id; None for the system actor, which has no user row."""
+    return None if session.is_system else session.user_id
+
+
+def mail_language(user_id: int | None) -> str:
+    """The language an administrator's invitations are written in: their saved one, else the
+    interface's (``None``, the system actor, takes the interface's).
+
+    Public for the bulk import, which queues invitations in the same language.
+    """
+    if user_id is not None:
+        user = UserModel.get_or_none(UserModel.id == user_id)
         if user is not None and user.language:
             lang = normalize_language(user.language)
             if lang:
@@ -247,25 +256,27 @@ def close_open_invitations(condition: peewee.Expression, status: str, now: datet
     return ids
 
 
-def _queue(
+def queue_invitations(
     ctx: ServiceContext,
-    session: Session,
     links: Sequence[SupplierLink],
     lang: str,
     buyer_name: str,
     now: datetime,
+    *,
+    invited_by: int | None,
 ) -> None:
-    """Queue one invitation per link (inside the caller's transaction).
+    """Queue one invitation per link (inside the caller's transaction, after its checks).
 
     Any open invitation of those links is superseded first (its code stops working), then
     the invitations (status 'queued', no code yet), their outbox messages and the links'
     state are written with one statement each, so inviting a thousand suppliers stays quick.
+    Public for the bulk import's updated suppliers; it authorises nothing itself, so it
+    takes the inviting user's id (None for the system actor), not a session.
     """
     if not links:
         return
     ids = [link.id for link in links]
     close_open_invitations(Invitation.link.in_(ids), "superseded", now)
-    invited_by = None if session.is_system else session.user_id
     Invitation.insert_many(
         [
             {
@@ -365,7 +376,7 @@ def invite(ctx: ServiceContext, session: Session, link_ids: Sequence[int]) -> In
     nothing about another company's list leaks). An expired or failed invitation is replaced.
     """
     session = require_admin(ctx, session, "invitation.invite")
-    lang = _session_language(session)
+    lang = mail_language(_user_id(session))
     ids = _unique(link_ids)
     outcomes: dict[int, InviteOutcome] = {}
 
@@ -423,7 +434,7 @@ def invite(ctx: ServiceContext, session: Session, link_ids: Sequence[int]) -> In
                     message=message,
                 )
             )
-        _queue(ctx, session, to_queue, lang, buyer_name, now)
+        queue_invitations(ctx, to_queue, lang, buyer_name, now, invited_by=_user_id(session))
         _audit_many(ctx, session, "invitation.invite", events)
         return done
 
@@ -452,7 +463,7 @@ def _requeue(
     new_email: str | None,
 ) -> InvitationInfo:
     """Resend (optionally to a new address): the old code stops working, a new one is queued."""
-    lang = _session_language(session)
+    lang = mail_language(_user_id(session))
 
     def write() -> SupplierLink | UserError:
         now = ctx.clock.now()
@@ -491,7 +502,7 @@ def _requeue(
                 ValidationError(_skip_message("no_email", link.name), field="email"),
             )
         buyer_name = Company.get_by_id(session.company_id).name
-        _queue(ctx, session, [link], lang, buyer_name, now)
+        queue_invitations(ctx, [link], lang, buyer_name, now, invited_by=_user_id(session))
         audit.record(ctx, session, action, target=_ref(link), detail=f"to {link.email}")
         return SupplierLink.get_by_id(link.id)
 

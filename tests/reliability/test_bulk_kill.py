@@ -41,7 +41,7 @@ TABLES = (
 CHILD = """
 import sys
 from gosocket_tui.config import Config
-from gosocket_tui.services import bulk_import
+from gosocket_tui.services import bulk
 from gosocket_tui.services.context import open_context
 from gosocket_tui.services.system import system_session
 
@@ -56,7 +56,7 @@ def progress(p):
         announced = True
         print("WRITING", p.rows, flush=True)
 
-bulk_import.import_file(ctx, session, path, progress=progress)
+bulk.import_file(ctx, session, path, progress=progress)
 print("DONE", flush=True)
 """
 
@@ -160,10 +160,10 @@ def test_stopped_import_leaves_the_database_as_it_was(
     # And the database is usable: the same file imports completely afterwards.
     ctx = open_context(Config(db=url))
     try:
-        from gosocket_tui.services import bulk_import
+        from gosocket_tui.services import bulk
 
         session = system_session(ctx, BUYER)
-        summary = bulk_import.import_file(ctx, session, path)
+        summary = bulk.import_file(ctx, session, path)
         assert summary.added == ROWS
         assert suppliers.count_suppliers(ctx, session) == ROWS + 1
     finally:

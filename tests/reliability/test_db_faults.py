@@ -163,7 +163,7 @@ def test_database_full_during_bulk_import(
     from stdnum.cl import rut
 
     from gosocket_tui.db.models import Invitation, OutboxMessage
-    from gosocket_tui.services.bulk_import import ImportOptions, import_file
+    from gosocket_tui.services.bulk import ImportOptions, import_file
     from tests.unit.test_bulk_import import row, write_csv
 
     rows = []

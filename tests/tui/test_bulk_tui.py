@@ -22,7 +22,8 @@ from textual.pilot import Pilot
 from textual.widgets import Button, Checkbox, DataTable, Input, Static
 
 from gosocket_tui.db.models import SupplierLink
-from gosocket_tui.services import bulk_import
+from gosocket_tui.services import bulk
+from gosocket_tui.services.bulk import passes
 from gosocket_tui.tui.app import GosocketApp
 from gosocket_tui.tui.screens.bulk_import import (
     BulkImportResult,
@@ -282,10 +283,10 @@ async def test_escape_cancels_and_writes_nothing(
 ) -> None:
     big_file(workdir / "big.csv", 3_000)
     # Slow every progress report down so Escape lands mid-pass, whatever the machine.
-    monkeypatch.setattr(bulk_import, "PROGRESS_EVERY_SECONDS", 0.0)
+    monkeypatch.setattr(passes, "PROGRESS_EVERY_SECONDS", 0.0)
     original = BulkImportScreen._progress_from_worker
 
-    def slow(self: BulkImportScreen, progress: bulk_import.Progress) -> None:
+    def slow(self: BulkImportScreen, progress: bulk.Progress) -> None:
         time.sleep(0.2)
         original(self, progress)
 
@@ -379,7 +380,7 @@ def step_progress() -> RunBefore:
         screen = screen_of(pilot)
         # A frozen moment of a big check: figures that do not depend on the machine.
         screen._set_step("checking")
-        screen.show_progress(bulk_import.Progress("validate", 420_000, 0.42, 35.0, 12_000.0, 48.3))
+        screen.show_progress(bulk.Progress("validate", 420_000, 0.42, 35.0, 12_000.0, 48.3))
         await steady(pilot)
 
     return run_before

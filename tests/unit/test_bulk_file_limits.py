@@ -19,8 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from gosocket_tui.services import bulk_files
-from gosocket_tui.services.bulk_files import FileRefused, open_supplier_file
+from gosocket_tui.services.bulk import FileRefused, open_supplier_file, xlsx_limits
 from tests.cli_helpers import Cli, Result
 
 CORPUS = Path(__file__).parents[1] / "data" / "suppliers"
@@ -134,17 +133,17 @@ ASTRAL = "\U0001f600"
 
 def _worst_accepted(tmp_path: Path) -> dict[str, Path]:
     """The costliest workbook of each kind still under every cap."""
-    per_string = (bulk_files.MAX_SHARED_STRINGS_BYTES - 4096) // bulk_files.MAX_SHARED_STRINGS
+    per_string = (xlsx_limits.MAX_SHARED_STRINGS_BYTES - 4096) // xlsx_limits.MAX_SHARED_STRINGS
     text = ASTRAL + "x" * (per_string - len("<si><t></t></si>") - 4 - 7)
-    row_text = ASTRAL + "y" * (bulk_files.MAX_XML_ITEM_BYTES - 400)
+    row_text = ASTRAL + "y" * (xlsx_limits.MAX_XML_ITEM_BYTES - 400)
     return {
         "strings": make_workbook(
-            tmp_path / "strings.xlsx", strings=bulk_files.MAX_SHARED_STRINGS, text=text
+            tmp_path / "strings.xlsx", strings=xlsx_limits.MAX_SHARED_STRINGS, text=text
         ),
         "rows": make_workbook(tmp_path / "rows.xlsx", rows=20, row_text=row_text),
         "styles": make_workbook(
             tmp_path / "styles.xlsx",
-            styles=(bulk_files.MAX_OTHER_PART_BYTES - 1000) // len(XF),
+            styles=(xlsx_limits.MAX_OTHER_PART_BYTES - 1000) // len(XF),
         ),
     }
 
@@ -153,7 +152,7 @@ def _worst_accepted(tmp_path: Path) -> dict[str, Path]:
 # carries the parent's peak over fork and exec into getrusage's ru_maxrss.
 MEASURE = """
 import json, re, resource, sys
-from gosocket_tui.services.bulk_files import FileRefused, open_supplier_file
+from gosocket_tui.services.bulk import FileRefused, open_supplier_file
 try:
     with open_supplier_file(sys.argv[1]) as opened:
         outcome = sum(1 for _ in opened.rows())
@@ -193,7 +192,7 @@ def test_worst_accepted_workbook_stays_under_300_mib(tmp_path: Path) -> None:
 def test_costly_workbooks_are_refused_before_openpyxl_loads_them(tmp_path: Path) -> None:
     cases = {
         "many strings": (
-            make_workbook(tmp_path / "many.xlsx", strings=bulk_files.MAX_SHARED_STRINGS + 1),
+            make_workbook(tmp_path / "many.xlsx", strings=xlsx_limits.MAX_SHARED_STRINGS + 1),
             "holds more distinct texts than can be read safely (300,001, at most 300,000",
         ),
         "large strings": (
@@ -286,7 +285,7 @@ def test_cli_refuses_a_header_wider_than_excel(cli: Cli, tmp_path: Path) -> None
 
 
 def test_cli_refuses_a_costly_workbook(cli: Cli, tmp_path: Path) -> None:
-    path = make_workbook(tmp_path / "many.xlsx", strings=bulk_files.MAX_SHARED_STRINGS + 1)
+    path = make_workbook(tmp_path / "many.xlsx", strings=xlsx_limits.MAX_SHARED_STRINGS + 1)
     _refused(cli, path, "holds more distinct texts than can be read safely")
 
 

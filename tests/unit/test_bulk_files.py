@@ -1,4 +1,5 @@
-"""Reading supplier files (services/bulk_files.py): the corpus, templates, limits, fuzzing."""
+"""Reading supplier files (services/bulk, the reader and its backends): the corpus, templates,
+limits, fuzzing."""
 
 from __future__ import annotations
 
@@ -22,8 +23,8 @@ from stdnum.cl import rut
 from gosocket_tui.config import Config
 from gosocket_tui.errors import GosocketError, UserError
 from gosocket_tui.i18n import set_language
-from gosocket_tui.services import bulk_files
-from gosocket_tui.services.bulk_files import (
+from gosocket_tui.services import bulk
+from gosocket_tui.services.bulk import (
     FIELDS,
     MANDATORY_FIELDS,
     FileRefused,
@@ -31,13 +32,26 @@ from gosocket_tui.services.bulk_files import (
     header_label,
     map_columns,
     match_header,
-    neutralize_cell,
     open_supplier_file,
     write_report_csv,
     write_template,
+    xlsx_files,
 )
+from gosocket_tui.services.exports import neutralize_cell
 
 CORPUS_DIR = Path(__file__).parents[1] / "data" / "suppliers"
+# The reading half of services/bulk, whose messages the bulk_files catalog holds.
+READING_MODULES = (
+    "refusals",
+    "headers",
+    "source",
+    "encoding",
+    "csv_files",
+    "xlsx_limits",
+    "xlsx_files",
+    "reader",
+    "output",
+)
 ALL_FIELDS = tuple(FIELDS)
 TEMPLATE_FIELDS = ALL_FIELDS[:-1]  # the 11 Gosocket columns, without Country
 FUZZ = settings(
@@ -696,16 +710,18 @@ def test_header_label() -> None:
 def test_spanish_catalog_covers_every_message() -> None:
     import ast
 
-    source = Path(bulk_files.__file__).read_text(encoding="utf-8")
+    package = Path(bulk.__file__).parent
+    sources = [(package / f"{name}.py").read_text(encoding="utf-8") for name in READING_MODULES]
     ids = {
         node.args[0].value
+        for source in sources
         for node in ast.walk(ast.parse(source))
         if isinstance(node, ast.Call)
         and isinstance(node.func, ast.Name)
         and node.func.id == "_"
         and isinstance(node.args[0], ast.Constant)
     }
-    catalog_path = Path(bulk_files.__file__).parents[1] / "locale" / "es" / "bulk_files.json"
+    catalog_path = package.parents[1] / "locale" / "es" / "bulk_files.json"
     catalog = json.loads(catalog_path.read_text(encoding="utf-8"))
     assert ids == set(catalog)
 
@@ -922,7 +938,7 @@ def test_describe(tmp_path: Path) -> None:
     ],
 )
 def test_excel_cell_text(value: object, text: str) -> None:
-    assert bulk_files._excel_text(value) == text
+    assert xlsx_files.excel_text(value) == text
 
 
 # --------------------------------------------------------------------------- streaming

@@ -1,6 +1,7 @@
-"""Bulk registration (services/bulk_import.py): the corpus end to end, all or nothing, the
-existing-supplier policies, invitations through the outbox, the audit trail, the fast paths
-against the slow ones, and a round trip property over random valid rows.
+"""Bulk registration (services/bulk): the corpus end to end, all or nothing, the
+existing-supplier policies, invitations through the outbox, the audit trail, the fast email
+check against the full one (the Tax ID one is in test_taxid.py), and a round trip property
+over random valid rows.
 
 Most tests act for Distribuidora del Pacífico (``other_admin``, Peru) so that the corpus's
 Chilean Tax IDs are never the acting company itself; the files have no Country column, so
@@ -21,30 +22,28 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from stdnum.cl import rut
-from stdnum.co import nit
-from stdnum.pe import ruc
 
 from gosocket_tui.config import with_overrides
 from gosocket_tui.db.models import AuditEvent, Company, Invitation, OutboxMessage, SupplierLink
 from gosocket_tui.errors import PermissionDenied, ValidationError
-from gosocket_tui.services import bulk_import, invitations, suppliers
-from gosocket_tui.services.bulk_files import FileRefused, header_label
-from gosocket_tui.services.bulk_import import (
+from gosocket_tui.services import bulk, invitations, suppliers
+from gosocket_tui.services.bulk import (
+    FileRefused,
     ImportCancelled,
     ImportOptions,
     ImportRefused,
     fast_email,
-    fast_tax_id,
+    header_label,
     import_file,
+    importer,
     validate,
 )
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session
-from gosocket_tui.services.taxid import parse_tax_id
 
 CORPUS = Path(__file__).parents[1] / "data" / "suppliers"
 CL = ImportOptions(default_country="CL")
-HEADERS = [header_label(name, "en") for name in bulk_import.OPTIONAL_FIELDS]
+HEADERS = [header_label(name, "en") for name in bulk.OPTIONAL_FIELDS]
 TEMPLATE = [
     "Tax ID*",
     "Name*",
@@ -181,7 +180,7 @@ def test_formula_names_stored_as_text_and_neutralised_in_the_report(
     report = validate(ctx, other_admin, bad, CL)
     assert report.invalid == 1
     out = tmp_path / "report.csv"
-    bulk_import.write_issue_report(out, report)
+    bulk.write_issue_report(out, report)
     report.discard()
     cells = [c for line in csv.reader(out.open(encoding="utf-8-sig")) for c in line]
     assert "'=1+1" in cells
@@ -500,7 +499,7 @@ def test_import_replays_the_validation_when_the_file_is_unchanged(
     def no_second_read(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("the file was read again")
 
-    monkeypatch.setattr(bulk_import, "_open", no_second_read)
+    monkeypatch.setattr(importer, "_open", no_second_read)
     summary = import_file(ctx, other_admin, path, CL, validated=report)
     assert summary.added == 4
     report.discard()
@@ -517,13 +516,13 @@ def test_another_companys_check_is_not_replayed(
     report = validate(ctx, other_admin, path, CL)
     assert report.valid == 1
     opened: list[object] = []
-    real_open = bulk_import._open
+    real_open = importer._open
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         opened.append(args)
         return real_open(*args, **kwargs)
 
-    monkeypatch.setattr(bulk_import, "_open", counting)
+    monkeypatch.setattr(importer, "_open", counting)
     with pytest.raises(ImportRefused) as caught:
         import_file(ctx, admin, path, CL, validated=report)
     assert len(opened) == 1
@@ -552,14 +551,32 @@ def test_spool_is_removed(ctx: ServiceContext, other_admin: Session) -> None:
     assert not report.reusable(CORPUS / "utf8_bom_en.csv", "CL", other_admin.company_id)
 
 
+def test_a_report_used_as_a_context_manager_removes_its_spool(
+    ctx: ServiceContext, other_admin: Session, tmp_path: Path
+) -> None:
+    """The report owns its spool: leaving the ``with`` block removes it, also on an error."""
+    path = tmp_path / "s.csv"
+    shutil.copy(CORPUS / "utf8_bom_en.csv", path)
+    with validate(ctx, other_admin, path, CL) as report:
+        spool = report._spool
+        assert spool is not None and spool.path.exists()
+        assert report.reusable(path, "CL", other_admin.company_id)
+    assert not spool.path.exists()
+    with pytest.raises(RuntimeError), validate(ctx, other_admin, path, CL) as failed:
+        spool = failed._spool
+        raise RuntimeError("the caller failed")
+    assert spool is not None and not spool.path.exists()
+    assert not failed.reusable(path, "CL", other_admin.company_id)
+
+
 def test_progress_and_cancel_roll_back(ctx: ServiceContext, other_admin: Session) -> None:
-    seen: list[bulk_import.Progress] = []
+    seen: list[bulk.Progress] = []
     import_file(ctx, other_admin, CORPUS / "windows1252_es.csv", CL, progress=seen.append)
     assert {p.phase for p in seen} == {"validate", "import"}
     assert seen[-1].fraction == 1.0 and seen[-1].rows == 2
     before = counts()
 
-    def cancel(progress: bulk_import.Progress) -> None:
+    def cancel(progress: bulk.Progress) -> None:
         if progress.phase == "import" and progress.fraction == 1.0:
             raise ImportCancelled("stop")
 
@@ -606,58 +623,6 @@ FAST = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-
-
-def _slow_tax(country: str, value: str) -> tuple[str, str] | None:
-    try:
-        tax = parse_tax_id(country, value)
-    except ValidationError:
-        return None
-    return tax.country, tax.compact
-
-
-def _fast_tax(country: str, value: str) -> tuple[str, str] | None:
-    try:
-        return fast_tax_id(country, value)
-    except ValidationError:
-        return None
-
-
-@st.composite
-def tax_inputs(draw: st.DrawFn) -> tuple[str, str]:
-    country = draw(st.sampled_from(["CL", "PE", "CO", "MX", "AR", "CR"]))
-    kind = draw(st.integers(0, 3))
-    if kind == 0:  # random characters of the shapes the fast path looks at
-        value = draw(st.text(alphabet="0123456789kKAEZ .-&Ñ", min_size=0, max_size=16))
-    elif country == "CL":
-        body = str(draw(st.integers(1_000_000, 99_999_999)))
-        value = body + (rut.calc_check_digit(body) if kind == 1 else "7")
-        value = rut.format(value) if kind == 2 else value
-    elif country == "PE":
-        body = draw(st.sampled_from(["10", "15", "16", "17", "20"])) + str(
-            draw(st.integers(10_000_000, 99_999_999))
-        )
-        value = body + (ruc.calc_check_digit(body) if kind != 3 else "0")
-    elif country == "CO":
-        body = str(draw(st.integers(1_000_000, 9_999_999_999)))
-        value = body + nit.calc_check_digit(body)
-        value = nit.format(value) if kind == 2 else value
-    else:
-        letters = draw(st.text(alphabet="ABCXYZ", min_size=3, max_size=4))
-        date = f"{draw(st.integers(0, 99)):02d}{draw(st.integers(0, 13)):02d}"
-        date += f"{draw(st.integers(0, 32)):02d}"
-        value = letters + date + draw(st.text(alphabet="A1B2", min_size=3, max_size=3))
-    separators = draw(st.sampled_from(["", " ", "-", "."]))
-    if separators and len(value) > 4:
-        value = value[:2] + separators + value[2:]
-    return country, draw(st.sampled_from([value, value.lower(), f" {value} ".strip()]))
-
-
-@FAST
-@given(tax_inputs())
-def test_fast_tax_id_agrees_with_parse_tax_id(case: tuple[str, str]) -> None:
-    country, value = case
-    assert _fast_tax(country, value) == _slow_tax(country, value)
 
 
 def _slow_email(value: str) -> str | None:

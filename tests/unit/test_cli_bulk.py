@@ -8,8 +8,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from stdnum.cl import rut
 
-from gosocket_tui.services.bulk_files import open_supplier_file
+from gosocket_tui.services.bulk import open_supplier_file
 from tests.cli_helpers import Cli
 
 CORPUS = Path(__file__).parents[1] / "data" / "suppliers"
@@ -39,6 +40,28 @@ def listed(cli: Cli) -> list[dict[str, object]]:
     return list(json.loads(result.out))
 
 
+def test_counts_sentence_is_the_tuis_with_the_languages_numbers(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One counts sentence (``bulk.counts_text``) for the CLI and the TUI; Spanish groups
+    thousands with a dot, as the TUI always did (the CLI printed "1,200" in Spanish too)."""
+    path = tmp_path / "many.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["Tax ID*", "Name*", "Email*", "Notify*"])
+        for i in range(1_200):
+            body = str(10_000_000 + i * 7)
+            writer.writerow([body + rut.calc_check_digit(body), f"P {i}", f"p{i}@x.example", "0"])
+    monkeypatch.setenv("GOSOCKET_LANG", "es")
+    args = ("suppliers", "import", str(path), "--company", COMPANY, "--default-country", "CL")
+    result = cli(*args, "--dry-run")
+    assert result.code == 0, result.err
+    assert (
+        "1.200 filas: 1.200 válidas (1.200 nuevas, 0 ya son sus proveedores), 0 con problemas; "
+        "invitaciones por enviar: 0." in result.out
+    )
+
+
 def test_import_prints_format_policy_and_summary(cli: Cli) -> None:
     result = cli(
         "suppliers",
@@ -52,7 +75,7 @@ def test_import_prints_format_policy_and_summary(cli: Cli) -> None:
     assert result.code == 0, result.err
     assert 'File: windows1252_es.csv (CSV, Windows-1252, separated by ";")' in result.out
     assert "Existing suppliers: left as they are (skip); default country CL" in result.out
-    assert "Checked 2 rows: 2 valid (2 new, 0 already suppliers), 0 with problems" in result.out
+    assert "2 rows: 2 valid (2 new, 0 already your suppliers), 0 with problems" in result.out
     assert "2 added, 0 updated, 0 skipped" in result.out
     assert "invitations queued: 1." in result.out
     rows = listed(cli)

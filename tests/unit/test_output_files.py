@@ -10,22 +10,22 @@ from pathlib import Path
 import pytest
 
 from gosocket_tui.i18n import set_language
-from gosocket_tui.services import bulk_files
+from gosocket_tui.services import bulk
 from gosocket_tui.services.output_files import OutputRefused, check_output, open_output
 
 Writer = Callable[[Path, bool], None]
 
 
 def _template(path: Path, force: bool) -> None:
-    bulk_files.write_template(path, "csv", "en", force=force)
+    bulk.write_template(path, "csv", "en", force=force)
 
 
 def _template_xlsx(path: Path, force: bool) -> None:
-    bulk_files.write_template(path, "xlsx", "en", force=force)
+    bulk.write_template(path, "xlsx", "en", force=force)
 
 
 def _report(path: Path, force: bool) -> None:
-    bulk_files.write_report_csv(path, [["Row", "Problem"], ["2", "bad"]], force=force)
+    bulk.write_report_csv(path, [["Row", "Problem"], ["2", "bad"]], force=force)
 
 
 WRITERS: dict[str, Writer] = {
@@ -107,7 +107,7 @@ def test_input_file_is_never_the_output_even_forced(tmp_path: Path) -> None:
     os.link(source, hard)
     for target in (source, hard, tmp_path / "." / "suppliers.csv"):
         with pytest.raises(OutputRefused, match="is the input file"):
-            bulk_files.write_report_csv(target, [["x"]], force=True, inputs=[source])
+            bulk.write_report_csv(target, [["x"]], force=True, inputs=[source])
     assert source.read_text(encoding="utf-8") == "Tax ID,Name,Email,Notify\n"
 
 

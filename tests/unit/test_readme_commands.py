@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from gosocket_tui.mail.sink import MailSink, SinkMessage
-from gosocket_tui.services.bulk_files import write_template
+from gosocket_tui.services.bulk import write_template
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 SKIPPED_SECTIONS = {

@@ -34,8 +34,8 @@ from gosocket_tui.db.models import (
 )
 from gosocket_tui.errors import NotFound, PermissionDenied
 from gosocket_tui.mail.sink import MailSink
-from gosocket_tui.services import activity, bulk_import, invitations, suppliers
-from gosocket_tui.services.bulk_import import ImportOptions
+from gosocket_tui.services import activity, bulk, invitations, suppliers
+from gosocket_tui.services.bulk import ImportOptions
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session
 from tests.unit.test_invitations import CO_TAX, deliver
@@ -84,7 +84,7 @@ WRITES: dict[str, Call] = {
         ctx, s, w.invited_id, "nuevo@cafe.example"
     ),
     "invitations.cancel": lambda ctx, s, w: invitations.cancel(ctx, s, w.invited_id),
-    "bulk_import.import_file": lambda ctx, s, w: bulk_import.import_file(
+    "bulk.importer.import_file": lambda ctx, s, w: bulk.import_file(
         ctx, s, w.import_file, ImportOptions(default_country="CL")
     ),
 }
@@ -100,7 +100,7 @@ ADMIN_READS: dict[str, Call] = {
         ctx, s, w.invited_id
     ),
     "invitations.recent_deliveries": lambda ctx, s, w: invitations.recent_deliveries(ctx, s),
-    "bulk_import.validate": lambda ctx, s, w: bulk_import.validate(
+    "bulk.importer.validate": lambda ctx, s, w: bulk.validate(
         ctx, s, w.import_file, ImportOptions(default_country="CL")
     ),
 }
@@ -154,6 +154,8 @@ EXEMPT: dict[str, str] = {
     "delivery_outcomes.record_sent": "the deliverer's evidence of a try",
     "delivery_outcomes.record_server_problem": "the deliverer's evidence of a try",
     "delivery_outcomes.record_failed": "the deliverer's evidence of a try",
+    "invitations.queue_invitations": "queues the links an authorised service chose (invite, "
+    "resend, bulk import), inside its transaction",
 }
 """Session or context taking functions outside both rules, with the reason."""
 
@@ -429,7 +431,7 @@ def _check_validate(ctx: ServiceContext, s: Session, ev: Evidence) -> None:
         writer = csv.writer(fh)
         writer.writerow(FILE_HEADER)
         writer.writerow([CL_ONLY_TAX, "Otro Nombre", "pe@prov.example", "0", "CL"])
-    report = bulk_import.validate(ctx, s, path, ImportOptions(default_country="CL"))
+    report = bulk.validate(ctx, s, path, ImportOptions(default_country="CL"))
     report.discard()
     # The Chilean buyer's supplier is new for Peru: "existing" would reveal someone's list.
     assert (report.new, report.existing) == (1, 0)
@@ -448,7 +450,7 @@ ISOLATION: dict[str, Callable[[ServiceContext, Session, Evidence], None]] = {
     "invitations.recent_deliveries": _check_recent,
     "activity.list_events": _check_audit_list,
     "activity.export_events_csv": _check_audit_csv,
-    "bulk_import.validate": _check_validate,
+    "bulk.importer.validate": _check_validate,
 }
 """How another company's administrator must see each read: its own data, none of ours."""
 

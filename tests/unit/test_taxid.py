@@ -1,4 +1,4 @@
-"""Tax ID validation and normalisation per country (services/taxid.py)."""
+"""Tax ID validation and normalisation per country (services/taxid), and the bulk fast path."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from stdnum.br import cnpj
 from stdnum.cl import rut
+from stdnum.co import nit
+from stdnum.pe import ruc
 
 from gosocket_tui.errors import GosocketError, ValidationError
 from gosocket_tui.i18n import set_language
@@ -25,6 +27,7 @@ from gosocket_tui.services.taxid import (
     country_choices,
     country_name,
     expected_form,
+    fast_tax_id,
     format_tax_id,
     parse_company_ref,
     parse_tax_id,
@@ -522,3 +525,84 @@ def test_company_ref_raises_only_project_errors(ref: str) -> None:
 def test_display_helpers_never_raise(country: str, value: str) -> None:
     assert isinstance(format_tax_id(country, value), str)
     assert isinstance(country_name(country), str)
+
+
+# --------------------------------------------------------------------------- fast path
+# ``fast_tax_id`` (taxid/fast.py) shortcuts ``parse_tax_id`` for bulk files; they must agree.
+
+
+def _slow_tax(country: str, value: str) -> tuple[str, str] | None:
+    try:
+        tax = parse_tax_id(country, value)
+    except ValidationError:
+        return None
+    return tax.country, tax.compact
+
+
+def _fast_tax(country: str, value: str) -> tuple[str, str] | None:
+    try:
+        return fast_tax_id(country, value)
+    except ValidationError:
+        return None
+
+
+@st.composite
+def tax_inputs(draw: st.DrawFn) -> tuple[str, str]:
+    country = draw(st.sampled_from(["CL", "PE", "CO", "MX", "AR", "CR"]))
+    kind = draw(st.integers(0, 3))
+    if kind == 0:  # random characters of the shapes the fast path looks at
+        value = draw(st.text(alphabet="0123456789kKAEZ .-&Ñ", min_size=0, max_size=16))
+    elif country == "CL":
+        body = str(draw(st.integers(1_000_000, 99_999_999)))
+        value = body + (rut.calc_check_digit(body) if kind == 1 else "7")
+        value = rut.format(value) if kind == 2 else value
+    elif country == "PE":
+        body = draw(st.sampled_from(["10", "15", "16", "17", "20"])) + str(
+            draw(st.integers(10_000_000, 99_999_999))
+        )
+        value = body + (ruc.calc_check_digit(body) if kind != 3 else "0")
+    elif country == "CO":
+        body = str(draw(st.integers(1_000_000, 9_999_999_999)))
+        value = body + nit.calc_check_digit(body)
+        value = nit.format(value) if kind == 2 else value
+    else:
+        letters = draw(st.text(alphabet="ABCXYZ", min_size=3, max_size=4))
+        date = f"{draw(st.integers(0, 99)):02d}{draw(st.integers(0, 13)):02d}"
+        date += f"{draw(st.integers(0, 32)):02d}"
+        value = letters + date + draw(st.text(alphabet="A1B2", min_size=3, max_size=3))
+    separators = draw(st.sampled_from(["", " ", "-", "."]))
+    if separators and len(value) > 4:
+        value = value[:2] + separators + value[2:]
+    return country, draw(st.sampled_from([value, value.lower(), f" {value} ".strip()]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(tax_inputs())
+def test_fast_tax_id_agrees_with_parse_tax_id(case: tuple[str, str]) -> None:
+    country, value = case
+    assert _fast_tax(country, value) == _slow_tax(country, value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(["CL", "PE", "CO"]),
+    st.integers(10_000_000, 999_999_999_999_999),
+    st.sampled_from(["10", "15", "17", "20"]),
+)
+def test_fast_check_digits_are_stdnums(country: str, number: int, pe_type: str) -> None:
+    """The fast path's written-out check-digit formulas accept exactly stdnum's digit: every
+    other digit is refused (through ``parse_tax_id``, whose refusal the fast path returns)."""
+    module = {"CL": rut, "PE": ruc, "CO": nit}[country]
+    body = {
+        "CL": str(number)[: 7 + number % 2],
+        "PE": pe_type + str(number)[:8],
+        "CO": str(number),
+    }[country]
+    right = module.calc_check_digit(body)
+    for digit in "0123456789K":
+        value = body + digit
+        if digit == right:
+            assert fast_tax_id(country, value)[0] == country
+        else:
+            with pytest.raises(ValidationError):
+                fast_tax_id(country, value)

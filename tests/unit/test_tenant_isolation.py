@@ -27,16 +27,21 @@ from gosocket_tui.services import (
     activation,
     activity,
     auth,
-    bulk_import,
+    bulk,
     companies,
     invitations,
     suppliers,
 )
-from gosocket_tui.services.bulk_import import ImportOptions, import_file
+from gosocket_tui.services.bulk import ImportOptions, import_file
 from gosocket_tui.services.context import ServiceContext, open_context
 from gosocket_tui.services.session import Session
 from gosocket_tui.services.suppliers import SupplierFilter, SupplierInput
-from gosocket_tui.services.taxid import compact_tax_id, parse_company_ref, parse_tax_id
+from gosocket_tui.services.taxid import (
+    compact_tax_id,
+    fast_tax_id,
+    parse_company_ref,
+    parse_tax_id,
+)
 from tests.cli_helpers import Cli
 from tests.conftest import PASSWORD
 from tests.unit.test_bulk_import import row, write_csv
@@ -291,7 +296,7 @@ def test_leading_zeros_do_not_make_another_number(
     assert parse_tax_id(country, plain).compact == canonical
     assert compact_tax_id(country, padded) == canonical
     assert parse_company_ref(f"{country}:{padded}").compact == canonical
-    assert bulk_import.fast_tax_id(country, padded) == (country, canonical)
+    assert fast_tax_id(country, padded) == (country, canonical)
 
 
 @pytest.mark.parametrize(
@@ -340,7 +345,7 @@ def test_padded_tax_id_is_the_same_supplier_on_add_filter_and_import(
     rows = suppliers.list_suppliers(ctx, other_admin, SupplierFilter(tax_id=partial)).rows
     assert [r.id for r in rows] == [added.id]
     path = write_csv(tmp_path / "s.csv", [row(second, "Tres", "t@x.example", country=country)])
-    report = bulk_import.validate(ctx, other_admin, path, ImportOptions(default_country=country))
+    report = bulk.validate(ctx, other_admin, path, ImportOptions(default_country=country))
     assert (report.new, report.existing) == (0, 1)
     report.discard()
     both = write_csv(
@@ -350,7 +355,7 @@ def test_padded_tax_id_is_the_same_supplier_on_add_filter_and_import(
             row(second, "B", "b@x.example", country=country),
         ],
     )
-    report = bulk_import.validate(ctx, other_admin, both, ImportOptions(default_country=country))
+    report = bulk.validate(ctx, other_admin, both, ImportOptions(default_country=country))
     assert report.invalid == 1 and "Same supplier as row 2" in report.issues[0].message
     report.discard()
     assert Company.select().where(Company.country == country).count() == (

@@ -36,8 +36,8 @@ from textual.worker import get_current_worker
 
 from gosocket_tui.errors import GosocketError, SessionExpired
 from gosocket_tui.i18n import _
-from gosocket_tui.services import bulk_import
-from gosocket_tui.services.bulk_files import (
+from gosocket_tui.services import bulk as bulk_import
+from gosocket_tui.services.bulk import (
     RawRow,
     SourceInfo,
     header_label,
@@ -651,18 +651,7 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
         report = self.report
         if report is None:
             return
-        lines = [
-            _(
-                "{rows} rows: {valid} valid ({new} new, {existing} already your suppliers), "
-                "{invalid} with problems; invitations to send: {notify}.",
-                rows=format_int(report.rows),
-                valid=format_int(report.valid),
-                new=format_int(report.new),
-                existing=format_int(report.existing),
-                invalid=format_int(report.invalid),
-                notify=format_int(report.notify),
-            )
-        ]
+        lines = [bulk_import.counts_text(report)]
         valid_only = self.query_one("#bulk-valid-only", Checkbox).value
         kind = "ok"
         if report.valid == 0:

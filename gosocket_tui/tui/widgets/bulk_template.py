@@ -2,7 +2,7 @@
 
 A small dialog over the bulk import screen: the format, where to write it (completed like
 the file path), Save. The file is written in a thread worker through
-``bulk_files.write_template``; the dialog ends with the path written, or None (Escape).
+``bulk.write_template``; the dialog ends with the path written, or None (Escape).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from textual.worker import get_current_worker
 
 from gosocket_tui.errors import GosocketError
 from gosocket_tui.i18n import _, get_language
-from gosocket_tui.services.bulk_files import write_template
+from gosocket_tui.services.bulk import write_template
 from gosocket_tui.services.exchange import FilePlace
 from gosocket_tui.tui.safe import text as safe_text
 from gosocket_tui.tui.widgets.bulk_path import PathSuggester

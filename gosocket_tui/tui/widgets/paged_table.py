@@ -51,6 +51,7 @@ from textual.worker import get_current_worker
 
 from gosocket_tui.errors import GosocketError, SessionExpired
 from gosocket_tui.i18n import _, get_language
+from gosocket_tui.i18n import format_int as format_int  # re-exported: the tables format counts
 
 if TYPE_CHECKING:
     from gosocket_tui.services.context import ServiceContext
@@ -80,12 +81,6 @@ async def end_session(widget: Widget, reason: str) -> None:
     result = method(reason=reason, notice=reason)
     if inspect.isawaitable(result):
         await result
-
-
-def format_int(value: int) -> str:
-    """``1,000,000`` in English, ``1.000.000`` in Spanish."""
-    text = f"{value:,}"
-    return text.replace(",", ".") if get_language() == "es" else text
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,75 @@
+"""Bulk supplier registration from a CSV or Excel file: read it, check it, import it.
+
+One module per concept. Reading: ``reader`` (open a file, pick the backend), ``headers``
+(template columns and header matching), ``source`` (the opened file and its rows),
+``encoding``, ``csv_files``, ``xlsx_limits``, ``xlsx_files``, ``refusals`` (why a file is
+refused) and ``output`` (the template and CSV reports). Importing: ``checks`` (one row),
+``spool`` (checked rows kept for the import), ``passes`` (lookups and decisions), ``writer``
+(bulk inserts), ``report`` (what a pass found, and the counts sentence) and ``importer``
+(the two entry points, :func:`validate` and :func:`import_file`).
+
+Callers import from here; the modules are the package's own business.
+"""
+
+from gosocket_tui.services.bulk.checks import OPTIONAL_FIELDS, Issue, fast_email
+from gosocket_tui.services.bulk.headers import (
+    FIELDS,
+    MANDATORY_FIELDS,
+    ColumnMapping,
+    header_label,
+    map_columns,
+    match_header,
+)
+from gosocket_tui.services.bulk.importer import import_file, validate
+from gosocket_tui.services.bulk.output import write_report_csv, write_template
+from gosocket_tui.services.bulk.reader import open_supplier_file
+from gosocket_tui.services.bulk.refusals import FileRefused
+from gosocket_tui.services.bulk.report import (
+    MAX_ISSUES,
+    POLICIES,
+    ImportCancelled,
+    ImportOptions,
+    ImportRefused,
+    ImportSummary,
+    Policy,
+    Progress,
+    ProgressCallback,
+    ValidationReport,
+    counts_text,
+    write_issue_report,
+)
+from gosocket_tui.services.bulk.source import FileKind, RawRow, SourceInfo, SupplierFile
+
+__all__ = [
+    "FIELDS",
+    "MANDATORY_FIELDS",
+    "MAX_ISSUES",
+    "OPTIONAL_FIELDS",
+    "POLICIES",
+    "ColumnMapping",
+    "FileKind",
+    "FileRefused",
+    "ImportCancelled",
+    "ImportOptions",
+    "ImportRefused",
+    "ImportSummary",
+    "Issue",
+    "Policy",
+    "Progress",
+    "ProgressCallback",
+    "RawRow",
+    "SourceInfo",
+    "SupplierFile",
+    "ValidationReport",
+    "counts_text",
+    "fast_email",
+    "header_label",
+    "import_file",
+    "map_columns",
+    "match_header",
+    "open_supplier_file",
+    "validate",
+    "write_issue_report",
+    "write_report_csv",
+    "write_template",
+]

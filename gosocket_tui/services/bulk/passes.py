@@ -1,0 +1,265 @@
+"""One pass over the checked rows: look them up, decide add/update/skip, count, and write."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Final
+
+from gosocket_tui.db import bulk as fast
+from gosocket_tui.i18n import _
+from gosocket_tui.services.bulk.checks import Candidate, Checker, Issue
+from gosocket_tui.services.bulk.headers import ColumnMapping
+from gosocket_tui.services.bulk.refusals import FileRefused
+from gosocket_tui.services.bulk.report import (
+    ImportOptions,
+    Phase,
+    Progress,
+    ProgressCallback,
+    ValidationReport,
+)
+from gosocket_tui.services.bulk.source import SourceInfo, SupplierFile
+from gosocket_tui.services.bulk.spool import Batch, Spool
+from gosocket_tui.services.bulk.writer import Action, Known, NetworkCompany, Writer
+from gosocket_tui.services.context import ServiceContext
+from gosocket_tui.services.session import Session
+from gosocket_tui.services.taxid import format_tax_id
+
+LOOKUP_ROWS: Final = 500  # Tax IDs per lookup query
+PROGRESS_EVERY_ROWS: Final = 1_000
+PROGRESS_EVERY_SECONDS: Final = 0.1
+INVITABLE: Final = frozenset({"not_invited", "delivery_failed", "cancelled"})
+
+
+class Pass:
+    """One pass over the rows: look them up 500 at a time, count, optionally write.
+
+    The rows come from the file (checked here, and stored in a spool when asked) or from the
+    spool of an earlier validation.
+    """
+
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        session: Session,
+        options: ImportOptions,
+        default_country: str,
+        phase: Phase,
+        progress: ProgressCallback | None,
+        writer: Writer | None,
+    ) -> None:
+        self.ctx = ctx
+        self.session = session
+        self.options = options
+        self.default_country = default_country
+        self.phase = phase
+        self.progress = progress
+        self.writer = writer
+        self.now = ctx.clock.now()
+        self.started = time.monotonic()
+        self.last_tick = self.started
+        self.fraction: Callable[[], float] = lambda: 0.0
+        self.rows_seen = 0
+        self.tax_column: ColumnMapping | None = None
+        self.report: ValidationReport
+
+    def _new_report(self, file_name: str, source: SourceInfo) -> None:
+        self.report = ValidationReport(
+            file_name=file_name,
+            source=source,
+            options=self.options,
+            default_country=self.default_country,
+        )
+        self.tax_column = next((c for c in source.columns if c.field == "tax_id"), None)
+
+    def run_file(self, opened: SupplierFile, spool: Spool | None) -> ValidationReport:
+        """Read and check every row of ``opened``."""
+        self._new_report(opened.path.name, opened.info)
+        self.fraction = opened.progress
+        checker = Checker(self.session, opened.info, self.default_country)
+        batch: Batch = []
+        self._tick(force=True)
+        for raw in opened.rows():
+            batch.append(checker.check(raw))
+            if len(batch) >= LOOKUP_ROWS:
+                if spool is not None:
+                    spool.write(batch)
+                self._resolve(batch)
+                batch = []
+        if spool is not None:
+            spool.write(batch)
+            spool.finish()
+        self._resolve(batch)
+        if self.report.rows == 0:
+            raise FileRefused(
+                _("{name} has no supplier rows below the headers", name=opened.path.name)
+            )
+        return self._done()
+
+    def run_spool(self, spool: Spool, validated: ValidationReport) -> ValidationReport:
+        """Replay the rows a validation stored (the file is unchanged since)."""
+        self._new_report(validated.file_name, validated.source)
+        fraction = [0.0]
+        self.fraction = lambda: fraction[0]
+        self._tick(force=True)
+        for batch, done in spool.batches():
+            fraction[0] = done
+            self._resolve(batch)
+        return self._done()
+
+    def _done(self) -> ValidationReport:
+        if self.writer is not None:
+            self.writer.flush()
+        self._tick(force=True, done=True)
+        self.report.seconds = time.monotonic() - self.started
+        return self.report
+
+    def _tick(self, *, force: bool = False, done: bool = False) -> None:
+        if self.progress is None:
+            return
+        now = time.monotonic()
+        if not force and now - self.last_tick < PROGRESS_EVERY_SECONDS:
+            return
+        self.last_tick = now
+        rows = self.report.rows
+        elapsed = now - self.started
+        fraction = 1.0 if done else self.fraction()
+        speed = rows / elapsed if elapsed > 0 else 0.0
+        eta: float | None = elapsed * (1 - fraction) / fraction if 0 < fraction < 1 else None
+        if done:
+            eta = 0.0
+        self.progress(Progress(self.phase, rows, fraction, elapsed, speed, eta))
+
+    def _lookup(
+        self, candidates: list[Candidate]
+    ) -> tuple[dict[str, Known], dict[str, NetworkCompany]]:
+        """The acting company's links and the network's companies for these Tax IDs."""
+        db = self.ctx.db
+        known: dict[str, Known] = {}
+        compacts = sorted({c.compact for c in candidates})
+        wanted = {c.key for c in candidates}
+        for row in fast.select_in(
+            db,
+            "SELECT l.id, l.supplier_id, l.country, l.tax_id, l.name, l.status, l.expires_at, "
+            "c.registered_at FROM supplier_link AS l JOIN company AS c ON c.id = l.supplier_id "
+            "WHERE l.buyer_id = ? AND l.tax_id IN ({in})",
+            [self.session.company_id],
+            compacts,
+            batch=LOOKUP_ROWS,
+        ):
+            link_id, supplier_id, country, tax_id, name, status, expires_at, registered = row
+            key = f"{country}:{tax_id}"
+            if key in wanted:
+                known[key] = Known(
+                    int(link_id),
+                    int(supplier_id),
+                    str(name),
+                    str(status),
+                    as_datetime(expires_at),
+                    registered is not None or status == "registered",
+                )
+        companies: dict[str, NetworkCompany] = {}
+        by_country: dict[str, list[str]] = {}
+        for c in candidates:
+            if c.key not in known:
+                by_country.setdefault(c.country, []).append(c.compact)
+        for country, values in by_country.items():
+            for cid, tax_id, name, registered_at in fast.select_in(
+                db,
+                "SELECT id, tax_id, name, registered_at FROM company "
+                "WHERE country = ? AND tax_id IN ({in})",
+                [country],
+                values,
+                batch=LOOKUP_ROWS,
+            ):
+                companies[f"{country}:{tax_id}"] = NetworkCompany(
+                    int(cid), str(name), as_datetime(registered_at)
+                )
+        return known, companies
+
+    def _resolve(self, batch: Batch) -> None:
+        """Decide each row of ``batch`` (add, update, skip or problem), count it, write it."""
+        if not batch:
+            return
+        candidates = [c for c, _issues in batch if c is not None]
+        known, companies = self._lookup(candidates) if candidates else ({}, {})
+        report = self.report
+        policy = self.options.on_existing
+        keep = self.options.max_issues
+        for candidate, issues in batch:
+            report.rows += 1
+            action: Action | None = None
+            if candidate is not None:
+                link = known.get(candidate.key)
+                if link is None:
+                    company = companies.get(candidate.key)
+                    registered = company is not None and company.registered_at is not None
+                    action = Action(
+                        candidate, "add", candidate.notify and not registered, company=company
+                    )
+                    report.new += 1
+                else:
+                    report.existing += 1
+                    if policy == "error":
+                        issues = [*issues, self._existing_issue(candidate, link)]
+                    elif policy == "update":
+                        invite = candidate.notify and self._may_invite(link)
+                        action = Action(candidate, "update", invite, link=link)
+                    else:
+                        action = Action(candidate, "skip", False, link=link)
+            if action is None:
+                report.invalid += 1
+                if self.writer is not None and not self.options.valid_only:
+                    # All or nothing and a problem row: stop writing (the caller rolls
+                    # back) but keep going so the report lists every problem.
+                    self.writer = None
+            else:
+                report.valid += 1
+                if action.invite:
+                    report.notify += 1
+                if self.writer is not None:
+                    self.writer.add(action)
+            for issue in issues:
+                if issue.severity == "error":
+                    report.errors += 1
+                else:
+                    report.warnings += 1
+                if len(report.issues) < keep:
+                    report.issues.append(issue)
+        self._tick()
+
+    def _existing_issue(self, candidate: Candidate, link: Known) -> Issue:
+        formatted = format_tax_id(candidate.country, candidate.compact)
+        column = self.tax_column
+        return Issue(
+            candidate.row,
+            column.letter if column else "",
+            column.header if column else "",
+            formatted,
+            _(
+                "{name} ({tax_id}) is already one of your suppliers.",
+                name=link.name,
+                tax_id=formatted,
+            ),
+        )
+
+    def _may_invite(self, link: Known) -> bool:
+        """An existing supplier may get a new invitation (same rule as Invite/Resend)."""
+        if link.registered:
+            return False
+        if link.status in INVITABLE:
+            return True
+        return link.status == "invited" and (
+            link.expires_at is not None and link.expires_at <= self.now
+        )
+
+
+def as_datetime(value: Any) -> datetime | None:
+    """A datetime read through a raw cursor (SQLite gives text, PostgreSQL datetimes)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
