@@ -407,8 +407,6 @@ class MailboxView(View):
 
     def _sink_read(self, read: tuple[list[SinkMessage] | None, object]) -> None:
         messages, stamp = read
-        if self.maildir is None:
-            return
         if messages is None:
             if self._status_error:
                 self._status_error = ""
