@@ -6,9 +6,9 @@ timeout or a disabled account switches back to a fresh login screen.
 
 Idle timeout: every key press records activity (``services.session.touch``, no database). A
 timer calls :meth:`GosocketApp.check_session` every few seconds; the check runs
-``session_expired_reason`` in a thread worker (it reads the account) and logs out with the
-reason on the login screen. Tests call ``check_session()`` directly after advancing their
-``FixedClock``.
+``session_expired_reason`` in a thread worker (``tui.workers.call_service``: it reads the
+account) and logs out with the reason on the login screen. Tests call ``check_session()``
+directly after advancing their ``FixedClock``.
 
 Mail delivery: while the app runs (``make_app(..., deliver_mail=True)``, the default), a timer
 calls :meth:`GosocketApp.kick_delivery` every few seconds; it sends the due invitation emails
@@ -49,6 +49,7 @@ from gosocket_tui.tui.driver import HangupAwareDriver, InputEnded
 from gosocket_tui.tui.host import AppHost, InvitationsQueued, SessionEnded
 from gosocket_tui.tui.screens.login import LoginScreen
 from gosocket_tui.tui.typeahead import moves_on_enter
+from gosocket_tui.tui.workers import call_service
 
 if TYPE_CHECKING:
     from gosocket_tui.services.context import ServiceContext
@@ -359,25 +360,24 @@ class GosocketApp(App[None]):
 
         Returns the worker (tests may ``await worker.wait()``), or None when nobody is logged in.
         """
-        if self.session is None:
+        session = self.session
+        if session is None:
             return None
-        return self._check_session(self.session)
-
-    @work(thread=True, exclusive=True, group="session-check")
-    def _check_session(self, session: Session) -> None:
-        from gosocket_tui.errors import GosocketError
+        # Imported here: the app starts (and paints the login screen) before the services load.
         from gosocket_tui.services.session import session_expired_reason
 
-        try:
-            reason = session_expired_reason(self.ctx, session)
-        except GosocketError:
-            return  # a busy or unreachable database is not a reason to log anyone out
-        finally:
-            self.ctx.close()  # this thread's connection only
-        if reason and not get_current_worker().is_cancelled:
-            self.call_from_thread(self._session_invalid, session, reason)
+        ctx = self.ctx
+        return call_service(
+            self,
+            lambda: session_expired_reason(ctx, session),
+            lambda reason: self._session_invalid(session, reason),
+            lambda error: None,  # a database busy or gone is no reason to log anyone out
+            group="session-check",
+        )
 
-    def _session_invalid(self, checked: Session, reason: str) -> None:
+    def _session_invalid(self, checked: Session, reason: str | None) -> None:
+        if not reason:
+            return
         current = self.session
         if current is None or current.user_id != checked.user_id:
             return
@@ -407,17 +407,20 @@ class GosocketApp(App[None]):
             self._audit_logout(session, reason)
         self.show_login(notice=notice)
 
-    @work(thread=True, group="audit")
-    def _audit_logout(self, session: Session, reason: str) -> None:
-        from gosocket_tui.errors import GosocketError
+    def _audit_logout(self, session: Session, reason: str) -> Worker[None]:
+        """Record the logout in a worker; a failure to record it is a warning, not a stop."""
+        # Imported here: the app starts (and paints the login screen) before the services load.
         from gosocket_tui.services import auth
 
-        try:
-            auth.logout(self.ctx, session, reason)
-        except GosocketError as exc:
-            self.call_from_thread(self.notify, exc.message, severity="warning")
-        finally:
-            self.ctx.close()
+        ctx = self.ctx
+        return call_service(
+            self,
+            lambda: auth.logout(ctx, session, reason),
+            lambda done: None,
+            lambda error: self.notify(error.message, severity="warning"),
+            group="audit",
+            exclusive=False,
+        )
 
     async def action_quit(self) -> None:
         """Quit; an open session is logged out first (audited as ended by quitting)."""

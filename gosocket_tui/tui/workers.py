@@ -18,6 +18,7 @@ log like any other worker error, rather than being shown as if it were the user'
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -49,6 +50,10 @@ def call_service(
     An expired session never reaches ``failed``: the app logs out instead. Tests may
     ``await worker.wait()``: when it returns, ``done`` or ``failed`` has run.
     """
+    # ``done`` and ``failed`` run in the caller's context, as if called where the call was
+    # made: a worker thread has none of Textual's context (a screen ``done`` pushes would
+    # otherwise run its widgets without it, e.g. without a test's message hook).
+    context = contextvars.copy_context()
 
     def run() -> None:
         worker = get_current_worker()
@@ -62,7 +67,7 @@ def call_service(
         if worker.is_cancelled:
             return
         try:
-            owner.app.call_from_thread(_deliver, worker, outcome)
+            context.run(owner.app.call_from_thread, _deliver, worker, outcome)
         except (RuntimeError, WorkerCancelled):  # the app has ended meanwhile
             return
 

@@ -20,7 +20,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from gosocket_tui.clock import FixedClock
-from gosocket_tui.db.models import User
+from gosocket_tui.db.models import AuditEvent, User
 from gosocket_tui.errors import AuthError
 from gosocket_tui.i18n import set_language
 from gosocket_tui.services import activity, audit, auth, suppliers
@@ -29,6 +29,7 @@ from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session, touch
 from gosocket_tui.services.suppliers import SupplierInput
 from gosocket_tui.tui.app import GosocketApp
+from gosocket_tui.tui.screens.login import LoginScreen
 from gosocket_tui.tui.views.activity import (
     ActivityView,
     FilterError,
@@ -396,6 +397,23 @@ async def test_an_admin_demoted_while_logged_in_is_refused_by_the_service(
     User.update(is_admin=True).where(User.username == "ana").execute()
     refusals = activity.list_events(ctx, touch(ctx, admin), AuditFilter(action="audit.read")).rows
     assert [(r.user, r.outcome) for r in refusals] == [("ana", "refused")]
+
+
+async def test_an_account_disabled_while_logged_in_is_logged_out_when_the_trail_loads(
+    make: AppFactory, ctx: ServiceContext
+) -> None:
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "ana", PASSWORD)
+        auth.set_user_active(ctx, "ana", False)
+        await pilot.press("f3")
+        await settle(pilot)
+        reason = "Your account is no longer active. Please log in again."
+        assert app.session is None
+        assert isinstance(app.screen, LoginScreen)  # not a load error on the Activity view
+        assert str(app.screen.query_one("#login-message", Static).render()) == reason
+    logouts = AuditEvent.select().where(AuditEvent.action == "auth.logout")
+    assert [event.detail for event in logouts] == [reason]
 
 
 async def test_spanish_labels(make: AppFactory, admin: Session) -> None:

@@ -21,10 +21,11 @@ from gosocket_tui.clock import FixedClock
 from gosocket_tui.config import with_overrides
 from gosocket_tui.db.models import AuditEvent, DeliveryAttempt, OutboxMessage
 from gosocket_tui.mail.sink import MailSink, free_port
-from gosocket_tui.services import invitations
+from gosocket_tui.services import auth, invitations
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session
 from gosocket_tui.tui.app import GosocketApp, make_app
+from gosocket_tui.tui.screens.login import LoginScreen
 from gosocket_tui.tui.views.mailbox import (
     DELIVERIES,
     HELP,
@@ -140,6 +141,24 @@ async def test_non_administrators_see_only_a_notice(
         (AuditEvent.action == "invitation.delivery_log") & (AuditEvent.outcome == "refused")
     )
     assert refused.count() == 0  # the view does not even ask
+
+
+async def test_an_account_disabled_while_logged_in_is_logged_out_when_the_log_loads(
+    ctx: ServiceContext, admin: Session, sink: MailSink
+) -> None:
+    invite_and_deliver(ctx, admin, sink)
+    app = build(ctx)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "ana", PASSWORD)
+        auth.set_user_active(ctx, "ana", False)
+        await pilot.press("f2")
+        await settle(pilot)
+        reason = "Your account is no longer active. Please log in again."
+        assert app.session is None
+        assert isinstance(app.screen, LoginScreen)  # not a load error on the Mailbox
+        assert str(app.screen.query_one("#login-message", Static).render()) == reason
+    logouts = AuditEvent.select().where(AuditEvent.action == "auth.logout")
+    assert [event.detail for event in logouts] == [reason]
 
 
 async def test_without_a_sink_the_delivery_log_comes_first(

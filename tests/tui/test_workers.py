@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import threading
 from pathlib import Path
@@ -53,6 +54,24 @@ async def test_the_answer_arrives_on_the_ui_thread(make: AppFactory) -> None:
         await call_service(app.screen, call, done, group="test").wait()
         assert answers == [len(list_suppliers(app.ctx, session, SupplierFilter()).rows)]
         assert threads[0] != threading.get_ident() == threads[1]
+
+
+async def test_the_answer_runs_in_the_callers_context(make: AppFactory) -> None:
+    """A screen pushed by ``done`` (the login's shell) keeps Textual's context, e.g. a test's
+    message hook: the worker thread itself has none."""
+    marker: contextvars.ContextVar[str] = contextvars.ContextVar("marker", default="none")
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "ana", PASSWORD)
+        marker.set("caller")
+        seen: list[str] = []
+        await call_service(
+            app.screen,
+            marker.get,
+            lambda worker_saw: seen.extend([worker_saw, marker.get()]),
+            group="test",
+        ).wait()
+        assert seen == ["none", "caller"]
 
 
 async def test_a_superseded_answer_is_dropped(make: AppFactory) -> None:

@@ -17,16 +17,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Literal
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
-from textual.worker import get_current_worker
 
-from gosocket_tui.errors import Duplicate, GosocketError, SessionExpired, ValidationError
+from gosocket_tui.errors import Duplicate, GosocketError, ValidationError
 from gosocket_tui.i18n import _
 from gosocket_tui.services.companies import clean_name
 from gosocket_tui.services.suppliers import (
@@ -36,10 +34,11 @@ from gosocket_tui.services.suppliers import (
     normalize_email,
 )
 from gosocket_tui.services.taxid import country_choices, expected_form, parse_tax_id
+from gosocket_tui.tui.host import host
 from gosocket_tui.tui.safe import content
 from gosocket_tui.tui.typeahead import next_on_enter
 from gosocket_tui.tui.widgets.footer import KeyFooter
-from gosocket_tui.tui.widgets.paged_table import end_session
+from gosocket_tui.tui.workers import call_service
 
 if TYPE_CHECKING:
     from gosocket_tui.services.context import ServiceContext
@@ -147,11 +146,6 @@ class AddSupplierScreen(ModalScreen[AddSupplierResult | None]):
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "save", "Save"),
     ]
-
-    class _Saved(Message, bubble=False):
-        def __init__(self, outcome: SupplierDetail | GosocketError) -> None:
-            super().__init__()
-            self.outcome = outcome
 
     def __init__(
         self, ctx: ServiceContext, session: Session, *, tax_id: str = "", country: str = ""
@@ -331,42 +325,34 @@ class AddSupplierScreen(ModalScreen[AddSupplierResult | None]):
         )
         self._saving = True
         self.query_one("#add-save", Button).disabled = True
-        session: Session | None = getattr(self.app, "session", None)
-        self._save(session or self.session, data)
+        ctx, session = self.ctx, host(self).session or self.session
+        call_service(
+            self,
+            lambda: add_supplier(ctx, session, data),
+            self._saved,
+            self._refused,
+            group="add-supplier",
+        )
 
-    @work(thread=True, exclusive=True, group="add-supplier")
-    def _save(self, session: Session, data: SupplierInput) -> None:
-        worker = get_current_worker()
-        outcome: SupplierDetail | GosocketError
-        try:
-            outcome = add_supplier(self.ctx, session, data)
-        except GosocketError as exc:
-            outcome = exc
-        finally:
-            self.ctx.close()  # this worker thread's connection only
-        if not worker.is_cancelled:
-            self.post_message(self._Saved(outcome))
-
-    @on(_Saved)
-    async def _saved(self, message: AddSupplierScreen._Saved) -> None:
+    def _saved(self, detail: SupplierDetail) -> None:
         self._saving = False
         self.query_one("#add-save", Button).disabled = False
-        outcome = message.outcome
-        if isinstance(outcome, SupplierDetail):
-            text = _(
-                "{name} ({tax_id}) was added to your suppliers.",
-                name=outcome.name,
-                tax_id=outcome.tax_id_formatted,
-            )
-            self.dismiss(AddSupplierResult("added", outcome.id, text, outcome))
-        elif isinstance(outcome, Duplicate) and outcome.existing_id is not None:
-            self.dismiss(AddSupplierResult("duplicate", outcome.existing_id, outcome.message))
-        elif isinstance(outcome, SessionExpired):
-            await end_session(self, outcome.message)
-        elif isinstance(outcome, ValidationError):
-            self.show_error(outcome.field, outcome.message)
+        text = _(
+            "{name} ({tax_id}) was added to your suppliers.",
+            name=detail.name,
+            tax_id=detail.tax_id_formatted,
+        )
+        self.dismiss(AddSupplierResult("added", detail.id, text, detail))
+
+    def _refused(self, error: GosocketError) -> None:
+        self._saving = False
+        self.query_one("#add-save", Button).disabled = False
+        if isinstance(error, Duplicate) and error.existing_id is not None:
+            self.dismiss(AddSupplierResult("duplicate", error.existing_id, error.message))
+        elif isinstance(error, ValidationError):
+            self.show_error(error.field, error.message)
         else:
-            self.show_error(None, outcome.message)
+            self.show_error(None, error.message)
 
     @on(Button.Pressed, "#add-save")
     def _save_pressed(self, event: Button.Pressed) -> None:

@@ -3,7 +3,7 @@
 The invited supplier gives its own country and Tax ID, the inviting company's country and Tax
 ID and the code from the invitation email, then chooses its username and password (typed
 twice). ``services.activation.activate`` runs in a thread worker (it hashes the password and
-writes the registration in one transaction) and answers with a message:
+writes the registration in one transaction, ``tui.workers.call_service``), and then:
 
 - any problem with the code (wrong, expired, used, superseded, blocked, unknown company) is the
   service's one generic sentence, shown under the code field: the form tells a guesser nothing;
@@ -24,21 +24,21 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
-from textual.worker import get_current_worker
 
+from gosocket_tui.errors import Duplicate, GosocketError, ValidationError
 from gosocket_tui.i18n import _
 from gosocket_tui.services.taxid import COUNTRIES, country_choices, expected_form
 from gosocket_tui.tui.safe import plain, text
 from gosocket_tui.tui.typeahead import next_on_enter
 from gosocket_tui.tui.widgets.footer import KeyFooter
+from gosocket_tui.tui.workers import call_service
 
 if TYPE_CHECKING:
     from gosocket_tui.services.activation import ActivationResult
@@ -207,17 +207,6 @@ class ActivationScreen(Screen[str | None]):
         margin-bottom: 1;
     }
     """
-
-    class Activated(Message):
-        def __init__(self, result: ActivationResult) -> None:
-            super().__init__()
-            self.result = result
-
-    class Refused(Message):
-        def __init__(self, text: str, field: str | None) -> None:
-            super().__init__()
-            self.text = text
-            self.field = field
 
     def __init__(self, ctx: ServiceContext) -> None:
         super().__init__()
@@ -452,15 +441,15 @@ class ActivationScreen(Screen[str | None]):
         self.show_message(_("Activating…"), "info")
         self._activate(form)
 
-    @work(thread=True, exclusive=True, group="activation")
     def _activate(self, form: ActivationForm) -> None:
-        from gosocket_tui.errors import Duplicate, GosocketError, ValidationError
+        # Imported here: the screen opens before the activation service is loaded.
         from gosocket_tui.services.activation import activate
 
-        outcome: Message
-        try:
-            result = activate(
-                self.ctx,
+        ctx = self.ctx
+
+        def call() -> ActivationResult:
+            return activate(
+                ctx,
                 supplier_country=form.supplier_country,
                 supplier_tax_id=form.supplier_tax_id,
                 inviter_country=form.inviter_country,
@@ -469,29 +458,25 @@ class ActivationScreen(Screen[str | None]):
                 username=form.username,
                 password=form.password,
             )
-            outcome = self.Activated(result)
-        except ValidationError as exc:
-            outcome = self.Refused(exc.message, exc.field)
-        except Duplicate as exc:
-            outcome = self.Refused(exc.message, "username")
-        except GosocketError as exc:
-            outcome = self.Refused(exc.message, None)
-        finally:
-            self.ctx.close()  # this worker thread's connection only
-        if not get_current_worker().is_cancelled:
-            self.post_message(outcome)
 
-    def on_activation_screen_refused(self, message: Refused) -> None:
+        call_service(self, call, self._activated, self._refused, group="activation")
+
+    def _refused(self, error: GosocketError) -> None:
+        field: str | None = None
+        if isinstance(error, ValidationError):
+            field = error.field
+        elif isinstance(error, Duplicate):
+            field = "username"
         self._busy = False
         self.show_message("")
-        if message.field is None:
-            self.show_message(message.text)
+        if field is None:
+            self.show_message(error.message)
             return
-        self.set_focus(self.show_field_error(message.field, message.text))
+        self.set_focus(self.show_field_error(field, error.message))
 
-    def on_activation_screen_activated(self, message: Activated) -> None:
+    def _activated(self, result: ActivationResult) -> None:
         self._busy = False
-        self.result = message.result
+        self.result = result
         for field in self.query(Input):
             if field.password:
                 field.value = ""  # not kept on screen any longer than needed

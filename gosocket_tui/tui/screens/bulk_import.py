@@ -23,18 +23,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Literal
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, VerticalScroll
-from textual.message import Message
 from textual.screen import Screen
 from textual.suggester import Suggester
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, DataTable, Input, Label, ProgressBar, Select, Static
 from textual.worker import get_current_worker
 
-from gosocket_tui.errors import GosocketError, SessionExpired
+from gosocket_tui.errors import GosocketError
 from gosocket_tui.i18n import _
 from gosocket_tui.services import bulk as bulk_import
 from gosocket_tui.services.bulk import (
@@ -46,12 +45,14 @@ from gosocket_tui.services.bulk import (
 from gosocket_tui.services.exchange import FilePlace
 from gosocket_tui.services.taxid import country_choices
 from gosocket_tui.tui.files import files_of
+from gosocket_tui.tui.host import host
 from gosocket_tui.tui.safe import plain
 from gosocket_tui.tui.safe import text as safe_text
 from gosocket_tui.tui.widgets.bulk_path import ExchangeSuggester, PathSuggester
 from gosocket_tui.tui.widgets.bulk_template import TemplateDialog
 from gosocket_tui.tui.widgets.footer import KeyFooter
-from gosocket_tui.tui.widgets.paged_table import end_session, format_int
+from gosocket_tui.tui.widgets.paged_table import format_int
+from gosocket_tui.tui.workers import call_service, from_worker
 
 if TYPE_CHECKING:
     from gosocket_tui.services.context import ServiceContext
@@ -189,34 +190,6 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
         Binding("ctrl+t", "template", "Download template"),
     ]
 
-    class _Opened(Message, bubble=False):
-        def __init__(
-            self, path: Path, outcome: tuple[SourceInfo, list[RawRow]] | GosocketError
-        ) -> None:
-            super().__init__()
-            self.path = path
-            self.outcome = outcome
-
-    class _Checked(Message, bubble=False):
-        def __init__(self, outcome: bulk_import.ValidationReport | GosocketError) -> None:
-            super().__init__()
-            self.outcome = outcome
-
-    class _Imported(Message, bubble=False):
-        def __init__(self, outcome: bulk_import.ImportSummary | GosocketError) -> None:
-            super().__init__()
-            self.outcome = outcome
-
-    class _Listed(Message, bubble=False):
-        def __init__(self, outcome: list[str] | GosocketError) -> None:
-            super().__init__()
-            self.outcome = outcome
-
-    class _Exported(Message, bubble=False):
-        def __init__(self, outcome: Path | GosocketError) -> None:
-            super().__init__()
-            self.outcome = outcome
-
     def __init__(self, ctx: ServiceContext, session: Session, *, path: str = "") -> None:
         super().__init__()
         self.ctx = ctx
@@ -237,7 +210,7 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
     @property
     def session(self) -> Session:
         """The app's current session (kept fresh by key presses), else the one given."""
-        current: Session | None = getattr(self.app, "session", None)
+        current = host(self).session
         return current if current is not None else self._initial_session
 
     # ----------------------------------------------------------------------- layout
@@ -394,29 +367,27 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
 
     # ------------------------------------------------------------------ 1. the file
 
-    @work(thread=True, exclusive=True, group="bulk-exchange")
     def _list_exchange(self) -> None:
         """In a remote session, list the exchange folder: the files there are the choice."""
         files = self.files
         if not files.confined:
             return
-        outcome: list[str] | GosocketError
-        try:
-            outcome = files.names()
-        except GosocketError as exc:
-            outcome = exc
-        except OSError as exc:
-            outcome = GosocketError(
-                _("Cannot read your exchange folder: {reason}", reason=exc.strerror or exc)
-            )
-        self.post_message(self._Listed(outcome))
 
-    @on(_Listed)
-    def _listed(self, message: BulkImportScreen._Listed) -> None:
-        names = message.outcome
-        if isinstance(names, GosocketError):
-            self._message("#bulk-exchange", names.message, "error")
-        elif not names:
+        def names() -> list[str]:
+            try:
+                return files.names()
+            except OSError as exc:
+                raise GosocketError(
+                    _("Cannot read your exchange folder: {reason}", reason=exc.strerror or exc)
+                ) from exc
+
+        call_service(self, names, self._listed, self._list_failed, group="bulk-exchange")
+
+    def _list_failed(self, error: GosocketError) -> None:
+        self._message("#bulk-exchange", error.message, "error")
+
+    def _listed(self, names: list[str]) -> None:
+        if not names:
             self._message(
                 "#bulk-exchange",
                 _("Your exchange folder is empty: put the file there first, then type its name."),
@@ -440,41 +411,34 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
         self._message("#bulk-file-message", _("Reading {name}…", name=Path(raw).name))
         self._open(raw)
 
-    @work(thread=True, exclusive=True, group="bulk-open")
     def _open(self, raw: str) -> None:
-        worker = get_current_worker()
-        outcome: tuple[SourceInfo, list[RawRow]] | GosocketError
-        path = Path(raw)
-        try:
-            path = self.files.source(raw)
-            with open_supplier_file(
-                path,
-                max_bytes=self.ctx.config.import_max_bytes,
-                max_rows=self.ctx.config.import_max_rows,
-            ) as opened:
-                outcome = (opened.info, opened.preview(PREVIEW_ROWS))
-        except GosocketError as exc:
-            outcome = exc
-        if not worker.is_cancelled:
-            self.post_message(self._Opened(path, outcome))
+        files, config = self.files, self.ctx.config
 
-    @on(_Opened)
-    def _opened(self, message: BulkImportScreen._Opened) -> None:
-        if isinstance(message.outcome, GosocketError):
-            self.path = None
-            self.info = None
-            self._message("#bulk-file-message", message.outcome.message, "error")
-            self._show("#bulk-source", False)
-            self._show("#bulk-preview", False)
-            self._set_step("choose")
-            return
-        info, rows = message.outcome
-        self.path = message.path
+        def read() -> tuple[Path, SourceInfo, list[RawRow]]:
+            path = files.source(raw)
+            with open_supplier_file(
+                path, max_bytes=config.import_max_bytes, max_rows=config.import_max_rows
+            ) as opened:
+                return path, opened.info, opened.preview(PREVIEW_ROWS)
+
+        call_service(self, read, self._opened, self._open_failed, group="bulk-open")
+
+    def _open_failed(self, error: GosocketError) -> None:
+        self.path = None
+        self.info = None
+        self._message("#bulk-file-message", error.message, "error")
+        self._show("#bulk-source", False)
+        self._show("#bulk-preview", False)
+        self._set_step("choose")
+
+    def _opened(self, opened: tuple[Path, SourceInfo, list[RawRow]]) -> None:
+        path, info, rows = opened
+        self.path = path
         self.info = info
         self._message("#bulk-file-message", "")
-        self._show_source(message.path, info)
+        self._show_source(path, info)
         self._show_preview(info, rows)
-        report_path = message.path.with_name(message.path.stem + "_problems.csv")
+        report_path = path.with_name(path.stem + "_problems.csv")
         self.query_one("#bulk-report-path", Input).value = (
             report_path.name if self.files.confined else str(report_path)
         )
@@ -565,24 +529,27 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
         self.show_progress(bulk_import.Progress("validate", 0, 0.0, 0.0, 0.0, None))
         self._check(self.session, self.path, self._options())
 
-    @work(thread=True, exclusive=True, group="bulk-run")
     def _check(self, session: Session, path: Path, options: bulk_import.ImportOptions) -> None:
-        outcome: bulk_import.ValidationReport | GosocketError
-        try:
-            outcome = bulk_import.validate(
-                self.ctx, session, path, options, progress=self._progress_from_worker
-            )
-        except GosocketError as exc:
-            outcome = exc
-        finally:
-            self.ctx.close()  # this worker thread's connection only
-        self.post_message(self._Checked(outcome))
+        ctx = self.ctx
+        call_service(
+            self,
+            lambda: bulk_import.validate(
+                ctx, session, path, options, progress=self._progress_from_worker
+            ),
+            self._checked,
+            self._check_failed,
+            group="bulk-run",
+        )
 
     def _progress_from_worker(self, progress: bulk_import.Progress) -> None:
-        """Called by the service in the worker thread; raising stops it (and rolls back)."""
-        if get_current_worker().is_cancelled:
+        """Called by the service in the worker thread; raising stops it (and rolls back).
+
+        Escape asks for the stop with ``_cancelling`` rather than by cancelling the worker:
+        its outcome (cancelled, or done if it was already committing) must still arrive.
+        """
+        if self._cancelling or get_current_worker().is_cancelled:
             raise bulk_import.ImportCancelled(_("Cancelled: nothing was written."))
-        self.app.call_from_thread(self.show_progress, progress)
+        from_worker(self, self.show_progress, progress)
 
     def show_progress(self, progress: bulk_import.Progress) -> None:
         """Draw a pass's progress: bar, rows, speed and time left."""
@@ -610,29 +577,26 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
         self._message("#bulk-counts", _("Cancelled: nothing was written."), "error")
         return True
 
-    @on(_Checked)
-    async def _checked(self, message: BulkImportScreen._Checked) -> None:
-        outcome = message.outcome
-        if self._was_cancelled(outcome):
+    def _check_failed(self, error: GosocketError) -> None:
+        if self._was_cancelled(error):
             return
-        if isinstance(outcome, SessionExpired):
-            await end_session(self, outcome.message)
+        self._set_step("previewed")
+        self._message("#bulk-counts", error.message, "error")
+        self._show("#bulk-issues", False)
+        self._show("#bulk-export-row", False)
+        self._message("#bulk-issue-detail", "")
+
+    def _checked(self, report: bulk_import.ValidationReport) -> None:
+        if self._was_cancelled(report):
             return
-        if isinstance(outcome, GosocketError):
-            self._set_step("previewed")
-            self._message("#bulk-counts", outcome.message, "error")
-            self._show("#bulk-issues", False)
-            self._show("#bulk-export-row", False)
-            self._message("#bulk-issue-detail", "")
-            return
-        self.report = outcome
+        self.report = report
         self._set_step("checked")
         self._show_counts()
-        self._show_issues(outcome)
+        self._show_issues(report)
         button = self.query_one("#bulk-import", Button)
         if not button.disabled:
             self._focus_result(button)
-        elif outcome.issues:
+        elif report.issues:
             self._focus_result(self.query_one("#bulk-issues", DataTable))
         else:
             self._focus_result(self.query_one("#bulk-process", Button))
@@ -737,36 +701,31 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
         raw = self.query_one("#bulk-report-path", Input).value.strip()
         if report is None or not raw:
             return
-        self._export(report, raw, self.path)
+        files, source = self.files, self.path
 
-    @work(thread=True, exclusive=True, group="bulk-export")
-    def _export(self, report: bulk_import.ValidationReport, raw: str, source: Path | None) -> None:
-        outcome: Path | GosocketError
-        files = self.files
-        try:
-            path = files.target(raw)
-            if path.is_dir():
-                raise GosocketError(_("{path} is a folder", path=str(path)))
-            # Never over an existing file, never over the file being imported.
-            with files.output(raw, inputs=[source] if source else []) as staging:
-                bulk_import.write_issue_report(staging, report)
-            outcome = path
-        except GosocketError as exc:
-            outcome = exc
-        except OSError as exc:
-            outcome = GosocketError(
-                _("Could not write {path}: {reason}.", path=raw, reason=exc.strerror or exc)
-            )
-        self.post_message(self._Exported(outcome))
+        def write() -> Path:
+            try:
+                path = files.target(raw)
+                if path.is_dir():
+                    raise GosocketError(_("{path} is a folder", path=str(path)))
+                # Never over an existing file, never over the file being imported.
+                with files.output(raw, inputs=[source] if source else []) as staging:
+                    bulk_import.write_issue_report(staging, report)
+            except OSError as exc:
+                raise GosocketError(
+                    _("Could not write {path}: {reason}.", path=raw, reason=exc.strerror or exc)
+                ) from exc
+            return path
 
-    @on(_Exported)
-    def _exported(self, message: BulkImportScreen._Exported) -> None:
-        if isinstance(message.outcome, Path):
-            shown = self.files.shown(message.outcome)
-            self._message("#bulk-summary", _("Report written to {path}", path=shown), "ok")
-            self._list_exchange()
-        else:
-            self._message("#bulk-summary", message.outcome.message, "error")
+        call_service(self, write, self._exported, self._export_failed, group="bulk-export")
+
+    def _exported(self, path: Path) -> None:
+        shown = self.files.shown(path)
+        self._message("#bulk-summary", _("Report written to {path}", path=shown), "ok")
+        self._list_exchange()
+
+    def _export_failed(self, error: GosocketError) -> None:
+        self._message("#bulk-summary", error.message, "error")
 
     # ---------------------------------------------------------------- 3. the import
 
@@ -781,7 +740,6 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
         self.show_progress(bulk_import.Progress("import", 0, 0.0, 0.0, 0.0, None))
         self._import(self.session, self.path, self._options(), report)
 
-    @work(thread=True, exclusive=True, group="bulk-run")
     def _import(
         self,
         session: Session,
@@ -789,51 +747,38 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
         options: bulk_import.ImportOptions,
         report: bulk_import.ValidationReport,
     ) -> None:
-        outcome: bulk_import.ImportSummary | GosocketError
-        try:
-            if self.files.confined:  # the name is checked again: never a link swapped in
-                path = self.files.source(path.name)
-            outcome = bulk_import.import_file(
-                self.ctx,
-                session,
-                path,
-                options,
-                progress=self._progress_from_worker,
-                validated=report,
-            )
-        except GosocketError as exc:
-            outcome = exc
-        finally:
-            self.ctx.close()
-        self.post_message(self._Imported(outcome))
+        ctx, files = self.ctx, self.files
 
-    @on(_Imported)
-    async def _imported(self, message: BulkImportScreen._Imported) -> None:
-        outcome = message.outcome
-        if isinstance(outcome, bulk_import.ImportSummary):
-            self._cancelling = False  # Escape came too late: the import is committed
-        elif self._was_cancelled(outcome):
+        def run() -> bulk_import.ImportSummary:
+            # In the exchange folder the name is checked again: never a link swapped in.
+            source = files.source(path.name) if files.confined else path
+            return bulk_import.import_file(
+                ctx, session, source, options, progress=self._progress_from_worker, validated=report
+            )
+
+        call_service(self, run, self._imported, self._import_failed, group="bulk-run")
+
+    def _import_failed(self, error: GosocketError) -> None:
+        if self._was_cancelled(error):
             return
-        if isinstance(outcome, SessionExpired):
-            await end_session(self, outcome.message)
-            return
-        if isinstance(outcome, bulk_import.ImportRefused):
+        if isinstance(error, bulk_import.ImportRefused):
             # The list changed since the check (e.g. policy "error" and a new supplier).
             self._forget_report()
-            self.report = outcome.report
+            self.report = error.report
             self._set_step("previewed")
-            self._show_issues(outcome.report)
-            self._message("#bulk-counts", outcome.message, "error")
+            self._show_issues(error.report)
+            self._message("#bulk-counts", error.message, "error")
             return
-        if isinstance(outcome, GosocketError):
-            self._set_step("checked")
-            self._message("#bulk-counts", outcome.message, "error")
-            return
-        self.summary = outcome
+        self._set_step("checked")
+        self._message("#bulk-counts", error.message, "error")
+
+    def _imported(self, summary: bulk_import.ImportSummary) -> None:
+        self._cancelling = False  # Escape came too late: the import is committed
+        self.summary = summary
         self._forget_report()
         self._focus_result(self.query_one("#bulk-close", Button))  # before Import greys out
         self._set_step("done")
-        self._show_summary(outcome)
+        self._show_summary(summary)
 
     def _show_summary(self, summary: bulk_import.ImportSummary) -> None:
         lines = [
@@ -871,7 +816,6 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
             # back; its outcome (cancelled, or done if it was already committing) follows.
             if not self._cancelling:
                 self._cancelling = True
-                self.workers.cancel_group(self, "bulk-run")
                 self._message("#bulk-progress-text", _("Cancelling…"))
             return
         if self.step == "opening":

@@ -1,29 +1,28 @@
 """The login screen: username, masked password, inline errors, activation and the demo list.
 
-``services.auth.authenticate`` runs in a thread worker (argon2 takes a noticeable moment);
-its outcome comes back as a :class:`LoginScreen.Succeeded` or :class:`LoginScreen.Failed`
-message. The messages are the ones the service raised (generic for every failure, the lockout
-notice only after the right password), shown inline under the form.
+``services.auth.authenticate`` runs in a thread worker (argon2 takes a noticeable moment,
+``tui.workers.call_service``); a refusal is shown inline under the form with the message the
+service raised (generic for every failure, the lockout notice only after the right password).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar, cast
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Static
-from textual.worker import get_current_worker
 
+from gosocket_tui.errors import GosocketError
 from gosocket_tui.i18n import _
 from gosocket_tui.tui.safe import content
 from gosocket_tui.tui.typeahead import next_on_enter
 from gosocket_tui.tui.widgets.demo_accounts import DemoAccounts
 from gosocket_tui.tui.widgets.footer import KeyFooter
+from gosocket_tui.tui.workers import call_service
 
 if TYPE_CHECKING:
     from gosocket_tui.services.session import Session
@@ -38,17 +37,6 @@ class LoginScreen(Screen[None]):
         # The description names the language the key switches to (translated: "English").
         Binding("f2", "app.toggle_language", "Español"),
     ]
-
-    class Succeeded(Message):
-        def __init__(self, session: Session) -> None:
-            super().__init__()
-            self.session = session
-
-    class Failed(Message):
-        def __init__(self, text: str, *, locked: bool = False) -> None:
-            super().__init__()
-            self.text = text
-            self.locked = locked
 
     def __init__(self) -> None:
         super().__init__()
@@ -140,31 +128,26 @@ class LoginScreen(Screen[None]):
     def _activate(self) -> None:
         self.gosocket.action_activate()
 
-    @work(thread=True, exclusive=True, group="login")
     def _authenticate(self, username: str, password: str) -> None:
-        from gosocket_tui.errors import GosocketError
+        # Imported here: the login screen is painted before the services are loaded.
         from gosocket_tui.services import auth
 
         ctx = self.gosocket.ctx
-        outcome: Message
-        try:
-            outcome = self.Succeeded(auth.authenticate(ctx, username, password))
-        except auth.AccountLocked as exc:
-            outcome = self.Failed(exc.message, locked=True)
-        except GosocketError as exc:
-            outcome = self.Failed(exc.message)
-        finally:
-            ctx.close()  # this worker thread's connection only
-        if not get_current_worker().is_cancelled:
-            self.post_message(outcome)
+        call_service(
+            self,
+            lambda: auth.authenticate(ctx, username, password),
+            self._succeeded,
+            lambda error: self._failed(error, locked=isinstance(error, auth.AccountLocked)),
+            group="login",
+        )
 
-    def on_login_screen_succeeded(self, message: Succeeded) -> None:
+    def _succeeded(self, session: Session) -> None:
         self._busy = False
-        self.gosocket.start_session(message.session)
+        self.gosocket.start_session(session)
 
-    def on_login_screen_failed(self, message: Failed) -> None:
+    def _failed(self, error: GosocketError, *, locked: bool) -> None:
         self._busy = False
-        self.show_message(message.text, "locked" if message.locked else "error")
+        self.show_message(error.message, "locked" if locked else "error")
         password = self.query_one("#password", Input)
         password.value = ""
         self.set_focus(password)

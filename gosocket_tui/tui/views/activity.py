@@ -10,8 +10,8 @@ file (``services.activity.export_events_csv``, formula cells neutralised) and re
 
 Non-administrators see one sentence instead of the table: the view does not even ask the
 service; an administrator demoted while logged in gets the same sentence once the service
-refuses. Every service call runs in a thread worker and answers with a message; a request
-number drops answers that a newer request made stale.
+refuses. Every service call runs through ``tui.workers.call_service``: a newer load drops the
+answer of an older one, and an expired session logs out instead of showing a load error.
 
 Times are stored as naive UTC and shown in local time; set :attr:`ActivityView.timezone` to
 show another zone (the tests set ``TZ`` instead).
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical
@@ -34,14 +34,16 @@ from textual.events import Resize, Show
 from textual.message import Message
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, DataTable, Input, Label, Static
-from textual.worker import get_current_worker
 
+from gosocket_tui.errors import GosocketError, PermissionDenied
 from gosocket_tui.i18n import _
+from gosocket_tui.services import activity
 from gosocket_tui.services.activity import AuditFilter
 from gosocket_tui.tui.files import files_of
 from gosocket_tui.tui.safe import plain, text
 from gosocket_tui.tui.views.base import View
 from gosocket_tui.tui.widgets.activity_table import ActivityTable, local_time
+from gosocket_tui.tui.workers import call_service
 
 if TYPE_CHECKING:
     from gosocket_tui.services.activity import AuditPage, AuditRow
@@ -225,39 +227,9 @@ class ActivityView(View):
     }
     """
 
-    class Loaded(Message):
-        def __init__(self, request: int, page: AuditPage, append: bool) -> None:
-            super().__init__()
-            self.request = request
-            self.page = page
-            self.append = append
-
-    class Refused(Message):
-        def __init__(self, request: int) -> None:
-            super().__init__()
-            self.request = request
-
-    class LoadFailed(Message):
-        def __init__(self, request: int, text: str) -> None:
-            super().__init__()
-            self.request = request
-            self.text = text
-
-    class Exported(Message):
-        def __init__(self, count: int, path: str) -> None:
-            super().__init__()
-            self.count = count
-            self.path = path
-
-    class ExportFailed(Message):
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
-
     def __init__(self, ctx: ServiceContext, session: Session, *, id: str | None = None) -> None:
         super().__init__(ctx, session, id=id)
         self._filter = AuditFilter()
-        self._request = 0
         self._loading = False
         self._advance_after_load = False
         self._status = _Status("loading")
@@ -347,11 +319,10 @@ class ActivityView(View):
         if not self.session.is_admin:
             self._set_refused(True)
             return
-        self._request += 1
         self._loading = True
         self._advance_after_load = False
         self._show_status(_Status("loading"))
-        self._load(self._request, self.session, self._filter, None, False)
+        self._load(self._filter, None, append=False)
 
     def load_more(self) -> None:
         """Fetch the page after the last loaded row (older events)."""
@@ -359,46 +330,28 @@ class ActivityView(View):
         if self._loading or not table.has_more or not table.events:
             return
         last = table.events[-1]
-        self._request += 1
         self._loading = True
         self._show_status(_Status("loading", count=len(table.events)))
-        self._load(self._request, self.session, self._filter, (last.at, last.id), True)
+        self._load(self._filter, (last.at, last.id), append=True)
 
-    @work(thread=True, exclusive=True, group="activity-load")
     def _load(
-        self,
-        request: int,
-        session: Session,
-        filt: AuditFilter,
-        cursor: tuple[datetime, int] | None,
-        append: bool,
+        self, filt: AuditFilter, cursor: tuple[datetime, int] | None, *, append: bool
     ) -> None:
-        from gosocket_tui.errors import GosocketError, PermissionDenied
-        from gosocket_tui.services import activity
+        """Read one page in a worker; a newer load (filters applied again) drops this one."""
+        ctx, session, limit = self.ctx, self.session, self.PAGE_SIZE
+        call_service(
+            self,
+            lambda: activity.list_events(ctx, session, filt, cursor=cursor, limit=limit),
+            lambda page: self._loaded(page, append),
+            self._load_failed,
+            group="activity-load",
+        )
 
-        outcome: Message
-        try:
-            page = activity.list_events(
-                self.ctx, session, filt, cursor=cursor, limit=self.PAGE_SIZE
-            )
-            outcome = self.Loaded(request, page, append)
-        except PermissionDenied:
-            outcome = self.Refused(request)
-        except GosocketError as exc:
-            outcome = self.LoadFailed(request, exc.message)
-        finally:
-            self.ctx.close()  # this worker thread's connection only
-        if not get_current_worker().is_cancelled:
-            self.post_message(outcome)
-
-    def on_activity_view_loaded(self, message: Loaded) -> None:
-        if message.request != self._request:
-            return
+    def _loaded(self, page: AuditPage, append: bool) -> None:
         self._loading = False
         self._set_refused(False)
         table = self.query_one(ActivityTable)
-        page = message.page
-        if message.append:
+        if append:
             table.append_events(page.rows, page.has_after)
             if self._advance_after_load and page.rows:
                 table.action_cursor_down()
@@ -409,15 +362,12 @@ class ActivityView(View):
         self._show_status(_Status("events" if count else "empty", count, table.has_more))
         self._show_detail()
 
-    def on_activity_view_refused(self, message: Refused) -> None:
-        if message.request == self._request:
-            self._loading = False
+    def _load_failed(self, error: GosocketError) -> None:
+        self._loading = False
+        if isinstance(error, PermissionDenied):  # demoted while logged in
             self._set_refused(True)
-
-    def on_activity_view_load_failed(self, message: LoadFailed) -> None:
-        if message.request == self._request:
-            self._loading = False
-            self._show_status(_Status("error", text=message.text))
+        else:
+            self._show_status(_Status("error", text=error.message))
 
     @on(ActivityTable.LoadMore)
     def _load_more(self) -> None:
@@ -494,47 +444,40 @@ class ActivityView(View):
             self.refresh_events()  # what is exported is what the table shows
         self._message("activity-export-message", "")
         self._show_status(_Status("exporting", self._status.count, self._status.more))
-        self._export(self.session, filt, raw)
+        ctx, session = self.ctx, self.session
+        files = files_of(self, ctx, session)
 
-    @work(thread=True, exclusive=True, group="activity-export")
-    def _export(self, session: Session, filt: AuditFilter, raw_path: str) -> None:
-        from gosocket_tui.errors import GosocketError, PermissionDenied
-        from gosocket_tui.services import activity
+        def write() -> tuple[int, str]:
+            path = Path(raw)
+            try:
+                path = files.target(raw)
+                # Written to a staging file that becomes the target at the end: never half a file.
+                with files.output(raw) as staging:
+                    count = activity.export_events_csv(ctx, session, staging, filt)
+            except OSError as exc:
+                raise GosocketError(describe_write_error(path, exc)) from exc
+            return count, files.shown(path)
 
-        outcome: Message
-        files = files_of(self, self.ctx, session)
-        path = Path(raw_path)
-        try:
-            path = files.target(raw_path)
-            # Written to a staging file that becomes the target at the end: never half a file.
-            with files.output(raw_path) as staging:
-                count = activity.export_events_csv(self.ctx, session, staging, filt)
-            outcome = self.Exported(count, files.shown(path))
-        except PermissionDenied:
-            outcome = self.ExportFailed(_("Only administrators can see the activity."))
-        except GosocketError as exc:
-            outcome = self.ExportFailed(exc.message)
-        except OSError as exc:
-            outcome = self.ExportFailed(describe_write_error(path, exc))
-        finally:
-            self.ctx.close()  # this worker thread's connection only
-        if not get_current_worker().is_cancelled:
-            self.post_message(outcome)
+        call_service(self, write, self._exported, self._export_failed, group="activity-export")
 
-    def on_activity_view_exported(self, message: Exported) -> None:
+    def _exported(self, written: tuple[int, str]) -> None:
+        count, path = written
         self._show_status(self._status_after_export())
-        shown = plain(message.path)
+        shown = plain(path)
         self.app.notify(
             _("Exported 1 event to {path}.", path=shown)
-            if message.count == 1
-            else _("Exported {count} events to {path}.", count=message.count, path=shown),
+            if count == 1
+            else _("Exported {count} events to {path}.", count=count, path=shown),
             title=_("Export"),
             markup=False,
         )
 
-    def on_activity_view_export_failed(self, message: ExportFailed) -> None:
+    def _export_failed(self, error: GosocketError) -> None:
         self._show_status(self._status_after_export())
-        self._message("activity-export-message", message.text)
+        if isinstance(error, PermissionDenied):
+            self._message("activity-export-message", _("Only administrators can see the activity."))
+        else:
+            self._message("activity-export-message", error.message)
 
     def _status_after_export(self) -> _Status:
         if self._status.kind != "exporting":

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from textual.containers import Vertical
 
+from gosocket_tui.tui.host import host
+
 if TYPE_CHECKING:
     from gosocket_tui.services.context import ServiceContext
     from gosocket_tui.services.session import Session
@@ -14,11 +16,10 @@ if TYPE_CHECKING:
 class View(Vertical):
     """A self-contained view of the shell, built with the app's ``ctx`` and ``session``.
 
-    Call services from thread workers (``@work(thread=True, exclusive=True)``) with
+    Call services through :func:`~gosocket_tui.tui.workers.call_service` with
     ``self.session`` (always the app's current session, whose idle timer the key presses keep
-    fresh; the one given at construction goes stale) and hand results back with messages or
-    ``call_from_thread``. Services re-check the rights on every write; ``session.is_admin``
-    here only decides what to show.
+    fresh; the one given at construction goes stale). Services re-check the rights on every
+    write; ``session.is_admin`` here only decides what to show.
     """
 
     # The title row (heading left, status right) and the "administrators only" notice,
@@ -58,7 +59,7 @@ class View(Vertical):
 
     @property
     def session(self) -> Session:
-        current: Session | None = getattr(self.app, "session", None)
+        current = host(self).session
         return current if current is not None else self._initial_session
 
     def focus_content(self) -> bool:

@@ -16,8 +16,9 @@ For administrators, three tabs:
   folder, safelisting the sender address, a typo in the address: change it and resend).
 
 Non-administrators see one sentence. F5 reads everything again; while the view is shown it
-also refreshes every few seconds (redrawing only what changed). Every read runs in a thread
-worker and answers with a message; a request number drops answers a newer request made stale.
+also refreshes every few seconds (redrawing only what changed). Every read runs through
+``tui.workers.call_service``: a newer read drops the answer of an older one, and an expired
+session logs out instead of showing a load error.
 :meth:`MailboxView.show_supplier` opens the delivery log of one supplier (for the Suppliers
 tab).
 """
@@ -30,17 +31,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import Show
 from textual.message import Message
 from textual.widgets import Button, ContentSwitcher, DataTable, Input, Label, Static
-from textual.worker import get_current_worker
 
+from gosocket_tui.errors import GosocketError, PermissionDenied
 from gosocket_tui.i18n import _
 from gosocket_tui.tui.files import files_of
+from gosocket_tui.tui.host import host
 from gosocket_tui.tui.safe import plain, text
 from gosocket_tui.tui.views.activity import describe_write_error
 from gosocket_tui.tui.views.base import View
@@ -51,6 +53,7 @@ from gosocket_tui.tui.widgets.mail_deliveries import (
 )
 from gosocket_tui.tui.widgets.mail_list import MailList, message_view
 from gosocket_tui.tui.widgets.tab_strip import TabStrip
+from gosocket_tui.tui.workers import call_service
 
 if TYPE_CHECKING:
     from gosocket_tui.services.context import ServiceContext
@@ -197,54 +200,10 @@ class MailboxView(View):
     }
     """
 
-    class SinkLoaded(Message):
-        """The sink's messages, newest first; None: the Maildir did not change."""
-
-        def __init__(self, request: int, messages: list[SinkMessage] | None, stamp: object) -> None:
-            super().__init__()
-            self.request = request
-            self.messages = messages
-            self.stamp = stamp
-
-    class SinkFailed(Message):
-        def __init__(self, request: int, text: str) -> None:
-            super().__init__()
-            self.request = request
-            self.text = text
-
-    class DeliveriesLoaded(Message):
-        def __init__(self, request: int, entries: list[DeliveryLogEntry]) -> None:
-            super().__init__()
-            self.request = request
-            self.entries = entries
-
-    class DeliveriesRefused(Message):
-        def __init__(self, request: int) -> None:
-            super().__init__()
-            self.request = request
-
-    class DeliveriesFailed(Message):
-        def __init__(self, request: int, text: str) -> None:
-            super().__init__()
-            self.request = request
-            self.text = text
-
-    class Exported(Message):
-        def __init__(self, path: str) -> None:
-            super().__init__()
-            self.path = path
-
-    class ExportFailed(Message):
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
-
     def __init__(self, ctx: ServiceContext, session: Session, *, id: str | None = None) -> None:
         super().__init__(ctx, session, id=id)
-        self._sink_request = 0
         self._sink_stamp: object = None
         self._sink_loaded = False
-        self._delivery_request = 0
         self._deliveries_loaded = False
         self._scope = _Scope()
         self._status_error = ""
@@ -254,8 +213,7 @@ class MailboxView(View):
     @property
     def maildir(self) -> Path | None:
         """The local sink's Maildir (demo, or configured), or None: no Received tab."""
-        path = getattr(self.app, "maildir", None)
-        return path if isinstance(path, Path) else None
+        return host(self).maildir
 
     # ----------------------------------------------------------------------- layout
 
@@ -395,90 +353,77 @@ class MailboxView(View):
         path = self.maildir
         if path is None:
             return
-        self._sink_request += 1
         if loading:
             self._status_error = ""
             self._show_status(loading=True)
-        self._load_sink(self._sink_request, path, self._sink_stamp)
+        last_stamp, limit = self._sink_stamp, self.RECENT_LIMIT
 
-    @work(thread=True, exclusive=True, group="mailbox-sink")
-    def _load_sink(self, request: int, path: Path, last_stamp: object) -> None:
-        outcome: Message
-        try:
-            stamp = maildir_stamp(path)
-            if stamp == last_stamp:
-                outcome = self.SinkLoaded(request, None, stamp)  # nothing arrived meanwhile
-            else:
-                # Late, for startup speed: the sink's module loads aiosmtpd.
+        def read() -> tuple[list[SinkMessage] | None, object]:
+            """The sink's messages, newest first, and the Maildir's stamp; None for the
+            messages when the Maildir did not change."""
+            try:
+                stamp = maildir_stamp(path)
+                if stamp == last_stamp:
+                    return None, stamp  # nothing arrived meanwhile
+                # Imported here, in the worker: a local sink is the demo's, not every start's.
                 from gosocket_tui.services.received_mail import read_maildir
 
                 messages = read_maildir(path)
-                messages.reverse()  # newest first
-                outcome = self.SinkLoaded(request, messages[: self.RECENT_LIMIT], stamp)
-        except (OSError, ValueError) as exc:  # a folder that is not a Maildir, unreadable files
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            outcome = self.SinkFailed(
-                request,
-                _("Cannot read the mail folder {path}: {reason}", path=path, reason=reason),
-            )
-        if not get_current_worker().is_cancelled:
-            self.post_message(outcome)
+            except (OSError, ValueError) as exc:  # not a Maildir, unreadable files
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+                raise GosocketError(
+                    _("Cannot read the mail folder {path}: {reason}", path=path, reason=reason)
+                ) from exc
+            messages.reverse()  # newest first
+            return messages[:limit], stamp
+
+        call_service(self, read, self._sink_read, self._sink_failed, group="mailbox-sink")
 
     def refresh_deliveries(self, *, loading: bool) -> None:
         if not self.session.is_admin:
             self._set_refused(True)
             return
-        self._delivery_request += 1
         if loading:
             self._status_error = ""
             self._show_status(loading=True)
-        self._load_deliveries(self._delivery_request, self.session, self._scope.link_id)
+        ctx, session, link_id = self.ctx, self.session, self._scope.link_id
+        limit = self.RECENT_LIMIT
 
-    @work(thread=True, exclusive=True, group="mailbox-deliveries")
-    def _load_deliveries(self, request: int, session: Session, link_id: int | None) -> None:
-        from gosocket_tui.errors import GosocketError, PermissionDenied
-        from gosocket_tui.services import invitations
+        def read() -> list[DeliveryLogEntry]:
+            # Imported here, in the worker: the Mailbox is not on the way to the first screen.
+            from gosocket_tui.services import invitations
 
-        outcome: Message
-        try:
             if link_id is None:
-                entries = invitations.recent_deliveries(self.ctx, session, limit=self.RECENT_LIMIT)
-            else:
-                entries = invitations.delivery_log(self.ctx, session, link_id)
-                entries.reverse()  # newest first, like the company's list
-            outcome = self.DeliveriesLoaded(request, entries)
-        except PermissionDenied:
-            outcome = self.DeliveriesRefused(request)
-        except GosocketError as exc:
-            outcome = self.DeliveriesFailed(request, exc.message)
-        finally:
-            self.ctx.close()  # this worker thread's connection only
-        if not get_current_worker().is_cancelled:
-            self.post_message(outcome)
+                return invitations.recent_deliveries(ctx, session, limit=limit)
+            entries = invitations.delivery_log(ctx, session, link_id)
+            entries.reverse()  # newest first, like the company's list
+            return entries
+
+        call_service(
+            self, read, self._deliveries_read, self._deliveries_failed, group="mailbox-deliveries"
+        )
 
     # ----------------------------------------------------------- loaded: the sink
 
-    def on_mailbox_view_sink_loaded(self, message: SinkLoaded) -> None:
-        if message.request != self._sink_request or self.maildir is None:
-            return
-        if message.messages is None:
+    def _sink_read(self, read: tuple[list[SinkMessage] | None, object]) -> None:
+        messages, stamp = read
+        if messages is None:
             if self._status_error:
                 self._status_error = ""
                 self._show_status()
             return
         self._status_error = ""
-        self._sink_stamp = message.stamp
+        self._sink_stamp = stamp
         self._sink_loaded = True
         mail_list = self.query_one(MailList)
-        mail_list.show_messages(message.messages)
-        self.query_one("#mail-empty", Static).set_class(not message.messages, "-shown")
+        mail_list.show_messages(messages)
+        self.query_one("#mail-empty", Static).set_class(not messages, "-shown")
         self._show_message_pane()
         self._show_status()
 
-    def on_mailbox_view_sink_failed(self, message: SinkFailed) -> None:
-        if message.request == self._sink_request:
-            self._status_error = message.text
-            self._show_status()
+    def _sink_failed(self, error: GosocketError) -> None:
+        self._status_error = error.message
+        self._show_status()
 
     @on(DataTable.RowHighlighted, "#mail-list")
     def _mail_highlighted(self) -> None:
@@ -498,24 +443,20 @@ class MailboxView(View):
 
     # ------------------------------------------------------- loaded: deliveries
 
-    def on_mailbox_view_deliveries_loaded(self, message: DeliveriesLoaded) -> None:
-        if message.request != self._delivery_request:
-            return
+    def _deliveries_read(self, entries: list[DeliveryLogEntry]) -> None:
         self._deliveries_loaded = True
         self._set_refused(False)
         table = self.query_one(DeliveryTable)
-        table.show_entries(message.entries)
-        self.query_one("#delivery-empty", Static).set_class(not message.entries, "-shown")
+        table.show_entries(entries)
+        self.query_one("#delivery-empty", Static).set_class(not entries, "-shown")
         self._show_detail()
         self._show_status()
 
-    def on_mailbox_view_deliveries_refused(self, message: DeliveriesRefused) -> None:
-        if message.request == self._delivery_request:
+    def _deliveries_failed(self, error: GosocketError) -> None:
+        if isinstance(error, PermissionDenied):  # demoted while logged in
             self._set_refused(True)
-
-    def on_mailbox_view_deliveries_failed(self, message: DeliveriesFailed) -> None:
-        if message.request == self._delivery_request:
-            self._status_error = message.text
+        else:
+            self._status_error = error.message
             self._show_status()
 
     @on(DataTable.RowHighlighted, "#delivery-table")
@@ -601,45 +542,40 @@ class MailboxView(View):
             self.query_one("#delivery-path", Input).focus()
             return
         self._export_message("")
-        self._export(self.session, link_id, raw)
+        ctx, session = self.ctx, self.session
+        files = files_of(self, ctx, session)
 
-    @work(thread=True, exclusive=True, group="mailbox-export")
-    def _export(self, session: Session, link_id: int, raw_path: str) -> None:
-        from gosocket_tui.errors import GosocketError, PermissionDenied
-        from gosocket_tui.services import invitations
+        def write() -> str:
+            # Imported here, in the worker: the Mailbox is not on the way to the first screen.
+            from gosocket_tui.services import invitations
 
-        outcome: Message
-        files = files_of(self, self.ctx, session)
-        path = Path(raw_path)
-        try:
-            path = files.target(raw_path)
-            content = invitations.delivery_log_text(self.ctx, session, link_id)
-            # Written to a staging file that becomes the target at the end: never half a file.
-            with files.output(raw_path) as staging, staging.open("w", encoding="utf-8") as out:
-                out.write(content)
-            outcome = self.Exported(files.shown(path))
-        except PermissionDenied:
-            outcome = self.ExportFailed(
-                _("Only administrators can see the invitation emails and their delivery.")
-            )
-        except GosocketError as exc:
-            outcome = self.ExportFailed(exc.message)
-        except OSError as exc:
-            outcome = self.ExportFailed(describe_write_error(path, exc))
-        finally:
-            self.ctx.close()  # this worker thread's connection only
-        if not get_current_worker().is_cancelled:
-            self.post_message(outcome)
+            path = Path(raw)
+            try:
+                path = files.target(raw)
+                content = invitations.delivery_log_text(ctx, session, link_id)
+                # Written to a staging file that becomes the target at the end: never half a file.
+                with files.output(raw) as staging, staging.open("w", encoding="utf-8") as out:
+                    out.write(content)
+            except OSError as exc:
+                raise GosocketError(describe_write_error(path, exc)) from exc
+            return files.shown(path)
 
-    def on_mailbox_view_exported(self, message: Exported) -> None:
+        call_service(self, write, self._exported, self._export_failed, group="mailbox-export")
+
+    def _exported(self, path: str) -> None:
         self.app.notify(
-            _("Delivery log written to {path}.", path=plain(message.path)),
+            _("Delivery log written to {path}.", path=plain(path)),
             title=_("Export"),
             markup=False,
         )
 
-    def on_mailbox_view_export_failed(self, message: ExportFailed) -> None:
-        self._export_message(message.text)
+    def _export_failed(self, error: GosocketError) -> None:
+        if isinstance(error, PermissionDenied):
+            self._export_message(
+                _("Only administrators can see the invitation emails and their delivery.")
+            )
+        else:
+            self._export_message(error.message)
 
     def _export_message(self, message: str) -> None:
         widget = self.query_one("#delivery-export-message", Static)

@@ -10,14 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
-from textual.worker import get_current_worker
 
 from gosocket_tui.errors import GosocketError
 from gosocket_tui.i18n import _, get_language
@@ -26,6 +24,7 @@ from gosocket_tui.services.exchange import FilePlace
 from gosocket_tui.tui.safe import text as safe_text
 from gosocket_tui.tui.widgets.bulk_path import PathSuggester
 from gosocket_tui.tui.widgets.footer import KeyFooter
+from gosocket_tui.tui.workers import call_service
 
 
 def default_template_name(fmt: str, lang: str) -> str:
@@ -79,11 +78,6 @@ class TemplateDialog(ModalScreen[Path | None]):
     }
     """
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
-
-    class _Written(Message, bubble=False):
-        def __init__(self, outcome: Path | GosocketError) -> None:
-            super().__init__()
-            self.outcome = outcome
 
     def __init__(self, folder: Path | None = None, files: FilePlace | None = None) -> None:
         super().__init__()
@@ -160,33 +154,31 @@ class TemplateDialog(ModalScreen[Path | None]):
         note.update(safe_text(message))
         note.set_class(error, "-error")
 
-    @work(thread=True, exclusive=True, group="bulk-template")
     def _write(self, raw: str, fmt: str, lang: str) -> None:
-        worker = get_current_worker()
-        outcome: Path | GosocketError
-        try:
-            path = self.files.target(raw)
-            if path.is_dir():
-                raise GosocketError(_("{path} is a folder", path=str(path)))
-            with self.files.output(raw) as staging:
-                write_template(staging, "xlsx" if fmt == "xlsx" else "csv", lang)
-            outcome = path
-        except GosocketError as exc:
-            outcome = exc
-        except OSError as exc:
-            outcome = GosocketError(
-                _("Could not write {path}: {reason}.", path=raw, reason=exc.strerror or exc)
-            )
-        if not worker.is_cancelled:
-            self.post_message(self._Written(outcome))
+        files = self.files
 
-    @on(_Written)
-    def _written(self, message: TemplateDialog._Written) -> None:
+        def write() -> Path:
+            try:
+                path = files.target(raw)
+                if path.is_dir():
+                    raise GosocketError(_("{path} is a folder", path=str(path)))
+                with files.output(raw) as staging:
+                    write_template(staging, "xlsx" if fmt == "xlsx" else "csv", lang)
+            except OSError as exc:
+                raise GosocketError(
+                    _("Could not write {path}: {reason}.", path=raw, reason=exc.strerror or exc)
+                ) from exc
+            return path
+
+        call_service(self, write, self._written, self._failed, group="bulk-template")
+
+    def _written(self, path: Path) -> None:
         self.query_one("#template-save", Button).disabled = False
-        if isinstance(message.outcome, Path):
-            self.dismiss(message.outcome)
-        else:
-            self._note(message.outcome.message, error=True)
+        self.dismiss(path)
+
+    def _failed(self, error: GosocketError) -> None:
+        self.query_one("#template-save", Button).disabled = False
+        self._note(error.message, error=True)
 
     @on(Button.Pressed, "#template-cancel")
     def action_cancel(self) -> None:
