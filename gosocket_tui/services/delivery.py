@@ -36,13 +36,9 @@ from gosocket_tui.config import Config
 from gosocket_tui.db.connection import transaction
 from gosocket_tui.errors import DatabaseError
 from gosocket_tui.i18n import _
-from gosocket_tui.mail.smtp import (
-    PermanentFailure,
-    SendResult,
-    SmtpFailure,
-    SmtpSettings,
-    SmtpTransport,
-)
+from gosocket_tui.mail.smtp import SendResult, SmtpTransport
+from gosocket_tui.mail.smtp_failures import PermanentFailure, SmtpFailure
+from gosocket_tui.mail.smtp_settings import SmtpSettings
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.delivery_claims import (
     CLAIM_BATCH,

@@ -21,7 +21,7 @@ from gosocket_tui.db.models import (
 )
 from gosocket_tui.errors import NotFound, PermissionDenied, ValidationError
 from gosocket_tui.mail.sink import MailSink, SinkMessage
-from gosocket_tui.mail.smtp import SmtpSettings
+from gosocket_tui.mail.smtp_settings import SmtpSettings
 from gosocket_tui.services import invitations, suppliers
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.delivery import Deliverer, DeliveryReport

@@ -34,15 +34,14 @@ from gosocket_tui.mail.sink import (
     read_maildir,
     run_sink_forever,
 )
-from gosocket_tui.mail.smtp import (
+from gosocket_tui.mail.smtp import SmtpTransport
+from gosocket_tui.mail.smtp_failures import (
     PermanentFailure,
     SetupFailure,
-    SmtpSettings,
-    SmtpTransport,
     TemporaryFailure,
     backoff_delay,
-    make_ssl_context,
 )
+from gosocket_tui.mail.smtp_settings import SmtpSettings, make_ssl_context
 
 SENDER = "Gosocket <no-reply@gosocket.test>"
 NOW = datetime(2025, 7, 7, 18, 30)
