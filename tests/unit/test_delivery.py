@@ -22,7 +22,8 @@ from gosocket_tui.db.models import (
     SupplierLink,
     User,
 )
-from gosocket_tui.mail.sink import MailSink, free_port, read_maildir
+from gosocket_tui.mail.maildir import read_maildir
+from gosocket_tui.mail.sink import MailSink, free_port
 from gosocket_tui.services import auth, invitations
 from gosocket_tui.services.codes import verify_code
 from gosocket_tui.services.context import ServiceContext

@@ -20,7 +20,8 @@ from gosocket_tui.db.models import (
     SupplierLink,
 )
 from gosocket_tui.errors import NotFound, PermissionDenied, ValidationError
-from gosocket_tui.mail.sink import MailSink, SinkMessage
+from gosocket_tui.mail.maildir import SinkMessage
+from gosocket_tui.mail.sink import MailSink
 from gosocket_tui.mail.smtp_settings import SmtpSettings
 from gosocket_tui.services import invitations, suppliers
 from gosocket_tui.services.context import ServiceContext

@@ -26,14 +26,8 @@ from gosocket_tui.mail.compose import (
     format_activation_code,
     make_message_id,
 )
-from gosocket_tui.mail.sink import (
-    MailSink,
-    SinkMessage,
-    free_port,
-    message_text,
-    read_maildir,
-    run_sink_forever,
-)
+from gosocket_tui.mail.maildir import SinkMessage, message_text, read_maildir
+from gosocket_tui.mail.sink import MailSink, free_port, run_sink_forever
 from gosocket_tui.mail.smtp import SmtpTransport
 from gosocket_tui.mail.smtp_failures import (
     PermanentFailure,
