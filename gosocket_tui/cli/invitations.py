@@ -34,10 +34,10 @@ from gosocket_tui.services.activation import activate, parse_activation_ref
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.delivery import (
     Deliverer,
-    DeliveryReport,
     deliver_over_connections,
     smtp_settings_from_config,
 )
+from gosocket_tui.services.delivery_report import DeliveryReport
 from gosocket_tui.services.system import system_session
 
 COMPANY_HELP = "The inviting company, COUNTRY:TAXID."

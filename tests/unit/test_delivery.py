@@ -29,11 +29,11 @@ from gosocket_tui.services.codes import verify_code
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.delivery import (
     Deliverer,
-    DeliveryReport,
     deliver_over_connections,
     smtp_settings_from_config,
 )
 from gosocket_tui.services.delivery_claims import claim_due
+from gosocket_tui.services.delivery_report import DeliveryReport
 from gosocket_tui.services.session import Session
 from tests.conftest import PASSWORD
 from tests.unit.test_invitations import (
