@@ -38,6 +38,7 @@ from gosocket_tui.services.delivery import (
     smtp_settings_from_config,
 )
 from gosocket_tui.services.delivery_report import DeliveryReport
+from gosocket_tui.services.session import Session
 from gosocket_tui.services.system import system_session
 
 COMPANY_HELP = "The inviting company, COUNTRY:TAXID."
@@ -70,6 +71,16 @@ def _state_line(info: invitations.InvitationInfo) -> str:
     return f"{info.country}:{info.tax_id_formatted}  {info.name}: " + invitations.state_label(
         info.state
     )
+
+
+def _one_supplier(
+    state: CliState, company_ref: str, tax_id: str
+) -> tuple[ServiceContext, Session, int]:
+    """The services, the system actor of ``--company`` and the link of one supplier's TAXID."""
+    ctx = state.services()
+    session = system_session(ctx, company_ref)
+    (link_id,) = invitations.resolve_suppliers(ctx, session, [tax_id])
+    return ctx, session, link_id
 
 
 @suppliers.command("invite")
@@ -106,9 +117,7 @@ def resend_command(
     state: CliState, company_ref: str, email: str | None, send: bool, tax_id: str
 ) -> None:
     """Send a new activation code; the previous one stops working."""
-    ctx = state.services()
-    session = system_session(ctx, company_ref)
-    (link_id,) = invitations.resolve_suppliers(ctx, session, [tax_id])
+    ctx, session, link_id = _one_supplier(state, company_ref, tax_id)
     if email is not None:
         info = invitations.change_email(ctx, session, link_id, email)
     else:
@@ -124,9 +133,7 @@ def resend_command(
 @pass_state
 def cancel_command(state: CliState, company_ref: str, tax_id: str) -> None:
     """Cancel a pending invitation: its email is not sent and its code stops working."""
-    ctx = state.services()
-    session = system_session(ctx, company_ref)
-    (link_id,) = invitations.resolve_suppliers(ctx, session, [tax_id])
+    ctx, session, link_id = _one_supplier(state, company_ref, tax_id)
     click.echo(_state_line(invitations.cancel(ctx, session, link_id)))
 
 
@@ -136,9 +143,7 @@ def cancel_command(state: CliState, company_ref: str, tax_id: str) -> None:
 @pass_state
 def delivery_log_command(state: CliState, company_ref: str, tax_id: str) -> None:
     """Print the invitation emails to one supplier and every delivery try (for support)."""
-    ctx = state.services()
-    session = system_session(ctx, company_ref)
-    (link_id,) = invitations.resolve_suppliers(ctx, session, [tax_id])
+    ctx, session, link_id = _one_supplier(state, company_ref, tax_id)
     click.echo(invitations.delivery_log_text(ctx, session, link_id), nl=False)
 
 
