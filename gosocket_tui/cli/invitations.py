@@ -42,6 +42,9 @@ from gosocket_tui.services.session import Session
 from gosocket_tui.services.system import system_session
 
 COMPANY_HELP = "The inviting company, COUNTRY:TAXID."
+company_option = click.option(
+    "--company", "company_ref", required=True, metavar="COUNTRY:TAXID", help=COMPANY_HELP
+)
 
 
 def _worker_id() -> str:
@@ -84,7 +87,7 @@ def _one_supplier(
 
 
 @suppliers.command("invite")
-@click.option("--company", "company_ref", required=True, metavar="COUNTRY:TAXID", help=COMPANY_HELP)
+@company_option
 @click.option("--send", is_flag=True, help="Deliver the queued emails now (else `mail deliver`).")
 @click.argument("tax_ids", nargs=-1, required=True, metavar="TAXID...")
 @pass_state
@@ -108,7 +111,7 @@ def invite_command(state: CliState, company_ref: str, send: bool, tax_ids: tuple
 
 
 @suppliers.command("resend")
-@click.option("--company", "company_ref", required=True, metavar="COUNTRY:TAXID", help=COMPANY_HELP)
+@company_option
 @click.option("--email", default=None, help="Correct the supplier's email first, then resend.")
 @click.option("--send", is_flag=True, help="Deliver the email now (else `mail deliver`).")
 @click.argument("tax_id", metavar="TAXID")
@@ -128,7 +131,7 @@ def resend_command(
 
 
 @suppliers.command("cancel")
-@click.option("--company", "company_ref", required=True, metavar="COUNTRY:TAXID", help=COMPANY_HELP)
+@company_option
 @click.argument("tax_id", metavar="TAXID")
 @pass_state
 def cancel_command(state: CliState, company_ref: str, tax_id: str) -> None:
@@ -138,7 +141,7 @@ def cancel_command(state: CliState, company_ref: str, tax_id: str) -> None:
 
 
 @suppliers.command("delivery-log")
-@click.option("--company", "company_ref", required=True, metavar="COUNTRY:TAXID", help=COMPANY_HELP)
+@company_option
 @click.argument("tax_id", metavar="TAXID")
 @pass_state
 def delivery_log_command(state: CliState, company_ref: str, tax_id: str) -> None:
