@@ -37,6 +37,7 @@ from gosocket_tui.services.delivery import (
     deliver_over_connections,
     smtp_settings_from_config,
 )
+from gosocket_tui.services.delivery_log import delivery_log_text
 from gosocket_tui.services.delivery_report import DeliveryReport
 from gosocket_tui.services.session import Session
 from gosocket_tui.services.system import system_session
@@ -147,7 +148,7 @@ def cancel_command(state: CliState, company_ref: str, tax_id: str) -> None:
 def delivery_log_command(state: CliState, company_ref: str, tax_id: str) -> None:
     """Print the invitation emails to one supplier and every delivery try (for support)."""
     ctx, session, link_id = _one_supplier(state, company_ref, tax_id)
-    click.echo(invitations.delivery_log_text(ctx, session, link_id), nl=False)
+    click.echo(delivery_log_text(ctx, session, link_id), nl=False)
 
 
 @root.group()

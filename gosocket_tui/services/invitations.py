@@ -29,7 +29,7 @@ from gosocket_tui.i18n import _
 from gosocket_tui.services import audit
 from gosocket_tui.services.context import ServiceContext
 
-# Re-exported: the Mailbox view reads the delivery log through this module.
+# Re-exported: the Mailbox view and its tests read the delivery log through this module.
 from gosocket_tui.services.delivery_log import delivery_log as delivery_log
 from gosocket_tui.services.delivery_log import delivery_log_text as delivery_log_text
 from gosocket_tui.services.delivery_log import recent_deliveries as recent_deliveries
