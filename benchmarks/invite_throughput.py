@@ -30,7 +30,8 @@ from stdnum.cl import rut
 
 from gosocket_tui.config import Config
 from gosocket_tui.db.models import Company, SupplierLink
-from gosocket_tui.mail.sink import MailSink, free_port, read_maildir
+from gosocket_tui.mail.maildir import read_maildir
+from gosocket_tui.mail.sink import MailSink, free_port
 from gosocket_tui.mail.smtp import SmtpTransport
 from gosocket_tui.services import auth, companies, delivery, delivery_email, invitations
 from gosocket_tui.services.context import ServiceContext, open_context

@@ -14,7 +14,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal, TypeVar, get_args
 
 import platformdirs
 
@@ -88,6 +88,8 @@ INT_RANGES: dict[str, tuple[int, int]] = {
     "import_max_rows": (1, 100_000_000),
 }
 FLOAT_RANGES: dict[str, tuple[float, float]] = {"smtp_timeout_seconds": (0.1, 3600.0)}
+_Number = TypeVar("_Number", int, float)
+
 # Text settings and their longest accepted value; none may hold a control or bidi character (a
 # CR or LF in the SMTP sender or username would be a second SMTP command).
 TEXT_LIMITS: dict[str, int] = {
@@ -100,6 +102,14 @@ TEXT_LIMITS: dict[str, int] = {
     "maildir": 4096,
     "exchange_dir": 4096,
 }
+
+
+def _within(value: _Number, bounds: tuple[_Number, _Number]) -> _Number:
+    """``value`` when inside ``bounds`` (both ends included); else why not, for the setting."""
+    low, high = bounds
+    if not low <= value <= high:
+        raise ValueError(_("must be between {low} and {high}", low=low, high=high))
+    return value
 
 
 def _as_int(raw: Any) -> int:
@@ -135,17 +145,9 @@ def _check_value(name: str, kind: str, raw: Any) -> Any:
             return False
         raise ValueError(_("expected true or false"))
     if kind == "int":
-        value = _as_int(raw)
-        low, high = INT_RANGES[name]
-        if not low <= value <= high:
-            raise ValueError(_("must be between {low} and {high}", low=low, high=high))
-        return value
+        return _within(_as_int(raw), INT_RANGES[name])
     if kind == "float":
-        value_f = _as_float(raw)
-        low_f, high_f = FLOAT_RANGES[name]
-        if not low_f <= value_f <= high_f:
-            raise ValueError(_("must be between {low} and {high}", low=low_f, high=high_f))
-        return value_f
+        return _within(_as_float(raw), FLOAT_RANGES[name])
     if kind == "SmtpSecurity":
         text = raw.strip().lower() if isinstance(raw, str) else ""
         if text not in get_args(SmtpSecurity):

@@ -34,13 +34,18 @@ from gosocket_tui.services.activation import activate, parse_activation_ref
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.delivery import (
     Deliverer,
-    DeliveryReport,
     deliver_over_connections,
     smtp_settings_from_config,
 )
+from gosocket_tui.services.delivery_log import delivery_log_text
+from gosocket_tui.services.delivery_report import DeliveryReport
+from gosocket_tui.services.session import Session
 from gosocket_tui.services.system import system_session
 
 COMPANY_HELP = "The inviting company, COUNTRY:TAXID."
+company_option = click.option(
+    "--company", "company_ref", required=True, metavar="COUNTRY:TAXID", help=COMPANY_HELP
+)
 
 
 def _worker_id() -> str:
@@ -72,8 +77,18 @@ def _state_line(info: invitations.InvitationInfo) -> str:
     )
 
 
+def _one_supplier(
+    state: CliState, company_ref: str, tax_id: str
+) -> tuple[ServiceContext, Session, int]:
+    """The services, the system actor of ``--company`` and the link of one supplier's TAXID."""
+    ctx = state.services()
+    session = system_session(ctx, company_ref)
+    (link_id,) = invitations.resolve_suppliers(ctx, session, [tax_id])
+    return ctx, session, link_id
+
+
 @suppliers.command("invite")
-@click.option("--company", "company_ref", required=True, metavar="COUNTRY:TAXID", help=COMPANY_HELP)
+@company_option
 @click.option("--send", is_flag=True, help="Deliver the queued emails now (else `mail deliver`).")
 @click.argument("tax_ids", nargs=-1, required=True, metavar="TAXID...")
 @pass_state
@@ -97,7 +112,7 @@ def invite_command(state: CliState, company_ref: str, send: bool, tax_ids: tuple
 
 
 @suppliers.command("resend")
-@click.option("--company", "company_ref", required=True, metavar="COUNTRY:TAXID", help=COMPANY_HELP)
+@company_option
 @click.option("--email", default=None, help="Correct the supplier's email first, then resend.")
 @click.option("--send", is_flag=True, help="Deliver the email now (else `mail deliver`).")
 @click.argument("tax_id", metavar="TAXID")
@@ -106,9 +121,7 @@ def resend_command(
     state: CliState, company_ref: str, email: str | None, send: bool, tax_id: str
 ) -> None:
     """Send a new activation code; the previous one stops working."""
-    ctx = state.services()
-    session = system_session(ctx, company_ref)
-    (link_id,) = invitations.resolve_suppliers(ctx, session, [tax_id])
+    ctx, session, link_id = _one_supplier(state, company_ref, tax_id)
     if email is not None:
         info = invitations.change_email(ctx, session, link_id, email)
     else:
@@ -119,27 +132,23 @@ def resend_command(
 
 
 @suppliers.command("cancel")
-@click.option("--company", "company_ref", required=True, metavar="COUNTRY:TAXID", help=COMPANY_HELP)
+@company_option
 @click.argument("tax_id", metavar="TAXID")
 @pass_state
 def cancel_command(state: CliState, company_ref: str, tax_id: str) -> None:
     """Cancel a pending invitation: its email is not sent and its code stops working."""
-    ctx = state.services()
-    session = system_session(ctx, company_ref)
-    (link_id,) = invitations.resolve_suppliers(ctx, session, [tax_id])
+    ctx, session, link_id = _one_supplier(state, company_ref, tax_id)
     click.echo(_state_line(invitations.cancel(ctx, session, link_id)))
 
 
 @suppliers.command("delivery-log")
-@click.option("--company", "company_ref", required=True, metavar="COUNTRY:TAXID", help=COMPANY_HELP)
+@company_option
 @click.argument("tax_id", metavar="TAXID")
 @pass_state
 def delivery_log_command(state: CliState, company_ref: str, tax_id: str) -> None:
     """Print the invitation emails to one supplier and every delivery try (for support)."""
-    ctx = state.services()
-    session = system_session(ctx, company_ref)
-    (link_id,) = invitations.resolve_suppliers(ctx, session, [tax_id])
-    click.echo(invitations.delivery_log_text(ctx, session, link_id), nl=False)
+    ctx, session, link_id = _one_supplier(state, company_ref, tax_id)
+    click.echo(delivery_log_text(ctx, session, link_id), nl=False)
 
 
 @root.group()

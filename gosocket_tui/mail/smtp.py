@@ -2,9 +2,8 @@
 
 The deliverer built on top of this (``services/delivery.py``) needs exactly three answers from
 a send, so that is all this module gives: delivered (``SendResult``, with the server's reply as
-evidence for support), try again later (``TemporaryFailure``) or give up on this message
-(``PermanentFailure``). The text of a failure is the server's own reply or a short English
-description of what went wrong on the wire; it is stored as evidence, so it is not translated.
+evidence for support), or one of the failures of ``mail/smtp_failures.py`` (try again later,
+or give up on this message). The settings it connects with are ``mail/smtp_settings.py``.
 The SMTP password is never part of any text produced here.
 """
 
@@ -13,84 +12,31 @@ from __future__ import annotations
 import contextlib
 import copy
 import functools
-import ipaddress
 import logging
-import random
 import smtplib
-import socket
 import ssl
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from email.generator import BytesGenerator
 from email.message import EmailMessage
 from email.policy import EmailPolicy
-from email.utils import getaddresses, parseaddr
+from email.utils import getaddresses
 from io import BytesIO
 from types import TracebackType
-from typing import Literal, NoReturn, Self
+from typing import NoReturn, Self
 
-from gosocket_tui.errors import ConfigError, GosocketError
-from gosocket_tui.i18n import _
+from gosocket_tui.mail.smtp_failures import (
+    PermanentFailure,
+    SetupFailure,
+    SmtpFailure,
+    Stage,
+    classify,
+    failure_from_exception,
+    reply_text,
+)
+from gosocket_tui.mail.smtp_settings import SmtpSettings, is_loopback, make_ssl_context
 
 log = logging.getLogger(__name__)
-
-Security = Literal["none", "starttls", "ssl"]
-SECURITY_MODES: tuple[Security, ...] = ("none", "starttls", "ssl")
-Stage = Literal["connect", "tls", "auth", "mail", "rcpt", "data"]
-
-_RNG = random.Random()
-
-
-@dataclass(frozen=True)
-class SmtpSettings:
-    """Where and how to send mail; frozen so a transport's settings cannot change under it.
-
-    ``sender`` may carry a display name (``"Gosocket <no-reply@example.com>"``); the bare
-    address is the envelope sender. ``local_hostname`` is the EHLO name (default: this host's
-    FQDN, as smtplib does).
-    """
-
-    host: str
-    port: int
-    security: Security
-    username: str | None
-    password: str | None
-    sender: str
-    timeout: float = 10.0
-    verify_tls: bool = True
-    local_hostname: str | None = None
-
-    def __post_init__(self) -> None:
-        if not self.host or any(ch.isspace() for ch in self.host):
-            raise ConfigError(_("SMTP host {host!r} is not valid", host=self.host))
-        if self.security not in SECURITY_MODES:
-            raise ConfigError(
-                _("SMTP security must be none, starttls or ssl, not {value!r}", value=self.security)
-            )
-        if isinstance(self.port, bool) or not 0 < self.port < 65536:
-            raise ConfigError(
-                _("SMTP port must be between 1 and 65535, not {port}", port=self.port)
-            )
-        if not self.timeout > 0:
-            raise ConfigError(_("SMTP timeout must be positive"))
-        if "@" not in self.envelope_sender or any(ch in self.sender for ch in "\r\n"):
-            raise ConfigError(
-                _("SMTP sender {sender!r} is not an email address", sender=self.sender)
-            )
-
-    def __repr__(self) -> str:
-        password = "'********'" if self.password else repr(self.password)
-        return (
-            f"SmtpSettings(host={self.host!r}, port={self.port!r}, security={self.security!r}, "
-            f"username={self.username!r}, password={password}, sender={self.sender!r}, "
-            f"timeout={self.timeout!r}, verify_tls={self.verify_tls!r}, "
-            f"local_hostname={self.local_hostname!r})"
-        )
-
-    @property
-    def envelope_sender(self) -> str:
-        """The bare address used in MAIL FROM."""
-        return parseaddr(self.sender)[1]
 
 
 @dataclass(frozen=True)
@@ -103,52 +49,6 @@ class SendResult:
     reply: str
     #: Recipients the server refused while accepting others: (address, code, reply).
     refused: tuple[tuple[str, int, str], ...] = ()
-
-
-class SmtpFailure(GosocketError):
-    """The message was not accepted. ``reply`` is the evidence support asks for.
-
-    ``code`` is the SMTP reply code when the server answered, None when it did not (refused
-    connection, timeout, dropped connection). ``stage`` says where it happened.
-    """
-
-    def __init__(self, code: int | None, reply: str, *, stage: Stage) -> None:
-        super().__init__(reply)
-        self.code = code
-        self.reply = reply
-        self.stage: Stage = stage
-
-    def __repr__(self) -> str:
-        name = type(self).__name__
-        return f"{name}(code={self.code!r}, reply={self.reply!r}, stage={self.stage!r})"
-
-
-class TemporaryFailure(SmtpFailure):
-    """Try again later (with ``backoff_delay``): 4xx replies, unreachable or slow server."""
-
-
-class PermanentFailure(SmtpFailure):
-    """The server refused this message for good (5xx): retrying the same message is useless."""
-
-
-class SetupFailure(TemporaryFailure):
-    """The connection cannot be set up as configured (TLS, certificate, login, sender refused).
-
-    No message is at fault, so it is a TemporaryFailure (messages stay queued), but every
-    other message would fail the same way: stop the batch and show the operator this text.
-    """
-
-
-def make_ssl_context(verify: bool = True) -> ssl.SSLContext:
-    """A client TLS context; verifies certificate and host name unless ``verify`` is False.
-
-    smtplib does not verify certificates without an explicit context, hence this helper.
-    """
-    context = ssl.create_default_context()
-    if not verify:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    return context
 
 
 class SmtpTransport:
@@ -213,7 +113,7 @@ class SmtpTransport:
         """
         self.close()
         s = self.settings
-        if s.username and s.security == "none" and not _is_loopback(s.host):
+        if s.username and s.security == "none" and not is_loopback(s.host):
             raise SetupFailure(
                 None,
                 f"refusing to send the SMTP password unencrypted to {s.host}; "
@@ -255,7 +155,7 @@ class SmtpTransport:
         except SmtpFailure:
             raise
         except (smtplib.SMTPException, OSError) as exc:
-            raise _failure_from_exception(exc, stage, self._where, s.timeout) from exc
+            raise failure_from_exception(exc, stage, self._where, s.timeout) from exc
         finally:
             if not ok and conn is not None:
                 _close_quietly(conn)
@@ -371,13 +271,13 @@ class SmtpTransport:
             elif code == 421:
                 self._abort(code, resp, "rcpt")
             else:
-                refused.append((rcpt, code, _reply(code, resp)))
+                refused.append((rcpt, code, reply_text(code, resp)))
         if not accepted:
             self._reset()
             _addr, code, reply = next(
                 ((a, c, r) for a, c, r in refused if c < 500), refused[0]
             )  # any 4xx means a later attempt may succeed
-            raise _classify(code, reply, "rcpt")
+            raise classify(code, reply, "rcpt")
 
         try:
             code, resp = conn.data(data)
@@ -393,7 +293,7 @@ class SmtpTransport:
             message_id=message_id,
             accepted=tuple(accepted),
             code=code,
-            reply=_reply(code, resp),
+            reply=reply_text(code, resp),
             refused=tuple(refused),
         )
 
@@ -422,7 +322,7 @@ class SmtpTransport:
     def _lost(self, exc: BaseException, stage: Stage) -> SmtpFailure:
         """The connection broke mid-conversation: forget it so the next send reconnects."""
         self._drop()
-        return _failure_from_exception(exc, stage, self._where, self.settings.timeout)
+        return failure_from_exception(exc, stage, self._where, self.settings.timeout)
 
     def _abort(self, code: int, resp: bytes | str, stage: Stage) -> NoReturn:
         """The server said no: end the transaction (or the connection on 421) and raise."""
@@ -430,7 +330,7 @@ class SmtpTransport:
             self._drop()
         else:
             self._reset()
-        raise _classify(code, _reply(code, resp), stage)
+        raise classify(code, reply_text(code, resp), stage)
 
     def _reset(self) -> None:
         """RSET so the connection can carry the next message; drop it if even that fails."""
@@ -458,73 +358,7 @@ class _StaleConnection(Exception):
         self.failure = failure
 
 
-def backoff_delay(
-    attempt: int, *, base: float = 30, cap: float = 3600, rng: random.Random | None = None
-) -> float:
-    """Seconds to wait before the next try, after ``attempt`` failed attempts (1, 2, …).
-
-    Exponential (``base * 2**(attempt-1)``, at most ``cap``) with full jitter: a uniform draw
-    between 0 and that ceiling, so messages that failed together (server down) do not all
-    come back at the same moment.
-    """
-    if base < 0 or cap < 0:
-        raise ValueError("base and cap must not be negative")
-    exponent = min(max(attempt - 1, 0), 64)  # 2**64 * base is far above any cap
-    ceiling = min(cap, base * 2.0**exponent)
-    return (rng if rng is not None else _RNG).uniform(0, ceiling)
-
-
 # -- helpers -----------------------------------------------------------------------------
-
-
-def _reply(code: int, resp: bytes | str) -> str:
-    """``550 5.1.1 mailbox unavailable``: code plus decoded text, multi-line joined."""
-    text = resp.decode("utf-8", "replace") if isinstance(resp, bytes) else str(resp)
-    return " ".join([str(code), *text.split()])
-
-
-def _classify(code: int, reply: str, stage: Stage) -> SmtpFailure:
-    if 500 <= code <= 599:
-        if stage == "mail" and code != 552:
-            # MAIL FROM refused for good: sender, auth or policy, the same for every message.
-            return SetupFailure(code, reply, stage=stage)
-        return PermanentFailure(code, reply, stage=stage)
-    return TemporaryFailure(code, reply, stage=stage)
-
-
-def _failure_from_exception(
-    exc: BaseException, stage: Stage, where: str, timeout: float
-) -> SmtpFailure:
-    """Turn what smtplib/ssl/socket raised into a classified failure with a readable reply."""
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        reason = exc.verify_message or str(exc)
-        return SetupFailure(None, f"TLS certificate of {where} rejected: {reason}", stage=stage)
-    if isinstance(exc, ssl.SSLError):
-        reason = exc.reason or str(exc)
-        return SetupFailure(None, f"TLS with {where} failed: {reason}", stage=stage)
-    if isinstance(exc, smtplib.SMTPConnectError):
-        # Refused at the greeting (421, 554): about the server, not the message; retry later.
-        reply = _reply(exc.smtp_code, exc.smtp_error)
-        return TemporaryFailure(exc.smtp_code, reply, stage=stage)
-    if isinstance(exc, smtplib.SMTPResponseException):
-        code = exc.smtp_code
-        reply = _reply(code, exc.smtp_error)
-        if code >= 500 and stage in ("tls", "auth"):
-            return SetupFailure(code, reply, stage=stage)
-        return _classify(code, reply, stage)
-    if isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError):
-        return TemporaryFailure(None, f"{where} did not answer within {timeout:g} s", stage=stage)
-    if isinstance(exc, smtplib.SMTPServerDisconnected):
-        return TemporaryFailure(None, f"{where} closed the connection ({exc})", stage=stage)
-    if isinstance(exc, smtplib.SMTPException):  # e.g. AUTH not offered, no usable mechanism
-        return SetupFailure(None, f"{where}: {exc}", stage=stage)
-    if isinstance(exc, ConnectionRefusedError):
-        return TemporaryFailure(None, f"connection to {where} refused", stage=stage)
-    if isinstance(exc, socket.gaierror):
-        return TemporaryFailure(None, f"cannot resolve {where}: {exc.strerror}", stage=stage)
-    if isinstance(exc, OSError):
-        return TemporaryFailure(None, f"cannot talk to {where}: {exc.strerror or exc}", stage=stage)
-    return TemporaryFailure(None, f"{where}: {exc}", stage=stage)
 
 
 def _recipients(msg: EmailMessage) -> list[str]:
@@ -543,15 +377,6 @@ def _flatten(msg: EmailMessage, international: bool) -> bytes:
     buffer = BytesIO()
     BytesGenerator(buffer, policy=policy).flatten(clone, linesep="\r\n")
     return buffer.getvalue()
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() in ("localhost", "localhost."):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _close_quietly(conn: smtplib.SMTP) -> None:

@@ -30,7 +30,11 @@ from gosocket_tui.services.auth import check_username, insert_user_in_transactio
 from gosocket_tui.services.codes import invalid_code, parse_code, verify_code
 from gosocket_tui.services.companies import CompanyInfo, company_info, find_company
 from gosocket_tui.services.context import ServiceContext
-from gosocket_tui.services.invitations import OPEN_STATUSES, close_open_invitations, drop_codes
+from gosocket_tui.services.invitation_queue import (
+    OPEN_STATUSES,
+    close_open_invitations,
+    drop_codes,
+)
 from gosocket_tui.services.passwords import check_password_rules, hash_password
 from gosocket_tui.services.taxid import TaxId, parse_tax_id
 

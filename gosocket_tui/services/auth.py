@@ -78,6 +78,27 @@ def check_username(username: str) -> str:
     return name
 
 
+def _attempt(
+    ctx: ServiceContext,
+    action: str,
+    username: str,
+    company_id: int | None,
+    outcome: str = "ok",
+    detail: str = "",
+) -> None:
+    """Audit a login attempt that no session acts for: the username typed is the actor."""
+    audit.record(
+        ctx,
+        None,
+        action,
+        target=username,
+        outcome=outcome,
+        detail=detail,
+        actor_name=username,
+        company_id=company_id,
+    )
+
+
 def authenticate(ctx: ServiceContext, username: str, password: str) -> Session:
     """Log in. Raises AuthError (generic) or AccountLocked; returns the new session."""
     name = normalize_username(username)
@@ -89,26 +110,11 @@ def authenticate(ctx: ServiceContext, username: str, password: str) -> Session:
         # Failures are returned, not raised, so their counters and audit rows commit.
         fresh = User.get_or_none(User.id == user.id) if user else None
         if fresh is None or not fresh.is_active:
-            audit.record(
-                ctx,
-                None,
-                "auth.login",
-                target=name[:64],
-                outcome="failed",
-                actor_name=name[:64],
-                company_id=fresh.company_id if fresh else None,
-            )
+            company_id = fresh.company_id if fresh else None
+            _attempt(ctx, "auth.login", name[:64], company_id, "failed")
             return invalid_credentials()
         if fresh.locked_until is not None and fresh.locked_until > now:
-            audit.record(
-                ctx,
-                None,
-                "auth.login",
-                target=fresh.username,
-                outcome="locked",
-                actor_name=fresh.username,
-                company_id=fresh.company_id,
-            )
+            _attempt(ctx, "auth.login", fresh.username, fresh.company_id, "locked")
             if ok:
                 minutes = max(1, int((fresh.locked_until - now).total_seconds() // 60) + 1)
                 return AccountLocked(
@@ -128,23 +134,13 @@ def authenticate(ctx: ServiceContext, username: str, password: str) -> Session:
                 if locked
                 else None,
             ).where(User.id == fresh.id).execute()
-            audit.record(
-                ctx,
-                None,
-                "auth.login",
-                target=fresh.username,
-                outcome="failed",
-                actor_name=fresh.username,
-                company_id=fresh.company_id,
-            )
+            _attempt(ctx, "auth.login", fresh.username, fresh.company_id, "failed")
             if locked:
-                audit.record(
+                _attempt(
                     ctx,
-                    None,
                     "auth.lockout",
-                    target=fresh.username,
-                    actor_name=fresh.username,
-                    company_id=fresh.company_id,
+                    fresh.username,
+                    fresh.company_id,
                     detail=f"{ctx.config.lockout_threshold} failed attempts",
                 )
             return invalid_credentials()

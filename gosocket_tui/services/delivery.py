@@ -35,14 +35,9 @@ from datetime import datetime, timedelta
 from gosocket_tui.config import Config
 from gosocket_tui.db.connection import transaction
 from gosocket_tui.errors import DatabaseError
-from gosocket_tui.i18n import _
-from gosocket_tui.mail.smtp import (
-    PermanentFailure,
-    SendResult,
-    SmtpFailure,
-    SmtpSettings,
-    SmtpTransport,
-)
+from gosocket_tui.mail.smtp import SendResult, SmtpTransport
+from gosocket_tui.mail.smtp_failures import PermanentFailure, SmtpFailure
+from gosocket_tui.mail.smtp_settings import SmtpSettings
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.delivery_claims import (
     CLAIM_BATCH,
@@ -70,6 +65,7 @@ from gosocket_tui.services.delivery_outcomes import (
     record_server_problem,
     reserve_code,
 )
+from gosocket_tui.services.delivery_report import DeliveryReport
 
 log = logging.getLogger(__name__)
 
@@ -92,38 +88,6 @@ def smtp_settings_from_config(config: Config) -> SmtpSettings:
         timeout=config.smtp_timeout_seconds,
         verify_tls=config.smtp_verify_tls,
     )
-
-
-@dataclass
-class DeliveryReport:
-    """What one ``deliver_due`` run did; ``server_error`` is set when it stopped early."""
-
-    claimed: int = 0
-    sent: int = 0
-    retrying: int = 0
-    failed: int = 0
-    cancelled: int = 0
-    released: int = 0
-    server_error: str | None = None
-    seconds: float = 0.0
-
-    def summary(self) -> str:
-        text = _(
-            "{sent} sent, {retrying} to retry, {failed} failed, {cancelled} cancelled "
-            "in {seconds:.1f} s.",
-            sent=self.sent,
-            retrying=self.retrying,
-            failed=self.failed,
-            cancelled=self.cancelled,
-            seconds=self.seconds,
-        )
-        if self.server_error:
-            text += " " + _("Mail server problem: {error}", error=self.server_error)
-            text += " " + _(
-                "The queue waits for the server; {count} back in the queue, no attempt counted.",
-                count=self.released,
-            )
-        return text
 
 
 @dataclass(frozen=True)
@@ -182,13 +146,7 @@ def deliver_over_connections(
         raise errors[0]
     merged = DeliveryReport(seconds=time.perf_counter() - started)
     for report in reports:
-        merged.claimed += report.claimed
-        merged.sent += report.sent
-        merged.retrying += report.retrying
-        merged.failed += report.failed
-        merged.cancelled += report.cancelled
-        merged.released += report.released
-        merged.server_error = merged.server_error or report.server_error
+        merged.add(report)
     return merged
 
 

@@ -24,9 +24,9 @@ from gosocket_tui.db.models import (
     OutboxMessage,
     SupplierLink,
 )
-from gosocket_tui.mail.smtp import (
+from gosocket_tui.mail.smtp import SendResult
+from gosocket_tui.mail.smtp_failures import (
     PermanentFailure,
-    SendResult,
     SetupFailure,
     SmtpFailure,
     backoff_delay,

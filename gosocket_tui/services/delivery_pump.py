@@ -22,7 +22,8 @@ from gosocket_tui.errors import GosocketError
 
 if TYPE_CHECKING:
     from gosocket_tui.services.context import ServiceContext
-    from gosocket_tui.services.delivery import Deliverer, DeliveryReport
+    from gosocket_tui.services.delivery import Deliverer
+    from gosocket_tui.services.delivery_report import DeliveryReport
 
 log = logging.getLogger(__name__)
 

@@ -34,7 +34,7 @@ from gosocket_tui.services.passwords import hash_password
 from gosocket_tui.services.taxid import parse_tax_id
 
 if TYPE_CHECKING:
-    from gosocket_tui.mail.sink import MailSink
+    from gosocket_tui.mail.sink import MailSink  # aiosmtpd: only when a demo starts
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "demo.toml"
 DEMO_PASSWORD = "gosocket-demo-2026"

@@ -4,6 +4,6 @@ The TUI reads the sink's Maildir through here and never imports ``mail/`` itself
 import-linter contract): the transport stays below the services, whatever shows its mail.
 """
 
-from gosocket_tui.mail.sink import RCPT_HEADER, SinkMessage, read_maildir
+from gosocket_tui.mail.maildir import RCPT_HEADER, SinkMessage, read_maildir
 
 __all__ = ["RCPT_HEADER", "SinkMessage", "read_maildir"]

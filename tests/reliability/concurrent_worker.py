@@ -21,8 +21,8 @@ from stdnum.cl import rut
 
 from gosocket_tui.config import load_config
 from gosocket_tui.errors import UserError
-from gosocket_tui.mail.sink import read_maildir
-from gosocket_tui.mail.smtp import SmtpSettings
+from gosocket_tui.mail.maildir import read_maildir
+from gosocket_tui.mail.smtp_settings import SmtpSettings
 from gosocket_tui.services import activation, auth, invitations, suppliers
 from gosocket_tui.services.context import open_context
 from gosocket_tui.services.delivery import Deliverer

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from gosocket_tui.db.models import AuditEvent, Company, OutboxMessage, SupplierLink, User
-from gosocket_tui.mail.sink import MailSink, read_maildir
+from gosocket_tui.mail.maildir import read_maildir
+from gosocket_tui.mail.sink import MailSink
 from gosocket_tui.services.context import ServiceContext
 from tests.conftest import on_postgres
 

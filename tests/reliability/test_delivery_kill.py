@@ -23,7 +23,8 @@ import pytest
 from gosocket_tui.clock import FixedClock, SystemClock
 from gosocket_tui.db.models import Invitation, OutboxMessage, SupplierLink
 from gosocket_tui.errors import UserError
-from gosocket_tui.mail.sink import MailSink, SinkMessage, read_maildir
+from gosocket_tui.mail.maildir import SinkMessage, read_maildir
+from gosocket_tui.mail.sink import MailSink
 from gosocket_tui.services import invitations
 from gosocket_tui.services.activation import activate
 from gosocket_tui.services.codes import verify_code

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from gosocket_tui.mail.sink import MailSink, free_port, read_maildir
+from gosocket_tui.mail.maildir import read_maildir
+from gosocket_tui.mail.sink import MailSink, free_port
 from tests.cli_helpers import Cli, Result
 from tests.unit.test_invitations import CODE_RE
 

@@ -25,7 +25,9 @@ from gosocket_tui.db.connection import transaction
 from gosocket_tui.db.models import DeliveryAttempt, Invitation, InvitationCode, OutboxMessage
 from gosocket_tui.errors import ConfigError, DatabaseFull
 from gosocket_tui.mail.sink import MailSink, free_port
-from gosocket_tui.mail.smtp import SendResult, SmtpSettings, SmtpTransport, TemporaryFailure
+from gosocket_tui.mail.smtp import SendResult, SmtpTransport
+from gosocket_tui.mail.smtp_failures import TemporaryFailure
+from gosocket_tui.mail.smtp_settings import SmtpSettings
 from gosocket_tui.services import invitations
 from gosocket_tui.services.codes import verify_code
 from gosocket_tui.services.context import ServiceContext

@@ -20,11 +20,13 @@ from gosocket_tui.db.models import (
     SupplierLink,
 )
 from gosocket_tui.errors import NotFound, PermissionDenied, ValidationError
-from gosocket_tui.mail.sink import MailSink, SinkMessage
-from gosocket_tui.mail.smtp import SmtpSettings
+from gosocket_tui.mail.maildir import SinkMessage
+from gosocket_tui.mail.sink import MailSink
+from gosocket_tui.mail.smtp_settings import SmtpSettings
 from gosocket_tui.services import invitations, suppliers
 from gosocket_tui.services.context import ServiceContext
-from gosocket_tui.services.delivery import Deliverer, DeliveryReport
+from gosocket_tui.services.delivery import Deliverer
+from gosocket_tui.services.delivery_report import DeliveryReport
 from gosocket_tui.services.session import Session
 
 CODE_RE = re.compile(r"\b([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})\b")

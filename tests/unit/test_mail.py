@@ -26,23 +26,16 @@ from gosocket_tui.mail.compose import (
     format_activation_code,
     make_message_id,
 )
-from gosocket_tui.mail.sink import (
-    MailSink,
-    SinkMessage,
-    free_port,
-    message_text,
-    read_maildir,
-    run_sink_forever,
-)
-from gosocket_tui.mail.smtp import (
+from gosocket_tui.mail.maildir import SinkMessage, message_text, read_maildir
+from gosocket_tui.mail.sink import MailSink, free_port, run_sink_forever
+from gosocket_tui.mail.smtp import SmtpTransport
+from gosocket_tui.mail.smtp_failures import (
     PermanentFailure,
     SetupFailure,
-    SmtpSettings,
-    SmtpTransport,
     TemporaryFailure,
     backoff_delay,
-    make_ssl_context,
 )
+from gosocket_tui.mail.smtp_settings import SmtpSettings, make_ssl_context
 
 SENDER = "Gosocket <no-reply@gosocket.test>"
 NOW = datetime(2025, 7, 7, 18, 30)

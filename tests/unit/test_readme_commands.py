@@ -23,7 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from gosocket_tui.mail.sink import MailSink, SinkMessage
+from gosocket_tui.mail.maildir import SinkMessage
+from gosocket_tui.mail.sink import MailSink
 from gosocket_tui.services.bulk import write_template
 
 README = Path(__file__).resolve().parents[2] / "README.md"

@@ -95,11 +95,11 @@ ADMIN_READS: dict[str, Call] = {
     "activity.export_events_csv": lambda ctx, s, w: activity.export_events_csv(
         ctx, s, w.out_dir / "audit.csv"
     ),
-    "invitations.delivery_log": lambda ctx, s, w: invitations.delivery_log(ctx, s, w.invited_id),
-    "invitations.delivery_log_text": lambda ctx, s, w: invitations.delivery_log_text(
+    "delivery_log.delivery_log": lambda ctx, s, w: invitations.delivery_log(ctx, s, w.invited_id),
+    "delivery_log.delivery_log_text": lambda ctx, s, w: invitations.delivery_log_text(
         ctx, s, w.invited_id
     ),
-    "invitations.recent_deliveries": lambda ctx, s, w: invitations.recent_deliveries(ctx, s),
+    "delivery_log.recent_deliveries": lambda ctx, s, w: invitations.recent_deliveries(ctx, s),
     "bulk.importer.validate": lambda ctx, s, w: bulk.validate(
         ctx, s, w.import_file, ImportOptions(default_country="CL")
     ),
@@ -126,6 +126,7 @@ EXEMPT: dict[str, str] = {
     "session.require_admin": "the administrator guard (records the refusal)",
     "session.touch": "restarts the idle timer of the caller's own session",
     "audit.record": "the audit writer; services call it after their own checks",
+    "audit.record_many": "the audit writer for many rows (a big invite), after its checks",
     # Anyone logged in may end their own session; it writes only the logout audit event.
     "auth.logout": "ends the caller's own session",
     # No session exists yet: login, and activation by the supplier with its emailed code.
@@ -143,7 +144,7 @@ EXEMPT: dict[str, str] = {
     "system.system_session": "the CLI's system actor (server operator)",
     "demo.seed_demo": "fills the trainers' demo database",
     # Helpers with no actor of their own, called inside an authorised service.
-    "invitations.new_message_id": "Message-ID generator for the invite and import services",
+    "invitation_queue.new_message_id": "Message-ID generator for the invite and import services",
     # The deliverer: sends what an authorised invite queued, as the system (no session).
     "delivery.deliver_over_connections": "the deliverer (`mail deliver`), a system actor",
     "delivery_claims.claim_due": "the deliverer's claims",
@@ -154,7 +155,7 @@ EXEMPT: dict[str, str] = {
     "delivery_outcomes.record_sent": "the deliverer's evidence of a try",
     "delivery_outcomes.record_server_problem": "the deliverer's evidence of a try",
     "delivery_outcomes.record_failed": "the deliverer's evidence of a try",
-    "invitations.queue_invitations": "queues the links an authorised service chose (invite, "
+    "invitation_queue.queue_invitations": "queues the links an authorised service chose (invite, "
     "resend, bulk import), inside its transaction",
 }
 """Session or context taking functions outside both rules, with the reason."""
@@ -211,6 +212,7 @@ def test_session_taking_services_are_not_exempt_lightly() -> None:
         "session.require_admin",
         "session.touch",
         "audit.record",
+        "audit.record_many",
         "auth.logout",
     }
     assert all(_takes(found[name], "Session") for name in [*WRITES, *ADMIN_READS, *READS])
@@ -445,9 +447,9 @@ ISOLATION: dict[str, Callable[[ServiceContext, Session, Evidence], None]] = {
     "suppliers.find_supplier": _check_find,
     "suppliers.list_clients": _check_clients,
     "invitations.resolve_suppliers": _check_resolve,
-    "invitations.delivery_log": _check_delivery_log,
-    "invitations.delivery_log_text": _check_delivery_text,
-    "invitations.recent_deliveries": _check_recent,
+    "delivery_log.delivery_log": _check_delivery_log,
+    "delivery_log.delivery_log_text": _check_delivery_text,
+    "delivery_log.recent_deliveries": _check_recent,
     "activity.list_events": _check_audit_list,
     "activity.export_events_csv": _check_audit_csv,
     "bulk.importer.validate": _check_validate,

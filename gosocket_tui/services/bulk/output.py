@@ -19,34 +19,27 @@ from gosocket_tui.services.bulk.source import EXCEL_MAX_ROWS, FileKind
 from gosocket_tui.services.exports import neutralize_cell
 from gosocket_tui.services.output_files import open_output
 
+_EXAMPLE_EN: Final[dict[str, str]] = {
+    "tax_id": "96.790.240-3",
+    "name": "Ferretería Ejemplo SpA",
+    "description": "Hardware and building supplies",
+    "address": "Av. Providencia 1234, of. 56",
+    "city": "Santiago",
+    "province": "Región Metropolitana",
+    "phone": "56 2 2345 6789",
+    "fax": "",
+    "email": "ventas@example.com",
+    "groups": "Hardware",
+    "notify": "1",
+    "country": "CL",
+}
+# The same supplier in Spanish: only the words change.
 _EXAMPLE: Final[dict[str, dict[str, str]]] = {
-    "en": {
-        "tax_id": "96.790.240-3",
-        "name": "Ferretería Ejemplo SpA",
-        "description": "Hardware and building supplies",
-        "address": "Av. Providencia 1234, of. 56",
-        "city": "Santiago",
-        "province": "Región Metropolitana",
-        "phone": "56 2 2345 6789",
-        "fax": "",
-        "email": "ventas@example.com",
-        "groups": "Hardware",
-        "notify": "1",
-        "country": "CL",
-    },
+    "en": _EXAMPLE_EN,
     "es": {
-        "tax_id": "96.790.240-3",
-        "name": "Ferretería Ejemplo SpA",
+        **_EXAMPLE_EN,
         "description": "Ferretería y materiales de construcción",
-        "address": "Av. Providencia 1234, of. 56",
-        "city": "Santiago",
-        "province": "Región Metropolitana",
-        "phone": "56 2 2345 6789",
-        "fax": "",
-        "email": "ventas@example.com",
         "groups": "Ferretería",
-        "notify": "1",
-        "country": "CL",
     },
 }
 _TEXT_FIELDS: Final = frozenset({"tax_id", "phone", "fax"})

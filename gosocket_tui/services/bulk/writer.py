@@ -14,7 +14,7 @@ from gosocket_tui.db import bulk as fast
 from gosocket_tui.db.models import Company, SupplierLink
 from gosocket_tui.i18n import translate
 from gosocket_tui.mail.compose import make_message_id
-from gosocket_tui.services import invitations
+from gosocket_tui.services import invitation_queue
 from gosocket_tui.services.bulk.checks import OPTIONAL_FIELDS, Candidate
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session
@@ -125,17 +125,17 @@ class Writer:
         self.now_db = fast.db_datetime(self.db, self.now)
         self.added_by = None if session.is_system else session.user_id
         self.actor_id = None if session.is_system else session.user_id
-        self.lang = invitations.mail_language(self.actor_id)
+        self.lang = invitation_queue.mail_language(self.actor_id)
         buyer = Company.get_or_none(Company.id == session.company_id)
         self.buyer_name = buyer.name if buyer is not None else session.company_name
-        domain = invitations.mail_domain(ctx.config.smtp_sender)
+        domain = invitation_queue.mail_domain(ctx.config.smtp_sender)
         try:
             make_message_id(domain, "probe")
         except ValueError:
-            domain = invitations.FALLBACK_MAIL_DOMAIN
+            domain = invitation_queue.FALLBACK_MAIL_DOMAIN
         self.mail_domain = domain
         self.subject = translate(
-            invitations.SUBJECT, self.lang, buyer=" ".join(self.buyer_name.split())
+            invitation_queue.SUBJECT, self.lang, buyer=" ".join(self.buyer_name.split())
         )
         self.pending: list[Action] = []
         self.added = 0
@@ -182,7 +182,7 @@ class Writer:
         if again:
             # Existing suppliers may hold an open invitation to supersede: the service's own
             # queue function does that (and is fast enough for the few rows an update has).
-            invitations.queue_invitations(
+            invitation_queue.queue_invitations(
                 self.ctx,
                 [
                     SupplierLink(
@@ -284,7 +284,7 @@ class Writer:
     def _queue_new(self, pairs: list[tuple[Action, int]]) -> None:
         """Invitations and outbox messages of brand-new links, with cursor inserts.
 
-        The same rows ``invitations.queue_invitations`` writes (status 'queued', no code yet:
+        The same rows ``invitation_queue.queue_invitations`` writes (status 'queued', no code yet:
         the deliverer creates it when it sends), minus its superseding step, which a link
         created in this transaction cannot need. That function builds peewee rows one by one,
         ~100 µs each: too slow for a file where every row says Notify=1.
@@ -322,7 +322,7 @@ class Writer:
                 (
                     buyer,
                     invitation_of[link_id],
-                    invitations.KIND_INVITATION,
+                    invitation_queue.KIND_INVITATION,
                     a.candidate.email,
                     self.subject,
                     self.lang,
@@ -338,6 +338,6 @@ class Writer:
         self.invitations += len(pairs)
 
     def _message_id(self, invitation_id: int) -> str:
-        """``invitations.new_message_id`` with the sender's domain parsed once, not per row."""
+        """``invitation_queue.new_message_id`` with the sender's domain parsed once, not per row."""
         token = f"invitation-{invitation_id}-{self.ctx.rng.token_bytes(12).hex()}"
         return make_message_id(self.mail_domain, token)

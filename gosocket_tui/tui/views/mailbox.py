@@ -57,7 +57,7 @@ from gosocket_tui.tui.workers import call_service
 
 if TYPE_CHECKING:
     from gosocket_tui.services.context import ServiceContext
-    from gosocket_tui.services.invitations import DeliveryLogEntry
+    from gosocket_tui.services.delivery_log import DeliveryLogEntry
     from gosocket_tui.services.received_mail import SinkMessage
     from gosocket_tui.services.session import Session
 
