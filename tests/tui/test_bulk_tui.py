@@ -24,13 +24,13 @@ from textual.widgets import Button, Checkbox, DataTable, Input, Static
 from gosocket_tui.db.models import SupplierLink
 from gosocket_tui.services import bulk_import
 from gosocket_tui.tui.app import GosocketApp
+from gosocket_tui.tui.dialogs.bulk_template import TemplateDialog
 from gosocket_tui.tui.screens.bulk_import import (
     BulkImportResult,
     BulkImportScreen,
     open_bulk_import,
 )
 from gosocket_tui.tui.widgets.bulk_path import complete_path
-from gosocket_tui.tui.widgets.bulk_template import TemplateDialog
 from tests.conftest import PASSWORD
 from tests.tui.conftest import AppFactory
 from tests.tui.helpers import log_in, settle

@@ -22,8 +22,8 @@ from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.exchange import company_folder_name
 from gosocket_tui.services.session import Session
 from gosocket_tui.tui.app import GosocketApp, make_app
+from gosocket_tui.tui.dialogs.bulk_template import TemplateDialog
 from gosocket_tui.tui.screens.bulk_import import BulkImportScreen
-from gosocket_tui.tui.widgets.bulk_template import TemplateDialog
 from tests.tui.helpers import settle
 from tests.tui.test_activity import open_activity, shown, type_into
 from tests.tui.test_bulk_tui import CORPUS, open_bulk, process, wait_for

@@ -37,11 +37,11 @@ from gosocket_tui.services.session import Session
 from gosocket_tui.services.suppliers import SupplierInput
 from gosocket_tui.tui.app import GosocketApp
 from gosocket_tui.tui.dialogs.invite import ChangeEmailScreen, ConfirmScreen
+from gosocket_tui.tui.dialogs.supplier_detail import SupplierDetailScreen
 from gosocket_tui.tui.screens.bulk_import import BulkImportScreen
 from gosocket_tui.tui.views.mailbox import DELIVERIES, RECEIVED, MailboxView
 from gosocket_tui.tui.widgets.activity_table import ActivityTable
 from gosocket_tui.tui.widgets.mail_list import MailList
-from gosocket_tui.tui.widgets.supplier_detail import SupplierDetailScreen
 from gosocket_tui.tui.widgets.supplier_table import SupplierTable
 from tests.conftest import PASSWORD
 from tests.tui.conftest import AppFactory

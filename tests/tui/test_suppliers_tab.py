@@ -26,10 +26,10 @@ from gosocket_tui.services.demo import DEMO_PASSWORD
 from gosocket_tui.services.session import Session
 from gosocket_tui.tui.app import GosocketApp, make_app
 from gosocket_tui.tui.dialogs.add_supplier import AddSupplierScreen
+from gosocket_tui.tui.dialogs.supplier_detail import SupplierDetailScreen
 from gosocket_tui.tui.screens.login import LoginScreen
 from gosocket_tui.tui.views.network import ClientsPanel, NetworkView, SuppliersPanel
 from gosocket_tui.tui.widgets.client_table import ClientTable
-from gosocket_tui.tui.widgets.supplier_detail import SupplierDetailScreen
 from gosocket_tui.tui.widgets.supplier_table import SupplierTable
 from tests.tui.helpers import log_in, settle
 

@@ -45,11 +45,11 @@ from gosocket_tui.services.bulk_files import (
 )
 from gosocket_tui.services.exchange import FilePlace
 from gosocket_tui.services.taxid import country_choices
+from gosocket_tui.tui.dialogs.bulk_template import TemplateDialog
 from gosocket_tui.tui.files import files_of
 from gosocket_tui.tui.safe import plain
 from gosocket_tui.tui.safe import text as safe_text
 from gosocket_tui.tui.widgets.bulk_path import ExchangeSuggester, PathSuggester
-from gosocket_tui.tui.widgets.bulk_template import TemplateDialog
 from gosocket_tui.tui.widgets.footer import KeyFooter
 from gosocket_tui.tui.widgets.paged_table import end_session, format_int
 

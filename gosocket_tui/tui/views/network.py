@@ -41,11 +41,12 @@ from gosocket_tui.services.suppliers import (
 )
 from gosocket_tui.tui.dialogs.add_supplier import AddSupplierResult, AddSupplierScreen
 from gosocket_tui.tui.dialogs.invite import ChangeEmailScreen, ConfirmScreen
+from gosocket_tui.tui.dialogs.supplier_detail import SupplierDetailScreen
 from gosocket_tui.tui.safe import plain
 from gosocket_tui.tui.views.base import View
 from gosocket_tui.tui.widgets.client_table import ClientTable
 from gosocket_tui.tui.widgets.paged_table import PagedTable, end_session, format_int
-from gosocket_tui.tui.widgets.supplier_detail import SupplierDetailPanel, SupplierDetailScreen
+from gosocket_tui.tui.widgets.supplier_detail import SupplierDetailPanel
 from gosocket_tui.tui.widgets.supplier_table import SupplierTable
 from gosocket_tui.tui.widgets.tab_strip import TabStrip
 
