@@ -63,3 +63,10 @@ def translate(text: str, lang: str, /, **values: Any) -> str:
 def _(text: str, /, **values: Any) -> str:
     """Translate into the current language (the session's)."""
     return translate(text, _current, **values)
+
+
+def format_int(value: int) -> str:
+    """A whole number in the current language: ``1,000,000`` in English, ``1.000.000`` in
+    Spanish."""
+    text = f"{value:,}"
+    return text.replace(",", ".") if get_language() == "es" else text

@@ -347,8 +347,7 @@ async def test_count_arrives_with_thousands_separators(
         assert panel.table.total == total
         shown = panel.table.visible_rows
         assert summary(panel) == f"Showing 1–{shown} of {total} suppliers"
-    from gosocket_tui.i18n import set_language
-    from gosocket_tui.tui.widgets.paged_table import format_int
+    from gosocket_tui.i18n import format_int, set_language
 
     assert format_int(1_000_000) == "1,000,000"
     set_language("es")

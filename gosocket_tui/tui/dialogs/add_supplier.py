@@ -37,9 +37,9 @@ from gosocket_tui.services.suppliers import (
 )
 from gosocket_tui.services.taxid import country_choices, expected_form, parse_tax_id
 from gosocket_tui.tui.safe import content
+from gosocket_tui.tui.session import end_session
 from gosocket_tui.tui.typeahead import next_on_enter
 from gosocket_tui.tui.widgets.footer import KeyFooter
-from gosocket_tui.tui.widgets.paged_table import end_session
 
 if TYPE_CHECKING:
     from gosocket_tui.services.context import ServiceContext

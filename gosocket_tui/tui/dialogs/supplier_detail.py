@@ -20,8 +20,8 @@ from gosocket_tui.errors import GosocketError, SessionExpired
 from gosocket_tui.i18n import _
 from gosocket_tui.services.suppliers import SupplierDetail, SupplierRow, get_supplier
 from gosocket_tui.tui.safe import content
+from gosocket_tui.tui.session import end_session
 from gosocket_tui.tui.widgets.footer import KeyFooter
-from gosocket_tui.tui.widgets.paged_table import end_session
 from gosocket_tui.tui.widgets.supplier_detail import detail_table
 
 if TYPE_CHECKING:

@@ -35,7 +35,7 @@ from textual.widgets import Button, Checkbox, DataTable, Input, Label, ProgressB
 from textual.worker import get_current_worker
 
 from gosocket_tui.errors import GosocketError, SessionExpired
-from gosocket_tui.i18n import _
+from gosocket_tui.i18n import _, format_int
 from gosocket_tui.services import bulk_import
 from gosocket_tui.services.bulk_files import (
     RawRow,
@@ -49,9 +49,9 @@ from gosocket_tui.tui.dialogs.bulk_template import TemplateDialog
 from gosocket_tui.tui.files import files_of
 from gosocket_tui.tui.safe import plain
 from gosocket_tui.tui.safe import text as safe_text
+from gosocket_tui.tui.session import end_session
 from gosocket_tui.tui.widgets.bulk_path import ExchangeSuggester, PathSuggester
 from gosocket_tui.tui.widgets.footer import KeyFooter
-from gosocket_tui.tui.widgets.paged_table import end_session, format_int
 
 if TYPE_CHECKING:
     from gosocket_tui.services.context import ServiceContext

@@ -29,7 +29,7 @@ from textual.timer import Timer
 from textual.widgets import Button, ContentSwitcher, Input, Label, Select, Static
 
 from gosocket_tui.errors import GosocketError, SessionExpired
-from gosocket_tui.i18n import _
+from gosocket_tui.i18n import _, format_int
 from gosocket_tui.services import invitations
 from gosocket_tui.services.suppliers import (
     STATUSES,
@@ -43,9 +43,10 @@ from gosocket_tui.tui.dialogs.add_supplier import AddSupplierResult, AddSupplier
 from gosocket_tui.tui.dialogs.invite import ChangeEmailScreen, ConfirmScreen
 from gosocket_tui.tui.dialogs.supplier_detail import SupplierDetailScreen
 from gosocket_tui.tui.safe import plain
+from gosocket_tui.tui.session import end_session
 from gosocket_tui.tui.views.base import View
 from gosocket_tui.tui.widgets.client_table import ClientTable
-from gosocket_tui.tui.widgets.paged_table import PagedTable, end_session, format_int
+from gosocket_tui.tui.widgets.paged_table import PagedTable
 from gosocket_tui.tui.widgets.supplier_detail import SupplierDetailPanel
 from gosocket_tui.tui.widgets.supplier_table import SupplierTable
 from gosocket_tui.tui.widgets.tab_strip import TabStrip
