@@ -10,13 +10,14 @@ timer calls :meth:`GosocketApp.check_session` every few seconds; the check runs
 reason on the login screen. Tests call ``check_session()`` directly after advancing their
 ``FixedClock``.
 
-Mail delivery: while the app runs (``make_app(..., deliver_mail=True)``, the default), a timer
+Mail delivery: while the app runs (``Preset.deliver_mail``, true in ``LIVE``), a timer
 calls :meth:`GosocketApp.kick_delivery` every few seconds; it sends the due invitation emails
 (``mail.outbox.Deliverer``) in a thread worker, one run at a time. Whoever queues an invitation
 calls ``app.kick_delivery()`` so it leaves at once. A mail server that is down never
 interrupts anyone: the failure is logged quietly and kept in the database (the delivery log),
-and the outbox's own backoff decides when each message is tried again. Tests that need
-deterministic output pass ``deliver_mail=False`` and deliver explicitly.
+and the outbox's own backoff decides when each message is tried again. Tests build the app
+with the ``SNAPSHOT`` preset (no background delivery among other things) and deliver
+explicitly.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ import os
 import socket
 import threading
 import time
+from collections import deque
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -36,7 +39,7 @@ from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.dom import DOMNode
 from textual.driver import Driver
-from textual.notifications import SeverityLevel
+from textual.notifications import Notification, Notify, SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Input
 from textual.worker import Worker, get_current_worker
@@ -62,6 +65,27 @@ DELIVERY_SECONDS = 5.0
 HOLD_KEYS_SECONDS = 2.0  # at most, keys typed ahead wait this long for a screen to open
 HOLD_KEYS_POLL = 0.005
 EXIT_AFTER_PAINT_ENV = "GOSOCKET_EXIT_AFTER_PAINT"
+NOTICES_KEPT = 100
+
+
+@dataclass(frozen=True)
+class Preset:
+    """How the app runs apart from its data: the live defaults, or a steady picture.
+
+    ``animations`` and ``cursor_blink`` off (with a ``FixedClock`` in the context) make every
+    screen render the same way each time; ``deliver_mail`` off leaves the outbox alone (no
+    background delivery), so a test delivers when it chooses.
+    """
+
+    animations: bool = True
+    cursor_blink: bool = True
+    deliver_mail: bool = True
+
+
+LIVE = Preset()
+"""The CLI, the demo and the SSH sessions."""
+SNAPSHOT = Preset(animations=False, cursor_blink=False, deliver_mail=False)
+"""Tests and snapshot pictures: no animation, a steady cursor, no background delivery."""
 
 
 class GosocketApp(App[None]):
@@ -108,6 +132,7 @@ class GosocketApp(App[None]):
         self._delivery_problem = ""
         self._held_keys: list[events.Key] = []  # typed ahead while a screen opens
         self._key_screen: Screen[Any] | None = None  # the screen the last key went to
+        self.notices: deque[Notification] = deque(maxlen=NOTICES_KEPT)
         set_language(ctx.config.lang)
 
     # ----------------------------------------------------------------- start and screens
@@ -281,6 +306,10 @@ class GosocketApp(App[None]):
             timeout=timeout,
             markup=False,
         )
+
+    def on_notify(self, event: Notify) -> None:
+        """Keep the last notices shown, newest last (Textual keeps only those on screen)."""
+        self.notices.append(event.notification)
 
     async def _broker_event(
         self, event_name: str, event: events.Event, default_namespace: DOMNode
@@ -509,16 +538,12 @@ def make_app(
     ctx: ServiceContext,
     *,
     demo: DemoInfo | None = None,
-    animations: bool = True,
-    cursor_blink: bool = True,
-    deliver_mail: bool = True,
+    preset: Preset = LIVE,
     remote: bool | None = None,
 ) -> GosocketApp:
     """The one app factory: the CLI, the demo, the tests and any remote front end use it.
 
-    ``animations=False, cursor_blink=False`` (with a ``FixedClock`` in ``ctx``) make every
-    screen render the same way each time, for snapshot tests. ``deliver_mail=False`` leaves
-    the outbox alone (no background delivery): tests then deliver when they choose.
+    ``preset`` is ``LIVE`` for people and ``SNAPSHOT`` for tests (see :class:`Preset`).
     ``remote`` says the person is on another machine (an SSH session): files then come and go
     only through the company's exchange folder (``services/exchange.py``). Left out, it is
     true when ``SSH_CONNECTION`` is set; the app's own SSH server passes it explicitly.
@@ -528,8 +553,8 @@ def make_app(
     return GosocketApp(
         ctx,
         demo=demo,
-        animations=animations,
-        cursor_blink=cursor_blink,
-        deliver_mail=deliver_mail,
+        animations=preset.animations,
+        cursor_blink=preset.cursor_blink,
+        deliver_mail=preset.deliver_mail,
         remote=is_remote_environment() if remote is None else remote,
     )

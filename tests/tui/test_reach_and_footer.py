@@ -22,8 +22,7 @@ from gosocket_tui.tui.widgets.footer import KeyFooter
 from gosocket_tui.tui.widgets.supplier_table import SupplierTable
 from tests.conftest import PASSWORD
 from tests.tui.conftest import AppFactory
-from tests.tui.helpers import log_in, settle
-from tests.tui.test_snapshots import SnapCompare
+from tests.tui.helpers import SnapCompare, log_in, settle
 
 GLOBAL_KEYS = ["f1", "f2", "f3", "ctrl+l", "ctrl+q"]
 
