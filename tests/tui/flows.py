@@ -26,15 +26,15 @@ from gosocket_tui.tui.views.network import SuppliersPanel
 from gosocket_tui.tui.widgets.client_table import ClientTable
 from gosocket_tui.tui.widgets.supplier_table import SupplierTable
 from tests.conftest import PASSWORD
+from tests.invitation_helpers import CO_TAX, add_supplier, deliver
 from tests.tui.helpers import log_in, settle, wait_for
-from tests.unit.test_invitations import add_supplier, deliver
 
 ADMIN = "ana.admin"  # the demo data's administrator
 VIEWER = "carlos.viewer"  # and a user who is not one
 NEW_TAX_ID = "76.086.429-3"  # a valid Chilean RUT that the demo data does not hold
 CORPUS = Path(__file__).parents[1] / "data" / "suppliers"  # the bulk test files
 # The supplier ``invite_and_deliver`` invites, and the password it activates with.
-SUPPLIER_NIT = "860.007.386-1"
+SUPPLIER_NIT = CO_TAX
 NEW_PASSWORD = "cafe con leche 2026"
 
 

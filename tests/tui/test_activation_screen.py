@@ -23,9 +23,9 @@ from gosocket_tui.services.session import Session
 from gosocket_tui.tui.screens.activation import ActivationForm, ActivationScreen, check_form
 from gosocket_tui.tui.screens.login import LoginScreen
 from tests.conftest import PASSWORD
+from tests.invitation_helpers import add_supplier, code_in, deliver
 from tests.tui.flows import NEW_PASSWORD, SUPPLIER_NIT, fill_activation, open_activation
 from tests.tui.helpers import SnapCompare, build_app, settle
-from tests.unit.test_invitations import add_supplier, code_in, deliver
 
 SUPPLIER_NAME = "Cafés de Colombia SAS"
 

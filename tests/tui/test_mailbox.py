@@ -31,9 +31,9 @@ from gosocket_tui.tui.views.mailbox import (
 from gosocket_tui.tui.widgets.mail_deliveries import DeliveryTable
 from gosocket_tui.tui.widgets.mail_list import MailList
 from tests.conftest import PASSWORD
+from tests.invitation_helpers import add_supplier, code_in, deliver
 from tests.tui.flows import invite_and_deliver, open_mailbox, rendered, show_tab
 from tests.tui.helpers import SnapCompare, build_app, log_in, settle
-from tests.unit.test_invitations import add_supplier, code_in, deliver
 
 FIXED_KEY = "1772452800.M1P1Q1.sink"
 

@@ -35,7 +35,7 @@ from gosocket_tui.services.codes import verify_code
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session
 from tests.conftest import PASSWORD
-from tests.unit.test_invitations import (
+from tests.invitation_helpers import (
     add_supplier,
     code_hashes,
     code_in,

@@ -31,9 +31,9 @@ from gosocket_tui.services import invitations
 from gosocket_tui.services.codes import verify_code
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session
+from tests.invitation_helpers import add_supplier, code_hashes, code_in, smtp_settings
 from tests.unit.test_activation import activate_cafe, refused
 from tests.unit.test_delivery import many_suppliers
-from tests.unit.test_invitations import add_supplier, code_hashes, code_in, smtp_settings
 
 
 @pytest.fixture

@@ -38,7 +38,7 @@ from gosocket_tui.services import audit, bulk_import, invitations, suppliers
 from gosocket_tui.services.bulk_import import ImportOptions
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session
-from tests.unit.test_invitations import CO_TAX, deliver
+from tests.invitation_helpers import CO_TAX, deliver
 
 CO_COMPACT = "8600073861"
 CL_ONLY_TAX = "96.790.240-3"  # a supplier only the Chilean buyer has
