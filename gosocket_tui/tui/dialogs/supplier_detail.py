@@ -11,17 +11,16 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.containers import VerticalScroll
 from textual.widgets import Button, Static
 from textual.worker import get_current_worker
 
 from gosocket_tui.errors import GosocketError, SessionExpired
 from gosocket_tui.i18n import _
 from gosocket_tui.services.suppliers import SupplierDetail, SupplierRow, get_supplier
+from gosocket_tui.tui.dialogs.base import Dialog
 from gosocket_tui.tui.safe import content
 from gosocket_tui.tui.session import end_session
-from gosocket_tui.tui.widgets.footer import KeyFooter
 from gosocket_tui.tui.widgets.supplier_detail import detail_table
 
 if TYPE_CHECKING:
@@ -29,31 +28,11 @@ if TYPE_CHECKING:
     from gosocket_tui.services.session import Session
 
 
-class SupplierDetailScreen(ModalScreen[None]):
+class SupplierDetailScreen(Dialog[None]):
     """A supplier's details in a dialog (Escape or Enter closes it)."""
 
-    DEFAULT_CSS = """
-    SupplierDetailScreen {
-        align: center middle;
-    }
-    #detail-dialog {
-        width: 100%;
-        max-width: 76;
-        height: auto;
-        max-height: 100%;
-        border: round $primary;
-        border-title-style: bold;
-        background: $background;
-        padding: 0 1;
-    }
-    #detail-body {
-        height: auto;
-        max-height: 18;
-    }
-    #detail-close {
-        margin-top: 1;
-    }
-    """
+    CSS_PATH = "supplier_detail.tcss"
+    FRAME_ID = "detail-dialog"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss_dialog", "Close"),
     ]
@@ -63,12 +42,10 @@ class SupplierDetailScreen(ModalScreen[None]):
         self.ctx = ctx
         self.row = row
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="detail-dialog"):
-            with VerticalScroll(id="detail-body"):
-                yield Static(detail_table(self.row), id="detail-content")
-            yield Button(_("Close"), id="detail-close", compact=True)
-        yield KeyFooter()
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(id="detail-body"):
+            yield Static(detail_table(self.row), id="detail-content")
+        yield Button(_("Close"), id="detail-close", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#detail-dialog").border_title = content(self.row.name)
