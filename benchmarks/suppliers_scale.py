@@ -68,11 +68,12 @@ from gosocket_tui.config import Config
 from gosocket_tui.services import suppliers
 from gosocket_tui.services.context import ServiceContext, open_context
 from gosocket_tui.services.session import Session
-from gosocket_tui.tui.app import GosocketApp, make_app
+from gosocket_tui.tui.app import GosocketApp, Preset, make_app
 from gosocket_tui.tui.views.network import SuppliersPanel
 from gosocket_tui.tui.widgets.supplier_table import SupplierTable
 
 TIMEOUT = 30.0
+STEADY = Preset(animations=False, cursor_blink=False)  # as people run it, without blinking
 
 
 def _in_child(function: Callable[..., Any], *args: Any) -> Any:
@@ -194,7 +195,7 @@ async def open_with_few(url: str, runs: int, size: tuple[int, int]) -> float:
     """The same opening on a database whose buyer has only ten suppliers (for comparison)."""
     ctx = open_context(Config(db=url))
     try:
-        app = make_app(ctx, animations=False, cursor_blink=False)
+        app = make_app(ctx, preset=STEADY)
         async with app.run_test(size=size) as pilot:
             session = await log_in(app, pilot)
             ctx.close()
@@ -206,7 +207,7 @@ async def open_with_few(url: str, runs: int, size: tuple[int, int]) -> float:
 
 
 async def drive(ctx: ServiceContext, runs: int, size: tuple[int, int]) -> dict[str, float]:
-    app: GosocketApp = make_app(ctx, animations=False, cursor_blink=False)
+    app: GosocketApp = make_app(ctx, preset=STEADY)
     results: dict[str, list[float]] = {"open": [], "filter": [], "nomatch": [], "last": []}
     async with app.run_test(size=size) as pilot:
         admin = await log_in(app, pilot)

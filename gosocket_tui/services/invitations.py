@@ -28,11 +28,6 @@ from gosocket_tui.errors import NotFound, UserError, ValidationError
 from gosocket_tui.i18n import _
 from gosocket_tui.services import audit
 from gosocket_tui.services.context import ServiceContext
-
-# Re-exported: the Mailbox view and its tests read the delivery log through this module.
-from gosocket_tui.services.delivery_log import delivery_log as delivery_log
-from gosocket_tui.services.delivery_log import delivery_log_text as delivery_log_text
-from gosocket_tui.services.delivery_log import recent_deliveries as recent_deliveries
 from gosocket_tui.services.invitation_queue import (
     close_open_invitations,
     mail_language,

@@ -10,12 +10,12 @@ timer calls :meth:`GosocketApp.check_session` every few seconds; the check runs
 account) and logs out with the reason on the login screen. Tests call ``check_session()``
 directly after advancing their ``FixedClock``.
 
-Mail delivery: while the app runs (``make_app(..., deliver_mail=True)``, the default), a timer
+Mail delivery: while the app runs (``Preset.deliver_mail``, true in ``LIVE``), a timer
 calls :meth:`GosocketApp.kick_delivery` every few seconds; it sends the due invitation emails
 in a thread worker that runs the app's ``services.delivery_pump.DeliveryPump`` (one run at a
 time, each problem logged once, never shown to anyone). Whoever queues an invitation calls
-``app.kick_delivery()`` so it leaves at once. Tests that need deterministic output pass
-``deliver_mail=False`` and deliver explicitly.
+``app.kick_delivery()`` so it leaves at once. Tests build the app with the ``SNAPSHOT``
+preset (no background delivery among other things) and deliver explicitly.
 
 Imports inside methods are late for startup speed (``benchmarks/startup.py``): the login
 screen paints before the shell, its views and the services behind them are loaded.
@@ -27,6 +27,8 @@ import asyncio
 import os
 import socket
 import time
+from collections import deque
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -36,7 +38,7 @@ from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.dom import DOMNode
 from textual.driver import Driver
-from textual.notifications import SeverityLevel
+from textual.notifications import Notification, Notify, SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Input
 from textual.worker import Worker, get_current_worker
@@ -62,6 +64,27 @@ DELIVERY_SECONDS = 5.0
 HOLD_KEYS_SECONDS = 2.0  # at most, keys typed ahead wait this long for a screen to open
 HOLD_KEYS_POLL = 0.005
 EXIT_AFTER_PAINT_ENV = "GOSOCKET_EXIT_AFTER_PAINT"
+NOTICES_KEPT = 100
+
+
+@dataclass(frozen=True)
+class Preset:
+    """How the app runs apart from its data: the live defaults, or a steady picture.
+
+    ``animations`` and ``cursor_blink`` off (with a ``FixedClock`` in the context) make every
+    screen render the same way each time; ``deliver_mail`` off leaves the outbox alone (no
+    background delivery), so a test delivers when it chooses.
+    """
+
+    animations: bool = True
+    cursor_blink: bool = True
+    deliver_mail: bool = True
+
+
+LIVE = Preset()
+"""The CLI, the demo and the SSH sessions."""
+SNAPSHOT = Preset(animations=False, cursor_blink=False, deliver_mail=False)
+"""Tests and snapshot pictures: no animation, a steady cursor, no background delivery."""
 
 
 class GosocketApp(App[None]):
@@ -104,6 +127,7 @@ class GosocketApp(App[None]):
         self._delivery = DeliveryPump(ctx, worker_id=f"tui-{socket.gethostname()}:{os.getpid()}")
         self._held_keys: list[events.Key] = []  # typed ahead while a screen opens
         self._key_screen: Screen[Any] | None = None  # the screen the last key went to
+        self.notices: deque[Notification] = deque(maxlen=NOTICES_KEPT)
         set_language(ctx.config.lang)
 
     # ----------------------------------------------------------------- start and screens
@@ -269,6 +293,10 @@ class GosocketApp(App[None]):
             timeout=timeout,
             markup=False,
         )
+
+    def on_notify(self, event: Notify) -> None:
+        """Keep the last notices shown, newest last (Textual keeps only those on screen)."""
+        self.notices.append(event.notification)
 
     async def _broker_event(
         self, event_name: str, event: events.Event, default_namespace: DOMNode
@@ -470,16 +498,12 @@ def make_app(
     ctx: ServiceContext,
     *,
     demo: DemoInfo | None = None,
-    animations: bool = True,
-    cursor_blink: bool = True,
-    deliver_mail: bool = True,
+    preset: Preset = LIVE,
     remote: bool | None = None,
 ) -> GosocketApp:
     """The one app factory: the CLI, the demo, the tests and any remote front end use it.
 
-    ``animations=False, cursor_blink=False`` (with a ``FixedClock`` in ``ctx``) make every
-    screen render the same way each time, for snapshot tests. ``deliver_mail=False`` leaves
-    the outbox alone (no background delivery): tests then deliver when they choose.
+    ``preset`` is ``LIVE`` for people and ``SNAPSHOT`` for tests (see :class:`Preset`).
     ``remote`` says the person is on another machine (an SSH session): files then come and go
     only through the company's exchange folder (``services/exchange.py``). Left out, it is
     true when ``SSH_CONNECTION`` is set; the app's own SSH server passes it explicitly.
@@ -489,8 +513,8 @@ def make_app(
     return GosocketApp(
         ctx,
         demo=demo,
-        animations=animations,
-        cursor_blink=cursor_blink,
-        deliver_mail=deliver_mail,
+        animations=preset.animations,
+        cursor_blink=preset.cursor_blink,
+        deliver_mail=preset.deliver_mail,
         remote=is_remote_environment() if remote is None else remote,
     )

@@ -14,7 +14,7 @@ import selectors
 from codecs import getincrementaldecoder
 from contextlib import suppress
 
-from textual._xterm_parser import XTermParser
+from textual._xterm_parser import XTermParser  # the driver's own parser; none is public
 from textual.drivers.linux_driver import LinuxDriver
 from textual.message import Message
 

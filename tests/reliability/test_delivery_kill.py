@@ -32,8 +32,8 @@ from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.delivery import Deliverer
 from gosocket_tui.services.delivery_claims import CLAIM_LEASE
 from gosocket_tui.services.session import Session
+from tests.invitation_helpers import code_hashes, code_in
 from tests.unit.test_delivery import many_suppliers
-from tests.unit.test_invitations import code_hashes, code_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.sqlite_only]
 
@@ -187,7 +187,7 @@ def test_a_live_deliverers_claim_is_never_taken_over(
     """A send slower than the lease: the live worker renews its claim, so a second deliverer
     leaves the message alone however far the clock moves."""
     from gosocket_tui.services import delivery_claims
-    from tests.unit.test_invitations import smtp_settings
+    from tests.invitation_helpers import smtp_settings
 
     monkeypatch.setattr(delivery_claims, "LEASE_RENEW_SECONDS", 0.05)
     invitations.invite(ctx, admin, many_suppliers(ctx, admin, 1))

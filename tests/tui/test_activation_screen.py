@@ -8,8 +8,6 @@ does: Enter opens a country list, letters find the country, Enter in a field mov
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,31 +15,19 @@ from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Select, Static
 
-from gosocket_tui.clock import FixedClock
-from gosocket_tui.config import with_overrides
 from gosocket_tui.db.models import AuditEvent, Company, User
 from gosocket_tui.mail.sink import MailSink
-from gosocket_tui.services import auth, invitations, suppliers
+from gosocket_tui.services import auth, delivery_log, invitations, suppliers
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session
-from gosocket_tui.services.taxid import country_choices
-from gosocket_tui.tui.app import GosocketApp, make_app
 from gosocket_tui.tui.screens.activation import ActivationForm, ActivationScreen, check_form
 from gosocket_tui.tui.screens.login import LoginScreen
 from tests.conftest import PASSWORD
-from tests.tui.helpers import settle
-from tests.unit.test_invitations import add_supplier, code_in, deliver
+from tests.invitation_helpers import add_supplier, code_in, deliver
+from tests.tui.flows import NEW_PASSWORD, SUPPLIER_NIT, fill_activation, open_activation
+from tests.tui.helpers import SnapCompare, build_app, settle
 
 SUPPLIER_NAME = "Cafés de Colombia SAS"
-SUPPLIER_NIT = "860.007.386-1"
-NEW_PASSWORD = "cafe con leche 2026"
-SnapCompare = Any
-
-
-@pytest.fixture
-def sink(tmp_path: Path, clock: FixedClock) -> Iterator[MailSink]:
-    with MailSink(maildir=tmp_path / "maildir", clock=clock.now) as server:
-        yield server
 
 
 @pytest.fixture
@@ -55,82 +41,7 @@ def code(ctx: ServiceContext, admin: Session, sink: MailSink) -> str:
     return code_in(message)
 
 
-def build(ctx: ServiceContext, *, lang: str = "en") -> GosocketApp:
-    """The app as the CLI builds it, deterministic and without background delivery."""
-    if lang != ctx.config.lang:
-        ctx = dataclasses.replace(ctx, config=with_overrides(ctx.config, lang=lang))
-    return make_app(ctx, animations=False, cursor_blink=False, deliver_mail=False)
-
-
 # --- pilot helpers (the demo flow test uses them too) ---------------------------------------
-
-
-async def open_activation(pilot: Pilot[Any]) -> ActivationScreen:
-    """From the login screen, the way a supplier does: Tab to the button, Enter."""
-    await pilot.pause()
-    await pilot.press("tab", "tab", "tab", "enter")
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, ActivationScreen)
-    return screen
-
-
-async def fill_activation(
-    pilot: Pilot[Any],
-    *,
-    country: str = "CO",
-    tax_id: str = SUPPLIER_NIT,
-    inviter_country: str = "CL",
-    inviter_tax_id: str = "76.086.428-5",
-    code: str = "",
-    username: str = "cafe.admin",
-    password: str = NEW_PASSWORD,
-    password_again: str | None = None,
-    typed: bool = False,
-) -> None:
-    """Fill the form and press Enter in its last field (which activates).
-
-    ``typed``: every key the way a supplier types it, from the first field (a country list:
-    Enter opens it, letters find the country, Enter chooses; Enter in a text field moves to
-    the next one). Otherwise the fields are set directly (quicker) and only the final Enter is
-    a key. An empty country leaves that list unchosen.
-    """
-    again = password if password_again is None else password_again
-    screen = pilot.app.screen
-    assert isinstance(screen, ActivationScreen)
-    if not typed:
-        for select_id, value in (
-            ("act-country", country),
-            ("act-inviter-country", inviter_country),
-        ):
-            if value:
-                screen.query_one(f"#{select_id}", Select).value = value
-        values = {
-            "act-tax-id": tax_id,
-            "act-inviter-tax-id": inviter_tax_id,
-            "act-code": code,
-            "act-username": username,
-            "act-password": password,
-            "act-password-again": again,
-        }
-        for input_id, value in values.items():
-            screen.query_one(f"#{input_id}", Input).value = value
-        screen.query_one("#act-password-again", Input).focus()
-        await pilot.pause()
-        await pilot.press("enter")
-        await settle(pilot)
-        return
-    names = dict((code, name) for name, code in country_choices())
-    keys: list[str] = []
-    if country:
-        keys += ["enter", *names[country], "enter"]
-    keys += ["tab", *tax_id, "enter"]  # Enter in a field: the next one (a country list)
-    if inviter_country:
-        keys += ["enter", *names[inviter_country], "enter"]
-    keys += ["tab", *inviter_tax_id, "enter", *code, "enter", *username, "enter"]
-    keys += [*password, "enter", *again, "enter"]
-    await pilot.press(*keys)
-    await settle(pilot)
 
 
 def note(screen: ActivationScreen, input_id: str) -> str:
@@ -152,7 +63,7 @@ def registered(tax_compact: str = "8600073861") -> bool:
 
 
 async def test_countries_are_chosen_by_keyboard_and_the_hint_follows(ctx: ServiceContext) -> None:
-    app = build(ctx)
+    app = build_app(ctx)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_activation(pilot)
         assert app.focused is screen.query_one("#act-country", Select)
@@ -169,7 +80,7 @@ async def test_countries_are_chosen_by_keyboard_and_the_hint_follows(ctx: Servic
 
 
 async def test_wrong_code_gets_the_one_generic_message(ctx: ServiceContext, code: str) -> None:
-    app = build(ctx)
+    app = build_app(ctx)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_activation(pilot)
         wrong = "0000-0000-0000" if code != "0000-0000-0000" else "1111-1111-1111"
@@ -185,7 +96,7 @@ async def test_wrong_code_gets_the_one_generic_message(ctx: ServiceContext, code
 async def test_unknown_inviter_and_malformed_code_get_the_same_message(
     ctx: ServiceContext, code: str
 ) -> None:
-    app = build(ctx)
+    app = build_app(ctx)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_activation(pilot)
         # A valid RUT of a company that is not in the network: nothing tells it apart.
@@ -202,7 +113,7 @@ async def test_unknown_inviter_and_malformed_code_get_the_same_message(
 async def test_registered_company_is_not_named_to_a_guesser(
     ctx: ServiceContext, admin: Session
 ) -> None:
-    app = build(ctx)
+    app = build_app(ctx)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_activation(pilot)
         # Comercial Andes is registered: a random code for it says what any refusal says.
@@ -215,7 +126,7 @@ async def test_registered_company_is_not_named_to_a_guesser(
 async def test_password_mismatch_is_shown_inline_and_nothing_is_sent(
     ctx: ServiceContext, code: str
 ) -> None:
-    app = build(ctx)
+    app = build_app(ctx)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_activation(pilot)
         await fill_activation(pilot, code=code, password_again=NEW_PASSWORD + "!")
@@ -230,7 +141,7 @@ async def test_password_mismatch_is_shown_inline_and_nothing_is_sent(
 async def test_keys_typed_ahead_land_in_the_right_fields(ctx: ServiceContext) -> None:
     """A burst of keys (a slow SSH link delivers them at once): Tab and Enter move the focus as
     they arrive, so nothing lands in the field just left."""
-    app = build(ctx)
+    app = build_app(ctx)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_activation(pilot)
         burst = ["tab", *"860007386", "enter", "tab", *"76086428-5", "enter", *"ABCD", "enter"]
@@ -244,7 +155,7 @@ async def test_keys_typed_ahead_land_in_the_right_fields(ctx: ServiceContext) ->
 
 
 async def test_unchosen_country_is_asked_for(ctx: ServiceContext) -> None:
-    app = build(ctx)
+    app = build_app(ctx)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_activation(pilot)
         await fill_activation(pilot, country="", code="0000-0000-0000")
@@ -253,7 +164,7 @@ async def test_unchosen_country_is_asked_for(ctx: ServiceContext) -> None:
 
 
 async def test_bad_tax_id_is_explained_next_to_its_field(ctx: ServiceContext, code: str) -> None:
-    app = build(ctx)
+    app = build_app(ctx)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_activation(pilot)
         await fill_activation(pilot, code=code, inviter_tax_id="76.086.428-4")
@@ -264,7 +175,7 @@ async def test_bad_tax_id_is_explained_next_to_its_field(ctx: ServiceContext, co
 
 
 async def test_taken_username_is_shown_under_the_username(ctx: ServiceContext, code: str) -> None:
-    app = build(ctx)
+    app = build_app(ctx)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_activation(pilot)
         await fill_activation(pilot, code=code, username="ana")
@@ -276,7 +187,7 @@ async def test_taken_username_is_shown_under_the_username(ctx: ServiceContext, c
 async def test_nit_without_check_digit_activates_and_login_is_prefilled(
     ctx: ServiceContext, code: str, admin: Session
 ) -> None:
-    app = build(ctx)
+    app = build_app(ctx)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_activation(pilot)
         # Gosocket asks for the NIT without its check digit; the code in lower case, no dashes.
@@ -300,13 +211,13 @@ async def test_nit_without_check_digit_activates_and_login_is_prefilled(
         assert app.session.is_admin
     assert registered()
     session = auth.authenticate(ctx, "ana", PASSWORD)
-    (row,) = invitations.recent_deliveries(ctx, session)
+    (row,) = delivery_log.recent_deliveries(ctx, session)
     assert row.link_id is not None
     assert suppliers.get_supplier(ctx, session, row.link_id).state == "registered"
 
 
 async def test_escape_after_success_also_prefills_the_login(ctx: ServiceContext, code: str) -> None:
-    app = build(ctx)
+    app = build_app(ctx)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_activation(pilot)
         await fill_activation(pilot, code=code)
@@ -317,7 +228,7 @@ async def test_escape_after_success_also_prefills_the_login(ctx: ServiceContext,
 
 
 async def test_f2_switches_the_form_to_spanish_keeping_the_countries(ctx: ServiceContext) -> None:
-    app = build(ctx)
+    app = build_app(ctx)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_activation(pilot)
         await pilot.press("enter", *"Colombia", "enter")
@@ -347,7 +258,7 @@ def test_snapshot_empty(snap_compare: SnapCompare, ctx: ServiceContext, lang: st
         pilot.app.action_activate()  # type: ignore[attr-defined]
         await settle(pilot)
 
-    assert snap_compare(build(ctx, lang=lang), terminal_size=(80, 24), run_before=run_before)
+    assert snap_compare(build_app(ctx, lang=lang), terminal_size=(80, 24), run_before=run_before)
 
 
 @LANGS
@@ -359,7 +270,7 @@ def test_snapshot_wrong_code(
         await fill_activation(pilot, code="0000-0000-0000")
 
     assert code != "0000-0000-0000"
-    assert snap_compare(build(ctx, lang=lang), terminal_size=(80, 24), run_before=run_before)
+    assert snap_compare(build_app(ctx, lang=lang), terminal_size=(80, 24), run_before=run_before)
 
 
 @LANGS
@@ -370,4 +281,4 @@ def test_snapshot_success(
         await open_activation(pilot)
         await fill_activation(pilot, code=code)
 
-    assert snap_compare(build(ctx, lang=lang), terminal_size=(80, 24), run_before=run_before)
+    assert snap_compare(build_app(ctx, lang=lang), terminal_size=(80, 24), run_before=run_before)

@@ -43,7 +43,8 @@ from gosocket_tui.tui.widgets.activity_table import (
 )
 from tests.conftest import PASSWORD
 from tests.tui.conftest import AppFactory
-from tests.tui.helpers import log_in, settle
+from tests.tui.flows import open_activity, shown, type_into
+from tests.tui.helpers import log_in, notices, settle
 
 SANTIAGO = ZoneInfo("America/Santiago")
 
@@ -121,29 +122,6 @@ def column(app: GosocketApp, key: str) -> list[str]:
 def loaded(app: GosocketApp, field: str) -> list[str]:
     """One field of every loaded event, in table order (not cut)."""
     return [str(getattr(event, field)) for event in table(app).events]
-
-
-def shown(app: GosocketApp, selector: str) -> str:
-    widget = app.screen.query_one(selector, Static)
-    return str(widget.render()) if widget.display and widget.has_class("-shown") else ""
-
-
-async def open_activity(pilot: Pilot[None], username: str = "ana") -> None:
-    await log_in(pilot, username, PASSWORD)
-    await pilot.press("f3")
-    await settle(pilot)
-
-
-async def type_into(pilot: Pilot[None], selector: str, value: str, *, submit: bool = True) -> None:
-    """Focus a field, replace its text and (by default) press Enter.
-
-    Short values are typed key by key; long ones (file paths) are put in at once, as a paste
-    would, to keep the tests quick."""
-    field = pilot.app.screen.query_one(selector, Input)
-    field.focus()
-    field.value = "" if len(value) <= 16 else value
-    await pilot.press(*(value if len(value) <= 16 else ""), *(["enter"] if submit else []))
-    await settle(pilot)
 
 
 # ----------------------------------------------------------------------------- flows
@@ -329,7 +307,7 @@ async def test_export_writes_the_filtered_trail_with_formulas_neutralised(
         assert {r[3] for r in rows[1:]} == {'\'=HYPERLINK("http://evil")', "'+1+1"}
         assert any(r[5] == "'@SUM(A1)" for r in rows[1:])
         assert table(app).row_count == 2
-        messages = [n.message for n in app._notifications]
+        messages = notices(app)
         assert f"Exported 2 events to {target}." in messages
         assert not list(tmp_path.glob(".*.part"))
 

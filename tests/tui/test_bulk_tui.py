@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import shutil
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,20 +24,18 @@ from gosocket_tui.db.models import SupplierLink
 from gosocket_tui.services import bulk
 from gosocket_tui.services.bulk import passes
 from gosocket_tui.tui.app import GosocketApp
+from gosocket_tui.tui.dialogs.bulk_template import TemplateDialog
 from gosocket_tui.tui.screens.bulk_import import (
     BulkImportResult,
     BulkImportScreen,
     open_bulk_import,
 )
 from gosocket_tui.tui.widgets.bulk_path import complete_path
-from gosocket_tui.tui.widgets.bulk_template import TemplateDialog
 from tests.conftest import PASSWORD
 from tests.tui.conftest import AppFactory
-from tests.tui.helpers import log_in, settle
+from tests.tui.flows import CORPUS, busy, open_bulk, process, screen_of
+from tests.tui.helpers import RunBefore, SnapCompare, log_in, settle, wait_for
 
-CORPUS = Path(__file__).parents[1] / "data" / "suppliers"
-SnapCompare = Callable[..., bool]
-RunBefore = Callable[[Pilot[Any]], Awaitable[None]]
 LANGS = pytest.mark.parametrize("lang", ["en", "es"])
 
 
@@ -53,37 +50,10 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the screen")
-        await pilot.pause(0.02)
-
-
-def screen_of(pilot: Pilot[Any]) -> BulkImportScreen:
-    screen = pilot.app.screen
-    assert isinstance(screen, BulkImportScreen)
-    return screen
-
-
-async def open_bulk(pilot: Pilot[Any], results: list[object] | None = None) -> BulkImportScreen:
-    """Log in as ana (administrator) and push the screen as the Suppliers tab does."""
-    app = pilot.app
-    assert isinstance(app, GosocketApp)
-    await log_in(pilot, "ana", PASSWORD)
-    assert app.session is not None
-    screen = BulkImportScreen(app.ctx, app.session)
-    app.push_screen(screen, results.append if results is not None else None)
-    await wait_for(pilot, lambda: app.screen is screen and screen.is_mounted)
-    await settle(pilot)
-    return screen
-
-
 async def open_file(pilot: Pilot[Any], name: str) -> BulkImportScreen:
     screen = screen_of(pilot)
     await pilot.press(*name, "enter")
-    await wait_for(pilot, lambda: screen.step in ("previewed", "choose") and not _busy(screen))
+    await wait_for(pilot, lambda: screen.step in ("previewed", "choose") and not busy(screen))
     await settle(pilot)
     return screen
 
@@ -104,19 +74,6 @@ async def steady(pilot: Pilot[Any], timeout: float = 30) -> None:
             return
         previous = current
     raise AssertionError("the screen did not settle")
-
-
-def _busy(screen: BulkImportScreen) -> bool:
-    return any(w.is_running for w in screen.workers)
-
-
-async def process(pilot: Pilot[Any]) -> BulkImportScreen:
-    screen = screen_of(pilot)
-    assert screen.focused is screen.query_one("#bulk-process")
-    await pilot.press("enter")
-    await wait_for(pilot, lambda: screen.step not in ("checking",) and not _busy(screen))
-    await settle(pilot)
-    return screen
 
 
 def shown(screen: BulkImportScreen, selector: str) -> str:
@@ -301,7 +258,7 @@ async def test_escape_cancels_and_writes_nothing(
         await pilot.press("enter")
         assert screen.step == stage
         await pilot.press("escape")
-        await wait_for(pilot, lambda: not _busy(screen) and screen.step == "previewed")
+        await wait_for(pilot, lambda: not busy(screen) and screen.step == "previewed")
         await settle(pilot)
         assert "Cancelled: nothing was written." in shown(screen, "#bulk-counts")
         assert isinstance(pilot.app.screen, BulkImportScreen)  # Escape did not close it

@@ -28,14 +28,14 @@ from gosocket_tui.services.demo import (
     load_fixture,
     start_demo_sink,
 )
-from gosocket_tui.tui.app import GosocketApp, make_app
+from gosocket_tui.tui.app import GosocketApp
 from gosocket_tui.tui.screens.login import LoginScreen
 from gosocket_tui.tui.screens.shell import ShellScreen
 from gosocket_tui.tui.views.mailbox import MailboxView
 from gosocket_tui.tui.widgets.mail_list import MailList, find_code
 from tests.cli_helpers import Cli
-from tests.tui.helpers import log_in, settle
-from tests.tui.test_activation_screen import fill_activation, open_activation
+from tests.tui.flows import fill_activation, open_activation
+from tests.tui.helpers import build_app, log_in, settle
 
 BUYER = "Comercial Andes SpA"
 BUYER_ADMIN = "ana.admin"
@@ -104,13 +104,7 @@ async def test_trainer_invites_reads_the_code_and_the_supplier_activates(
     demo_sink: tuple[MailSink, ServiceContext],
 ) -> None:
     sink, ctx = demo_sink
-    app = make_app(
-        ctx,
-        demo=demo_info(load_fixture(), sink.maildir),
-        animations=False,
-        cursor_blink=False,
-        deliver_mail=True,
-    )
+    app = build_app(ctx, demo=demo_info(load_fixture(), sink.maildir), deliver_mail=True)
     async with app.run_test(size=(80, 24)) as pilot:
         # The buyer's administrator logs in and invites a Colombian supplier.
         await log_in(pilot, BUYER_ADMIN, DEMO_PASSWORD)

@@ -21,20 +21,28 @@ from gosocket_tui.mail.sink import MailSink
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.exchange import company_folder_name
 from gosocket_tui.services.session import Session
-from gosocket_tui.tui.app import GosocketApp, make_app
+from gosocket_tui.tui.app import GosocketApp
+from gosocket_tui.tui.dialogs.bulk_template import TemplateDialog
 from gosocket_tui.tui.screens.bulk_import import BulkImportScreen
-from gosocket_tui.tui.widgets.bulk_template import TemplateDialog
-from tests.tui.helpers import settle
-from tests.tui.test_activity import open_activity, shown, type_into
-from tests.tui.test_bulk_tui import CORPUS, open_bulk, process, wait_for
-from tests.tui.test_mailbox import build, invite_and_deliver, open_mailbox, rendered
+from tests.tui.flows import (
+    CORPUS,
+    invite_and_deliver,
+    open_activity,
+    open_bulk,
+    open_mailbox,
+    process,
+    rendered,
+    shown,
+    type_into,
+)
+from tests.tui.helpers import build_app, notices, settle, wait_for
 
 HOSTILE = ["../x.csv", "/etc/passwd", "outside.csv", "{other}/x.csv", "../{other}/x.csv"]
 
 
 @pytest.fixture
 def remote_app(ctx: ServiceContext, buyers: object) -> GosocketApp:
-    return make_app(ctx, animations=False, cursor_blink=False, deliver_mail=False, remote=True)
+    return build_app(ctx, remote=True)
 
 
 @pytest.fixture
@@ -79,7 +87,7 @@ async def test_the_activity_export_stays_in_the_exchange_folder(
         written = mine / "trail.csv"
         assert written.read_text(encoding="utf-8-sig").startswith("time_utc,")
         assert stat.S_IMODE(written.stat().st_mode) == 0o600
-        messages = [n.message for n in remote_app._notifications]
+        messages = notices(remote_app)
         assert any(m.startswith("Exported") and m.endswith(" to trail.csv.") for m in messages)
         await type_into(pilot, "#activity-path", "trail.csv")  # never replaced silently
         assert "already exists" in shown(remote_app, "#activity-export-message")
@@ -139,7 +147,7 @@ async def test_the_delivery_log_export_stays_in_the_exchange_folder(
     mine, _theirs = folders
     with MailSink(maildir=tmp_path / "maildir", clock=clock.now) as sink:
         invite_and_deliver(ctx, admin, sink)
-        app = build(ctx, maildir=sink.maildir)
+        app = build_app(ctx, maildir=sink.maildir)
         app.remote = True
         async with app.run_test(size=(80, 24)) as pilot:
             view = await open_mailbox(pilot)

@@ -37,18 +37,16 @@ from gosocket_tui.services.session import Session
 from gosocket_tui.services.suppliers import SupplierInput
 from gosocket_tui.tui.app import GosocketApp
 from gosocket_tui.tui.dialogs.invite import ChangeEmailScreen, ConfirmScreen
+from gosocket_tui.tui.dialogs.supplier_detail import SupplierDetailScreen
 from gosocket_tui.tui.screens.bulk_import import BulkImportScreen
 from gosocket_tui.tui.views.mailbox import DELIVERIES, RECEIVED, MailboxView
 from gosocket_tui.tui.widgets.activity_table import ActivityTable
 from gosocket_tui.tui.widgets.mail_list import MailList
-from gosocket_tui.tui.widgets.supplier_detail import SupplierDetailScreen
 from gosocket_tui.tui.widgets.supplier_table import SupplierTable
 from tests.conftest import PASSWORD
 from tests.tui.conftest import AppFactory
-from tests.tui.helpers import log_in, settle
-from tests.tui.test_mailbox import build, invite_and_deliver, show_tab
-from tests.tui.test_mailbox import sink as sink
-from tests.tui.test_suppliers_tab import wait_for
+from tests.tui.flows import invite_and_deliver, show_tab
+from tests.tui.helpers import build_app, log_in, settle, wait_for
 
 CONTROLS = "\x1b]0;T\x07\u202e\x9b\x00"
 UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -206,8 +204,8 @@ async def test_notifications_are_plain_text(make: AppFactory, workdir: Path) -> 
         app.notify(NAME, title=hostile("title"))
         app.screen.notify(NAME, markup=True)
         await pilot.pause()
-        notices = list(app._notifications)
-        assert [(n.message, n.title, n.markup) for n in notices] == [
+        notes = list(app.notices)
+        assert [(n.message, n.title, n.markup) for n in notes] == [
             (plain(NAME), plain(hostile("title")), False),
             (plain(NAME), "", False),
         ]
@@ -288,7 +286,7 @@ async def test_mailbox_messages_and_delivery_log(
     mail["Subject"] = hostile("subject")
     mail.set_content(hostile("body") + "\n")
     mailbox.Maildir(tmp_path / "maildir").add(mail)
-    app = build(ctx, maildir=tmp_path / "maildir")
+    app = build_app(ctx, maildir=tmp_path / "maildir")
     async with app.run_test(size=(200, 50)) as pilot:
         await log_in(pilot, "ana", PASSWORD)
         await pilot.press("f2")
@@ -365,4 +363,4 @@ async def test_pasted_non_character_in_tax_id_filter(
             await wait_for(pilot, lambda: table.loaded)
             assert table.rows == []
             assert_safe(app, "No supplier with Tax ID")
-        assert app.is_running and not app._notifications
+        assert app.is_running and not app.notices

@@ -6,55 +6,21 @@ the service, a non-administrator refused with a notice, change of email, cancel 
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
-import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from gosocket_tui.db.models import OutboxMessage
 from gosocket_tui.services import suppliers
 from gosocket_tui.services.context import ServiceContext
-from gosocket_tui.services.demo import DEMO_PASSWORD
 from gosocket_tui.services.session import Session
-from gosocket_tui.tui.app import GosocketApp, make_app
+from gosocket_tui.tui.app import GosocketApp
 from gosocket_tui.tui.dialogs.invite import ChangeEmailScreen, ConfirmScreen
 from gosocket_tui.tui.views.network import SuppliersPanel
-from tests.tui.helpers import log_in, settle
-
-ADMIN = "ana.admin"
-VIEWER = "carlos.viewer"
-
-DemoApp = Callable[[], GosocketApp]
-
-
-@pytest.fixture
-def demo_app(demo_ctx: ServiceContext) -> DemoApp:
-    def build() -> GosocketApp:
-        return make_app(demo_ctx, animations=False, cursor_blink=False, deliver_mail=False)
-
-    return build
-
-
-async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the app")
-        await pilot.pause(0.01)
-
-
-async def open_suppliers(pilot: Pilot[Any], username: str = ADMIN) -> SuppliersPanel:
-    app = pilot.app
-    assert isinstance(app, GosocketApp)
-    await log_in(pilot, username, DEMO_PASSWORD)
-    await wait_for(pilot, lambda: bool(app.screen.query(SuppliersPanel)))
-    panel = app.screen.query_one(SuppliersPanel)
-    await wait_for(pilot, lambda: panel.table.loaded and panel.table.total is not None)
-    await settle(pilot)
-    return panel
+from tests.tui.conftest import AppFactory
+from tests.tui.flows import VIEWER, open_suppliers
+from tests.tui.helpers import notices, settle, wait_for
 
 
 async def select(pilot: Pilot[Any], panel: SuppliersPanel, link_id: int) -> None:
@@ -89,10 +55,6 @@ def outbox_count() -> int:
     return OutboxMessage.select().count()
 
 
-def messages(app: GosocketApp) -> list[str]:
-    return [n.message for n in app._notifications]
-
-
 async def confirm(pilot: Pilot[Any]) -> None:
     app = pilot.app
     await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
@@ -105,7 +67,7 @@ async def confirm(pilot: Pilot[Any]) -> None:
 
 
 async def test_invite_cursor_row_after_confirmation(
-    demo_app: DemoApp, demo_ctx: ServiceContext
+    demo_app: AppFactory, demo_ctx: ServiceContext
 ) -> None:
     app = demo_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -124,14 +86,14 @@ async def test_invite_cursor_row_after_confirmation(
 
         assert outbox_count() == before + 1
         assert OutboxMessage.select().where(OutboxMessage.recipient == target.email).exists()
-        assert any(target.name in m and "queued" in m for m in messages(app))
+        assert any(target.name in m and "queued" in m for m in notices(app))
         await wait_for(
             pilot,
             lambda: panel.table.cursor_row is not None and panel.table.cursor_row.state == "queued",
         )
 
 
-async def test_escape_cancels_the_invite(demo_app: DemoApp, demo_ctx: ServiceContext) -> None:
+async def test_escape_cancels_the_invite(demo_app: AppFactory, demo_ctx: ServiceContext) -> None:
     app = demo_app()
     async with app.run_test(size=(80, 24)) as pilot:
         panel = await open_suppliers(pilot)
@@ -148,7 +110,7 @@ async def test_escape_cancels_the_invite(demo_app: DemoApp, demo_ctx: ServiceCon
         assert outbox_count() == before
 
 
-async def test_invite_marked_rows(demo_app: DemoApp, demo_ctx: ServiceContext) -> None:
+async def test_invite_marked_rows(demo_app: AppFactory, demo_ctx: ServiceContext) -> None:
     app = demo_app()
     async with app.run_test(size=(80, 24)) as pilot:
         panel = await open_suppliers(pilot)
@@ -175,7 +137,7 @@ async def test_invite_marked_rows(demo_app: DemoApp, demo_ctx: ServiceContext) -
         await wait_for(pilot, lambda: not panel.table.marked_ids())
 
 
-async def test_registered_row_is_refused(demo_app: DemoApp, demo_ctx: ServiceContext) -> None:
+async def test_registered_row_is_refused(demo_app: AppFactory, demo_ctx: ServiceContext) -> None:
     app = demo_app()
     async with app.run_test(size=(80, 24)) as pilot:
         panel = await open_suppliers(pilot)
@@ -184,13 +146,13 @@ async def test_registered_row_is_refused(demo_app: DemoApp, demo_ctx: ServiceCon
         before = outbox_count()
         await select(pilot, panel, target.id)
         await pilot.press("i")
-        await wait_for(pilot, lambda: any("already registered" in m for m in messages(app)))
+        await wait_for(pilot, lambda: any("already registered" in m for m in notices(app)))
         assert state_of(demo_ctx, session, target.id) == "registered"
         assert outbox_count() == before
 
 
 async def test_non_admin_sees_the_actions_disabled(
-    demo_app: DemoApp, demo_ctx: ServiceContext
+    demo_app: AppFactory, demo_ctx: ServiceContext
 ) -> None:
     app = demo_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -210,7 +172,7 @@ async def test_non_admin_sees_the_actions_disabled(
         assert outbox_count() == before
 
 
-async def test_change_email_resends(demo_app: DemoApp, demo_ctx: ServiceContext) -> None:
+async def test_change_email_resends(demo_app: AppFactory, demo_ctx: ServiceContext) -> None:
     app = demo_app()
     async with app.run_test(size=(80, 24)) as pilot:
         panel = await open_suppliers(pilot)
@@ -245,7 +207,7 @@ async def test_change_email_resends(demo_app: DemoApp, demo_ctx: ServiceContext)
         )
 
 
-async def test_cancel_then_resend(demo_app: DemoApp, demo_ctx: ServiceContext) -> None:
+async def test_cancel_then_resend(demo_app: AppFactory, demo_ctx: ServiceContext) -> None:
     app = demo_app()
     async with app.run_test(size=(80, 24)) as pilot:
         panel = await open_suppliers(pilot)
@@ -259,8 +221,8 @@ async def test_cancel_then_resend(demo_app: DemoApp, demo_ctx: ServiceContext) -
         await pilot.press("x")
         await confirm(pilot)
         await wait_for(pilot, lambda: state_of(demo_ctx, session, target.id) == "cancelled")
-        assert any("cancelled" in m for m in messages(app))
+        assert any("cancelled" in m for m in notices(app))
 
         await pilot.press("R")
         await wait_for(pilot, lambda: state_of(demo_ctx, session, target.id) == "queued")
-        assert any("new invitation" in m for m in messages(app))
+        assert any("new invitation" in m for m in notices(app))

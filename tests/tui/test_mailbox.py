@@ -6,9 +6,7 @@ whose reception times come from the test's ``FixedClock``, and the real delivere
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +16,11 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from gosocket_tui.clock import FixedClock
-from gosocket_tui.config import with_overrides
 from gosocket_tui.db.models import AuditEvent, DeliveryAttempt, OutboxMessage
 from gosocket_tui.mail.sink import MailSink, free_port
-from gosocket_tui.services import auth, invitations
+from gosocket_tui.services import auth, delivery_log, invitations
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session
-from gosocket_tui.tui.app import GosocketApp, make_app
 from gosocket_tui.tui.screens.login import LoginScreen
 from gosocket_tui.tui.views.mailbox import (
     DELIVERIES,
@@ -36,50 +32,11 @@ from gosocket_tui.tui.views.mailbox import (
 from gosocket_tui.tui.widgets.mail_deliveries import DeliveryTable
 from gosocket_tui.tui.widgets.mail_list import MailList
 from tests.conftest import PASSWORD
-from tests.tui.helpers import log_in, settle
-from tests.unit.test_invitations import add_supplier, code_in, deliver
+from tests.invitation_helpers import add_supplier, code_in, deliver
+from tests.tui.flows import invite_and_deliver, open_mailbox, rendered, show_tab
+from tests.tui.helpers import SnapCompare, build_app, log_in, settle
 
-SnapCompare = Any
 FIXED_KEY = "1772452800.M1P1Q1.sink"
-
-
-@pytest.fixture
-def sink(tmp_path: Path, clock: FixedClock) -> Iterator[MailSink]:
-    with MailSink(maildir=tmp_path / "maildir", clock=clock.now) as server:
-        yield server
-
-
-def build(
-    ctx: ServiceContext,
-    *,
-    maildir: Path | None = None,
-    lang: str = "en",
-    deliver_mail: bool = False,
-    **config: Any,
-) -> GosocketApp:
-    """The app with a sink's Maildir configured (``maildir``), deterministic."""
-    changes: dict[str, Any] = {"lang": lang, **config}
-    if maildir is not None:
-        changes["maildir"] = str(maildir)
-    ctx = dataclasses.replace(ctx, config=with_overrides(ctx.config, **changes))
-    return make_app(ctx, animations=False, cursor_blink=False, deliver_mail=deliver_mail)
-
-
-def invite_and_deliver(
-    ctx: ServiceContext,
-    admin: Session,
-    sink: MailSink,
-    *,
-    country: str = "CO",
-    tax_id: str = "860.007.386-1",
-    name: str = "Cafés de Colombia SAS",
-    email: str = "ventas@cafe.example",
-) -> int:
-    """Add a supplier, invite it and deliver the email to the sink; returns its link id."""
-    link_id = add_supplier(ctx, admin, country=country, tax_id=tax_id, name=name, email=email)
-    invitations.invite(ctx, admin, [link_id])
-    deliver(ctx, sink.port)
-    return link_id
 
 
 SECOND = {"country": "CL", "tax_id": "96.790.240-3", "name": "Proveedora Sur Ltda"}
@@ -98,23 +55,6 @@ def fix_replies() -> None:
         DeliveryAttempt.update(reply=reply).where(DeliveryAttempt.id == attempt.id).execute()
 
 
-async def open_mailbox(pilot: Pilot[Any], username: str = "ana") -> MailboxView:
-    await log_in(pilot, username, PASSWORD)
-    await pilot.press("f2")
-    await settle(pilot)
-    return pilot.app.screen.query_one(MailboxView)
-
-
-async def show_tab(pilot: Pilot[Any], view: MailboxView, pane_id: str) -> None:
-    view.show_tab(pane_id)
-    await settle(pilot)
-    assert view.active_tab == pane_id
-
-
-def rendered(view: MailboxView, widget_id: str) -> str:
-    return str(view.query_one(f"#{widget_id}", Static).render())
-
-
 def status(view: MailboxView) -> str:
     return rendered(view, "mailbox-status")
 
@@ -126,7 +66,7 @@ async def test_non_administrators_see_only_a_notice(
     ctx: ServiceContext, admin: Session, sink: MailSink
 ) -> None:
     invite_and_deliver(ctx, admin, sink)
-    app = build(ctx, maildir=sink.maildir)
+    app = build_app(ctx, maildir=sink.maildir)
     async with app.run_test(size=(80, 24)) as pilot:
         view = await open_mailbox(pilot, "carlos")
         assert view.has_class("-refused")
@@ -147,7 +87,7 @@ async def test_an_account_disabled_while_logged_in_is_logged_out_when_the_log_lo
     ctx: ServiceContext, admin: Session, sink: MailSink
 ) -> None:
     invite_and_deliver(ctx, admin, sink)
-    app = build(ctx)
+    app = build_app(ctx)
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot, "ana", PASSWORD)
         auth.set_user_active(ctx, "ana", False)
@@ -165,7 +105,7 @@ async def test_without_a_sink_the_delivery_log_comes_first(
     ctx: ServiceContext, admin: Session, sink: MailSink
 ) -> None:
     invite_and_deliver(ctx, admin, sink)
-    app = build(ctx)
+    app = build_app(ctx)
     async with app.run_test(size=(80, 24)) as pilot:
         view = await open_mailbox(pilot)
         assert view.active_tab == DELIVERIES
@@ -187,7 +127,7 @@ async def test_received_mail_newest_first_with_the_code_in_full(
     clock.advance(minutes=5)
     invite_and_deliver(ctx, admin, sink, **SECOND, email=SECOND_EMAIL)
     first, second = sink.wait_for(2)
-    app = build(ctx, maildir=sink.maildir)
+    app = build_app(ctx, maildir=sink.maildir)
     async with app.run_test(size=(80, 24)) as pilot:
         view = await open_mailbox(pilot)
         mail = view.query_one(MailList)
@@ -207,7 +147,7 @@ async def test_f5_shows_a_newly_delivered_message(
     ctx: ServiceContext, admin: Session, sink: MailSink, clock: FixedClock
 ) -> None:
     invite_and_deliver(ctx, admin, sink)
-    app = build(ctx, maildir=sink.maildir)
+    app = build_app(ctx, maildir=sink.maildir)
     async with app.run_test(size=(80, 24)) as pilot:
         view = await open_mailbox(pilot)
         mail = view.query_one(MailList)
@@ -233,7 +173,7 @@ async def test_the_view_refreshes_itself_while_shown(
 ) -> None:
     monkeypatch.setattr(MailboxView, "AUTO_REFRESH_SECONDS", 0.2)
     invite_and_deliver(ctx, admin, sink)
-    app = build(ctx, maildir=sink.maildir)
+    app = build_app(ctx, maildir=sink.maildir)
     async with app.run_test(size=(80, 24)) as pilot:
         view = await open_mailbox(pilot)
         mail = view.query_one(MailList)
@@ -252,7 +192,7 @@ async def test_international_addresses_are_shown_as_written(
     ctx: ServiceContext, admin: Session, sink: MailSink
 ) -> None:
     invite_and_deliver(ctx, admin, sink, email="ventas@cafés.example")
-    app = build(ctx, maildir=sink.maildir)
+    app = build_app(ctx, maildir=sink.maildir)
     async with app.run_test(size=(80, 24)) as pilot:
         view = await open_mailbox(pilot)
         assert "Recipient: ventas@cafés.example" in rendered(view, "mail-message-text")
@@ -264,7 +204,7 @@ async def test_mail_text_cannot_drive_the_terminal(
     ctx: ServiceContext, admin: Session, sink: MailSink
 ) -> None:
     invite_and_deliver(ctx, admin, sink, name="Evil [b]Corp[/b] \x1b[2J SAS")
-    app = build(ctx, maildir=sink.maildir)
+    app = build_app(ctx, maildir=sink.maildir)
     async with app.run_test(size=(80, 24)) as pilot:
         view = await open_mailbox(pilot)
         pane = rendered(view, "mail-message-text")
@@ -282,7 +222,7 @@ async def test_delivery_log_shows_the_evidence_of_each_email(
     clock.advance(minutes=2)
     sink.fail_with = (550, "5.1.1 <facturas@sur.example>: mailbox unavailable")
     invite_and_deliver(ctx, admin, sink, **SECOND, email=SECOND_EMAIL)
-    app = build(ctx, maildir=sink.maildir)
+    app = build_app(ctx, maildir=sink.maildir)
     async with app.run_test(size=(80, 24)) as pilot:
         view = await open_mailbox(pilot)
         # By keyboard: back to the tab bar, then right.
@@ -315,7 +255,7 @@ async def test_enter_shows_one_supplier_and_escape_all_of_them(
     clock.advance(minutes=1)
     invitations.resend(ctx, admin, cafe)
     deliver(ctx, sink.port)
-    app = build(ctx, maildir=sink.maildir)
+    app = build_app(ctx, maildir=sink.maildir)
     async with app.run_test(size=(80, 24)) as pilot:
         view = await open_mailbox(pilot)
         await show_tab(pilot, view, DELIVERIES)
@@ -337,7 +277,7 @@ async def test_export_writes_the_supplier_delivery_log(
 ) -> None:
     cafe = invite_and_deliver(ctx, admin, sink)
     target = tmp_path / "evidence.txt"
-    app = build(ctx, maildir=sink.maildir)
+    app = build_app(ctx, maildir=sink.maildir)
     async with app.run_test(size=(80, 24)) as pilot:
         view = await open_mailbox(pilot)
         await pilot.press("f6")
@@ -355,7 +295,7 @@ async def test_export_writes_the_supplier_delivery_log(
         await settle(pilot)
         assert rendered(view, "delivery-export-message").startswith(f"{target} already exists")
     assert target.read_text(encoding="utf-8") == "kept"
-    assert written == invitations.delivery_log_text(ctx, admin, cafe)
+    assert written == delivery_log.delivery_log_text(ctx, admin, cafe)
     assert not list(tmp_path.glob(".*.part"))
 
 
@@ -363,7 +303,7 @@ async def test_export_to_a_folder_is_explained(
     ctx: ServiceContext, admin: Session, sink: MailSink, tmp_path: Path
 ) -> None:
     invite_and_deliver(ctx, admin, sink)
-    app = build(ctx, maildir=sink.maildir)
+    app = build_app(ctx, maildir=sink.maildir)
     async with app.run_test(size=(80, 24)) as pilot:
         view = await open_mailbox(pilot)
         await pilot.press("f6")
@@ -383,7 +323,7 @@ def test_default_export_path_uses_the_compact_tax_id() -> None:
 async def test_troubleshooting_names_the_sender_to_safelist(
     ctx: ServiceContext, admin: Session, sink: MailSink
 ) -> None:
-    app = build(ctx, maildir=sink.maildir, smtp_sender="Gosocket <avisos@gosocket.example>")
+    app = build_app(ctx, maildir=sink.maildir, smtp_sender="Gosocket <avisos@gosocket.example>")
     async with app.run_test(size=(80, 24)) as pilot:
         view = await open_mailbox(pilot)
         await show_tab(pilot, view, HELP)
@@ -400,7 +340,7 @@ async def test_troubleshooting_names_the_sender_to_safelist(
 async def test_kick_delivery_sends_in_the_background(
     ctx: ServiceContext, admin: Session, sink: MailSink
 ) -> None:
-    app = build(
+    app = build_app(
         ctx,
         maildir=sink.maildir,
         deliver_mail=True,
@@ -426,7 +366,7 @@ async def test_kick_delivery_sends_in_the_background(
 async def test_mail_server_down_never_interrupts_the_user(
     ctx: ServiceContext, admin: Session
 ) -> None:
-    app = build(
+    app = build_app(
         ctx, deliver_mail=True, smtp_host="127.0.0.1", smtp_port=free_port(), smtp_security="none"
     )
     async with app.run_test(size=(80, 24)) as pilot:
@@ -438,7 +378,7 @@ async def test_mail_server_down_never_interrupts_the_user(
             await worker.wait()
             await settle(pilot)
         assert app.is_running
-        assert len(app._notifications) == 0
+        assert not app.notices
     message = OutboxMessage.get()
     assert message.status == "pending"  # kept for a retry later, with the evidence
     # The server's fault counts no attempt (rule of issue 10; before, 1).
@@ -448,7 +388,7 @@ async def test_mail_server_down_never_interrupts_the_user(
 async def test_no_background_delivery_when_switched_off(
     ctx: ServiceContext, admin: Session
 ) -> None:
-    app = build(ctx, deliver_mail=False)
+    app = build_app(ctx, deliver_mail=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot, "ana", PASSWORD)
         invitations.invite(ctx, admin, [add_supplier(ctx, admin)])
@@ -484,7 +424,7 @@ def test_snapshot_received_mail(
     async def run_before(pilot: Pilot[Any]) -> None:
         await open_mailbox(pilot)
 
-    app = build(ctx, maildir=sink.maildir, lang=lang)
+    app = build_app(ctx, maildir=sink.maildir, lang=lang)
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 
 
@@ -503,7 +443,7 @@ def test_snapshot_delivery_log(
         view = await open_mailbox(pilot)
         await show_tab(pilot, view, DELIVERIES)
 
-    app = build(ctx, maildir=sink.maildir, lang=lang)
+    app = build_app(ctx, maildir=sink.maildir, lang=lang)
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 
 
@@ -514,5 +454,5 @@ def test_snapshot_troubleshooting_spanish(
         view = await open_mailbox(pilot)
         await show_tab(pilot, view, HELP)
 
-    app = build(ctx, maildir=sink.maildir, lang="es")
+    app = build_app(ctx, maildir=sink.maildir, lang="es")
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

@@ -12,7 +12,6 @@ from typing import Any
 from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Button
-from textual.widgets._footer import FooterKey
 
 from gosocket_tui.tui.app import GosocketApp
 from gosocket_tui.tui.commands import palette_commands
@@ -23,8 +22,7 @@ from gosocket_tui.tui.widgets.footer import KeyFooter
 from gosocket_tui.tui.widgets.supplier_table import SupplierTable
 from tests.conftest import PASSWORD
 from tests.tui.conftest import AppFactory
-from tests.tui.helpers import log_in, settle
-from tests.tui.test_snapshots import SnapCompare
+from tests.tui.helpers import SnapCompare, log_in, settle
 
 GLOBAL_KEYS = ["f1", "f2", "f3", "ctrl+l", "ctrl+q"]
 
@@ -32,7 +30,7 @@ GLOBAL_KEYS = ["f1", "f2", "f3", "ctrl+l", "ctrl+q"]
 def footer_keys(app: GosocketApp) -> dict[str, bool]:
     """The keys the current screen's footer shows: key → enabled."""
     footer = app.screen.query_one(KeyFooter)
-    return {key.key: not key.has_class("-disabled") for key in footer.query(FooterKey)}
+    return {key.key: not key.has_class("-disabled") for key in footer.query("FooterKey")}
 
 
 async def back_to_shell(pilot: Pilot[Any]) -> None:

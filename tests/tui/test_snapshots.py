@@ -6,7 +6,6 @@ changed SVG in ``tests/tui/__snapshots__/`` before committing it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -14,11 +13,9 @@ from textual.pilot import Pilot
 
 from tests.conftest import PASSWORD
 from tests.tui.conftest import AppFactory
-from tests.tui.helpers import log_in, settle
+from tests.tui.helpers import RunBefore, SnapCompare, log_in, settle
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
-SnapCompare = Callable[..., bool]
-RunBefore = Callable[[Pilot[Any]], Awaitable[None]]
 
 
 def typing(username: str, password: str) -> RunBefore:

@@ -8,7 +8,6 @@ tests/tui/test_suppliers_snapshots.py --snapshot-update``, then look at every ch
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -22,24 +21,20 @@ from gosocket_tui.services.demo import DEMO_PASSWORD
 from gosocket_tui.tui.dialogs.add_supplier import AddSupplierScreen
 from gosocket_tui.tui.views.network import NetworkView
 from gosocket_tui.tui.widgets.supplier_detail import SupplierDetailPanel
-from tests.tui.test_suppliers_tab import (
+from tests.tui.conftest import AppFactory
+from tests.tui.flows import (
     ADMIN,
     NEW_TAX_ID,
     VIEWER,
-    DemoApp,
     all_rows,
     open_suppliers,
-    quiet,
     search_tax_id,
-    wait_for,
     wait_rows,
 )
-from tests.tui.test_suppliers_tab import demo_app as demo_app  # the fixture
+from tests.tui.helpers import RunBefore, SnapCompare, settle, wait_for
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 LANGS = pytest.mark.parametrize("lang", ["en", "es"])
-SnapCompare = Callable[..., bool]
-RunBefore = Callable[[Pilot[Any]], Awaitable[None]]
 
 
 @pytest.fixture
@@ -69,7 +64,7 @@ async def detail_ready(pilot: Pilot[Any]) -> None:
         table = pilot.app.screen.query_one("#supplier-table")
         row = table.cursor_row  # type: ignore[attr-defined]
         await wait_for(pilot, lambda: row is None or panel.detail_id == row.id)
-    await quiet(pilot)
+    await settle(pilot)
 
 
 def suppliers_tab(username: str = ADMIN) -> RunBefore:
@@ -83,7 +78,7 @@ def suppliers_tab(username: str = ADMIN) -> RunBefore:
 @SIZES
 @LANGS
 def test_suppliers_with_data(
-    snap_compare: SnapCompare, states: ServiceContext, demo_app: DemoApp, size: Any, lang: str
+    snap_compare: SnapCompare, states: ServiceContext, demo_app: AppFactory, size: Any, lang: str
 ) -> None:
     assert snap_compare(demo_app(lang), terminal_size=size, run_before=suppliers_tab())
 
@@ -91,12 +86,12 @@ def test_suppliers_with_data(
 @SIZES
 @LANGS
 def test_suppliers_not_found(
-    snap_compare: SnapCompare, demo_app: DemoApp, size: Any, lang: str
+    snap_compare: SnapCompare, demo_app: AppFactory, size: Any, lang: str
 ) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:
         panel = await open_suppliers(pilot)
         await search_tax_id(pilot, panel, NEW_TAX_ID)
-        await quiet(pilot)
+        await settle(pilot)
 
     assert snap_compare(demo_app(lang), terminal_size=size, run_before=run_before)
 
@@ -104,7 +99,7 @@ def test_suppliers_not_found(
 @SIZES
 @LANGS
 def test_add_supplier_validation_error(
-    snap_compare: SnapCompare, demo_app: DemoApp, size: Any, lang: str
+    snap_compare: SnapCompare, demo_app: AppFactory, size: Any, lang: str
 ) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:
         panel = await open_suppliers(pilot)
@@ -113,7 +108,7 @@ def test_add_supplier_validation_error(
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, AddSupplierScreen))
         await pilot.press(*"76.086.428-0", "enter", *"Comercial Nueva", "enter")
         await pilot.press(*"ventas@", "ctrl+s")
-        await quiet(pilot)
+        await settle(pilot)
 
     assert snap_compare(demo_app(lang), terminal_size=size, run_before=run_before)
 
@@ -121,14 +116,14 @@ def test_add_supplier_validation_error(
 @SIZES
 @LANGS
 def test_suppliers_read_only(
-    snap_compare: SnapCompare, states: ServiceContext, demo_app: DemoApp, size: Any, lang: str
+    snap_compare: SnapCompare, states: ServiceContext, demo_app: AppFactory, size: Any, lang: str
 ) -> None:
     assert snap_compare(demo_app(lang), terminal_size=size, run_before=suppliers_tab(VIEWER))
 
 
 @SIZES
 @LANGS
-def test_clients_tab(snap_compare: SnapCompare, demo_app: DemoApp, size: Any, lang: str) -> None:
+def test_clients_tab(snap_compare: SnapCompare, demo_app: AppFactory, size: Any, lang: str) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:
         await open_suppliers(pilot)
         network = pilot.app.screen.query_one(NetworkView)
@@ -138,6 +133,6 @@ def test_clients_tab(snap_compare: SnapCompare, demo_app: DemoApp, size: Any, la
         assert clients is not None
         await wait_rows(pilot, clients.table)
         network.focus_content()
-        await quiet(pilot)
+        await settle(pilot)
 
     assert snap_compare(demo_app(lang), terminal_size=size, run_before=run_before)

@@ -7,66 +7,26 @@ row, the count, marks, details and the Clients tab.
 
 from __future__ import annotations
 
-import dataclasses
 import io
-import time
-from collections.abc import Callable
-from typing import Any
 
-import pytest
 from rich.console import Console
-from textual.pilot import Pilot
 from textual.widgets import Button, Input, Select, Static
 
 from gosocket_tui.clock import FixedClock
-from gosocket_tui.config import with_overrides
 from gosocket_tui.services import suppliers
 from gosocket_tui.services.context import ServiceContext
-from gosocket_tui.services.demo import DEMO_PASSWORD
 from gosocket_tui.services.session import Session
-from gosocket_tui.tui.app import GosocketApp, make_app
+from gosocket_tui.tui.app import GosocketApp
 from gosocket_tui.tui.dialogs.add_supplier import AddSupplierScreen
+from gosocket_tui.tui.dialogs.supplier_detail import SupplierDetailScreen
 from gosocket_tui.tui.screens.login import LoginScreen
 from gosocket_tui.tui.views.network import ClientsPanel, NetworkView, SuppliersPanel
-from gosocket_tui.tui.widgets.client_table import ClientTable
-from gosocket_tui.tui.widgets.supplier_detail import SupplierDetailScreen
 from gosocket_tui.tui.widgets.supplier_table import SupplierTable
-from tests.tui.helpers import log_in, settle
-
-ADMIN = "ana.admin"
-VIEWER = "carlos.viewer"
-NEW_TAX_ID = "76.086.429-3"  # a valid Chilean RUT that the demo data does not hold
-
-DemoApp = Callable[..., GosocketApp]
-
-
-@pytest.fixture
-def demo_app(demo_ctx: ServiceContext) -> DemoApp:
-    """The app over the demo data, deterministic (no blink, no animation, fixed clock)."""
-
-    def build(lang: str = "en") -> GosocketApp:
-        ctx = demo_ctx
-        if lang != ctx.config.lang:
-            ctx = dataclasses.replace(ctx, config=with_overrides(ctx.config, lang=lang))
-        return make_app(ctx, animations=False, cursor_blink=False)
-
-    return build
-
+from tests.tui.conftest import AppFactory
+from tests.tui.flows import NEW_TAX_ID, VIEWER, all_rows, open_suppliers, search_tax_id, wait_rows
+from tests.tui.helpers import notices, settle, wait_for
 
 # ----------------------------------------------------------------------------- helpers
-
-
-async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the app")
-        await pilot.pause(0.01)
-
-
-async def quiet(pilot: Pilot[Any]) -> None:
-    """Every worker done and every message handled (timers aside)."""
-    await settle(pilot)
 
 
 def panel_of(app: GosocketApp) -> SuppliersPanel:
@@ -75,25 +35,6 @@ def panel_of(app: GosocketApp) -> SuppliersPanel:
 
 def table_of(app: GosocketApp) -> SupplierTable:
     return app.screen.query_one(SupplierTable)
-
-
-async def wait_rows(pilot: Pilot[Any], table: SupplierTable | ClientTable) -> None:
-    await wait_for(pilot, lambda: table.loaded and not table.fetching)
-    await quiet(pilot)
-
-
-async def open_suppliers(
-    pilot: Pilot[Any], username: str = ADMIN, password: str = DEMO_PASSWORD
-) -> SuppliersPanel:
-    """Log in by typing, then wait for the Suppliers tab's rows and count."""
-    app = pilot.app
-    assert isinstance(app, GosocketApp)
-    await log_in(pilot, username, password)
-    await wait_for(pilot, lambda: bool(app.screen.query(SuppliersPanel)))
-    panel = panel_of(app)
-    await wait_for(pilot, lambda: panel.table.loaded and panel.table.total is not None)
-    await quiet(pilot)
-    return panel
 
 
 def session_of(app: GosocketApp) -> Session:
@@ -112,31 +53,11 @@ def summary(panel: SuppliersPanel) -> str:
     return str(panel.query_one("#supplier-summary", Static).render())
 
 
-async def search_tax_id(pilot: Pilot[Any], panel: SuppliersPanel, value: str) -> None:
-    """Focus the Tax ID filter, type ``value`` and press Enter (the article's step 4)."""
-    field = panel.query_one("#supplier-tax-id", Input)
-    field.focus()
-    field.value = ""
-    await pilot.press(*value, "enter")
-    await wait_rows(pilot, panel.table)
-
-
-def all_rows(ctx: ServiceContext, session: Session) -> list[suppliers.SupplierRow]:
-    rows: list[suppliers.SupplierRow] = []
-    cursor = None
-    while True:
-        page = suppliers.list_suppliers(ctx, session, cursor=cursor, limit=1000)
-        rows.extend(page.rows)
-        if not page.has_after:
-            return rows
-        cursor = page.rows[-1].key("tax_id")
-
-
 # ------------------------------------------------------------------------------- flows
 
 
 async def test_search_not_found_then_add_prefilled_saved_and_selected(
-    demo_app: DemoApp, demo_ctx: ServiceContext
+    demo_app: AppFactory, demo_ctx: ServiceContext
 ) -> None:
     app = demo_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -171,12 +92,14 @@ async def test_search_not_found_then_add_prefilled_saved_and_selected(
         assert row is not None and row.id == added.id
         assert not panel.is_empty
         assert app.focused is panel.table
-        assert any("was added to your suppliers" in n.message for n in app._notifications)
+        assert any("was added to your suppliers" in n for n in notices(app))
         await wait_for(pilot, lambda: panel.table.total == 1)
         assert "of 1 supplier" in summary(panel)
 
 
-async def test_add_supplier_key_opens_an_empty_form_and_escape_cancels(demo_app: DemoApp) -> None:
+async def test_add_supplier_key_opens_an_empty_form_and_escape_cancels(
+    demo_app: AppFactory,
+) -> None:
     app = demo_app()
     async with app.run_test(size=(80, 24)) as pilot:
         panel = await open_suppliers(pilot)
@@ -191,7 +114,7 @@ async def test_add_supplier_key_opens_an_empty_form_and_escape_cancels(demo_app:
 
 
 async def test_duplicate_in_another_notation_jumps_to_the_existing_supplier(
-    demo_app: DemoApp, demo_ctx: ServiceContext
+    demo_app: AppFactory, demo_ctx: ServiceContext
 ) -> None:
     app = demo_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -222,13 +145,13 @@ async def test_duplicate_in_another_notation_jumps_to_the_existing_supplier(
         assert row is not None and row.id == existing.id
         assert panel.query_one("#supplier-name", Input).value == ""
         assert panel.table.filter.name == ""
-        warning = [n for n in app._notifications if n.severity == "warning"]
+        warning = [n for n in app.notices if n.severity == "warning"]
         assert warning and "is already one of your suppliers" in warning[-1].message
         assert existing.tax_id_formatted in warning[-1].message
         assert len(all_rows(demo_ctx, session)) == len(rows)
 
 
-async def test_validation_errors_show_next_to_their_fields(demo_app: DemoApp) -> None:
+async def test_validation_errors_show_next_to_their_fields(demo_app: AppFactory) -> None:
     app = demo_app()
     async with app.run_test(size=(80, 24)) as pilot:
         panel = await open_suppliers(pilot)
@@ -241,7 +164,7 @@ async def test_validation_errors_show_next_to_their_fields(demo_app: DemoApp) ->
         await pilot.press(*"76.086.428-0")
         assert "Expected:" in str(note.render())
         await pilot.press("enter", *"Proveedor", "enter", *"not-an-email", "ctrl+s")
-        await quiet(pilot)
+        await settle(pilot)
         assert isinstance(app.screen, AddSupplierScreen)
         assert note.has_class("-error") and "Invalid RUT for Chile" in str(note.render())
         email_note = form.query_one("#note-email", Static)
@@ -255,7 +178,7 @@ async def test_validation_errors_show_next_to_their_fields(demo_app: DemoApp) ->
         assert "✓ 76.086.429-3" in str(note.render())
 
 
-async def test_non_administrator_sees_the_list_read_only(demo_app: DemoApp) -> None:
+async def test_non_administrator_sees_the_list_read_only(demo_app: AppFactory) -> None:
     app = demo_app()
     async with app.run_test(size=(80, 24)) as pilot:
         panel = await open_suppliers(pilot, VIEWER)
@@ -267,7 +190,7 @@ async def test_non_administrator_sees_the_list_read_only(demo_app: DemoApp) -> N
         assert panel.table.rows
         panel.table.focus()
         await pilot.press("ctrl+n")
-        await quiet(pilot)
+        await settle(pilot)
         assert not isinstance(app.screen, AddSupplierScreen)
         # Not found: no Add button offered either.
         await search_tax_id(pilot, panel, NEW_TAX_ID)
@@ -277,7 +200,7 @@ async def test_non_administrator_sees_the_list_read_only(demo_app: DemoApp) -> N
 
 
 async def test_end_reaches_the_last_row_and_home_the_first(
-    demo_app: DemoApp, demo_ctx: ServiceContext
+    demo_app: AppFactory, demo_ctx: ServiceContext
 ) -> None:
     app = demo_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -305,7 +228,7 @@ async def test_end_reaches_the_last_row_and_home_the_first(
 
 
 async def test_moving_down_and_up_pages_through_every_row_in_order(
-    demo_app: DemoApp, demo_ctx: ServiceContext
+    demo_app: AppFactory, demo_ctx: ServiceContext
 ) -> None:
     app = demo_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -338,7 +261,7 @@ async def test_moving_down_and_up_pages_through_every_row_in_order(
 
 
 async def test_count_arrives_with_thousands_separators(
-    demo_app: DemoApp, demo_ctx: ServiceContext
+    demo_app: AppFactory, demo_ctx: ServiceContext
 ) -> None:
     app = demo_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -347,15 +270,14 @@ async def test_count_arrives_with_thousands_separators(
         assert panel.table.total == total
         shown = panel.table.visible_rows
         assert summary(panel) == f"Showing 1–{shown} of {total} suppliers"
-    from gosocket_tui.i18n import set_language
-    from gosocket_tui.tui.widgets.paged_table import format_int
+    from gosocket_tui.i18n import format_int, set_language
 
     assert format_int(1_000_000) == "1,000,000"
     set_language("es")
     assert format_int(1_000_000) == "1.000.000"
 
 
-async def test_space_marks_rows_across_pages(demo_app: DemoApp) -> None:
+async def test_space_marks_rows_across_pages(demo_app: AppFactory) -> None:
     app = demo_app()
     async with app.run_test(size=(80, 24)) as pilot:
         panel = await open_suppliers(pilot)
@@ -380,7 +302,7 @@ async def test_space_marks_rows_across_pages(demo_app: DemoApp) -> None:
         assert table.marked_ids() == set()
 
 
-async def test_row_action_hook_carries_the_row_and_the_marks(demo_app: DemoApp) -> None:
+async def test_row_action_hook_carries_the_row_and_the_marks(demo_app: AppFactory) -> None:
     received: list[SupplierTable.RowAction] = []
 
     def hook(message: object) -> None:
@@ -395,20 +317,20 @@ async def test_row_action_hook_carries_the_row_and_the_marks(demo_app: DemoApp) 
         table.focus()
         await pilot.press("space")
         table.action_row_action("invite")
-        await quiet(pilot)
+        await settle(pilot)
         row = table.cursor_row
         assert row is not None
         assert [(e.action, e.row, e.marked) for e in received] == [("invite", row, {row.id})]
 
 
-async def test_enter_opens_the_details_and_escape_closes(demo_app: DemoApp) -> None:
+async def test_enter_opens_the_details_and_escape_closes(demo_app: AppFactory) -> None:
     app = demo_app()
     async with app.run_test(size=(80, 24)) as pilot:
         panel = await open_suppliers(pilot)
         panel.table.focus()
         await pilot.press("down", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, SupplierDetailScreen))
-        await quiet(pilot)
+        await settle(pilot)
         text = text_of(app.screen.query_one("#detail-content", Static))
         row = panel.table.cursor_row
         assert row is not None
@@ -417,7 +339,7 @@ async def test_enter_opens_the_details_and_escape_closes(demo_app: DemoApp) -> N
         await wait_for(pilot, lambda: not isinstance(app.screen, SupplierDetailScreen))
 
 
-async def test_detail_panel_follows_the_cursor_at_120x40(demo_app: DemoApp) -> None:
+async def test_detail_panel_follows_the_cursor_at_120x40(demo_app: AppFactory) -> None:
     app = demo_app()
     async with app.run_test(size=(120, 40)) as pilot:
         panel = await open_suppliers(pilot)
@@ -432,7 +354,7 @@ async def test_detail_panel_follows_the_cursor_at_120x40(demo_app: DemoApp) -> N
         assert row.name in text_of(detail)
 
 
-async def test_status_filter_and_sort_by_name(demo_app: DemoApp) -> None:
+async def test_status_filter_and_sort_by_name(demo_app: AppFactory) -> None:
     app = demo_app()
     async with app.run_test(size=(80, 24)) as pilot:
         panel = await open_suppliers(pilot)
@@ -450,7 +372,9 @@ async def test_status_filter_and_sort_by_name(demo_app: DemoApp) -> None:
         assert "sorted by name" in summary(panel)
 
 
-async def test_typing_searches_after_a_pause(demo_app: DemoApp, demo_ctx: ServiceContext) -> None:
+async def test_typing_searches_after_a_pause(
+    demo_app: AppFactory, demo_ctx: ServiceContext
+) -> None:
     app = demo_app()
     async with app.run_test(size=(80, 24)) as pilot:
         panel = await open_suppliers(pilot)
@@ -465,7 +389,7 @@ async def test_typing_searches_after_a_pause(demo_app: DemoApp, demo_ctx: Servic
 
 
 async def test_expired_session_while_loading_logs_out(
-    demo_app: DemoApp, demo_ctx: ServiceContext
+    demo_app: AppFactory, demo_ctx: ServiceContext
 ) -> None:
     app = demo_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -478,7 +402,7 @@ async def test_expired_session_while_loading_logs_out(
         assert app.session is None
 
 
-async def test_clients_tab_lists_the_companies_buying_from_us(demo_app: DemoApp) -> None:
+async def test_clients_tab_lists_the_companies_buying_from_us(demo_app: AppFactory) -> None:
     app = demo_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_suppliers(pilot)
@@ -498,7 +422,7 @@ async def test_clients_tab_lists_the_companies_buying_from_us(demo_app: DemoApp)
         assert clients.table.rows == []
 
 
-async def test_refresh_keeps_the_selected_row_where_it_was(demo_app: DemoApp) -> None:
+async def test_refresh_keeps_the_selected_row_where_it_was(demo_app: AppFactory) -> None:
     app = demo_app()
     async with app.run_test(size=(80, 24)) as pilot:
         panel = await open_suppliers(pilot)
@@ -519,7 +443,7 @@ async def test_refresh_keeps_the_selected_row_where_it_was(demo_app: DemoApp) ->
 
 
 async def test_keys_faster_than_the_pages_still_land_on_the_right_row(
-    demo_app: DemoApp, demo_ctx: ServiceContext
+    demo_app: AppFactory, demo_ctx: ServiceContext
 ) -> None:
     app = demo_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -532,7 +456,7 @@ async def test_keys_faster_than_the_pages_still_land_on_the_right_row(
         for _ in range(5):
             table.action_cursor(-1)
         await wait_for(pilot, lambda: table._want == 0 and table._edge_loading is None)
-        await quiet(pilot)
+        await settle(pilot)
         row = table.cursor_row
         assert row is not None
         assert row.id == expected[min(12 * step, len(expected) - 1) - 5]

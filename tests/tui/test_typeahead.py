@@ -16,10 +16,10 @@ from textual.widgets import Input
 
 from gosocket_tui.tui.app import GosocketApp
 from gosocket_tui.tui.dialogs.add_supplier import AddSupplierScreen
+from gosocket_tui.tui.dialogs.bulk_template import TemplateDialog
 from gosocket_tui.tui.dialogs.invite import ChangeEmailScreen
 from gosocket_tui.tui.screens.bulk_import import BulkImportScreen
 from gosocket_tui.tui.views.network import NetworkView
-from gosocket_tui.tui.widgets.bulk_template import TemplateDialog
 from tests.conftest import PASSWORD
 from tests.tui.conftest import AppFactory
 from tests.tui.helpers import burst, log_in, settle

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import contextvars
-import dataclasses
 import threading
 from pathlib import Path
 
 import pytest
 
 from gosocket_tui.clock import FixedClock
-from gosocket_tui.config import with_overrides
 from gosocket_tui.errors import GosocketError, NotFound, SessionExpired
 from gosocket_tui.mail.sink import MailSink
 from gosocket_tui.services import invitations
@@ -22,14 +20,13 @@ from gosocket_tui.services.suppliers import (
     add_supplier,
     list_suppliers,
 )
-from gosocket_tui.tui.app import make_app
 from gosocket_tui.tui.host import InvitationsQueued, host
 from gosocket_tui.tui.screens.login import LoginScreen
 from gosocket_tui.tui.screens.shell import ShellScreen
 from gosocket_tui.tui.workers import call_service, from_worker
 from tests.conftest import PASSWORD
 from tests.tui.conftest import AppFactory
-from tests.tui.helpers import log_in, settle
+from tests.tui.helpers import build_app, log_in, notices, settle
 
 pytestmark = pytest.mark.usefixtures("buyers")
 
@@ -127,7 +124,7 @@ async def test_an_error_goes_to_failed_or_to_a_notice(make: AppFactory) -> None:
         await call_service(app.screen, missing, print, group="b").wait()
         await settle(pilot)
         assert isinstance(app.screen, ShellScreen)
-        assert [n.message for n in app._notifications] == ["No such supplier."]
+        assert notices(app) == ["No such supplier."]
 
 
 async def test_progress_reaches_the_ui_thread(make: AppFactory) -> None:
@@ -149,14 +146,12 @@ async def test_queued_invitations_start_the_delivery(
     ctx: ServiceContext, admin: Session, tmp_path: Path, clock: FixedClock
 ) -> None:
     with MailSink(maildir=tmp_path / "maildir", clock=clock.now) as sink:
-        smtp = with_overrides(
-            ctx.config, smtp_host="127.0.0.1", smtp_port=sink.port, smtp_security="none"
-        )
-        app = make_app(
-            dataclasses.replace(ctx, config=smtp),
-            animations=False,
-            cursor_blink=False,
+        app = build_app(
+            ctx,
             deliver_mail=True,
+            smtp_host="127.0.0.1",
+            smtp_port=sink.port,
+            smtp_security="none",
         )
         async with app.run_test(size=(80, 24)) as pilot:
             await log_in(pilot, "ana", PASSWORD)

@@ -22,7 +22,7 @@ from gosocket_tui.services.activation import ActivationResult, activate
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session
 from tests.conftest import PASSWORD
-from tests.unit.test_invitations import add_supplier, code_in, deliver
+from tests.invitation_helpers import add_supplier, code_in, deliver
 
 NEW_PASSWORD = "tostado medio 2026"
 INVALID = "Invalid or expired activation code."

@@ -14,7 +14,7 @@ import pytest
 from gosocket_tui.mail.maildir import read_maildir
 from gosocket_tui.mail.sink import MailSink, free_port
 from tests.cli_helpers import Cli, Result
-from tests.unit.test_invitations import CODE_RE
+from tests.invitation_helpers import CODE_RE
 
 COMPANY = "CL:76.086.428-5"
 

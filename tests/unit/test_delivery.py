@@ -24,7 +24,7 @@ from gosocket_tui.db.models import (
 )
 from gosocket_tui.mail.maildir import read_maildir
 from gosocket_tui.mail.sink import MailSink, free_port
-from gosocket_tui.services import auth, invitations
+from gosocket_tui.services import auth, delivery_log, invitations
 from gosocket_tui.services.codes import verify_code
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.delivery import (
@@ -36,7 +36,7 @@ from gosocket_tui.services.delivery_claims import claim_due
 from gosocket_tui.services.delivery_report import DeliveryReport
 from gosocket_tui.services.session import Session
 from tests.conftest import PASSWORD
-from tests.unit.test_invitations import (
+from tests.invitation_helpers import (
     add_supplier,
     code_hashes,
     code_in,
@@ -144,9 +144,9 @@ def test_smtp_down_pauses_the_queue_without_counting_attempts(
     # The evidence says what happened, as a server problem, not as a try of the message.
     (attempt,) = DeliveryAttempt.select()
     assert attempt.outcome == "server" and attempt.code is None and "refused" in attempt.reply
-    (entry,) = invitations.delivery_log(ctx, admin, ids[0])
+    (entry,) = delivery_log.delivery_log(ctx, admin, ids[0])
     assert entry.attempts == 0 and "refused" in (entry.last_error or "")
-    text = invitations.delivery_log_text(ctx, admin, ids[0])
+    text = delivery_log.delivery_log_text(ctx, admin, ids[0])
     assert "not counted as an attempt" in text
     # No code was stored for an email that never left.
     assert all(i.status == "queued" and not code_hashes(i.id) for i in Invitation.select())
@@ -231,11 +231,11 @@ def test_5xx_fails_at_once_with_the_server_reply(
     failed = AuditEvent.get(AuditEvent.action == "invitation.delivery_failed")
     assert "user unknown" in failed.detail and failed.actor_name == "system"
 
-    (entry,) = invitations.delivery_log(ctx, admin, link_id)
+    (entry,) = delivery_log.delivery_log(ctx, admin, link_id)
     assert entry.recipient == "ventas@cafe.example" and entry.status == "failed"
     assert entry.message_id == message.message_id and entry.attempts == 1
     assert entry.tries[0].code == 550 and "user unknown" in entry.tries[0].reply
-    text = invitations.delivery_log_text(ctx, admin, link_id)
+    text = delivery_log.delivery_log_text(ctx, admin, link_id)
     assert message.message_id in text and "550 5.1.1" in text and "ventas@cafe.example" in text
 
     # The support action: fix the address and resend.
@@ -244,7 +244,7 @@ def test_5xx_fails_at_once_with_the_server_reply(
     assert deliver(ctx, sink.port).sent == 1
     assert sink.wait_for(1)[0].rcpt_tos == ("compras@cafe.example",)
     assert SupplierLink.get_by_id(link_id).status == "invited"
-    assert len(invitations.delivery_log(ctx, admin, link_id)) == 2
+    assert len(delivery_log.delivery_log(ctx, admin, link_id)) == 2
 
 
 def test_cancelled_or_superseded_mail_is_not_sent(

@@ -35,9 +35,9 @@ from gosocket_tui.services.delivery import Deliverer
 from gosocket_tui.services.delivery_claims import CLAIM_LEASE, claim_due
 from gosocket_tui.services.delivery_outcomes import MIN_RETRY_SECONDS
 from gosocket_tui.services.session import Session
+from tests.invitation_helpers import add_supplier, code_hashes, code_in, smtp_settings
 from tests.unit.test_activation import activate_cafe, refused
 from tests.unit.test_delivery import many_suppliers
-from tests.unit.test_invitations import add_supplier, code_hashes, code_in, smtp_settings
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from gosocket_tui.services import invitations
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.delivery_pump import DeliveryPump
 from gosocket_tui.services.session import Session
-from tests.unit.test_invitations import add_supplier
+from tests.invitation_helpers import add_supplier
 
 PUMP_LOG = "gosocket_tui.services.delivery_pump"
 

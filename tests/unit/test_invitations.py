@@ -1,7 +1,4 @@
-"""The invitations service: who may invite whom, and what each step writes.
-
-Also the helpers the delivery, activation and CLI tests share (imported by name from here).
-"""
+"""The invitations service: who may invite whom, and what each step writes."""
 
 import re
 from collections.abc import Iterator
@@ -15,72 +12,17 @@ from gosocket_tui.db.models import (
     AuditEvent,
     Company,
     Invitation,
-    InvitationCode,
     OutboxMessage,
     SupplierLink,
 )
 from gosocket_tui.errors import NotFound, PermissionDenied, ValidationError
-from gosocket_tui.mail.maildir import SinkMessage
 from gosocket_tui.mail.sink import MailSink
-from gosocket_tui.mail.smtp_settings import SmtpSettings
-from gosocket_tui.services import invitations, suppliers
+from gosocket_tui.services import delivery_log, invitations
 from gosocket_tui.services.context import ServiceContext
-from gosocket_tui.services.delivery import Deliverer
-from gosocket_tui.services.delivery_report import DeliveryReport
 from gosocket_tui.services.session import Session
+from tests.invitation_helpers import CO_TAX, add_supplier, code_hashes
 
-CODE_RE = re.compile(r"\b([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})\b")
-CO_TAX = "860.007.386-1"
-
-
-# --- shared helpers -------------------------------------------------------------------------
-
-
-def add_supplier(
-    ctx: ServiceContext,
-    session: Session,
-    *,
-    country: str = "CO",
-    tax_id: str = CO_TAX,
-    name: str = "Cafés de Colombia SAS",
-    email: str = "ventas@cafe.example",
-) -> int:
-    row = suppliers.add_supplier(
-        ctx,
-        session,
-        suppliers.SupplierInput(country=country, tax_id=tax_id, name=name, email=email),
-    )
-    return row.id
-
-
-def smtp_settings(port: int) -> SmtpSettings:
-    return SmtpSettings(
-        host="127.0.0.1",
-        port=port,
-        security="none",
-        username=None,
-        password=None,
-        sender="Gosocket <no-reply@gosocket.example>",
-        timeout=5.0,
-    )
-
-
-def deliver(ctx: ServiceContext, port: int, worker: str = "test") -> DeliveryReport:
-    return Deliverer(ctx, smtp_settings(port), worker).deliver_due()
-
-
-def code_hashes(invitation_id: int) -> list[str]:
-    """Every stored hash of an invitation's codes (each email sent may carry one)."""
-    return [
-        row.code_hash
-        for row in InvitationCode.select().where(InvitationCode.invitation == invitation_id)
-    ]
-
-
-def code_in(message: SinkMessage) -> str:
-    found = CODE_RE.search(message.text)
-    assert found, message.text
-    return found.group(1)
+# --- fixtures -------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -170,7 +112,7 @@ def test_viewer_may_not_invite_resend_or_cancel(
         lambda: invitations.resend(ctx, viewer, link_id),
         lambda: invitations.change_email(ctx, viewer, link_id, "a@b.example"),
         lambda: invitations.cancel(ctx, viewer, link_id),
-        lambda: invitations.delivery_log(ctx, viewer, link_id),
+        lambda: delivery_log.delivery_log(ctx, viewer, link_id),
     ):
         with pytest.raises(PermissionDenied):
             call()
@@ -192,13 +134,13 @@ def test_other_companys_supplier_is_not_found(
         lambda: invitations.resend(ctx, other_admin, link_id),
         lambda: invitations.change_email(ctx, other_admin, link_id, "x@evil.example"),
         lambda: invitations.cancel(ctx, other_admin, link_id),
-        lambda: invitations.delivery_log(ctx, other_admin, link_id),
+        lambda: delivery_log.delivery_log(ctx, other_admin, link_id),
     ):
         with pytest.raises(NotFound):
             call()
     assert Invitation.select().count() == 1
     assert SupplierLink.get_by_id(link_id).email == "ventas@cafe.example"
-    assert invitations.recent_deliveries(ctx, other_admin) == []
+    assert delivery_log.recent_deliveries(ctx, other_admin) == []
 
 
 # --- resend, change email, cancel -----------------------------------------------------------

@@ -34,11 +34,11 @@ from gosocket_tui.db.models import (
 )
 from gosocket_tui.errors import NotFound, PermissionDenied
 from gosocket_tui.mail.sink import MailSink
-from gosocket_tui.services import activity, bulk, invitations, suppliers
+from gosocket_tui.services import activity, bulk, delivery_log, invitations, suppliers
 from gosocket_tui.services.bulk import ImportOptions
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session
-from tests.unit.test_invitations import CO_TAX, deliver
+from tests.invitation_helpers import CO_TAX, deliver
 
 CO_COMPACT = "8600073861"
 CL_ONLY_TAX = "96.790.240-3"  # a supplier only the Chilean buyer has
@@ -95,11 +95,11 @@ ADMIN_READS: dict[str, Call] = {
     "activity.export_events_csv": lambda ctx, s, w: activity.export_events_csv(
         ctx, s, w.out_dir / "audit.csv"
     ),
-    "delivery_log.delivery_log": lambda ctx, s, w: invitations.delivery_log(ctx, s, w.invited_id),
-    "delivery_log.delivery_log_text": lambda ctx, s, w: invitations.delivery_log_text(
+    "delivery_log.delivery_log": lambda ctx, s, w: delivery_log.delivery_log(ctx, s, w.invited_id),
+    "delivery_log.delivery_log_text": lambda ctx, s, w: delivery_log.delivery_log_text(
         ctx, s, w.invited_id
     ),
-    "delivery_log.recent_deliveries": lambda ctx, s, w: invitations.recent_deliveries(ctx, s),
+    "delivery_log.recent_deliveries": lambda ctx, s, w: delivery_log.recent_deliveries(ctx, s),
     "bulk.importer.validate": lambda ctx, s, w: bulk.validate(
         ctx, s, w.import_file, ImportOptions(default_country="CL")
     ),
@@ -325,7 +325,7 @@ def evidence(
     assert len(cl_messages) == 1 and DeliveryAttempt.select().count() == 2
     # The owner does see it all (so "nothing" below means isolation, not missing data).
     assert suppliers.count_suppliers(ctx, admin) == 2
-    assert len(invitations.delivery_log(ctx, admin, world.invited_id)[0].tries) == 1
+    assert len(delivery_log.delivery_log(ctx, admin, world.invited_id)[0].tries) == 1
     cl_events = {e.id for e in AuditEvent.select().where(AuditEvent.company_id == admin.company_id)}
     assert any(r.target == f"CL:{CL_ONLY_TAX}" for r in activity.list_events(ctx, admin).rows)
     return Evidence(
@@ -390,8 +390,8 @@ def _check_resolve(ctx: ServiceContext, s: Session, ev: Evidence) -> None:
 def _check_delivery_log(ctx: ServiceContext, s: Session, ev: Evidence) -> None:
     for link_id in (ev.world.invited_id, ev.world.plain_id):
         with pytest.raises(NotFound):
-            invitations.delivery_log(ctx, s, link_id)
-    own = invitations.delivery_log(ctx, s, ev.pe_link_id)
+            delivery_log.delivery_log(ctx, s, link_id)
+    own = delivery_log.delivery_log(ctx, s, ev.pe_link_id)
     assert [e.recipient for e in own] == [PE_EMAIL]
     _no_marker(ev, own)
 
@@ -399,12 +399,12 @@ def _check_delivery_log(ctx: ServiceContext, s: Session, ev: Evidence) -> None:
 def _check_delivery_text(ctx: ServiceContext, s: Session, ev: Evidence) -> None:
     for link_id in (ev.world.invited_id, ev.world.plain_id):
         with pytest.raises(NotFound):
-            invitations.delivery_log_text(ctx, s, link_id)
-    _no_marker(ev, invitations.delivery_log_text(ctx, s, ev.pe_link_id))
+            delivery_log.delivery_log_text(ctx, s, link_id)
+    _no_marker(ev, delivery_log.delivery_log_text(ctx, s, ev.pe_link_id))
 
 
 def _check_recent(ctx: ServiceContext, s: Session, ev: Evidence) -> None:
-    recent = invitations.recent_deliveries(ctx, s)
+    recent = delivery_log.recent_deliveries(ctx, s)
     assert [e.recipient for e in recent] == [PE_EMAIL]
     assert not {e.message_id for e in recent} & ev.cl_message_ids
     _no_marker(ev, recent)

@@ -44,8 +44,8 @@ from gosocket_tui.services.taxid import (
 )
 from tests.cli_helpers import Cli
 from tests.conftest import PASSWORD
+from tests.invitation_helpers import code_in, deliver
 from tests.unit.test_bulk_import import row, write_csv
-from tests.unit.test_invitations import code_in, deliver
 
 SECRET = SupplierInput(
     country="CL", tax_id="9.876.543-3", name="Secret A", email="a-only@secret.example"

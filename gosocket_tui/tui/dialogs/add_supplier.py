@@ -21,7 +21,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from gosocket_tui.errors import Duplicate, GosocketError, ValidationError
@@ -34,10 +33,10 @@ from gosocket_tui.services.suppliers import (
     normalize_email,
 )
 from gosocket_tui.services.taxid import country_choices, expected_form, parse_tax_id
+from gosocket_tui.tui.dialogs.base import Dialog
 from gosocket_tui.tui.host import host
 from gosocket_tui.tui.safe import content
 from gosocket_tui.tui.typeahead import next_on_enter
-from gosocket_tui.tui.widgets.footer import KeyFooter
 from gosocket_tui.tui.workers import call_service
 
 if TYPE_CHECKING:
@@ -70,78 +69,11 @@ class AddSupplierResult:
     detail: SupplierDetail | None = None
 
 
-class AddSupplierScreen(ModalScreen[AddSupplierResult | None]):
+class AddSupplierScreen(Dialog[AddSupplierResult | None]):
     """The Add Supplier form (administrators; the service refuses anyone else anyway)."""
 
-    DEFAULT_CSS = """
-    AddSupplierScreen {
-        align: center middle;
-    }
-    #add-dialog {
-        width: 100%;
-        max-width: 76;
-        height: auto;
-        max-height: 100%;
-        border: round $primary;
-        border-title-style: bold;
-        background: $background;
-        padding: 0 1;
-    }
-    #add-form {
-        height: auto;
-        max-height: 1fr;
-    }
-    #add-form .field {
-        height: auto;
-    }
-    #add-form .field-label {
-        width: 14;
-        text-style: bold;
-    }
-    #add-form .field-body {
-        width: 1fr;
-        height: auto;
-    }
-    #add-form Input, #add-form Select {
-        width: 1fr;
-    }
-    #add-form .field-note {
-        height: auto;
-        display: none;
-        color: $text-muted;
-    }
-    #add-form .field-note.-shown {
-        display: block;
-    }
-    #add-form .field-note.-ok {
-        color: $text-success;
-    }
-    #add-form .field-note.-error {
-        color: $text-error;
-        text-style: bold;
-    }
-    #add-general {
-        display: none;
-        color: $text-error;
-        text-style: bold;
-        height: auto;
-    }
-    #add-general.-shown {
-        display: block;
-    }
-    #add-required {
-        color: $text-muted;
-        height: 1;
-    }
-    #add-buttons {
-        height: 1;
-        margin-top: 1;
-        align-horizontal: right;
-    }
-    #add-buttons Button {
-        margin-left: 2;
-    }
-    """
+    CSS_PATH = "add_supplier.tcss"
+    FRAME_ID = "add-dialog"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "save", "Save"),
@@ -158,38 +90,36 @@ class AddSupplierScreen(ModalScreen[AddSupplierResult | None]):
         self._saving = False
         self._strict = False  # after a Save: show Tax ID problems as errors, not hints
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="add-dialog"):
-            yield Static(id="add-general")
-            with VerticalScroll(id="add-form"):
-                with Horizontal(classes="field", id="field-country"):
-                    yield Label(_("Country") + " *", classes="field-label")
+    def compose_body(self) -> ComposeResult:
+        yield Static(id="add-general")
+        with VerticalScroll(id="add-form"):
+            with Horizontal(classes="field", id="field-country"):
+                yield Label(_("Country") + " *", classes="field-label")
+                with Vertical(classes="field-body"):
+                    yield Select(
+                        country_choices(),
+                        value=self._country,
+                        allow_blank=False,
+                        compact=True,
+                        id="add-country",
+                    )
+                    yield Static(classes="field-note", id="note-country")
+            for name, label, required in FIELDS:
+                with Horizontal(classes="field", id=f"field-{name}"):
+                    yield Label(_(label) + (" *" if required else ""), classes="field-label")
                     with Vertical(classes="field-body"):
-                        yield Select(
-                            country_choices(),
-                            value=self._country,
-                            allow_blank=False,
+                        yield Input(
+                            value=self._tax_id if name == "tax_id" else "",
+                            placeholder=self._placeholder(name),
+                            max_length=MAX_LENGTHS.get(name, 300),
                             compact=True,
-                            id="add-country",
+                            id=f"add-{name}",
                         )
-                        yield Static(classes="field-note", id="note-country")
-                for name, label, required in FIELDS:
-                    with Horizontal(classes="field", id=f"field-{name}"):
-                        yield Label(_(label) + (" *" if required else ""), classes="field-label")
-                        with Vertical(classes="field-body"):
-                            yield Input(
-                                value=self._tax_id if name == "tax_id" else "",
-                                placeholder=self._placeholder(name),
-                                max_length=MAX_LENGTHS.get(name, 300),
-                                compact=True,
-                                id=f"add-{name}",
-                            )
-                            yield Static(classes="field-note", id=f"note-{name}")
-            yield Static(_("* required"), id="add-required")
-            with Horizontal(id="add-buttons"):
-                yield Button(_("Save"), variant="primary", compact=True, id="add-save")
-                yield Button(_("Cancel"), compact=True, id="add-cancel")
-        yield KeyFooter()  # the dialog's own keys: ^s Save, Esc Cancel
+                        yield Static(classes="field-note", id=f"note-{name}")
+        yield Static(_("* required"), id="add-required")
+        with Horizontal(classes="dialog-buttons", id="add-buttons"):
+            yield Button(_("Save"), variant="primary", compact=True, id="add-save")
+            yield Button(_("Cancel"), compact=True, id="add-cancel")
 
     def _placeholder(self, name: str) -> str:
         if name == "groups":

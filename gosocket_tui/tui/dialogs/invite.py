@@ -14,62 +14,21 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.containers import Horizontal
 from textual.widgets import Button, Input, Static
 
 from gosocket_tui.errors import ValidationError
 from gosocket_tui.i18n import _
 from gosocket_tui.services.suppliers import normalize_email
+from gosocket_tui.tui.dialogs.base import Dialog
 from gosocket_tui.tui.safe import content, plain
-from gosocket_tui.tui.widgets.footer import KeyFooter
-
-DIALOG_CSS = """
-{name} {{
-    align: center middle;
-}}
-{name} > .invite-dialog {{
-    width: 100%;
-    max-width: 70;
-    height: auto;
-    max-height: 100%;
-    border: round $primary;
-    border-title-style: bold;
-    background: $background;
-    padding: 0 1;
-}}
-{name} .invite-text {{
-    height: auto;
-    max-height: 12;
-}}
-{name} .invite-error {{
-    height: auto;
-    display: none;
-    color: $text-error;
-    text-style: bold;
-}}
-{name} .invite-error.-shown {{
-    display: block;
-}}
-{name} Input {{
-    width: 1fr;
-    margin-top: 1;
-}}
-{name} .invite-buttons {{
-    height: 1;
-    margin-top: 1;
-    align-horizontal: right;
-}}
-{name} .invite-buttons Button {{
-    margin-left: 2;
-}}
-"""
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(Dialog[bool]):
     """Ask before an invitation action: a title, a few lines of text, Confirm or Cancel."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmScreen")
+    CSS_PATH = "invite.tcss"
+    FRAME_ID = "confirm-dialog"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
         Binding("enter", "confirm", "Confirm", show=False),
@@ -81,17 +40,15 @@ class ConfirmScreen(ModalScreen[bool]):
         self._lines = list(lines)
         self._confirm_label = confirm_label or _("Confirm")
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="invite-dialog", id="confirm-dialog"):
-            yield Static(
-                content("\n".join(plain(line) for line in self._lines), keep_newlines=True),
-                classes="invite-text",
-                id="confirm-text",
-            )
-            with Horizontal(classes="invite-buttons"):
-                yield Button(self._confirm_label, variant="primary", compact=True, id="confirm-ok")
-                yield Button(_("Cancel"), compact=True, id="confirm-cancel")
-        yield KeyFooter()
+    def compose_body(self) -> ComposeResult:
+        yield Static(
+            content("\n".join(plain(line) for line in self._lines), keep_newlines=True),
+            classes="invite-text",
+            id="confirm-text",
+        )
+        with Horizontal(classes="dialog-buttons"):
+            yield Button(self._confirm_label, variant="primary", compact=True, id="confirm-ok")
+            yield Button(_("Cancel"), compact=True, id="confirm-cancel")
 
     def on_mount(self) -> None:
         self.query_one("#confirm-dialog").border_title = content(self._title)
@@ -114,10 +71,11 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class ChangeEmailScreen(ModalScreen[str | None]):
+class ChangeEmailScreen(Dialog[str | None]):
     """Correct a supplier's email; the invitation is then sent again to it."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="ChangeEmailScreen")
+    CSS_PATH = "invite.tcss"
+    FRAME_ID = "email-dialog"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, name: str, email: str) -> None:
@@ -125,23 +83,21 @@ class ChangeEmailScreen(ModalScreen[str | None]):
         self._supplier = name
         self._email = email
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="invite-dialog", id="email-dialog"):
-            yield Static(
-                content(
-                    _(
-                        "New email for {name}; a new invitation is sent to it.",
-                        name=self._supplier,
-                    )
-                ),
-                classes="invite-text",
-            )
-            yield Input(value=plain(self._email), max_length=254, compact=True, id="email-input")
-            yield Static(classes="invite-error", id="email-error")
-            with Horizontal(classes="invite-buttons"):
-                yield Button(_("Confirm"), variant="primary", compact=True, id="email-ok")
-                yield Button(_("Cancel"), compact=True, id="email-cancel")
-        yield KeyFooter()
+    def compose_body(self) -> ComposeResult:
+        yield Static(
+            content(
+                _(
+                    "New email for {name}; a new invitation is sent to it.",
+                    name=self._supplier,
+                )
+            ),
+            classes="invite-text",
+        )
+        yield Input(value=plain(self._email), max_length=254, compact=True, id="email-input")
+        yield Static(classes="invite-error", id="email-error")
+        with Horizontal(classes="dialog-buttons"):
+            yield Button(_("Confirm"), variant="primary", compact=True, id="email-ok")
+            yield Button(_("Cancel"), compact=True, id="email-cancel")
 
     def on_mount(self) -> None:
         self.query_one("#email-dialog").border_title = _("Change email")

@@ -113,100 +113,12 @@ class ActivationScreen(Screen[str | None]):
     Dismissed with the new username after a successful activation, else with None.
     """
 
+    CSS_PATH = "activation.tcss"
     AUTO_FOCUS = "#act-country"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("f2", "app.toggle_language", "Español"),
     ]
-
-    DEFAULT_CSS = """
-    #activation-text {
-        margin: 1 0 0 0;
-        color: $text-muted;
-    }
-    #activation-fields {
-        height: auto;
-        margin-top: 1;
-    }
-    #activation-fields .section {
-        text-style: bold;
-        color: $text-primary;
-    }
-    #activation-fields .row {
-        height: auto;
-    }
-    #activation-fields .row Label {
-        width: 24;
-        padding-left: 2;
-    }
-    #activation-fields .row Input, #activation-fields .row Select {
-        width: 1fr;
-    }
-    #activation-fields .row:focus-within Label {
-        color: $text-accent;
-        text-style: bold;
-    }
-    #activation-fields .row Select:focus > SelectCurrent {
-        background-tint: $foreground 10%;
-    }
-    #activation-fields .note {
-        height: auto;
-        padding-left: 2;
-        color: $text-muted;
-    }
-    #activation-fields .note.-error {
-        color: $text-error;
-        text-style: bold;
-    }
-    #activation-fields .note.-hidden {
-        display: none;
-    }
-    #activation-fields Input.-bad {
-        background-tint: $error 30%;
-    }
-    #activation-message {
-        display: none;
-        height: auto;
-        margin-top: 1;
-    }
-    #activation-message.-error {
-        display: block;
-        color: $text-error;
-        text-style: bold;
-    }
-    #activation-message.-info {
-        display: block;
-        color: $text-muted;
-    }
-    #activation-buttons {
-        height: 1;
-        margin: 1 0;
-    }
-    #activation-buttons Button {
-        margin-right: 2;
-    }
-    #activation-done {
-        display: none;
-        height: auto;
-    }
-    ActivationScreen.-done #activation-done {
-        display: block;
-    }
-    ActivationScreen.-done #activation-form {
-        display: none;
-    }
-    #activation-form {
-        height: auto;
-    }
-    #activation-success {
-        margin: 1 0;
-        color: $text-success;
-        text-style: bold;
-    }
-    #activation-next {
-        margin-bottom: 1;
-    }
-    """
 
     def __init__(self, ctx: ServiceContext) -> None:
         super().__init__()

@@ -34,7 +34,7 @@ from textual.widgets import Button, Checkbox, DataTable, Input, Label, ProgressB
 from textual.worker import get_current_worker
 
 from gosocket_tui.errors import GosocketError
-from gosocket_tui.i18n import _
+from gosocket_tui.i18n import _, format_int
 from gosocket_tui.services import bulk as bulk_import
 from gosocket_tui.services.bulk import (
     RawRow,
@@ -44,14 +44,13 @@ from gosocket_tui.services.bulk import (
 )
 from gosocket_tui.services.exchange import FilePlace
 from gosocket_tui.services.taxid import country_choices
+from gosocket_tui.tui.dialogs.bulk_template import TemplateDialog
 from gosocket_tui.tui.files import files_of
 from gosocket_tui.tui.host import host
 from gosocket_tui.tui.safe import plain
 from gosocket_tui.tui.safe import text as safe_text
 from gosocket_tui.tui.widgets.bulk_path import ExchangeSuggester, PathSuggester
-from gosocket_tui.tui.widgets.bulk_template import TemplateDialog
 from gosocket_tui.tui.widgets.footer import KeyFooter
-from gosocket_tui.tui.widgets.paged_table import format_int
 from gosocket_tui.tui.workers import call_service, from_worker
 
 if TYPE_CHECKING:
@@ -103,88 +102,7 @@ def _duration(seconds: float | None) -> str:
 class BulkImportScreen(Screen["BulkImportResult | None"]):
     """Bulk add suppliers from a CSV or Excel file (administrators)."""
 
-    DEFAULT_CSS = """
-    BulkImportScreen #bulk-body {
-        padding: 0 1;
-    }
-    BulkImportScreen .bulk-row {
-        height: 1;
-        margin-top: 1;
-    }
-    BulkImportScreen .bulk-row Label {
-        width: 9;
-        text-style: bold;
-    }
-    BulkImportScreen #bulk-path {
-        width: 1fr;
-    }
-    BulkImportScreen .bulk-row Button {
-        margin-left: 1;
-    }
-    BulkImportScreen .bulk-text {
-        height: auto;
-        margin-top: 1;
-    }
-    BulkImportScreen .bulk-muted {
-        color: $text-muted;
-    }
-    BulkImportScreen .-error {
-        color: $text-error;
-        text-style: bold;
-    }
-    BulkImportScreen .-ok {
-        color: $text-success;
-        text-style: bold;
-    }
-    BulkImportScreen DataTable {
-        height: 3;
-        margin-top: 1;
-    }
-    BulkImportScreen #bulk-options {
-        grid-size: 2;
-        grid-columns: 24 1fr;
-        grid-rows: 1;
-        grid-gutter: 1 1;
-        height: auto;
-        margin-top: 1;
-    }
-    BulkImportScreen #bulk-options Label {
-        text-style: bold;
-    }
-    BulkImportScreen #bulk-valid-only {
-        margin-top: 1;
-        height: 1;
-    }
-    BulkImportScreen #bulk-progress {
-        margin-top: 1;
-        height: 1;
-    }
-    BulkImportScreen #bulk-progress Bar {
-        width: 1fr;
-    }
-    BulkImportScreen .bulk-section {
-        display: none;
-    }
-    BulkImportScreen .bulk-section.-shown {
-        display: block;
-    }
-    BulkImportScreen Horizontal.bulk-section.-shown {
-        display: block;
-    }
-    BulkImportScreen .bulk-actions {
-        height: 1;
-        margin-top: 1;
-    }
-    BulkImportScreen .bulk-actions Button {
-        margin-right: 2;
-    }
-    BulkImportScreen #bulk-export-row Label {
-        width: 14;
-    }
-    BulkImportScreen #bulk-report-path {
-        width: 1fr;
-    }
-    """
+    CSS_PATH = "bulk_import.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close"),
         Binding("ctrl+t", "template", "Download template"),

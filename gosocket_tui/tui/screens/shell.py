@@ -45,6 +45,7 @@ TARGETS: tuple[tuple[str, str], ...] = (
 class ShellScreen(Screen[None]):
     """Everything a logged-in user does happens inside this screen."""
 
+    CSS_PATH = "shell.tcss"
     AUTO_FOCUS = "#sidebar"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "show('network')", "Network"),

@@ -166,67 +166,6 @@ class ActivityView(View):
         Binding("f6", "focus_export", "Export…", show=False),
     ]
 
-    DEFAULT_CSS = """
-    ActivityView {
-        height: 100%;
-    }
-    #activity-body {
-        height: 1fr;
-    }
-    ActivityView.-refused #activity-body {
-        display: none;
-    }
-    #activity-filters {
-        grid-size: 4;
-        grid-columns: auto 1fr auto 1fr;
-        grid-rows: 1;
-        grid-gutter: 0 1;
-        height: auto;
-        margin: 1 1 0 1;
-    }
-    ActivityView.-wide #activity-filters {
-        grid-size: 8;
-        grid-columns: auto 1fr auto 1fr auto 12 auto 12;
-    }
-    #activity-filters Label, #activity-export Label {
-        text-style: bold;
-    }
-    #activity-filters Input.-invalid {
-        background-tint: $error 30%;
-    }
-    .activity-message {
-        display: none;
-        height: auto;
-        margin: 0 1;
-        color: $text-error;
-        text-style: bold;
-    }
-    .activity-message.-shown {
-        display: block;
-    }
-    #activity-table {
-        height: 1fr;
-        margin-top: 1;
-        scrollbar-gutter: stable;
-        scrollbar-size-vertical: 1;
-    }
-    #activity-detail {
-        height: 3;
-        margin: 0 1;
-    }
-    #activity-export {
-        height: 1;
-        margin: 0 1;
-    }
-    #activity-export Label {
-        margin-right: 1;
-    }
-    #activity-path {
-        width: 1fr;
-        margin-right: 1;
-    }
-    """
-
     def __init__(self, ctx: ServiceContext, session: Session, *, id: str | None = None) -> None:
         super().__init__(ctx, session, id=id)
         self._filter = AuditFilter()

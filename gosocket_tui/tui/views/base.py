@@ -22,36 +22,6 @@ class View(Vertical):
     write; ``session.is_admin`` here only decides what to show.
     """
 
-    # The title row (heading left, status right) and the "administrators only" notice,
-    # shown by a view that adds the class ``-refused`` to itself.
-    DEFAULT_CSS = """
-    View .view-title {
-        height: auto;
-    }
-    View .view-title .view-heading {
-        width: auto;
-    }
-    View .view-status {
-        width: 1fr;
-        height: 1;
-        margin: 1 1 0 2;
-        color: $text-muted;
-        text-align: right;
-        text-wrap: nowrap;
-        text-overflow: ellipsis;
-    }
-    View .view-status.-error {
-        color: $text-error;
-        text-style: bold;
-    }
-    View .view-refused {
-        display: none;
-    }
-    View.-refused .view-refused {
-        display: block;
-    }
-    """
-
     def __init__(self, ctx: ServiceContext, session: Session, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.ctx = ctx

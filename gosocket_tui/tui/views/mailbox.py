@@ -7,7 +7,7 @@ For administrators, three tabs:
   activation code, so a trainer can read the invitation that was just sent. Read from the
   Maildir (``services.received_mail.read_maildir``) in a thread worker.
 - **Delivery log** (Registro de entregas): the company's invitation emails, newest first
-  (``services.invitations.recent_deliveries``), each with its time, recipient, Message-ID,
+  (``services.delivery_log.recent_deliveries``), each with its time, recipient, Message-ID,
   tries, the receiving server's reply and the last error: the evidence support asks for.
   Enter shows one supplier's emails only (``delivery_log``), Escape all of them again. The
   export row writes that supplier's log as text (``delivery_log_text``) to the file named
@@ -113,92 +113,6 @@ class MailboxView(View):
         Binding("f6", "focus_export", "Export…", show=False),
         Binding("escape", "all_suppliers", "All suppliers", show=False),
     ]
-
-    DEFAULT_CSS = """
-    MailboxView {
-        height: 100%;
-    }
-    MailboxView.-refused #mailbox-tabs, MailboxView.-refused #mailbox-panes {
-        display: none;
-    }
-    #mailbox-tabs {
-        margin-top: 1;
-        padding: 0 1;
-    }
-    #mailbox-panes {
-        height: 1fr;
-        margin-top: 1;
-    }
-    #mailbox-panes > Vertical {
-        height: 1fr;
-    }
-    #mail-list {
-        height: auto;
-        max-height: 7;
-        scrollbar-gutter: stable;
-        scrollbar-size-vertical: 1;
-    }
-    #mail-message {
-        height: 1fr;
-        padding: 0 1;
-        scrollbar-size-vertical: 1;
-    }
-    #mail-empty, #delivery-empty {
-        display: none;
-        margin: 1 1 0 1;
-        color: $text-muted;
-    }
-    #mail-empty.-shown, #delivery-empty.-shown {
-        display: block;
-    }
-    #delivery-scope {
-        display: none;
-        height: auto;
-        margin: 0 1;
-        color: $text-warning;
-        text-style: bold;
-    }
-    #delivery-scope.-shown {
-        display: block;
-    }
-    #delivery-table {
-        height: 1fr;
-        min-height: 4;
-        scrollbar-gutter: stable;
-        scrollbar-size-vertical: 1;
-    }
-    #delivery-detail {
-        height: auto;
-        max-height: 7;
-        padding: 0 1;
-        scrollbar-size-vertical: 1;
-    }
-    #delivery-export-message {
-        display: none;
-        height: auto;
-        margin: 0 1;
-        color: $text-error;
-        text-style: bold;
-    }
-    #delivery-export-message.-shown {
-        display: block;
-    }
-    #delivery-export {
-        height: 1;
-        margin: 0 1;
-    }
-    #delivery-export Label {
-        text-style: bold;
-        margin-right: 1;
-    }
-    #delivery-path {
-        width: 1fr;
-        margin-right: 1;
-    }
-    #mail-help-text {
-        padding: 0 1;
-    }
-    """
 
     def __init__(self, ctx: ServiceContext, session: Session, *, id: str | None = None) -> None:
         super().__init__(ctx, session, id=id)
@@ -391,11 +305,11 @@ class MailboxView(View):
 
         def read() -> list[DeliveryLogEntry]:
             # Imported here, in the worker: the Mailbox is not on the way to the first screen.
-            from gosocket_tui.services import invitations
+            from gosocket_tui.services import delivery_log
 
             if link_id is None:
-                return invitations.recent_deliveries(ctx, session, limit=limit)
-            entries = invitations.delivery_log(ctx, session, link_id)
+                return delivery_log.recent_deliveries(ctx, session, limit=limit)
+            entries = delivery_log.delivery_log(ctx, session, link_id)
             entries.reverse()  # newest first, like the company's list
             return entries
 
@@ -547,12 +461,12 @@ class MailboxView(View):
 
         def write() -> str:
             # Imported here, in the worker: the Mailbox is not on the way to the first screen.
-            from gosocket_tui.services import invitations
+            from gosocket_tui.services import delivery_log
 
             path = Path(raw)
             try:
                 path = files.target(raw)
-                content = invitations.delivery_log_text(ctx, session, link_id)
+                content = delivery_log.delivery_log_text(ctx, session, link_id)
                 # Written to a staging file that becomes the target at the end: never half a file.
                 with files.output(raw) as staging, staging.open("w", encoding="utf-8") as out:
                     out.write(content)

@@ -29,7 +29,7 @@ from textual.timer import Timer
 from textual.widgets import Button, ContentSwitcher, Input, Label, Select, Static
 
 from gosocket_tui.errors import GosocketError, SessionExpired
-from gosocket_tui.i18n import _
+from gosocket_tui.i18n import _, format_int
 from gosocket_tui.services import invitations
 from gosocket_tui.services.suppliers import (
     STATUSES,
@@ -41,11 +41,13 @@ from gosocket_tui.services.suppliers import (
 )
 from gosocket_tui.tui.dialogs.add_supplier import AddSupplierResult, AddSupplierScreen
 from gosocket_tui.tui.dialogs.invite import ChangeEmailScreen, ConfirmScreen
+from gosocket_tui.tui.dialogs.supplier_detail import SupplierDetailScreen
 from gosocket_tui.tui.safe import plain
+from gosocket_tui.tui.session import end_session
 from gosocket_tui.tui.views.base import View
 from gosocket_tui.tui.widgets.client_table import ClientTable
-from gosocket_tui.tui.widgets.paged_table import PagedTable, end_session, format_int
-from gosocket_tui.tui.widgets.supplier_detail import SupplierDetailPanel, SupplierDetailScreen
+from gosocket_tui.tui.widgets.paged_table import PagedTable
+from gosocket_tui.tui.widgets.supplier_detail import SupplierDetailPanel
 from gosocket_tui.tui.widgets.supplier_table import SupplierTable
 from gosocket_tui.tui.widgets.tab_strip import TabStrip
 
@@ -91,60 +93,6 @@ class SuppliersPanel(Vertical):
     """The Suppliers tab: filters, summary, the table (which also says when nothing matched)
     and the details."""
 
-    DEFAULT_CSS = """
-    SuppliersPanel {
-        height: 1fr;
-    }
-    SuppliersPanel .filter-row {
-        height: 1;
-        margin-top: 1;
-    }
-    SuppliersPanel #supplier-options-row {
-        margin-top: 0;
-    }
-    SuppliersPanel .filter-row Label {
-        padding: 0 1 0 0;
-        text-style: bold;
-    }
-    SuppliersPanel #supplier-tax-id {
-        width: 18;
-    }
-    SuppliersPanel #supplier-search {
-        margin: 0 2 0 1;
-    }
-    SuppliersPanel #supplier-name {
-        width: 1fr;
-    }
-    SuppliersPanel #supplier-status {
-        width: 4fr;  /* gives way to the buttons at 80 columns (in Spanish too) */
-        max-width: 22;
-    }
-    SuppliersPanel #supplier-sort {
-        margin-left: 1;
-        min-width: 0;  /* room for Bulk add and Add Supplier at 80 columns */
-    }
-    SuppliersPanel #supplier-bulk {
-        min-width: 0;
-        margin-right: 1;
-    }
-    SuppliersPanel .spacer {
-        width: 1fr;
-    }
-    SuppliersPanel #suppliers-read-only {
-        margin: 1 0 0 0;
-    }
-    SuppliersPanel #supplier-summary {
-        height: 1;
-        margin-top: 1;
-        color: $text-muted;
-    }
-    SuppliersPanel #supplier-detail {
-        display: none;
-    }
-    SuppliersPanel.-tall #supplier-detail {
-        display: block;
-    }
-    """
     BINDINGS: ClassVar[list[BindingType]] = [
         # Priority: they open their screen as the key arrives, so keys typed right after
         # them go to that screen (``GosocketApp._hold_key``), not to the filter.
@@ -621,33 +569,6 @@ class SuppliersPanel(Vertical):
 class ClientsPanel(Vertical):
     """The Clients tab: Tax ID and name filters over the read-only client list."""
 
-    DEFAULT_CSS = """
-    ClientsPanel {
-        height: 1fr;
-    }
-    ClientsPanel .filter-row {
-        height: 1;
-        margin-top: 1;
-    }
-    ClientsPanel .filter-row Label {
-        padding: 0 1 0 0;
-        text-style: bold;
-    }
-    ClientsPanel #client-tax-id {
-        width: 18;
-    }
-    ClientsPanel #client-search {
-        margin: 0 2 0 1;
-    }
-    ClientsPanel #client-name {
-        width: 1fr;
-    }
-    ClientsPanel #client-summary {
-        height: 1;
-        margin-top: 1;
-        color: $text-muted;
-    }
-    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down", "focus_table", "Table", show=False),
     ]
@@ -744,21 +665,6 @@ class ClientsPanel(Vertical):
 
 class NetworkView(View):
     """Suppliers and clients of the acting user's company."""
-
-    DEFAULT_CSS = """
-    NetworkView #network-tabs {
-        margin-top: 1;
-        padding: 0 1;
-    }
-    NetworkView #network-content {
-        width: 1fr;
-        height: 1fr;
-    }
-    NetworkView #network-content > .network-pane {
-        height: 1fr;
-        padding: 0 1;
-    }
-    """
 
     def compose(self) -> ComposeResult:
         yield TabStrip(

@@ -32,7 +32,6 @@ answer for a window or filter that was replaced meanwhile is dropped.
 
 from __future__ import annotations
 
-import inspect
 import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -51,7 +50,7 @@ from textual.worker import get_current_worker
 
 from gosocket_tui.errors import GosocketError, SessionExpired
 from gosocket_tui.i18n import _, get_language
-from gosocket_tui.i18n import format_int as format_int  # re-exported: the tables format counts
+from gosocket_tui.tui.session import end_session
 
 if TYPE_CHECKING:
     from gosocket_tui.services.context import ServiceContext
@@ -71,16 +70,6 @@ COUNT_DELAY = 0.25  # seconds: the count starts once the rows are painted, or af
 
 Spans = list[tuple[str, Style | None]]
 """A cell's content: pieces of text, each with an optional style over the row's."""
-
-
-async def end_session(widget: Widget, reason: str) -> None:
-    """The session expired while a service ran: log out with the reason (the app's method)."""
-    method = getattr(widget.app, "end_session", None)
-    if method is None:
-        return
-    result = method(reason=reason, notice=reason)
-    if inspect.isawaitable(result):
-        await result
 
 
 @dataclass(frozen=True)

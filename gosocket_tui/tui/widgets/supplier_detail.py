@@ -1,34 +1,28 @@
 """One supplier in full: identity, contact data, groups, and the invitation with its dates.
 
 ``SupplierDetailPanel`` sits under the table when the terminal is tall enough (it follows the
-cursor); ``SupplierDetailScreen`` is the same content in a dialog (Enter or ``d`` on a row),
-which fits 80x24. Both read ``services.suppliers.get_supplier`` in a thread worker.
+cursor); ``dialogs/supplier_detail.py`` shows the same content in a dialog. Both read
+``services.suppliers.get_supplier`` in a thread worker.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from rich.console import RenderableType
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from textual import work
-from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.timer import Timer
-from textual.widgets import Button, Static
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from gosocket_tui.errors import GosocketError, SessionExpired
+from gosocket_tui.errors import GosocketError
 from gosocket_tui.i18n import _
 from gosocket_tui.services.suppliers import SupplierDetail, SupplierRow, get_supplier, state_label
 from gosocket_tui.services.taxid import country_name
-from gosocket_tui.tui.safe import content, text
-from gosocket_tui.tui.widgets.footer import KeyFooter
-from gosocket_tui.tui.widgets.paged_table import end_session
+from gosocket_tui.tui.safe import text
 from gosocket_tui.tui.widgets.supplier_table import REGISTERED_COLOR, STATE_STYLES, long_date
 
 DETAIL_DELAY = 0.15  # seconds the cursor rests on a row before its detail is read
@@ -155,82 +149,3 @@ class SupplierDetailPanel(Static):
             self.row = detail
             self.detail_id = detail.id
             self.update(detail_table(detail, columns=2))
-
-
-class SupplierDetailScreen(ModalScreen[None]):
-    """A supplier's details in a dialog (Escape or Enter closes it)."""
-
-    DEFAULT_CSS = """
-    SupplierDetailScreen {
-        align: center middle;
-    }
-    #detail-dialog {
-        width: 100%;
-        max-width: 76;
-        height: auto;
-        max-height: 100%;
-        border: round $primary;
-        border-title-style: bold;
-        background: $background;
-        padding: 0 1;
-    }
-    #detail-body {
-        height: auto;
-        max-height: 18;
-    }
-    #detail-close {
-        margin-top: 1;
-    }
-    """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss_dialog", "Close"),
-    ]
-
-    def __init__(self, ctx: ServiceContext, row: SupplierRow) -> None:
-        super().__init__()
-        self.ctx = ctx
-        self.row = row
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="detail-dialog"):
-            with VerticalScroll(id="detail-body"):
-                yield Static(detail_table(self.row), id="detail-content")
-            yield Button(_("Close"), id="detail-close", compact=True)
-        yield KeyFooter()
-
-    def on_mount(self) -> None:
-        self.query_one("#detail-dialog").border_title = content(self.row.name)
-        self.query_one("#detail-close", Button).focus()
-        session: Session | None = getattr(self.app, "session", None)
-        if session is not None:
-            self._load(session, self.row.id)
-
-    @work(thread=True, exclusive=True, group="supplier-detail-dialog")
-    def _load(self, session: Session, link_id: int) -> None:
-        worker = get_current_worker()
-        result: SupplierDetail | GosocketError
-        try:
-            result = get_supplier(self.ctx, session, link_id)
-        except GosocketError as exc:
-            result = exc
-        finally:
-            self.ctx.close()
-        if not worker.is_cancelled:
-            self.app.call_from_thread(self._loaded, result)
-
-    def _loaded(self, result: SupplierDetail | GosocketError) -> None:
-        if isinstance(result, SessionExpired):
-            self.call_later(end_session, self, result.message)
-            return
-        if isinstance(result, GosocketError):
-            self.notify(result.message, severity="error")
-            return
-        self.row = result
-        self.query_one("#detail-content", Static).update(detail_table(result))
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.dismiss(None)
-
-    def action_dismiss_dialog(self) -> None:
-        self.dismiss(None)

@@ -13,17 +13,16 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.containers import Horizontal
 from textual.widgets import Button, Input, Label, Select, Static
 
 from gosocket_tui.errors import GosocketError
 from gosocket_tui.i18n import _, get_language
 from gosocket_tui.services.bulk import write_template
 from gosocket_tui.services.exchange import FilePlace
+from gosocket_tui.tui.dialogs.base import Dialog
 from gosocket_tui.tui.safe import text as safe_text
 from gosocket_tui.tui.widgets.bulk_path import PathSuggester
-from gosocket_tui.tui.widgets.footer import KeyFooter
 from gosocket_tui.tui.workers import call_service
 
 
@@ -32,51 +31,11 @@ def default_template_name(fmt: str, lang: str) -> str:
     return f"{stem}.{fmt}"
 
 
-class TemplateDialog(ModalScreen[Path | None]):
+class TemplateDialog(Dialog[Path | None]):
     """Choose CSV or Excel and a path; the template is written there."""
 
-    DEFAULT_CSS = """
-    TemplateDialog {
-        align: center middle;
-    }
-    #template-dialog {
-        width: 100%;
-        max-width: 72;
-        height: auto;
-        border: round $primary;
-        border-title-style: bold;
-        background: $background;
-        padding: 0 1;
-    }
-    #template-dialog .row {
-        height: 1;
-        margin-top: 1;
-    }
-    #template-dialog Label {
-        width: 12;
-        text-style: bold;
-    }
-    #template-dialog Input, #template-dialog Select {
-        width: 1fr;
-    }
-    #template-note {
-        height: auto;
-        margin-top: 1;
-        color: $text-muted;
-    }
-    #template-note.-error {
-        color: $text-error;
-        text-style: bold;
-    }
-    #template-buttons {
-        height: 1;
-        margin: 1 0;
-        align-horizontal: right;
-    }
-    #template-buttons Button {
-        margin-left: 2;
-    }
-    """
+    CSS_PATH = "bulk_template.tcss"
+    FRAME_ID = "template-dialog"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, folder: Path | None = None, files: FilePlace | None = None) -> None:
@@ -89,37 +48,35 @@ class TemplateDialog(ModalScreen[Path | None]):
         name = default_template_name(fmt, self._lang)
         return str(self.folder / name) if self.folder else name
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="template-dialog"):
-            with Horizontal(classes="row"):
-                yield Label(_("Format"))
-                yield Select(
-                    [(_("CSV (opens in Excel)"), "csv"), (_("Excel workbook (.xlsx)"), "xlsx")],
-                    value="csv",
-                    allow_blank=False,
-                    compact=True,
-                    id="template-format",
-                )
-            with Horizontal(classes="row"):
-                yield Label(_("Save as"))
-                yield Input(
-                    self._default_path("csv"),
-                    suggester=None if self.files.confined else PathSuggester(),
-                    compact=True,
-                    id="template-path",
-                )
-            yield Static(
-                _(
-                    "Columns: Tax ID*, Name*, Description, Address, City, Province, Phone, "
-                    "Fax, Email*, Groups, Notify* (1 = send the invitation now, 0 = not yet), "
-                    "Country."
-                ),
-                id="template-note",
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(classes="row"):
+            yield Label(_("Format"))
+            yield Select(
+                [(_("CSV (opens in Excel)"), "csv"), (_("Excel workbook (.xlsx)"), "xlsx")],
+                value="csv",
+                allow_blank=False,
+                compact=True,
+                id="template-format",
             )
-            with Horizontal(id="template-buttons"):
-                yield Button(_("Save"), variant="primary", compact=True, id="template-save")
-                yield Button(_("Cancel"), compact=True, id="template-cancel")
-        yield KeyFooter()
+        with Horizontal(classes="row"):
+            yield Label(_("Save as"))
+            yield Input(
+                self._default_path("csv"),
+                suggester=None if self.files.confined else PathSuggester(),
+                compact=True,
+                id="template-path",
+            )
+        yield Static(
+            _(
+                "Columns: Tax ID*, Name*, Description, Address, City, Province, Phone, "
+                "Fax, Email*, Groups, Notify* (1 = send the invitation now, 0 = not yet), "
+                "Country."
+            ),
+            id="template-note",
+        )
+        with Horizontal(classes="dialog-buttons", id="template-buttons"):
+            yield Button(_("Save"), variant="primary", compact=True, id="template-save")
+            yield Button(_("Cancel"), compact=True, id="template-cancel")
 
     def on_mount(self) -> None:
         self.query_one("#template-dialog").border_title = _("Download template")
