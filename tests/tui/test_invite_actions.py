@@ -21,7 +21,7 @@ from gosocket_tui.services.demo import DEMO_PASSWORD
 from gosocket_tui.services.session import Session
 from gosocket_tui.tui.app import GosocketApp, make_app
 from gosocket_tui.tui.dialogs.invite import ChangeEmailScreen, ConfirmScreen
-from gosocket_tui.tui.views.network import SuppliersPanel
+from gosocket_tui.tui.views.suppliers_panel import SuppliersPanel
 from tests.tui.helpers import log_in, settle
 
 ADMIN = "ana.admin"

@@ -277,7 +277,7 @@ def test_control_characters_in_groups_never_break_the_group_index(
 def test_locate_keeps_a_filter_that_lists_the_supplier_and_clears_one_that_hides_it(
     ctx: ServiceContext, admin: Session, other_admin: Session
 ) -> None:
-    """"Show me this one" (after adding a supplier): the filter that lists it, and its key."""
+    """ "Show me this one" (after adding a supplier): the filter that lists it, and its key."""
     cafe = suppliers.add_supplier(ctx, admin, CO_SUPPLIER)
     add(ctx, admin)
     grouped = SupplierFilter(group="insumos", sort="name")

@@ -19,38 +19,42 @@ Rows have no absolute position in a keyset listing; the table knows where its wi
 (``first_index``) only when that can be deduced: after Home, at the top of the list, or at
 the end of the list once the total is known.
 
+Loads are typed requests: :class:`FirstPage`, :class:`LastPage` and :class:`AroundRow` replace
+the window, :class:`NextPage` extends it at one edge. The columns and how a line of them is laid
+out live in :mod:`~gosocket_tui.tui.widgets.table_columns`.
+
 Messages: :class:`RowsLoaded` after rows were applied, :class:`RowsPainted` once they were
 drawn (the first ``render_lines`` after new rows: those lines go out in the screen update being
 composed), with ``rows_loaded``/``rows_painted`` counting them (tests and the scale benchmark
 wait on these); :class:`CountChanged`, :class:`CursorMoved`, :class:`ViewportChanged` and
 :class:`LoadFailed`.
 
-Workers are thread workers (the services block on the database); each closes its thread's
-connection when done. Results come back as private messages tagged with a generation, so an
-answer for a window or filter that was replaced meanwhile is dropped.
+Pages and counts are read through :func:`~gosocket_tui.tui.workers.call_service` (a thread
+worker; an expired session logs out); each answer is tagged with the generation it was asked
+for, so an answer for a window or filter that was replaced meanwhile is dropped.
 """
 
 from __future__ import annotations
 
 import inspect
 import textwrap
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 
-from rich.cells import cell_len, set_cell_size
-from rich.segment import Segment
 from rich.style import Style
-from textual import events, on
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Region
 from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
-from textual.worker import get_current_worker
 
-from gosocket_tui.errors import GosocketError, SessionExpired
+from gosocket_tui.errors import GosocketError
 from gosocket_tui.i18n import _, get_language
+from gosocket_tui.tui.host import host
+from gosocket_tui.tui.widgets.table_columns import Column, Spans, cells_line, layout_columns
+from gosocket_tui.tui.workers import call_service
 
 if TYPE_CHECKING:
     from gosocket_tui.services.context import ServiceContext
@@ -64,12 +68,8 @@ WINDOW_PAGES = 4
 MIN_PAGE = 40
 MAX_PAGE = 100
 MAX_EDGE_PAGE = 1000  # the service's own maximum
-COLUMN_GAP = 1
 LINE_CACHE = 400  # rendered lines kept (a few screens' worth)
 COUNT_DELAY = 0.25  # seconds: the count starts once the rows are painted, or after this
-
-Spans = list[tuple[str, Style | None]]
-"""A cell's content: pieces of text, each with an optional style over the row's."""
 
 
 async def end_session(widget: Widget, reason: str) -> None:
@@ -89,42 +89,42 @@ def format_int(value: int) -> str:
 
 
 @dataclass(frozen=True)
-class Column(Generic[RowT]):
-    """One column: an English ``header`` (translated when drawn) and a cell renderer.
-
-    ``width`` 0 makes the column flexible (it takes what is left, at least ``min_width``).
-    The drawn width is never less than the translated header. When the table is too narrow,
-    columns with the highest ``drop`` are left out first (0: never dropped).
-    """
-
-    key: str
-    header: str
-    render: Callable[[RowT, int], Spans]
-    width: int = 0
-    min_width: int = 8
-    max_width: int = 0
-    weight: int = 1
-    drop: int = 0
-    align: Literal["left", "center", "right"] = "left"
-
-
-@dataclass(frozen=True)
 class PageData(Generic[RowT]):
     rows: list[RowT]
     has_before: bool
     has_after: bool
 
 
-@dataclass
-class LoadRequest:
-    """What a load asks for and how its result replaces or extends the window."""
+@dataclass(frozen=True)
+class FirstPage:
+    """The first page of the listing (a new filter, Home)."""
 
-    kind: Literal["first", "last", "around", "after", "before"]
-    generation: int
-    key: Key | None = None
+
+@dataclass(frozen=True)
+class LastPage:
+    """The last page of the listing (End): the first page read backwards."""
+
+
+@dataclass(frozen=True)
+class AroundRow:
+    """The rows around ``key``: the cursor goes to ``target_id`` (else to the first row from
+    ``key``), ``screen_line`` lines below the top (else a third of the screen down)."""
+
+    key: Key
     target_id: int | None = None
     screen_line: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NextPage:
+    """More rows past one edge of the window, from the key of the row at that edge."""
+
+    side: Literal["after", "before"]
+    key: Key
+
+
+WindowRequest = FirstPage | LastPage | AroundRow
+"""A load that replaces the window (a :class:`NextPage` extends it)."""
 
 
 class PagedTable(Widget, Generic[RowT], can_focus=True):
@@ -210,25 +210,6 @@ class PagedTable(Widget, Generic[RowT], can_focus=True):
             super().__init__(table)
             self.text = text
 
-    class _Loaded(Message, bubble=False):
-        def __init__(self, request: LoadRequest, page: PageData[Any]) -> None:
-            super().__init__()
-            self.request = request
-            self.page = page
-
-    class _Counted(Message, bubble=False):
-        def __init__(self, generation: int, total: int) -> None:
-            super().__init__()
-            self.generation = generation
-            self.total = total
-
-    class _Failed(Message, bubble=False):
-        def __init__(self, generation: int, error: GosocketError, *, count: bool = False) -> None:
-            super().__init__()
-            self.generation = generation
-            self.error = error
-            self.count = count
-
     # --------------------------------------------------------------------- construction
 
     def __init__(
@@ -296,8 +277,7 @@ class PagedTable(Widget, Generic[RowT], can_focus=True):
     @property
     def session(self) -> Session | None:
         """The app's current session (None once logged out)."""
-        current: Session | None = getattr(self.app, "session", None)
-        return current
+        return host(self).session
 
     # -------------------------------------------------------------------- public state
 
@@ -355,7 +335,7 @@ class PagedTable(Widget, Generic[RowT], can_focus=True):
     def reload(self) -> None:
         """Start again from the first page (a new filter): rows, then the count."""
         self.loaded = False
-        self._load(LoadRequest("first", 0))
+        self._load(FirstPage())
         self.recount(after_rows=True)
 
     def recount(self, *, after_rows: bool = False) -> None:
@@ -373,19 +353,19 @@ class PagedTable(Widget, Generic[RowT], can_focus=True):
         if self.loaded and not self._has_before and self._rows:
             self._set_cursor(0)
             return
-        self._load(LoadRequest("first", 0))
+        self._load(FirstPage())
 
     def go_last(self) -> None:
         if self.loaded and not self._has_after and self._rows:
             self._set_cursor(len(self._rows) - 1)
             return
-        self._load(LoadRequest("last", 0))
+        self._load(LastPage())
 
     def load_around(
         self, key: Key, *, target_id: int | None = None, screen_line: int | None = None
     ) -> None:
         """Replace the window with the rows around ``key`` (the cursor goes to it)."""
-        self._load(LoadRequest("around", 0, key=key, target_id=target_id, screen_line=screen_line))
+        self._load(AroundRow(key, target_id, screen_line))
 
     def refresh_rows(self) -> None:
         """Reload the window in place: the cursor row stays where it is on screen."""
@@ -393,20 +373,11 @@ class PagedTable(Widget, Generic[RowT], can_focus=True):
         if row is None:
             self.reload()
             return
-        self._load(
-            LoadRequest(
-                "around",
-                0,
-                key=self.row_key(row),
-                target_id=self.row_id(row),
-                screen_line=self._cursor - self._top,
-            )
-        )
+        self._load(AroundRow(self.row_key(row), self.row_id(row), self._cursor - self._top))
         self.recount()
 
-    def _load(self, request: LoadRequest) -> None:
+    def _load(self, request: WindowRequest) -> None:
         self._generation += 1
-        request.generation = self._generation
         self._want = 0
         self._edge_loading = None
         self.fetching = True
@@ -420,45 +391,31 @@ class PagedTable(Widget, Generic[RowT], can_focus=True):
         # Keys held down (PageDown × 50) ask for rows far beyond the edge: read them in one
         # bigger page rather than one round trip per page.
         limit = min(MAX_EDGE_PAGE, self.page_limit + abs(self._want))
-        self._run_fetch(LoadRequest(side, self._generation, key=self.row_key(edge)), limit)
+        self._run_fetch(NextPage(side, self.row_key(edge)), limit)
 
-    def _run_fetch(self, request: LoadRequest, limit: int) -> None:
-        group = "edge" if request.kind in ("after", "before") else "page"
-        self.run_worker(
-            lambda: self._fetch_in_thread(request, limit),
-            thread=True,
-            exclusive=True,
-            group=f"{group}-{id(self)}",
-            name=f"{type(self).__name__}.{request.kind}",
+    def _run_fetch(self, request: WindowRequest | NextPage, limit: int) -> None:
+        generation = self._generation
+        call_service(
+            self,
+            lambda: self._fetch_request(request, limit),
+            lambda page: self._loaded(request, generation, page),
+            lambda error: self._failed(generation, error),
+            group="edge" if isinstance(request, NextPage) else "page",
         )
 
-    def _fetch_in_thread(self, request: LoadRequest, limit: int) -> None:
-        worker = get_current_worker()
-        message: Message
-        try:
-            page = self._fetch_request(request, limit)
-            message = self._Loaded(request, page)
-        except GosocketError as exc:
-            message = self._Failed(request.generation, exc)
-        finally:
-            self.ctx.close()  # this worker thread's connection only
-        if not worker.is_cancelled:
-            self.post_message(message)
-
-    def _fetch_request(self, request: LoadRequest, limit: int) -> PageData[RowT]:
-        if request.kind == "first":
+    def _fetch_request(self, request: WindowRequest | NextPage, limit: int) -> PageData[RowT]:
+        """The page ``request`` asks for (runs in a worker thread)."""
+        if isinstance(request, FirstPage):
             return self.fetch(None, "forward", limit, False)
-        if request.kind == "last":
+        if isinstance(request, LastPage):
             return self.fetch(None, "backward", limit, False)
-        if request.kind == "after":
-            return self.fetch(request.key, "forward", limit, False)
-        if request.kind == "before":
-            return self.fetch(request.key, "backward", limit, False)
+        if isinstance(request, NextPage):
+            direction: Direction = "forward" if request.side == "after" else "backward"
+            return self.fetch(request.key, direction, limit, False)
         return self.fetch_around(request, limit)
 
-    def fetch_around(self, request: LoadRequest, limit: int) -> PageData[RowT]:
+    def fetch_around(self, request: AroundRow, limit: int) -> PageData[RowT]:
         """The rows before ``request.key`` (enough to fill the screen above it) and from it."""
-        assert request.key is not None
         above = request.screen_line
         if above is None:
             above = self.visible_rows // 3
@@ -468,44 +425,29 @@ class PagedTable(Widget, Generic[RowT], can_focus=True):
 
     def _start_count(self) -> None:
         generation = self._count_generation
-        self.run_worker(
-            lambda: self._count_in_thread(generation),
-            thread=True,
-            exclusive=True,
-            group=f"count-{id(self)}",
-            name=f"{type(self).__name__}.count",
+        call_service(
+            self,
+            self.count,
+            lambda total: self._counted(generation, total),
+            lambda error: self._count_failed(generation, error),
+            group="count",
         )
-
-    def _count_in_thread(self, generation: int) -> None:
-        worker = get_current_worker()
-        message: Message | None = None
-        try:
-            total = self.count()
-            if total is not None:
-                message = self._Counted(generation, total)
-        except GosocketError as exc:
-            message = self._Failed(generation, exc, count=True)
-        finally:
-            self.ctx.close()
-        if message is not None and not worker.is_cancelled:
-            self.post_message(message)
 
     # ------------------------------------------------------------------ applying pages
 
-    @on(_Loaded)
-    def _loaded(self, message: PagedTable._Loaded) -> None:
-        request, page = message.request, message.page
-        if request.generation != self._generation:
+    def _loaded(
+        self, request: WindowRequest | NextPage, generation: int, page: PageData[RowT]
+    ) -> None:
+        if generation != self._generation:
             return  # an answer for a window that was replaced meanwhile
         rows = list(page.rows)
-        if request.kind in ("after", "before"):
+        if isinstance(request, NextPage):
             self._edge_loading = None
-            self._extend(request.kind, rows, page)
+            self._extend(request.side, rows, page)
         else:
             self.fetching = False
             self.loaded = True
             self._replace(request, rows, page)
-            self.window_replaced(request)
         self._after_rows_changed()
         if self._count_pending and not self.fetching:
             # The count waits for the rows to be on screen (or a moment, if the table is
@@ -517,42 +459,37 @@ class PagedTable(Widget, Generic[RowT], can_focus=True):
             self._count_pending = False
             self._start_count()
 
-    def window_replaced(self, request: LoadRequest) -> None:
-        """Called after a load replaced the window (subclasses react to ``request.extra``)."""
-
-    def _replace(self, request: LoadRequest, rows: list[RowT], page: PageData[RowT]) -> None:
+    def _replace(self, request: WindowRequest, rows: list[RowT], page: PageData[RowT]) -> None:
         self._rows = rows
         self._has_before = page.has_before
         self._has_after = page.has_after
         self._at_end = not page.has_after
         self._start = 0 if not page.has_before else None
-        cursor = 0
-        if request.kind == "last":
-            cursor = len(rows) - 1
-        elif request.kind == "around":
+        cursor, line = 0, 0
+        if isinstance(request, LastPage):
+            cursor, line = len(rows) - 1, self.visible_rows - 1
+        elif isinstance(request, AroundRow):
             cursor = self._index_of(request, rows)
+            wanted = request.screen_line
+            line = self.visible_rows // 3 if wanted is None else wanted
         self._cursor = max(0, cursor)
-        line = request.screen_line
-        if request.kind == "last":
-            line = self.visible_rows - 1
-        elif line is None:
-            line = self.visible_rows // 3 if request.kind == "around" else 0
         self._top = max(0, self._cursor - max(0, line))
         self._clamp_top()
         self._want = 0
 
-    def _index_of(self, request: LoadRequest, rows: list[RowT]) -> int:
+    def _index_of(self, request: AroundRow, rows: list[RowT]) -> int:
         if request.target_id is not None:
             for index, row in enumerate(rows):
                 if self.row_id(row) == request.target_id:
                     return index
-        if request.key is not None:
-            for index, row in enumerate(rows):
-                if self.row_key(row) >= request.key:
-                    return index
+        for index, row in enumerate(rows):
+            if self.row_key(row) >= request.key:
+                return index
         return max(0, len(rows) - 1)
 
-    def _extend(self, side: str, rows: list[RowT], page: PageData[RowT]) -> None:
+    def _extend(
+        self, side: Literal["after", "before"], rows: list[RowT], page: PageData[RowT]
+    ) -> None:
         if side == "after":
             self._rows.extend(rows)
             self._has_after = page.has_after
@@ -614,30 +551,25 @@ class PagedTable(Widget, Generic[RowT], can_focus=True):
                 self.call_later(self._start_pending_count)
         return lines
 
-    @on(_Counted)
-    def _counted(self, message: PagedTable._Counted) -> None:
-        if message.generation != self._count_generation:
+    def _counted(self, generation: int, total: int | None) -> None:
+        if generation != self._count_generation or total is None:
             return
-        self.total = message.total
+        self.total = total
         self.refresh()
         self.post_message(self.CountChanged(self))
         self._announce_viewport()
 
-    @on(_Failed)
-    async def _failed(self, message: PagedTable._Failed) -> None:
-        if message.count:
-            if message.generation != self._count_generation:
-                return
-        elif message.generation != self._generation:
+    def _failed(self, generation: int, error: GosocketError) -> None:
+        if generation != self._generation:
             return
-        else:
-            self.fetching = False
-            self._edge_loading = None
-            self._count_pending = False
-        if isinstance(message.error, SessionExpired):
-            await end_session(self, message.error.message)
-            return
-        self.post_message(self.LoadFailed(self, message.error.message))
+        self.fetching = False
+        self._edge_loading = None
+        self._count_pending = False
+        self.post_message(self.LoadFailed(self, error.message))
+
+    def _count_failed(self, generation: int, error: GosocketError) -> None:
+        if generation == self._count_generation:
+            self.post_message(self.LoadFailed(self, error.message))
 
     # -------------------------------------------------------------------------- cursor
 
@@ -772,30 +704,7 @@ class PagedTable(Widget, Generic[RowT], can_focus=True):
         language = get_language()
         if self._column_layout and self._column_layout[:2] == (width, language):
             return self._column_layout[2]
-        columns = list(self.columns())
-        while True:
-            widths = [
-                max(c.width if c.width else c.min_width, cell_len(_(c.header))) for c in columns
-            ]
-            used = sum(widths) + COLUMN_GAP * (len(columns) - 1)
-            droppable = [c for c in columns if c.drop]
-            if used <= width or not droppable:
-                break
-            columns.remove(max(droppable, key=lambda c: c.drop))
-        spare = max(0, width - used)
-        flex = [i for i, c in enumerate(columns) if not c.width]
-        while spare > 0:
-            open_ = [
-                i for i in flex if not columns[i].max_width or widths[i] < columns[i].max_width
-            ]
-            if not open_:
-                break
-            for i in open_:
-                for _step in range(columns[i].weight):
-                    if spare and (not columns[i].max_width or widths[i] < columns[i].max_width):
-                        widths[i] += 1
-                        spare -= 1
-        layout = list(zip(columns, widths, strict=True))
+        layout = layout_columns(self.columns(), width)
         self._column_layout = (width, language, layout)
         self._lines.clear()
         return layout
@@ -844,72 +753,22 @@ class PagedTable(Widget, Generic[RowT], can_focus=True):
 
     def _header_line(self, width: int) -> Strip:
         style = self._style("paged-table--header")
-        segments: list[Segment] = []
-        for n, (column, size) in enumerate(self._layout(width)):
-            if n:
-                segments.append(Segment(" " * COLUMN_GAP, style))
-            segments.extend(_fit([(_(column.header), None)], size, column.align, style))
-        return self._finish(segments, width, style)
+        cells: list[tuple[Spans, int, str]] = [
+            ([(_(c.header), None)], size, c.align) for c, size in self._layout(width)
+        ]
+        return cells_line(cells, width, style)
 
     def _row_line(self, row: RowT, is_cursor: bool, width: int) -> Strip:
         style = self._style("paged-table--cursor" if is_cursor else "")
         extra = self.row_style(row)
         if extra is not None:
             style = style + extra
-        segments: list[Segment] = []
-        for n, (column, size) in enumerate(self._layout(width)):
-            if n:
-                segments.append(Segment(" " * COLUMN_GAP, style))
-            segments.extend(_fit(column.render(row, size), size, column.align, style))
-        return self._finish(segments, width, style)
+        cells = [(c.render(row, size), size, c.align) for c, size in self._layout(width)]
+        return cells_line(cells, width, style)
 
     def _line(self, spans: Spans, width: int, style: Style) -> Strip:
-        return self._finish(_fit(spans, width, "left", style), width, style)
-
-    @staticmethod
-    def _finish(segments: list[Segment], width: int, style: Style) -> Strip:
-        used = sum(segment.cell_length for segment in segments)
-        if used < width:
-            segments.append(Segment(" " * (width - used), style))
-        elif used > width:
-            return Strip(segments, used).crop(0, width)
-        return Strip(segments, width)
+        return cells_line([(spans, width, "left")], width, style)
 
     def marker_style(self) -> Style:
         """The marker's colour (a partial style: it goes over the row's)."""
         return self.get_component_rich_style("paged-table--marker", partial=True)
-
-
-def _fit(spans: Spans, width: int, align: str, base: Style) -> list[Segment]:
-    """``spans`` as segments exactly ``width`` cells wide: cut with "…" or padded."""
-    pieces = [(plain_text, base + style if style else base) for plain_text, style in spans]
-    total = sum(cell_len(text) for text, _style in pieces)
-    if total > width:
-        kept: list[tuple[str, Style]] = []
-        room = max(0, width - 1)
-        last_style = base
-        for text, style in pieces:
-            if room <= 0:
-                break
-            size = cell_len(text)
-            if size > room:
-                text = set_cell_size(text, room)
-                size = room
-            kept.append((text, style))
-            room -= size
-            last_style = style
-        if width > 0:
-            kept.append(("…", last_style))
-        pieces = kept
-        total = sum(cell_len(text) for text, _style in pieces)
-    segments = [Segment(text, style) for text, style in pieces if text]
-    pad = width - total
-    if pad > 0:
-        if align == "right":
-            segments.insert(0, Segment(" " * pad, base))
-        elif align == "center":
-            segments.insert(0, Segment(" " * (pad // 2), base))
-            segments.append(Segment(" " * (pad - pad // 2), base))
-        else:
-            segments.append(Segment(" " * pad, base))
-    return segments

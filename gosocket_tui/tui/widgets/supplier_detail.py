@@ -2,7 +2,7 @@
 
 ``SupplierDetailPanel`` sits under the table when the terminal is tall enough (it follows the
 cursor); ``SupplierDetailScreen`` is the same content in a dialog (Enter or ``d`` on a row),
-which fits 80x24. Both read ``services.suppliers.get_supplier`` in a thread worker.
+which fits 80x24. Both read ``services.suppliers.get_supplier`` through ``call_service``.
 """
 
 from __future__ import annotations
@@ -13,29 +13,26 @@ from rich.console import RenderableType
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Button, Static
-from textual.worker import get_current_worker
 
-from gosocket_tui.errors import GosocketError, SessionExpired
 from gosocket_tui.i18n import _
 from gosocket_tui.services.suppliers import SupplierDetail, SupplierRow, get_supplier, state_label
 from gosocket_tui.services.taxid import country_name
+from gosocket_tui.tui.host import host
 from gosocket_tui.tui.safe import content, text
 from gosocket_tui.tui.widgets.footer import KeyFooter
-from gosocket_tui.tui.widgets.paged_table import end_session
 from gosocket_tui.tui.widgets.supplier_table import REGISTERED_COLOR, STATE_STYLES, long_date
+from gosocket_tui.tui.workers import call_service
 
 DETAIL_DELAY = 0.15  # seconds the cursor rests on a row before its detail is read
 
 if TYPE_CHECKING:
     from gosocket_tui.services.context import ServiceContext
-    from gosocket_tui.services.session import Session
 
 
 def _state(row: SupplierRow) -> Text:
@@ -134,21 +131,17 @@ class SupplierDetailPanel(Static):
         self._timer = self.set_timer(DETAIL_DELAY, lambda: self._start_load(row.id))
 
     def _start_load(self, link_id: int) -> None:
-        session: Session | None = getattr(self.app, "session", None)
+        session = host(self).session
         if session is not None and self.row is not None and self.row.id == link_id:
-            self._load(session, link_id)
-
-    @work(thread=True, exclusive=True, group="supplier-detail")
-    def _load(self, session: Session, link_id: int) -> None:
-        worker = get_current_worker()
-        try:
-            detail: SupplierDetail | None = get_supplier(self.ctx, session, link_id)
-        except GosocketError:
-            detail = None  # the table shows the error when it matters; the panel keeps the row
-        finally:
-            self.ctx.close()
-        if detail is not None and not worker.is_cancelled:
-            self.app.call_from_thread(self._loaded, detail)
+            ctx = self.ctx
+            call_service(
+                self,
+                lambda: get_supplier(ctx, session, link_id),
+                self._loaded,
+                # The table shows the error when it matters; the panel keeps the row.
+                lambda _error: None,
+                group="supplier-detail",
+            )
 
     def _loaded(self, detail: SupplierDetail) -> None:
         if self.row is not None and self.row.id == detail.id:
@@ -201,30 +194,17 @@ class SupplierDetailScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         self.query_one("#detail-dialog").border_title = content(self.row.name)
         self.query_one("#detail-close", Button).focus()
-        session: Session | None = getattr(self.app, "session", None)
+        session = host(self).session
         if session is not None:
-            self._load(session, self.row.id)
+            ctx, link_id = self.ctx, self.row.id
+            call_service(
+                self,
+                lambda: get_supplier(ctx, session, link_id),
+                self._loaded,
+                group="supplier-detail-dialog",
+            )
 
-    @work(thread=True, exclusive=True, group="supplier-detail-dialog")
-    def _load(self, session: Session, link_id: int) -> None:
-        worker = get_current_worker()
-        result: SupplierDetail | GosocketError
-        try:
-            result = get_supplier(self.ctx, session, link_id)
-        except GosocketError as exc:
-            result = exc
-        finally:
-            self.ctx.close()
-        if not worker.is_cancelled:
-            self.app.call_from_thread(self._loaded, result)
-
-    def _loaded(self, result: SupplierDetail | GosocketError) -> None:
-        if isinstance(result, SessionExpired):
-            self.call_later(end_session, self, result.message)
-            return
-        if isinstance(result, GosocketError):
-            self.notify(result.message, severity="error")
-            return
+    def _loaded(self, result: SupplierDetail) -> None:
         self.row = result
         self.query_one("#detail-content", Static).update(detail_table(result))
 
