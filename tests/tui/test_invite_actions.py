@@ -60,7 +60,7 @@ async def open_suppliers(pilot: Pilot[Any], username: str = ADMIN) -> SuppliersP
 async def select(pilot: Pilot[Any], panel: SuppliersPanel, link_id: int) -> None:
     """Put the table's cursor on this supplier and focus the table."""
     table = panel.table
-    table.select_supplier(link_id)
+    panel.select_supplier(link_id)
     table.focus()
     await wait_for(
         pilot,
