@@ -1,11 +1,11 @@
 """A table over keyset pages that stays as quick at a million rows as at ten.
 
 ``PagedTable`` never holds the whole result: it keeps a *window* of a few pages (at most
-``WINDOW_PAGES`` × the page size) and renders, through Textual's line API, only the rows that
-fit on screen. The cursor moves inside the window; when it comes within a screenful of an edge
-the next (or previous) page is fetched in a thread worker and the far end of the window is
-dropped. Home loads the first page, End the last one (a backward query without a cursor), so
-any row, the very last one included, is a key press or a few away.
+``WINDOW_PAGES`` × the page size), and draws (:mod:`~gosocket_tui.tui.widgets.column_table`)
+only the rows that fit on screen. The cursor moves inside the window; when it comes within a
+screenful of an edge the next (or previous) page is fetched in a thread worker and the far end
+of the window is dropped. Home loads the first page, End the last one (a backward query without
+a cursor), so any row, the very last one included, is a key press or a few away.
 
 A subclass says what to show and how to fetch:
 
@@ -20,8 +20,7 @@ Rows have no absolute position in a keyset listing; the table knows where its wi
 the end of the list once the total is known.
 
 Loads are typed requests: :class:`FirstPage`, :class:`LastPage` and :class:`AroundRow` replace
-the window, :class:`NextPage` extends it at one edge. The columns and how a line of them is laid
-out live in :mod:`~gosocket_tui.tui.widgets.table_columns`.
+the window, :class:`NextPage` extends it at one edge.
 
 Messages: :class:`RowsLoaded` after rows were applied, :class:`RowsPainted` once they were
 drawn (the first ``render_lines`` after new rows: those lines go out in the screen update being
@@ -37,13 +36,9 @@ for, so an answer for a window or filter that was replaced meanwhile is dropped.
 from __future__ import annotations
 
 import inspect
-import textwrap
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 
-from rich.style import Style
-from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Region
 from textual.message import Message
@@ -53,7 +48,7 @@ from textual.widget import Widget
 from gosocket_tui.errors import GosocketError
 from gosocket_tui.i18n import _, get_language
 from gosocket_tui.tui.host import host
-from gosocket_tui.tui.widgets.table_columns import Column, Spans, cells_line, layout_columns
+from gosocket_tui.tui.widgets.column_table import ColumnTable
 from gosocket_tui.tui.workers import call_service
 
 if TYPE_CHECKING:
@@ -68,7 +63,6 @@ WINDOW_PAGES = 4
 MIN_PAGE = 40
 MAX_PAGE = 100
 MAX_EDGE_PAGE = 1000  # the service's own maximum
-LINE_CACHE = 400  # rendered lines kept (a few screens' worth)
 COUNT_DELAY = 0.25  # seconds: the count starts once the rows are painted, or after this
 
 
@@ -127,7 +121,7 @@ WindowRequest = FirstPage | LastPage | AroundRow
 """A load that replaces the window (a :class:`NextPage` extends it)."""
 
 
-class PagedTable(Widget, Generic[RowT], can_focus=True):
+class PagedTable(ColumnTable[RowT]):
     """A keyboard table over a keyset-paged listing (see the module text)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -138,12 +132,6 @@ class PagedTable(Widget, Generic[RowT], can_focus=True):
         Binding("home,ctrl+home", "first", "First", show=False),
         Binding("end,ctrl+end", "last", "Last", show=False),
     ]
-    COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "paged-table--header",
-        "paged-table--cursor",
-        "paged-table--marker",
-        "paged-table--message",
-    }
     DEFAULT_CSS = """
     PagedTable {
         height: 1fr;
@@ -221,11 +209,8 @@ class PagedTable(Widget, Generic[RowT], can_focus=True):
     ) -> None:
         super().__init__(id=id, classes=classes)
         self.ctx = ctx
-        self._rows: list[RowT] = []
         self._has_before = False
         self._has_after = False
-        self._cursor = 0
-        self._top = 0
         self._start: int | None = None  # absolute index of the window's first row
         self._at_end = False  # the window ends with the last row of the listing
         self.total: int | None = None
@@ -237,18 +222,12 @@ class PagedTable(Widget, Generic[RowT], can_focus=True):
         self._count_generation = 0  # bumped by every new filter
         self._last_cursor_id: int | None = None
         self._last_viewport: tuple[int | None, int, int, int] | None = None
-        self._column_layout: tuple[int, str, list[tuple[Column[RowT], int]]] | None = None
         self._count_pending = False
         self._paint_pending = False
         self.rows_loaded = 0
         self.rows_painted = 0
-        self._styles: dict[tuple[str, bool], Style] = {}
-        self._lines: dict[tuple[int, bool, bool, int, bool], Strip] = {}
 
     # ------------------------------------------------------------- what subclasses say
-
-    def columns(self) -> Sequence[Column[RowT]]:
-        raise NotImplementedError
 
     def fetch(
         self, key: Key | None, direction: Direction, limit: int, inclusive: bool
@@ -263,17 +242,6 @@ class PagedTable(Widget, Generic[RowT], can_focus=True):
     def row_key(self, row: RowT) -> Key:
         raise NotImplementedError
 
-    def row_id(self, row: RowT) -> int:
-        raise NotImplementedError
-
-    def row_style(self, row: RowT) -> Style | None:
-        """A style under the whole row (e.g. dimmed); cell styles draw over it."""
-        return None
-
-    def marker(self, row: RowT) -> bool:
-        """Whether the row shows the marker in the first column."""
-        return False
-
     @property
     def session(self) -> Session | None:
         """The app's current session (None once logged out)."""
@@ -282,30 +250,12 @@ class PagedTable(Widget, Generic[RowT], can_focus=True):
     # -------------------------------------------------------------------- public state
 
     @property
-    def rows(self) -> list[RowT]:
-        """The rows of the window (a few pages; never the whole listing)."""
-        return list(self._rows)
-
-    @property
-    def cursor_row(self) -> RowT | None:
-        return self._rows[self._cursor] if self._rows else None
-
-    @property
-    def cursor_index(self) -> int:
-        """The cursor's index inside the window."""
-        return self._cursor
-
-    @property
     def has_before(self) -> bool:
         return self._has_before
 
     @property
     def has_after(self) -> bool:
         return self._has_after
-
-    @property
-    def visible_rows(self) -> int:
-        return max(1, self.size.height - 1)
 
     @property
     def page_limit(self) -> int:
@@ -573,30 +523,7 @@ class PagedTable(Widget, Generic[RowT], can_focus=True):
 
     # -------------------------------------------------------------------------- cursor
 
-    def _clamp_top(self) -> None:
-        visible = self.visible_rows
-        if self._cursor < self._top:
-            self._top = self._cursor
-        elif self._cursor >= self._top + visible:
-            self._top = self._cursor - visible + 1
-        self._top = max(0, min(self._top, max(0, len(self._rows) - visible)))
-        if self._cursor < self._top:
-            self._top = self._cursor
-
-    def _set_cursor(self, index: int) -> None:
-        if not self._rows:
-            return
-        old_cursor, old_top = self._cursor, self._top
-        self._cursor = max(0, min(index, len(self._rows) - 1))
-        self._clamp_top()
-        if self._top != old_top:
-            self.refresh()
-        elif self._cursor != old_cursor:
-            width = self.size.width
-            self.refresh(
-                Region(0, old_cursor - self._top + 1, width, 1),
-                Region(0, self._cursor - self._top + 1, width, 1),
-            )
+    def cursor_set(self) -> None:
         self._announce_cursor()
         self._prefetch()
 
@@ -667,108 +594,14 @@ class PagedTable(Widget, Generic[RowT], can_focus=True):
                 return True
         return False
 
-    def on_click(self, event: events.Click) -> None:
-        offset = event.get_content_offset(self)
-        if offset is None or offset.y < 1:
-            return
-        index = self._top + offset.y - 1
-        if index < len(self._rows):
-            self._set_cursor(index)
-
     def on_resize(self) -> None:
         self._column_layout = None
         self._clamp_top()
         self._announce_viewport()
         self._prefetch()
 
-    def on_focus(self) -> None:
-        self.refresh()
-
-    def on_blur(self) -> None:
-        self.refresh()
-
     # ------------------------------------------------------------------------ drawing
 
     def empty_text(self) -> str:
         """What the table says when it has no rows (paragraphs separated by newlines)."""
         return _("Loading…") if not self.loaded else _("Nothing to show.")
-
-    def _empty_lines(self, width: int) -> list[str]:
-        lines: list[str] = []
-        for paragraph in self.empty_text().split("\n"):
-            lines.extend(textwrap.wrap(paragraph, max(10, width - 2)) or [""])
-        return [" " + line for line in lines]
-
-    def _layout(self, width: int) -> list[tuple[Column[RowT], int]]:
-        """The columns that fit in ``width`` and their widths."""
-        language = get_language()
-        if self._column_layout and self._column_layout[:2] == (width, language):
-            return self._column_layout[2]
-        layout = layout_columns(self.columns(), width)
-        self._column_layout = (width, language, layout)
-        self._lines.clear()
-        return layout
-
-    def _style(self, name: str) -> Style:
-        """A component style over the widget's own (cached until styles or focus change)."""
-        key = (name, self.has_focus)
-        style = self._styles.get(key)
-        if style is None:
-            base = self.rich_style
-            style = base if not name else base + self.get_component_rich_style(name)
-            self._styles[key] = style
-        return style
-
-    def _forget_lines(self) -> None:
-        self._lines.clear()
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._styles = {}
-        self._lines = {}
-
-    def render_line(self, y: int) -> Strip:
-        width = self.size.width
-        if y == 0:
-            return self._header_line(width)
-        index = self._top + y - 1
-        if not self._rows:
-            lines = self._empty_lines(width)
-            if 0 <= y - 2 < len(lines):
-                style = self._style("paged-table--message")
-                return self._line([(lines[y - 2], None)], width, style)
-            return Strip.blank(width, self._style(""))
-        if index >= len(self._rows):
-            return Strip.blank(width, self._style(""))
-        row = self._rows[index]
-        is_cursor = index == self._cursor
-        key = (self.row_id(row), is_cursor, self.marker(row), width, self.has_focus)
-        strip = self._lines.get(key)
-        if strip is None:
-            if len(self._lines) > LINE_CACHE:
-                self._lines.clear()
-            strip = self._row_line(row, is_cursor, width)
-            self._lines[key] = strip
-        return strip
-
-    def _header_line(self, width: int) -> Strip:
-        style = self._style("paged-table--header")
-        cells: list[tuple[Spans, int, str]] = [
-            ([(_(c.header), None)], size, c.align) for c, size in self._layout(width)
-        ]
-        return cells_line(cells, width, style)
-
-    def _row_line(self, row: RowT, is_cursor: bool, width: int) -> Strip:
-        style = self._style("paged-table--cursor" if is_cursor else "")
-        extra = self.row_style(row)
-        if extra is not None:
-            style = style + extra
-        cells = [(c.render(row, size), size, c.align) for c, size in self._layout(width)]
-        return cells_line(cells, width, style)
-
-    def _line(self, spans: Spans, width: int, style: Style) -> Strip:
-        return cells_line([(spans, width, "left")], width, style)
-
-    def marker_style(self) -> Style:
-        """The marker's colour (a partial style: it goes over the row's)."""
-        return self.get_component_rich_style("paged-table--marker", partial=True)
