@@ -40,9 +40,10 @@ from gosocket_tui.tui.host import host
 from gosocket_tui.tui.safe import plain
 from gosocket_tui.tui.views.invitation_actions import INVITATION_ACTIONS, InvitationActions
 from gosocket_tui.tui.widgets.filter_bar import FilterBar
-from gosocket_tui.tui.widgets.paged_table import AroundRow, PagedTable, format_int
+from gosocket_tui.tui.widgets.paged_table import PagedTable, format_int
 from gosocket_tui.tui.widgets.supplier_detail import SupplierDetailPanel, SupplierDetailScreen
 from gosocket_tui.tui.widgets.supplier_table import SupplierTable
+from gosocket_tui.tui.widgets.table_window import AroundRow
 from gosocket_tui.tui.workers import call_service
 
 if TYPE_CHECKING:

@@ -13,9 +13,10 @@ from gosocket_tui.i18n import _
 from gosocket_tui.services.suppliers import ClientFilter, ClientRow, list_clients
 from gosocket_tui.services.taxid import country_name
 from gosocket_tui.tui.safe import plain
-from gosocket_tui.tui.widgets.paged_table import Direction, Key, PageData, PagedTable
+from gosocket_tui.tui.widgets.paged_table import PagedTable
 from gosocket_tui.tui.widgets.supplier_table import short_date
 from gosocket_tui.tui.widgets.table_columns import Column, Spans
+from gosocket_tui.tui.widgets.table_window import Direction, Key, PageData
 
 if TYPE_CHECKING:
     from gosocket_tui.services.context import ServiceContext

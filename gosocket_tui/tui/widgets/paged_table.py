@@ -1,26 +1,21 @@
 """A table over keyset pages that stays as quick at a million rows as at ten.
 
 ``PagedTable`` never holds the whole result: it keeps a *window* of a few pages (at most
-``WINDOW_PAGES`` × the page size), and draws (:mod:`~gosocket_tui.tui.widgets.column_table`)
-only the rows that fit on screen. The cursor moves inside the window; when it comes within a
-screenful of an edge the next (or previous) page is fetched in a thread worker and the far end
-of the window is dropped. Home loads the first page, End the last one (a backward query without
-a cursor), so any row, the very last one included, is a key press or a few away.
+``WINDOW_PAGES`` × the page size, :mod:`~gosocket_tui.tui.widgets.table_window`) and draws only
+the rows that fit on screen (:mod:`~gosocket_tui.tui.widgets.column_table`). The cursor moves
+inside the window; when it comes within a screenful of an edge the next (or previous) page is
+fetched and the far end of the window is dropped. Home loads the first page, End the last one
+(a backward query without a cursor), so any row, the very last one included, is a key press or
+a few away.
 
 A subclass says what to show and how to fetch:
 
-* :meth:`columns`: the :class:`Column` list (header, width, a cell renderer);
+* :meth:`columns`: the :class:`~gosocket_tui.tui.widgets.table_columns.Column` list (header,
+  width, a cell renderer);
 * :meth:`fetch`: one page, called in a worker thread (services only, never the event loop);
 * :meth:`row_key` / :meth:`row_id`: the keyset cursor of a row and its stable id;
 * optionally :meth:`count` (the number of matching rows, fetched separately) and
   :meth:`row_style`.
-
-Rows have no absolute position in a keyset listing; the table knows where its window starts
-(``first_index``) only when that can be deduced: after Home, at the top of the list, or at
-the end of the list once the total is known.
-
-Loads are typed requests: :class:`FirstPage`, :class:`LastPage` and :class:`AroundRow` replace
-the window, :class:`NextPage` extends it at one edge.
 
 Messages: :class:`RowsLoaded` after rows were applied, :class:`RowsPainted` once they were
 drawn (the first ``render_lines`` after new rows: those lines go out in the screen update being
@@ -36,8 +31,7 @@ for, so an answer for a window or filter that was replaced meanwhile is dropped.
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual.binding import Binding, BindingType
 from textual.geometry import Region
@@ -48,7 +42,18 @@ from textual.widget import Widget
 from gosocket_tui.errors import GosocketError
 from gosocket_tui.i18n import _, get_language
 from gosocket_tui.tui.host import host
-from gosocket_tui.tui.widgets.column_table import ColumnTable
+from gosocket_tui.tui.widgets.table_window import (
+    AroundRow,
+    Direction,
+    FirstPage,
+    Key,
+    LastPage,
+    NextPage,
+    PageData,
+    Side,
+    WindowedTable,
+    WindowRequest,
+)
 from gosocket_tui.tui.workers import call_service
 
 if TYPE_CHECKING:
@@ -56,8 +61,6 @@ if TYPE_CHECKING:
     from gosocket_tui.services.session import Session
 
 RowT = TypeVar("RowT")
-Key = tuple[str, int]
-Direction = Literal["forward", "backward"]
 
 WINDOW_PAGES = 4
 MIN_PAGE = 40
@@ -82,46 +85,7 @@ def format_int(value: int) -> str:
     return text.replace(",", ".") if get_language() == "es" else text
 
 
-@dataclass(frozen=True)
-class PageData(Generic[RowT]):
-    rows: list[RowT]
-    has_before: bool
-    has_after: bool
-
-
-@dataclass(frozen=True)
-class FirstPage:
-    """The first page of the listing (a new filter, Home)."""
-
-
-@dataclass(frozen=True)
-class LastPage:
-    """The last page of the listing (End): the first page read backwards."""
-
-
-@dataclass(frozen=True)
-class AroundRow:
-    """The rows around ``key``: the cursor goes to ``target_id`` (else to the first row from
-    ``key``), ``screen_line`` lines below the top (else a third of the screen down)."""
-
-    key: Key
-    target_id: int | None = None
-    screen_line: int | None = None
-
-
-@dataclass(frozen=True)
-class NextPage:
-    """More rows past one edge of the window, from the key of the row at that edge."""
-
-    side: Literal["after", "before"]
-    key: Key
-
-
-WindowRequest = FirstPage | LastPage | AroundRow
-"""A load that replaces the window (a :class:`NextPage` extends it)."""
-
-
-class PagedTable(ColumnTable[RowT]):
+class PagedTable(WindowedTable[RowT]):
     """A keyboard table over a keyset-paged listing (see the module text)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -209,15 +173,10 @@ class PagedTable(ColumnTable[RowT]):
     ) -> None:
         super().__init__(id=id, classes=classes)
         self.ctx = ctx
-        self._has_before = False
-        self._has_after = False
-        self._start: int | None = None  # absolute index of the window's first row
-        self._at_end = False  # the window ends with the last row of the listing
-        self.total: int | None = None
         self.loaded = False  # a first answer arrived for the current filter
         self.fetching = False
         self._want = 0  # cursor movement waiting for a page
-        self._edge_loading: Literal["after", "before"] | None = None
+        self._edge_loading: Side | None = None
         self._generation = 0  # bumped by every load that replaces the window
         self._count_generation = 0  # bumped by every new filter
         self._last_cursor_id: int | None = None
@@ -239,9 +198,6 @@ class PagedTable(ColumnTable[RowT]):
         """How many rows match (runs in a worker thread); None when not counted."""
         return None
 
-    def row_key(self, row: RowT) -> Key:
-        raise NotImplementedError
-
     @property
     def session(self) -> Session | None:
         """The app's current session (None once logged out)."""
@@ -250,35 +206,8 @@ class PagedTable(ColumnTable[RowT]):
     # -------------------------------------------------------------------- public state
 
     @property
-    def has_before(self) -> bool:
-        return self._has_before
-
-    @property
-    def has_after(self) -> bool:
-        return self._has_after
-
-    @property
     def page_limit(self) -> int:
         return min(MAX_PAGE, max(MIN_PAGE, self.visible_rows * 2))
-
-    @property
-    def first_index(self) -> int | None:
-        """Absolute index (0-based) of the window's first row, when it can be known."""
-        if not self._has_before:
-            return 0
-        if self._start is not None:
-            return self._start
-        if self._at_end and self.total is not None:
-            return max(0, self.total - len(self._rows))
-        return None
-
-    def shown_range(self) -> tuple[int, int] | None:
-        """1-based first and last row on screen, when the position is known."""
-        first = self.first_index
-        if first is None or not self._rows:
-            return None
-        end = min(len(self._rows), self._top + self.visible_rows)
-        return first + self._top + 1, first + end
 
     # ------------------------------------------------------------------------- loading
 
@@ -333,7 +262,7 @@ class PagedTable(ColumnTable[RowT]):
         self.fetching = True
         self._run_fetch(request, self.page_limit)
 
-    def _load_edge(self, side: Literal["after", "before"]) -> None:
+    def _load_edge(self, side: Side) -> None:
         if self._edge_loading is not None or self.fetching or not self._rows:
             return
         edge = self._rows[-1] if side == "after" else self._rows[0]
@@ -394,10 +323,15 @@ class PagedTable(ColumnTable[RowT]):
         if isinstance(request, NextPage):
             self._edge_loading = None
             self._extend(request.side, rows, page)
+            if self._want:
+                want, self._want = self._want, 0
+                self._move_to(self._cursor + want)  # may ask for the next page at once
+            self._trim(self.page_limit * WINDOW_PAGES, self._edge_loading)
         else:
             self.fetching = False
             self.loaded = True
             self._replace(request, rows, page)
+            self._want = 0
         self._after_rows_changed()
         if self._count_pending and not self.fetching:
             # The count waits for the rows to be on screen (or a moment, if the table is
@@ -408,78 +342,6 @@ class PagedTable(ColumnTable[RowT]):
         if self._count_pending and not self.fetching:
             self._count_pending = False
             self._start_count()
-
-    def _replace(self, request: WindowRequest, rows: list[RowT], page: PageData[RowT]) -> None:
-        self._rows = rows
-        self._has_before = page.has_before
-        self._has_after = page.has_after
-        self._at_end = not page.has_after
-        self._start = 0 if not page.has_before else None
-        cursor, line = 0, 0
-        if isinstance(request, LastPage):
-            cursor, line = len(rows) - 1, self.visible_rows - 1
-        elif isinstance(request, AroundRow):
-            cursor = self._index_of(request, rows)
-            wanted = request.screen_line
-            line = self.visible_rows // 3 if wanted is None else wanted
-        self._cursor = max(0, cursor)
-        self._top = max(0, self._cursor - max(0, line))
-        self._clamp_top()
-        self._want = 0
-
-    def _index_of(self, request: AroundRow, rows: list[RowT]) -> int:
-        if request.target_id is not None:
-            for index, row in enumerate(rows):
-                if self.row_id(row) == request.target_id:
-                    return index
-        for index, row in enumerate(rows):
-            if self.row_key(row) >= request.key:
-                return index
-        return max(0, len(rows) - 1)
-
-    def _extend(
-        self, side: Literal["after", "before"], rows: list[RowT], page: PageData[RowT]
-    ) -> None:
-        if side == "after":
-            self._rows.extend(rows)
-            self._has_after = page.has_after
-            self._at_end = not page.has_after
-        else:
-            self._rows[:0] = rows
-            self._has_before = page.has_before
-            self._cursor += len(rows)
-            self._top += len(rows)
-            if self._start is not None:
-                self._start = max(0, self._start - len(rows))
-            if not page.has_before:
-                self._start = 0
-        if self._want:
-            want, self._want = self._want, 0
-            self._move_to(self._cursor + want)  # may ask for the next page at once
-        self._trim()
-
-    def _trim(self) -> None:
-        """Keep at most ``WINDOW_PAGES`` pages, centred on the screen; never cut the side
-        where a page is being loaded (its rows would not join up)."""
-        limit = self.page_limit * WINDOW_PAGES
-        if len(self._rows) <= limit:
-            return
-        first = self._top + self.visible_rows // 2 - limit // 2
-        first = max(0, min(first, len(self._rows) - limit, self._top))
-        if self._edge_loading == "before":
-            first = 0
-        if first:
-            del self._rows[:first]
-            self._cursor -= first
-            self._top -= first
-            if self._start is not None:
-                self._start += first
-            self._has_before = True
-        keep = max(limit, self._top + self.visible_rows)
-        if len(self._rows) > keep and self._edge_loading != "after":
-            del self._rows[keep:]
-            self._has_after = True
-            self._at_end = False
 
     def _after_rows_changed(self) -> None:
         self._lines.clear()
@@ -585,14 +447,6 @@ class PagedTable(ColumnTable[RowT]):
 
     def action_last(self) -> None:
         self.go_last()
-
-    def move_cursor_to_id(self, row_id: int) -> bool:
-        """Put the cursor on the row with this id when it is in the window."""
-        for index, row in enumerate(self._rows):
-            if self.row_id(row) == row_id:
-                self._set_cursor(index)
-                return True
-        return False
 
     def on_resize(self) -> None:
         self._column_layout = None

@@ -32,8 +32,9 @@ from gosocket_tui.services.suppliers import (
     state_label,
 )
 from gosocket_tui.tui.safe import plain
-from gosocket_tui.tui.widgets.paged_table import AroundRow, Direction, Key, PageData, PagedTable
+from gosocket_tui.tui.widgets.paged_table import PagedTable
 from gosocket_tui.tui.widgets.table_columns import Column, Spans
+from gosocket_tui.tui.widgets.table_window import AroundRow, Direction, Key, PageData
 
 if TYPE_CHECKING:
     from gosocket_tui.services.context import ServiceContext
