@@ -246,12 +246,9 @@ class SuppliersPanel(Vertical):
         self.search(replace(self._filter, status=status), explicit=False)
 
     @on(Button.Pressed, "#supplier-sort")
-    def _sort_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.set_sort("name" if self._filter.sort == "tax_id" else "tax_id")
-
     @on(SupplierTable.SortToggled)
-    def _sort_toggled(self, event: SupplierTable.SortToggled) -> None:
+    def _sort_toggled(self, event: Button.Pressed | SupplierTable.SortToggled) -> None:
+        """The sort button, or ``s`` on the table: the other sort."""
         event.stop()
         self.set_sort("name" if self._filter.sort == "tax_id" else "tax_id")
 

@@ -240,11 +240,9 @@ class PagedTable(WindowedTable[RowT]):
             return
         self._load(LastPage())
 
-    def load_around(
-        self, key: Key, *, target_id: int | None = None, screen_line: int | None = None
-    ) -> None:
-        """Replace the window with the rows around ``key`` (the cursor goes to it)."""
-        self._load(AroundRow(key, target_id, screen_line))
+    def load_around(self, request: AroundRow) -> None:
+        """Replace the window with the rows around ``request.key`` (the cursor goes to it)."""
+        self._load(request)
 
     def refresh_rows(self) -> None:
         """Reload the window in place: the cursor row stays where it is on screen."""

@@ -224,7 +224,7 @@ class SupplierTable(PagedTable[SupplierRow]):
         if around is None:
             self.reload()
         else:
-            self.load_around(around.key, target_id=around.target_id, screen_line=around.screen_line)
+            self.load_around(around)
             self.recount()
 
     def marked_ids(self) -> set[int]:
