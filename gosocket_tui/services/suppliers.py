@@ -102,6 +102,14 @@ class Page:
 
 
 @dataclass(frozen=True)
+class SupplierLocation:
+    """Where a supplier shows: the filter that lists it, and its keyset key in that listing."""
+
+    filter: SupplierFilter
+    key: tuple[str, int]
+
+
+@dataclass(frozen=True)
 class SupplierInput:
     """The Add Supplier form. ``country``, ``tax_id``, ``name`` and ``email`` are required."""
 
@@ -436,6 +444,19 @@ def _own_link(session: Session, link_id: int) -> SupplierLink:
 def get_supplier(ctx: ServiceContext, session: Session, link_id: int) -> SupplierDetail:
     session = require_session(ctx, session)
     return _detail(_own_link(session, link_id), ctx.clock.now())
+
+
+def locate_supplier(
+    ctx: ServiceContext, session: Session, filt: SupplierFilter, link_id: int
+) -> SupplierLocation:
+    """How to show this supplier ("show me this one", e.g. after adding it): ``filt`` when it
+    lists the supplier, else no filter in the same sort; and the supplier's key in that listing
+    (the page around it starts there)."""
+    session = require_session(ctx, session)
+    link = _own_link(session, link_id)
+    if not _filtered(ctx, session.company_id, filt).where(SupplierLink.id == link.id).exists():
+        filt = SupplierFilter(sort=filt.sort)
+    return SupplierLocation(filt, _row(link, ctx.clock.now()).key(filt.sort))
 
 
 def find_supplier(

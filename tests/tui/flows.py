@@ -22,7 +22,7 @@ from gosocket_tui.tui.app import GosocketApp
 from gosocket_tui.tui.screens.activation import ActivationScreen
 from gosocket_tui.tui.screens.bulk_import import BulkImportScreen
 from gosocket_tui.tui.views.mailbox import MailboxView
-from gosocket_tui.tui.views.network import SuppliersPanel
+from gosocket_tui.tui.views.suppliers_panel import SuppliersPanel
 from gosocket_tui.tui.widgets.client_table import ClientTable
 from gosocket_tui.tui.widgets.supplier_table import SupplierTable
 from tests.conftest import PASSWORD

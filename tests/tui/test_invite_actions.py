@@ -17,7 +17,7 @@ from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session
 from gosocket_tui.tui.app import GosocketApp
 from gosocket_tui.tui.dialogs.invite import ChangeEmailScreen, ConfirmScreen
-from gosocket_tui.tui.views.network import SuppliersPanel
+from gosocket_tui.tui.views.suppliers_panel import SuppliersPanel
 from tests.tui.conftest import AppFactory
 from tests.tui.flows import VIEWER, open_suppliers
 from tests.tui.helpers import notices, settle, wait_for
@@ -26,7 +26,7 @@ from tests.tui.helpers import notices, settle, wait_for
 async def select(pilot: Pilot[Any], panel: SuppliersPanel, link_id: int) -> None:
     """Put the table's cursor on this supplier and focus the table."""
     table = panel.table
-    table.select_supplier(link_id)
+    panel.select_supplier(link_id)
     table.focus()
     await wait_for(
         pilot,
@@ -135,6 +135,33 @@ async def test_invite_marked_rows(demo_app: AppFactory, demo_ctx: ServiceContext
         )
         assert outbox_count() == before + 2
         await wait_for(pilot, lambda: not panel.table.marked_ids())
+
+
+async def test_confirmation_names_marked_rows_outside_the_window(
+    demo_app: AppFactory, demo_ctx: ServiceContext
+) -> None:
+    """A marked supplier pages away is read off the screen (a worker) for the confirmation."""
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = await open_suppliers(pilot)
+        session = session_of(app)
+        state = suppliers.SupplierFilter(status="not_invited")
+        first = with_state(demo_ctx, session, "not_invited")[0]
+        last = suppliers.list_suppliers(demo_ctx, session, state, direction="backward").rows[-1]
+        await select(pilot, panel, first.id)
+        await pilot.press("space")
+        await select(pilot, panel, last.id)
+        await pilot.press("space")
+        assert first.id not in {r.id for r in panel.table.rows}
+
+        await pilot.press("i")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        text = str(app.screen.query_one("#confirm-text", Static).render())
+        assert "Invite 2 suppliers" in text
+        assert first.name in text and last.name in text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert state_of(demo_ctx, session, first.id) == "not_invited"
 
 
 async def test_registered_row_is_refused(demo_app: AppFactory, demo_ctx: ServiceContext) -> None:

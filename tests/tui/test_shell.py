@@ -14,7 +14,8 @@ from gosocket_tui.tui.app import GosocketApp
 from gosocket_tui.tui.commands import palette_commands
 from gosocket_tui.tui.dialogs.add_supplier import AddSupplierScreen
 from gosocket_tui.tui.screens.login import LoginScreen
-from gosocket_tui.tui.views.network import NetworkView, SuppliersPanel
+from gosocket_tui.tui.views.network import NetworkView
+from gosocket_tui.tui.views.suppliers_panel import SuppliersPanel
 from tests.conftest import PASSWORD
 from tests.tui.conftest import AppFactory
 from tests.tui.helpers import log_in, settle

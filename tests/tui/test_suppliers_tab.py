@@ -7,6 +7,7 @@ row, the count, marks, details and the Clients tab.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 from rich.console import Console
@@ -20,7 +21,9 @@ from gosocket_tui.tui.app import GosocketApp
 from gosocket_tui.tui.dialogs.add_supplier import AddSupplierScreen
 from gosocket_tui.tui.dialogs.supplier_detail import SupplierDetailScreen
 from gosocket_tui.tui.screens.login import LoginScreen
-from gosocket_tui.tui.views.network import ClientsPanel, NetworkView, SuppliersPanel
+from gosocket_tui.tui.views.clients_panel import ClientsPanel
+from gosocket_tui.tui.views.network import NetworkView
+from gosocket_tui.tui.views.suppliers_panel import SuppliersPanel
 from gosocket_tui.tui.widgets.supplier_table import SupplierTable
 from tests.tui.conftest import AppFactory
 from tests.tui.flows import NEW_TAX_ID, VIEWER, all_rows, open_suppliers, search_tax_id, wait_rows
@@ -370,6 +373,34 @@ async def test_status_filter_and_sort_by_name(demo_app: AppFactory) -> None:
         names = [r.name for r in table.rows]
         assert names == sorted(names)
         assert "sorted by name" in summary(panel)
+
+
+async def test_sorting_keeps_every_filter_and_the_cursor_row(
+    demo_app: AppFactory, demo_ctx: ServiceContext
+) -> None:
+    """The panel owns the query: ``s`` on the table changes its sort and nothing else (the
+    group filter has no field on screen, so the sort cannot rebuild it from the fields)."""
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = await open_suppliers(pilot)
+        table = panel.table
+        grouped = suppliers.SupplierFilter(group="Logistica", status="not_invited")
+        expected = suppliers.count_suppliers(demo_ctx, session_of(app), grouped)
+        assert 1 < expected < len(all_rows(demo_ctx, session_of(app)))
+        panel.search(grouped)
+        await wait_rows(pilot, table)
+        table.focus()
+        await pilot.press("down")
+        row = table.cursor_row
+        assert row is not None
+        await pilot.press("s")
+        await wait_for(pilot, lambda: table.filter.sort == "name")
+        await wait_rows(pilot, table)
+        await wait_for(pilot, lambda: table.total is not None)
+        assert panel.filter == table.filter == dataclasses.replace(grouped, sort="name")
+        assert table.total == expected
+        assert all("logistica" in r.groups for r in table.rows)
+        assert table.cursor_row is not None and table.cursor_row.id == row.id
 
 
 async def test_typing_searches_after_a_pause(

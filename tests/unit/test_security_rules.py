@@ -112,6 +112,9 @@ READS: dict[str, Call] = {
     "suppliers.count_suppliers": lambda ctx, s, w: suppliers.count_suppliers(ctx, s),
     "suppliers.get_supplier": lambda ctx, s, w: suppliers.get_supplier(ctx, s, w.plain_id),
     "suppliers.find_supplier": lambda ctx, s, w: suppliers.find_supplier(ctx, s, "CO", CO_TAX),
+    "suppliers.locate_supplier": lambda ctx, s, w: suppliers.locate_supplier(
+        ctx, s, suppliers.SupplierFilter(), w.plain_id
+    ),
     "suppliers.list_clients": lambda ctx, s, w: suppliers.list_clients(ctx, s),
     "invitations.resolve_suppliers": lambda ctx, s, w: invitations.resolve_suppliers(
         ctx, s, [f"CO:{CO_TAX}"]
@@ -377,6 +380,17 @@ def _check_find(ctx: ServiceContext, s: Session, ev: Evidence) -> None:
     _no_marker(ev, own)
 
 
+def _check_locate(ctx: ServiceContext, s: Session, ev: Evidence) -> None:
+    hiding = suppliers.SupplierFilter(name=CL_ONLY_NAME, sort="name")
+    for link_id in (ev.world.invited_id, ev.world.plain_id):
+        with pytest.raises(NotFound):
+            suppliers.locate_supplier(ctx, s, hiding, link_id)
+    own = suppliers.locate_supplier(ctx, s, hiding, ev.pe_link_id)
+    assert own.filter == suppliers.SupplierFilter(sort="name")
+    assert own.key[1] == ev.pe_link_id
+    _no_marker(ev, own)
+
+
 def _check_clients(ctx: ServiceContext, s: Session, ev: Evidence) -> None:
     assert suppliers.list_clients(ctx, s).rows == []
 
@@ -445,6 +459,7 @@ ISOLATION: dict[str, Callable[[ServiceContext, Session, Evidence], None]] = {
     "suppliers.count_suppliers": _check_count,
     "suppliers.get_supplier": _check_get,
     "suppliers.find_supplier": _check_find,
+    "suppliers.locate_supplier": _check_locate,
     "suppliers.list_clients": _check_clients,
     "invitations.resolve_suppliers": _check_resolve,
     "delivery_log.delivery_log": _check_delivery_log,

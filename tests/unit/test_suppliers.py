@@ -272,3 +272,21 @@ def test_control_characters_in_groups_never_break_the_group_index(
     assert [r.id for r in page.rows] == [row.id]
     updated = suppliers.update_supplier(ctx, admin, row.id, SupplierUpdate(groups="\x07este"))
     assert updated.groups == ("este",)
+
+
+def test_locate_keeps_a_filter_that_lists_the_supplier_and_clears_one_that_hides_it(
+    ctx: ServiceContext, admin: Session, other_admin: Session
+) -> None:
+    """ "Show me this one" (after adding a supplier): the filter that lists it, and its key."""
+    cafe = suppliers.add_supplier(ctx, admin, CO_SUPPLIER)
+    add(ctx, admin)
+    grouped = SupplierFilter(group="insumos", sort="name")
+    found = suppliers.locate_supplier(ctx, admin, grouped, cafe.id)
+    assert found == suppliers.SupplierLocation(grouped, (cafe.name, cafe.id))
+    hiding = SupplierFilter(name="Proveedor", status="not_invited", group="insumos")
+    found = suppliers.locate_supplier(ctx, admin, hiding, cafe.id)
+    assert found == suppliers.SupplierLocation(SupplierFilter(), (cafe.tax_id, cafe.id))
+    with pytest.raises(NotFound):
+        suppliers.locate_supplier(ctx, other_admin, SupplierFilter(), cafe.id)
+    with pytest.raises(ValidationError):
+        suppliers.locate_supplier(ctx, admin, SupplierFilter(status="[b]x"), cafe.id)

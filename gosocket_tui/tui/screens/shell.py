@@ -26,7 +26,8 @@ from gosocket_tui.i18n import _
 from gosocket_tui.tui.views.activity import ActivityView
 from gosocket_tui.tui.views.base import View
 from gosocket_tui.tui.views.mailbox import MailboxView
-from gosocket_tui.tui.views.network import NetworkView, SuppliersPanel
+from gosocket_tui.tui.views.network import NetworkView
+from gosocket_tui.tui.views.suppliers_panel import SuppliersPanel
 from gosocket_tui.tui.widgets.footer import KeyFooter
 from gosocket_tui.tui.widgets.header import ShellHeader
 

@@ -13,15 +13,10 @@ from gosocket_tui.i18n import _
 from gosocket_tui.services.suppliers import ClientFilter, ClientRow, list_clients
 from gosocket_tui.services.taxid import country_name
 from gosocket_tui.tui.safe import plain
-from gosocket_tui.tui.widgets.paged_table import (
-    Column,
-    Direction,
-    Key,
-    PageData,
-    PagedTable,
-    Spans,
-)
+from gosocket_tui.tui.widgets.paged_table import PagedTable
 from gosocket_tui.tui.widgets.supplier_table import short_date
+from gosocket_tui.tui.widgets.table_columns import Column, Spans
+from gosocket_tui.tui.widgets.table_window import Direction, Key, PageData
 
 if TYPE_CHECKING:
     from gosocket_tui.services.context import ServiceContext
@@ -38,7 +33,7 @@ class ClientTable(PagedTable[ClientRow]):
         classes: str | None = None,
     ) -> None:
         super().__init__(ctx, id=id, classes=classes)
-        self.filter = ClientFilter()
+        self._filter = ClientFilter()
         self._columns: list[Column[ClientRow]] = [
             Column("tax_id", "Tax ID", self._render_tax_id, width=15),
             Column("name", "Name", self._render_name, min_width=16, weight=3),
@@ -76,8 +71,14 @@ class ClientTable(PagedTable[ClientRow]):
             return _("No client matches this search.")
         return _("No company has you among its suppliers yet.")
 
-    def apply_filter(self, filt: ClientFilter) -> None:
-        self.filter = filt
+    @property
+    def filter(self) -> ClientFilter:
+        """What the table shows (given by :meth:`show`)."""
+        return self._filter
+
+    def show(self, filt: ClientFilter) -> None:
+        """Show what ``filt`` selects, from its first page."""
+        self._filter = filt
         self.reload()
 
     def _render_tax_id(self, row: ClientRow, width: int) -> Spans:

@@ -2,7 +2,7 @@
 
 ``SupplierDetailPanel`` sits under the table when the terminal is tall enough (it follows the
 cursor); ``dialogs/supplier_detail.py`` shows the same content in a dialog. Both read
-``services.suppliers.get_supplier`` in a thread worker.
+``services.suppliers.get_supplier`` through ``call_service``.
 """
 
 from __future__ import annotations
@@ -13,23 +13,21 @@ from rich.console import RenderableType
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
-from textual import work
 from textual.timer import Timer
 from textual.widgets import Static
-from textual.worker import get_current_worker
 
-from gosocket_tui.errors import GosocketError
 from gosocket_tui.i18n import _
 from gosocket_tui.services.suppliers import SupplierDetail, SupplierRow, get_supplier, state_label
 from gosocket_tui.services.taxid import country_name
+from gosocket_tui.tui.host import host
 from gosocket_tui.tui.safe import text
 from gosocket_tui.tui.widgets.supplier_table import REGISTERED_COLOR, STATE_STYLES, long_date
+from gosocket_tui.tui.workers import call_service
 
 DETAIL_DELAY = 0.15  # seconds the cursor rests on a row before its detail is read
 
 if TYPE_CHECKING:
     from gosocket_tui.services.context import ServiceContext
-    from gosocket_tui.services.session import Session
 
 
 def _state(row: SupplierRow) -> Text:
@@ -128,21 +126,17 @@ class SupplierDetailPanel(Static):
         self._timer = self.set_timer(DETAIL_DELAY, lambda: self._start_load(row.id))
 
     def _start_load(self, link_id: int) -> None:
-        session: Session | None = getattr(self.app, "session", None)
+        session = host(self).session
         if session is not None and self.row is not None and self.row.id == link_id:
-            self._load(session, link_id)
-
-    @work(thread=True, exclusive=True, group="supplier-detail")
-    def _load(self, session: Session, link_id: int) -> None:
-        worker = get_current_worker()
-        try:
-            detail: SupplierDetail | None = get_supplier(self.ctx, session, link_id)
-        except GosocketError:
-            detail = None  # the table shows the error when it matters; the panel keeps the row
-        finally:
-            self.ctx.close()
-        if detail is not None and not worker.is_cancelled:
-            self.app.call_from_thread(self._loaded, detail)
+            ctx = self.ctx
+            call_service(
+                self,
+                lambda: get_supplier(ctx, session, link_id),
+                self._loaded,
+                # The table shows the error when it matters; the panel keeps the row.
+                lambda _error: None,
+                group="supplier-detail",
+            )
 
     def _loaded(self, detail: SupplierDetail) -> None:
         if self.row is not None and self.row.id == detail.id:

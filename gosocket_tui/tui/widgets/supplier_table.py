@@ -8,15 +8,16 @@ terminals drop Email, then Country (the detail view still shows them).
 Hooks for row actions (Invite, Resend, Change email, Cancel, Invite selected): bind a key to
 ``row_action('<name>')`` (extend ``SupplierTable.BINDINGS``); the table posts a
 :class:`SupplierTable.RowAction` with the cursor row and the marked ids, and the Suppliers
-panel (``views/network.py``) handles it. ``refresh_rows()`` reloads in place after an action,
-``select_supplier(link_id)`` jumps to a supplier (clearing the filters when they hide it).
+panel (``views/suppliers_panel.py``) handles it. The panel owns the filter: the table shows
+what :meth:`SupplierTable.show` gives it, and ``s`` only asks the panel for the other sort.
+``refresh_rows()`` reloads in place after an action.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.style import Style
 from textual.binding import Binding, BindingType
@@ -27,24 +28,16 @@ from gosocket_tui.services.suppliers import (
     SupplierFilter,
     SupplierRow,
     count_suppliers,
-    get_supplier,
     list_suppliers,
     state_label,
 )
 from gosocket_tui.tui.safe import plain
-from gosocket_tui.tui.widgets.paged_table import (
-    Column,
-    Direction,
-    Key,
-    LoadRequest,
-    PageData,
-    PagedTable,
-    Spans,
-)
+from gosocket_tui.tui.widgets.paged_table import PagedTable
+from gosocket_tui.tui.widgets.table_columns import Column, Spans
+from gosocket_tui.tui.widgets.table_window import AroundRow, Direction, Key, PageData
 
 if TYPE_CHECKING:
     from gosocket_tui.services.context import ServiceContext
-    from gosocket_tui.services.session import Session
 
 REGISTERED_COLOR = "#ff8c00"  # the real product's orange check
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -81,7 +74,7 @@ def invitation_date(row: SupplierRow) -> datetime | None:
 
 
 class SupplierTable(PagedTable[SupplierRow]):
-    """The acting company's suppliers, filtered by :attr:`filter` (see the module text)."""
+    """The acting company's suppliers that :attr:`filter` selects (see the module text)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # Shown in the footer (the focused widget's keys come first there), so the row
@@ -124,8 +117,8 @@ class SupplierTable(PagedTable[SupplierRow]):
         def control(self) -> SupplierTable:
             return self.table
 
-    class FilterReset(Message):
-        """The table cleared its filter to show a supplier the filter hid."""
+    class SortToggled(Message):
+        """``s`` on the table: the panel switches to the other sort."""
 
         def __init__(self, table: SupplierTable) -> None:
             super().__init__()
@@ -143,7 +136,7 @@ class SupplierTable(PagedTable[SupplierRow]):
         classes: str | None = None,
     ) -> None:
         super().__init__(ctx, id=id, classes=classes)
-        self.filter = SupplierFilter()
+        self._filter = SupplierFilter()
         self.can_add = False  # whether the empty table suggests Add Supplier (administrators)
         self._marked: set[int] = set()
         self._columns: list[Column[SupplierRow]] = [
@@ -217,61 +210,22 @@ class SupplierTable(PagedTable[SupplierRow]):
             text += "\n\n" + _("Not listed? Add it with Add Supplier (ctrl+n).")
         return text
 
-    def fetch_around(self, request: LoadRequest, limit: int) -> PageData[SupplierRow]:
-        link_id = request.extra.get("link_id")
-        if link_id is None:
-            return super().fetch_around(request, limit)
-        session = self.session
-        if session is None:
-            return PageData([], False, False)
-        filt = self.filter
-        detail = get_supplier(self.ctx, session, int(link_id))
-        request.key = detail.key(filt.sort)
-        request.target_id = detail.id
-        page = self._around(session, filt, request.key, limit)
-        if not any(row.id == detail.id for row in page.rows):
-            # The filter hides it: show it among all the suppliers instead.
-            filt = SupplierFilter(sort=filt.sort)
-            request.extra["filter"] = filt
-            page = self._around(session, filt, request.key, limit)
-        return page
-
-    def _around(
-        self, session: Session, filt: SupplierFilter, key: Key, limit: int
-    ) -> PageData[SupplierRow]:
-        """The rows from ``key`` on, with a third of a screen of rows before it."""
-        after = list_suppliers(self.ctx, session, filt, cursor=key, limit=limit, inclusive=True)
-        before = list_suppliers(
-            self.ctx,
-            session,
-            filt,
-            cursor=key,
-            direction="backward",
-            limit=max(1, self.visible_rows // 3),
-        )
-        return PageData(before.rows + after.rows, before.has_before, after.has_after)
-
-    def window_replaced(self, request: LoadRequest) -> None:
-        filt = request.extra.get("filter")
-        if isinstance(filt, SupplierFilter):
-            self.filter = filt
-            self.recount()
-            self.post_message(self.FilterReset(self))
-
     # ---------------------------------------------------------------------- public
 
-    def apply_filter(self, filt: SupplierFilter) -> None:
-        """Show the first page of what ``filt`` selects (and count it)."""
-        self.filter = filt
-        self.reload()
+    @property
+    def filter(self) -> SupplierFilter:
+        """What the table shows (given by :meth:`show`)."""
+        return self._filter
 
-    def select_supplier(self, link_id: int) -> None:
-        """Load the page holding this supplier and put the cursor on it.
-
-        When the current filter hides it, the filter is cleared (a ``FilterReset`` is posted
-        so the filter inputs can follow).
-        """
-        self._load(LoadRequest("around", 0, target_id=link_id, extra={"link_id": link_id}))
+    def show(self, filt: SupplierFilter, around: AroundRow | None = None) -> None:
+        """Show what ``filt`` selects, from its first page or ``around`` a row (the cursor
+        goes to it), and count it."""
+        self._filter = filt
+        if around is None:
+            self.reload()
+        else:
+            self.load_around(around)
+            self.recount()
 
     def marked_ids(self) -> set[int]:
         """Ids (``SupplierRow.id``) of the rows marked with Space, on any page or filter."""
@@ -312,23 +266,10 @@ class SupplierTable(PagedTable[SupplierRow]):
         self.post_message(self.RowAction(self, action, self.cursor_row, self.marked_ids()))
 
     def action_toggle_sort(self) -> None:
-        sort: Any = "name" if self.filter.sort == "tax_id" else "tax_id"
-        self.post_message(self.SortToggled(self, sort))
+        self.post_message(self.SortToggled(self))
 
     def action_refresh_rows(self) -> None:
         self.refresh_rows()
-
-    class SortToggled(Message):
-        """``s`` on the table: the panel switches the sort (and its button) and reloads."""
-
-        def __init__(self, table: SupplierTable, sort: Any) -> None:
-            super().__init__()
-            self.table = table
-            self.sort = sort
-
-        @property
-        def control(self) -> SupplierTable:
-            return self.table
 
     # ----------------------------------------------------------------------- cells
 
