@@ -33,9 +33,14 @@ from gosocket_tui.db.models import Company, SupplierLink
 from gosocket_tui.mail.maildir import read_maildir
 from gosocket_tui.mail.sink import MailSink, free_port
 from gosocket_tui.mail.smtp import SmtpTransport
-from gosocket_tui.services import auth, companies, delivery, delivery_email, invitations
+from gosocket_tui.services import auth, companies, invitations
 from gosocket_tui.services.context import ServiceContext, open_context
-from gosocket_tui.services.delivery import deliver_over_connections, smtp_settings_from_config
+from gosocket_tui.services.delivery import deliverer as delivery
+from gosocket_tui.services.delivery import message as delivery_email
+from gosocket_tui.services.delivery.deliverer import (
+    deliver_over_connections,
+    smtp_settings_from_config,
+)
 
 BUYER_REF = "CL:76.086.428-5"
 PASSWORD = "benchmark password 2026"

@@ -10,8 +10,8 @@ from gosocket_tui.mail.maildir import SinkMessage
 from gosocket_tui.mail.smtp_settings import SmtpSettings
 from gosocket_tui.services import suppliers
 from gosocket_tui.services.context import ServiceContext
-from gosocket_tui.services.delivery import Deliverer
-from gosocket_tui.services.delivery_report import DeliveryReport
+from gosocket_tui.services.delivery.deliverer import Deliverer
+from gosocket_tui.services.delivery.report import DeliveryReport
 from gosocket_tui.services.session import Session
 
 CODE_RE = re.compile(r"\b([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})\b")

@@ -32,13 +32,13 @@ from gosocket_tui.mail.sink import run_sink_forever
 from gosocket_tui.services import invitations
 from gosocket_tui.services.activation import activate, parse_activation_ref
 from gosocket_tui.services.context import ServiceContext
-from gosocket_tui.services.delivery import (
+from gosocket_tui.services.delivery.deliverer import (
     Deliverer,
     deliver_over_connections,
     smtp_settings_from_config,
 )
-from gosocket_tui.services.delivery_log import delivery_log_text
-from gosocket_tui.services.delivery_report import DeliveryReport
+from gosocket_tui.services.delivery.log import delivery_log_text
+from gosocket_tui.services.delivery.report import DeliveryReport
 from gosocket_tui.services.session import Session
 from gosocket_tui.services.system import system_session
 

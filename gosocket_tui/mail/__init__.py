@@ -2,7 +2,7 @@
 and demos.
 
 Nothing here touches the database or the app's configuration: the deliverer that claims,
-sends, retries and records the outbox's messages is a service (``services/delivery.py``), built
+sends, retries and records the outbox's messages is a service (``services/delivery/``), built
 on ``smtp.SmtpTransport`` (send), ``smtp_failures`` (classification, ``backoff_delay``) and
 ``smtp_settings``.
 """

@@ -1,6 +1,6 @@
 """SMTP client for outbound mail: one connection reused for many messages, every outcome classified.
 
-The deliverer built on top of this (``services/delivery.py``) needs exactly three answers from
+The deliverer built on top of this (``services/delivery/``) needs exactly three answers from
 a send, so that is all this module gives: delivered (``SendResult``, with the server's reply as
 evidence for support), or one of the failures of ``mail/smtp_failures.py`` (try again later,
 or give up on this message). The settings it connects with are ``mail/smtp_settings.py``.

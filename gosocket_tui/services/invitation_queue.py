@@ -1,7 +1,7 @@
 """Queueing invitations: the rows an invite, a resend or a bulk import writes, in one place.
 
 Queueing writes the Invitation (status ``queued``, no code yet), its OutboxMessage and the
-link's denormalised state; the deliverer (``services/delivery.py``) creates the code when it
+link's denormalised state; the deliverer (``services/delivery/``) creates the code when it
 sends. Closing an invitation (superseded by a new code, or cancelled) drops its code hashes and
 cancels its mail that has not left yet. Nothing here authorises: the callers (invitations,
 activation, the bulk writer) check the acting session first, inside the same transaction.

@@ -2,7 +2,7 @@
 
 Inviting only queues: one transaction writes the Invitation (status ``queued``, no code yet),
 its OutboxMessage and the link's denormalised state. The activation code is created by the
-deliverer (``services/delivery.py``) at the moment it sends, and only its hash is stored, so the
+deliverer (``services/delivery/``) at the moment it sends, and only its hash is stored, so the
 plain code never reaches the database (SECURITY.md). Every function takes the acting Session,
 writes only for administrators and only touches the acting company's suppliers.
 

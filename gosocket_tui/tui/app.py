@@ -12,7 +12,7 @@ directly after advancing their ``FixedClock``.
 
 Mail delivery: while the app runs (``Preset.deliver_mail``, true in ``LIVE``), a timer
 calls :meth:`GosocketApp.kick_delivery` every few seconds; it sends the due invitation emails
-in a thread worker that runs the app's ``services.delivery_pump.DeliveryPump`` (one run at a
+in a thread worker that runs the app's ``services.delivery.pump.DeliveryPump`` (one run at a
 time, each problem logged once, never shown to anyone). Whoever queues an invitation calls
 ``app.kick_delivery()`` so it leaves at once. Tests build the app with the ``SNAPSHOT``
 preset (no background delivery among other things) and deliver explicitly.
@@ -45,7 +45,7 @@ from textual.worker import Worker, get_current_worker
 
 from gosocket_tui.i18n import _, get_language, set_language
 from gosocket_tui.safe_text import plain
-from gosocket_tui.services.delivery_pump import DeliveryPump
+from gosocket_tui.services.delivery.pump import DeliveryPump
 from gosocket_tui.tui.commands import NavigationCommands
 from gosocket_tui.tui.driver import HangupAwareDriver, InputEnded
 from gosocket_tui.tui.host import AppHost, InvitationsQueued, SessionEnded

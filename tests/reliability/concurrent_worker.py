@@ -25,7 +25,7 @@ from gosocket_tui.mail.maildir import read_maildir
 from gosocket_tui.mail.smtp_settings import SmtpSettings
 from gosocket_tui.services import activation, auth, invitations, suppliers
 from gosocket_tui.services.context import open_context
-from gosocket_tui.services.delivery import Deliverer
+from gosocket_tui.services.delivery.deliverer import Deliverer
 from gosocket_tui.services.taxid import parse_company_ref
 
 POOL = 40

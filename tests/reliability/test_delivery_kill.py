@@ -29,8 +29,8 @@ from gosocket_tui.services import invitations
 from gosocket_tui.services.activation import activate
 from gosocket_tui.services.codes import verify_code
 from gosocket_tui.services.context import ServiceContext
-from gosocket_tui.services.delivery import Deliverer
-from gosocket_tui.services.delivery_claims import CLAIM_LEASE
+from gosocket_tui.services.delivery.claims import CLAIM_LEASE
+from gosocket_tui.services.delivery.deliverer import Deliverer
 from gosocket_tui.services.session import Session
 from tests.invitation_helpers import code_hashes, code_in
 from tests.unit.test_delivery import many_suppliers
@@ -186,7 +186,7 @@ def test_a_live_deliverers_claim_is_never_taken_over(
 ) -> None:
     """A send slower than the lease: the live worker renews its claim, so a second deliverer
     leaves the message alone however far the clock moves."""
-    from gosocket_tui.services import delivery_claims
+    from gosocket_tui.services.delivery import claims as delivery_claims
     from tests.invitation_helpers import smtp_settings
 
     monkeypatch.setattr(delivery_claims, "LEASE_RENEW_SECONDS", 0.05)

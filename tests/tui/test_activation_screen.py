@@ -17,8 +17,9 @@ from textual.widgets import Button, Input, Select, Static
 
 from gosocket_tui.db.models import AuditEvent, Company, User
 from gosocket_tui.mail.sink import MailSink
-from gosocket_tui.services import auth, delivery_log, invitations, suppliers
+from gosocket_tui.services import auth, invitations, suppliers
 from gosocket_tui.services.context import ServiceContext
+from gosocket_tui.services.delivery import log as delivery_log
 from gosocket_tui.services.session import Session
 from gosocket_tui.tui.screens.activation import ActivationForm, ActivationScreen, check_form
 from gosocket_tui.tui.screens.login import LoginScreen

@@ -18,8 +18,9 @@ from textual.widgets import Input, Static
 from gosocket_tui.clock import FixedClock
 from gosocket_tui.db.models import AuditEvent, DeliveryAttempt, OutboxMessage
 from gosocket_tui.mail.sink import MailSink, free_port
-from gosocket_tui.services import auth, delivery_log, invitations
+from gosocket_tui.services import auth, invitations
 from gosocket_tui.services.context import ServiceContext
+from gosocket_tui.services.delivery import log as delivery_log
 from gosocket_tui.services.session import Session
 from gosocket_tui.tui.screens.login import LoginScreen
 from gosocket_tui.tui.views.mailbox import (

@@ -24,16 +24,17 @@ from gosocket_tui.db.models import (
 )
 from gosocket_tui.mail.maildir import read_maildir
 from gosocket_tui.mail.sink import MailSink, free_port
-from gosocket_tui.services import auth, delivery_log, invitations
+from gosocket_tui.services import auth, invitations
 from gosocket_tui.services.codes import verify_code
 from gosocket_tui.services.context import ServiceContext
-from gosocket_tui.services.delivery import (
+from gosocket_tui.services.delivery import log as delivery_log
+from gosocket_tui.services.delivery.claims import claim_due
+from gosocket_tui.services.delivery.deliverer import (
     Deliverer,
     deliver_over_connections,
     smtp_settings_from_config,
 )
-from gosocket_tui.services.delivery_claims import claim_due
-from gosocket_tui.services.delivery_report import DeliveryReport
+from gosocket_tui.services.delivery.report import DeliveryReport
 from gosocket_tui.services.session import Session
 from tests.conftest import PASSWORD
 from tests.invitation_helpers import (

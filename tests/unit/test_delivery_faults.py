@@ -31,9 +31,9 @@ from gosocket_tui.mail.smtp_settings import SmtpSettings
 from gosocket_tui.services import invitations
 from gosocket_tui.services.codes import verify_code
 from gosocket_tui.services.context import ServiceContext
-from gosocket_tui.services.delivery import Deliverer
-from gosocket_tui.services.delivery_claims import CLAIM_LEASE, claim_due
-from gosocket_tui.services.delivery_outcomes import MIN_RETRY_SECONDS
+from gosocket_tui.services.delivery.claims import CLAIM_LEASE, claim_due
+from gosocket_tui.services.delivery.deliverer import Deliverer
+from gosocket_tui.services.delivery.outcomes import MIN_RETRY_SECONDS
 from gosocket_tui.services.session import Session
 from tests.invitation_helpers import add_supplier, code_hashes, code_in, smtp_settings
 from tests.unit.test_activation import activate_cafe, refused

@@ -1,4 +1,4 @@
-"""The app's delivery pump (``services.delivery_pump``): one run at a time, a request during a
+"""The app's delivery pump (``services.delivery.pump``): one run at a time, a request during a
 run gets one more run, and no failure leaves it, each problem logged once.
 
 Real parts: the SQLite file of the ``ctx`` fixture, an aiosmtpd sink on loopback (or a free
@@ -22,11 +22,11 @@ from gosocket_tui.db.models import OutboxMessage
 from gosocket_tui.mail.sink import MailSink, free_port
 from gosocket_tui.services import invitations
 from gosocket_tui.services.context import ServiceContext
-from gosocket_tui.services.delivery_pump import DeliveryPump
+from gosocket_tui.services.delivery.pump import DeliveryPump
 from gosocket_tui.services.session import Session
 from tests.invitation_helpers import add_supplier
 
-PUMP_LOG = "gosocket_tui.services.delivery_pump"
+PUMP_LOG = "gosocket_tui.services.delivery.pump"
 
 
 @pytest.fixture

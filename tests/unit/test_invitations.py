@@ -17,8 +17,9 @@ from gosocket_tui.db.models import (
 )
 from gosocket_tui.errors import NotFound, PermissionDenied, ValidationError
 from gosocket_tui.mail.sink import MailSink
-from gosocket_tui.services import delivery_log, invitations
+from gosocket_tui.services import invitations
 from gosocket_tui.services.context import ServiceContext
+from gosocket_tui.services.delivery import log as delivery_log
 from gosocket_tui.services.session import Session
 from tests.invitation_helpers import CO_TAX, add_supplier, code_hashes
 

@@ -34,9 +34,10 @@ from gosocket_tui.db.models import (
 )
 from gosocket_tui.errors import NotFound, PermissionDenied
 from gosocket_tui.mail.sink import MailSink
-from gosocket_tui.services import activity, bulk, delivery_log, invitations, suppliers
+from gosocket_tui.services import activity, bulk, invitations, suppliers
 from gosocket_tui.services.bulk import ImportOptions
 from gosocket_tui.services.context import ServiceContext
+from gosocket_tui.services.delivery import log as delivery_log
 from gosocket_tui.services.session import Session
 from tests.invitation_helpers import CO_TAX, deliver
 
@@ -95,11 +96,11 @@ ADMIN_READS: dict[str, Call] = {
     "activity.export_events_csv": lambda ctx, s, w: activity.export_events_csv(
         ctx, s, w.out_dir / "audit.csv"
     ),
-    "delivery_log.delivery_log": lambda ctx, s, w: delivery_log.delivery_log(ctx, s, w.invited_id),
-    "delivery_log.delivery_log_text": lambda ctx, s, w: delivery_log.delivery_log_text(
+    "delivery.log.delivery_log": lambda ctx, s, w: delivery_log.delivery_log(ctx, s, w.invited_id),
+    "delivery.log.delivery_log_text": lambda ctx, s, w: delivery_log.delivery_log_text(
         ctx, s, w.invited_id
     ),
-    "delivery_log.recent_deliveries": lambda ctx, s, w: delivery_log.recent_deliveries(ctx, s),
+    "delivery.log.recent_deliveries": lambda ctx, s, w: delivery_log.recent_deliveries(ctx, s),
     "bulk.importer.validate": lambda ctx, s, w: bulk.validate(
         ctx, s, w.import_file, ImportOptions(default_country="CL")
     ),
@@ -149,15 +150,15 @@ EXEMPT: dict[str, str] = {
     # Helpers with no actor of their own, called inside an authorised service.
     "invitation_queue.new_message_id": "Message-ID generator for the invite and import services",
     # The deliverer: sends what an authorised invite queued, as the system (no session).
-    "delivery.deliver_over_connections": "the deliverer (`mail deliver`), a system actor",
-    "delivery_claims.claim_due": "the deliverer's claims",
-    "delivery_claims.release_claims": "the deliverer's claims",
-    "delivery_email.prepare": "the deliverer builds the queued email with its code",
-    "delivery_outcomes.load_jobs": "the deliverer reads the messages it claimed",
-    "delivery_outcomes.reserve_code": "the deliverer stores a code's hash before sending",
-    "delivery_outcomes.record_sent": "the deliverer's evidence of a try",
-    "delivery_outcomes.record_server_problem": "the deliverer's evidence of a try",
-    "delivery_outcomes.record_failed": "the deliverer's evidence of a try",
+    "delivery.deliverer.deliver_over_connections": "the deliverer (`mail deliver`), a system actor",
+    "delivery.claims.claim_due": "the deliverer's claims",
+    "delivery.claims.release_claims": "the deliverer's claims",
+    "delivery.message.prepare": "the deliverer builds the queued email with its code",
+    "delivery.outcomes.load_jobs": "the deliverer reads the messages it claimed",
+    "delivery.outcomes.reserve_code": "the deliverer stores a code's hash before sending",
+    "delivery.outcomes.record_sent": "the deliverer's evidence of a try",
+    "delivery.outcomes.record_server_problem": "the deliverer's evidence of a try",
+    "delivery.outcomes.record_failed": "the deliverer's evidence of a try",
     "invitation_queue.queue_invitations": "queues the links an authorised service chose (invite, "
     "resend, bulk import), inside its transaction",
 }
@@ -462,9 +463,9 @@ ISOLATION: dict[str, Callable[[ServiceContext, Session, Evidence], None]] = {
     "suppliers.locate_supplier": _check_locate,
     "suppliers.list_clients": _check_clients,
     "invitations.resolve_suppliers": _check_resolve,
-    "delivery_log.delivery_log": _check_delivery_log,
-    "delivery_log.delivery_log_text": _check_delivery_text,
-    "delivery_log.recent_deliveries": _check_recent,
+    "delivery.log.delivery_log": _check_delivery_log,
+    "delivery.log.delivery_log_text": _check_delivery_text,
+    "delivery.log.recent_deliveries": _check_recent,
     "activity.list_events": _check_audit_list,
     "activity.export_events_csv": _check_audit_csv,
     "bulk.importer.validate": _check_validate,

@@ -57,7 +57,7 @@ from gosocket_tui.tui.workers import call_service
 
 if TYPE_CHECKING:
     from gosocket_tui.services.context import ServiceContext
-    from gosocket_tui.services.delivery_log import DeliveryLogEntry
+    from gosocket_tui.services.delivery.log import DeliveryLogEntry
     from gosocket_tui.services.received_mail import SinkMessage
     from gosocket_tui.services.session import Session
 
@@ -305,7 +305,7 @@ class MailboxView(View):
 
         def read() -> list[DeliveryLogEntry]:
             # Imported here, in the worker: the Mailbox is not on the way to the first screen.
-            from gosocket_tui.services import delivery_log
+            from gosocket_tui.services.delivery import log as delivery_log
 
             if link_id is None:
                 return delivery_log.recent_deliveries(ctx, session, limit=limit)
@@ -461,7 +461,7 @@ class MailboxView(View):
 
         def write() -> str:
             # Imported here, in the worker: the Mailbox is not on the way to the first screen.
-            from gosocket_tui.services import delivery_log
+            from gosocket_tui.services.delivery import log as delivery_log
 
             path = Path(raw)
             try:

@@ -19,12 +19,12 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from gosocket_tui.i18n import _
-from gosocket_tui.services.delivery_log import delivery_label
+from gosocket_tui.services.delivery.log import delivery_label
 from gosocket_tui.tui.safe import text
 from gosocket_tui.tui.widgets.mail_list import PADDING, TIME_WIDTH, utc_minutes, utc_seconds
 
 if TYPE_CHECKING:
-    from gosocket_tui.services.delivery_log import DeliveryLogEntry
+    from gosocket_tui.services.delivery.log import DeliveryLogEntry
 
 STATUS_STYLES = {
     "pending": "yellow",

@@ -4,7 +4,7 @@ The services queue outbox rows; this is where they meet ``mail.smtp.SmtpTranspor
 only sends. How a message goes out:
 
 1. **Claim** a batch of due rows in one short transaction, as a lease renewed while the run
-   lasts (``delivery_claims``): two deliverers never send the same message, and the claims of
+   lasts (``claims``): two deliverers never send the same message, and the claims of
    a worker that died are taken over.
 2. **Create the code now**, not when the invitation was queued: the plain code exists only in
    memory and in the email. Its salted hash is stored (``InvitationCode``) in a transaction
@@ -14,7 +14,7 @@ only sends. How a message goes out:
    an email may have carried keeps working until the invitation is used, cancelled or
    superseded. A code the server certainly did not take is forgotten at once.
 3. **Send** over one SMTP connection reused for the whole run, and record each try
-   (``delivery_outcomes``: the retry and evidence rules). A problem of the server or of our
+   (``outcomes``: the retry and evidence rules). A problem of the server or of our
    settings (refused connection, TLS, login, timeout, 421) counts against no message: the
    batch goes back to the queue and the run stops, saying why (``DeliveryReport.server_error``).
 4. **Nothing stays 'sending'** on an error: a claimed message not yet handed to SMTP is given
@@ -39,19 +39,19 @@ from gosocket_tui.mail.smtp import SendResult, SmtpTransport
 from gosocket_tui.mail.smtp_failures import PermanentFailure, SmtpFailure
 from gosocket_tui.mail.smtp_settings import SmtpSettings
 from gosocket_tui.services.context import ServiceContext
-from gosocket_tui.services.delivery_claims import (
+from gosocket_tui.services.delivery.claims import (
     CLAIM_BATCH,
     LeaseKeeper,
     claim_due,
     release_claims,
 )
-from gosocket_tui.services.delivery_email import (
+from gosocket_tui.services.delivery.message import (
     Prepared,
     check_activation_url,
     code_lifetime,
     prepare,
 )
-from gosocket_tui.services.delivery_outcomes import (
+from gosocket_tui.services.delivery.outcomes import (
     CANCELLED,
     MIN_RETRY_SECONDS,
     TAKEN_OVER,
@@ -65,7 +65,7 @@ from gosocket_tui.services.delivery_outcomes import (
     record_server_problem,
     reserve_code,
 )
-from gosocket_tui.services.delivery_report import DeliveryReport
+from gosocket_tui.services.delivery.report import DeliveryReport
 
 log = logging.getLogger(__name__)
 

@@ -22,8 +22,8 @@ from gosocket_tui.errors import GosocketError
 
 if TYPE_CHECKING:
     from gosocket_tui.services.context import ServiceContext
-    from gosocket_tui.services.delivery import Deliverer
-    from gosocket_tui.services.delivery_report import DeliveryReport
+    from gosocket_tui.services.delivery.deliverer import Deliverer
+    from gosocket_tui.services.delivery.report import DeliveryReport
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ class DeliveryPump:
     def _run_once(self) -> None:
         """One delivery run; every failure is logged once and otherwise kept quiet."""
         # Late, for startup speed: smtplib, ssl and the email package load in this thread.
-        from gosocket_tui.services.delivery import Deliverer, smtp_settings_from_config
+        from gosocket_tui.services.delivery.deliverer import Deliverer, smtp_settings_from_config
 
         report: DeliveryReport | None = None
         unexpected: Exception | None = None

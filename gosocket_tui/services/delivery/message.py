@@ -1,7 +1,7 @@
 """The invitation email of one claimed message, built at send time with a fresh code.
 
 The plain code exists only in memory and in the email (``Prepared.email``); the database gets
-its salted hash, stored before the email is handed to SMTP (``delivery_outcomes.reserve_code``).
+its salted hash, stored before the email is handed to SMTP (``outcomes.reserve_code``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from gosocket_tui.i18n import _
 from gosocket_tui.mail.compose import ComposedEmail, compose_invitation
 from gosocket_tui.services.codes import generate_code, hash_code, new_salt
 from gosocket_tui.services.context import ServiceContext
-from gosocket_tui.services.delivery_outcomes import Job
+from gosocket_tui.services.delivery.outcomes import Job
 from gosocket_tui.services.taxid import format_tax_id
 
 
