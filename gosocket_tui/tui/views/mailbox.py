@@ -25,12 +25,10 @@ tab).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -41,17 +39,18 @@ from textual.widgets import Button, ContentSwitcher, DataTable, Input, Label, St
 
 from gosocket_tui.errors import GosocketError, PermissionDenied
 from gosocket_tui.i18n import _
-from gosocket_tui.tui.files import files_of
+from gosocket_tui.tui.files import files_of, write_export
 from gosocket_tui.tui.host import host
 from gosocket_tui.tui.safe import plain, text
-from gosocket_tui.tui.views.activity import describe_write_error
 from gosocket_tui.tui.views.base import View
 from gosocket_tui.tui.widgets.mail_deliveries import (
     DeliveryTable,
+    default_export_path,
     delivery_detail,
+    scope_line,
     troubleshooting,
 )
-from gosocket_tui.tui.widgets.mail_list import MailList, message_view
+from gosocket_tui.tui.widgets.mail_list import MailList, message_view, read_sink
 from gosocket_tui.tui.widgets.tab_strip import TabStrip
 from gosocket_tui.tui.workers import call_service
 
@@ -70,27 +69,6 @@ TABS: tuple[tuple[str, str], ...] = (
     (DELIVERIES, "Delivery log"),
     (HELP, "Not received?"),
 )
-_SAFE_FILE_PART = re.compile(r"[^0-9A-Za-z-]+")
-
-
-def default_export_path(supplier_ref: str, *, confined: bool = False) -> str:
-    """``~/gosocket-delivery-<taxid>.txt`` for a supplier ``COUNTRY:TAXID`` (a bare name in
-    an exchange folder)."""
-    tax_id = _SAFE_FILE_PART.sub("", supplier_ref.partition(":")[2]) or "supplier"
-    name = f"gosocket-delivery-{tax_id}.txt"
-    return name if confined else f"~/{name}"
-
-
-def maildir_stamp(path: Path) -> tuple[float, ...]:
-    """The modification times of a Maildir's ``new`` and ``cur``: they change with every
-    message stored, moved or removed, so an unchanged stamp means nothing to read again."""
-    stamps: list[float] = []
-    for sub in ("new", "cur"):
-        try:
-            stamps.append((path / sub).stat().st_mtime)
-        except OSError:
-            stamps.append(-1.0)
-    return tuple(stamps)
 
 
 @dataclass(frozen=True)
@@ -271,27 +249,13 @@ class MailboxView(View):
             self._status_error = ""
             self._show_status(loading=True)
         last_stamp, limit = self._sink_stamp, self.RECENT_LIMIT
-
-        def read() -> tuple[list[SinkMessage] | None, object]:
-            """The sink's messages, newest first, and the Maildir's stamp; None for the
-            messages when the Maildir did not change."""
-            try:
-                stamp = maildir_stamp(path)
-                if stamp == last_stamp:
-                    return None, stamp  # nothing arrived meanwhile
-                # Imported here, in the worker: a local sink is the demo's, not every start's.
-                from gosocket_tui.services.received_mail import read_maildir
-
-                messages = read_maildir(path)
-            except (OSError, ValueError) as exc:  # not a Maildir, unreadable files
-                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-                raise GosocketError(
-                    _("Cannot read the mail folder {path}: {reason}", path=path, reason=reason)
-                ) from exc
-            messages.reverse()  # newest first
-            return messages[:limit], stamp
-
-        call_service(self, read, self._sink_read, self._sink_failed, group="mailbox-sink")
+        call_service(
+            self,
+            lambda: read_sink(path, last_stamp, limit),
+            self._sink_read,
+            self._sink_failed,
+            group="mailbox-sink",
+        )
 
     def refresh_deliveries(self, *, loading: bool) -> None:
         if not self.session.is_admin:
@@ -406,11 +370,7 @@ class MailboxView(View):
             scope.set_class(False, "-shown")
             return
         who = self._scope.name or self._scope.ref
-        line = Text()
-        line.append_text(text(_("Emails to {name} only", name=plain(who))))
-        line.append("  ")
-        line.append(_("Esc: every supplier"), "dim")
-        scope.update(line)
+        scope.update(scope_line(who))
         scope.set_class(True, "-shown")
 
     def _show_detail(self) -> None:
@@ -459,22 +419,21 @@ class MailboxView(View):
         ctx, session = self.ctx, self.session
         files = files_of(self, ctx, session)
 
-        def write() -> str:
+        def write(staging: Path) -> None:
             # Imported here, in the worker: the Mailbox is not on the way to the first screen.
             from gosocket_tui.services import delivery_log
 
-            path = Path(raw)
-            try:
-                path = files.target(raw)
-                content = delivery_log.delivery_log_text(ctx, session, link_id)
-                # Written to a staging file that becomes the target at the end: never half a file.
-                with files.output(raw) as staging, staging.open("w", encoding="utf-8") as out:
-                    out.write(content)
-            except OSError as exc:
-                raise GosocketError(describe_write_error(path, exc)) from exc
-            return files.shown(path)
+            content = delivery_log.delivery_log_text(ctx, session, link_id)
+            with staging.open("w", encoding="utf-8") as out:
+                out.write(content)
 
-        call_service(self, write, self._exported, self._export_failed, group="mailbox-export")
+        call_service(
+            self,
+            lambda: write_export(files, raw, write)[1],
+            self._exported,
+            self._export_failed,
+            group="mailbox-export",
+        )
 
     def _exported(self, path: str) -> None:
         self.app.notify(
