@@ -43,11 +43,11 @@ from textual.worker import Worker, get_current_worker
 from gosocket_tui.i18n import _, get_language, set_language
 from gosocket_tui.safe_text import plain
 from gosocket_tui.services.delivery_pump import DeliveryPump
-from gosocket_tui.tui.commands import NavigationCommands
+from gosocket_tui.tui.commands import NavigationCommands, PaletteHost
 from gosocket_tui.tui.driver import HangupAwareDriver, InputEnded
 from gosocket_tui.tui.host import AppHost, InvitationsQueued, SessionEnded
 from gosocket_tui.tui.presets import LIVE, Preset
-from gosocket_tui.tui.screens.login import LoginScreen
+from gosocket_tui.tui.screens.login import LoginHost, LoginScreen
 from gosocket_tui.tui.typeahead import HeldKeys, moves_on_enter
 from gosocket_tui.tui.workers import call_service
 
@@ -438,8 +438,9 @@ class GosocketApp(App[None]):
 
 if TYPE_CHECKING:
 
-    def _is_host(app: GosocketApp) -> AppHost:
-        return app  # mypy checks that the app gives its screens what ``AppHost`` promises
+    def _is_host(app: GosocketApp) -> tuple[AppHost, LoginHost, PaletteHost]:
+        # mypy checks that the app gives its screens what their protocols promise
+        return app, app, app
 
 
 def make_app(

@@ -1,35 +1,18 @@
-"""The file place of a screen's session, asked of the app (see ``services/exchange.py``),
-and how a screen writes an export there."""
+"""How a screen writes a file in its session's place (``AppHost.files_for``, see
+``services/exchange.py``): an export, a bulk report or template."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
-
-from textual.dom import DOMNode
+from typing import TypeVar
 
 from gosocket_tui.errors import GosocketError
 from gosocket_tui.i18n import _
-from gosocket_tui.services.exchange import FilePlace, files_for, is_remote_environment
+from gosocket_tui.services.exchange import FilePlace
 from gosocket_tui.tui.safe import plain
 
-if TYPE_CHECKING:
-    from gosocket_tui.services.context import ServiceContext
-    from gosocket_tui.services.session import Session
-
 T = TypeVar("T")
-
-
-def files_of(node: DOMNode, ctx: ServiceContext, session: Session) -> FilePlace:
-    """The session's place through the app; outside the Gosocket app, decided from the
-    environment (never less confined than the app would be)."""
-    from gosocket_tui.tui.app import GosocketApp
-
-    app = node.app
-    if isinstance(app, GosocketApp):
-        return app.files_for(session)
-    return files_for(ctx.config, session.company_id, remote=is_remote_environment())
 
 
 def describe_write_error(path: Path, error: OSError) -> str:

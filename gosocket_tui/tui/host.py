@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from textual.dom import DOMNode
 
     from gosocket_tui.services.context import ServiceContext
+    from gosocket_tui.services.exchange import FilePlace
     from gosocket_tui.services.session import Session
 
 
@@ -37,6 +38,9 @@ class AppHost(Protocol):
     @property
     def maildir(self) -> Path | None:
         """A local mail sink's Maildir to show in the Mailbox, or None."""
+
+    def files_for(self, session: Session) -> FilePlace:
+        """Where ``session`` may read and write files: when remote, only its exchange folder."""
 
 
 def host(node: DOMNode) -> AppHost:

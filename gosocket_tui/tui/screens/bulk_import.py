@@ -21,10 +21,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from textual import on
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
@@ -39,7 +39,6 @@ from gosocket_tui.services import bulk as bulk_import
 from gosocket_tui.services.bulk import RawRow, SourceInfo
 from gosocket_tui.services.exchange import FilePlace
 from gosocket_tui.tui.dialogs.bulk_template import TemplateDialog
-from gosocket_tui.tui.files import files_of
 from gosocket_tui.tui.host import host
 from gosocket_tui.tui.safe import text as safe_text
 from gosocket_tui.tui.screens.bulk_files import (
@@ -69,7 +68,6 @@ from gosocket_tui.tui.workers import call_service, from_worker
 if TYPE_CHECKING:
     from gosocket_tui.services.context import ServiceContext
     from gosocket_tui.services.session import Session
-    from gosocket_tui.tui.app import GosocketApp
 
 Step = Literal["choose", "opening", "previewed", "checking", "checked", "importing", "done"]
 
@@ -105,7 +103,7 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
     @property
     def files(self) -> FilePlace:
         """Where this session reads and writes: the exchange folder when remote."""
-        return files_of(self, self.ctx, self.session)
+        return host(self).files_for(self.session)
 
     @property
     def session(self) -> Session:
@@ -531,13 +529,13 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
         self._forget_report()
 
 
-def open_bulk_import(app: GosocketApp) -> None:
+def open_bulk_import(app: App[Any]) -> None:
     """Push the screen for the logged-in user (the command palette's "Bulk add suppliers").
 
     Offered to administrators only; the service refuses anyone else anyway.
     """
-    session = app.session
+    session = host(app).session
     if session is None or not session.is_admin:
         return
     if not isinstance(app.screen, BulkImportScreen):
-        app.push_screen(BulkImportScreen(app.ctx, session))
+        app.push_screen(BulkImportScreen(host(app).ctx, session))

@@ -36,7 +36,8 @@ from gosocket_tui.errors import GosocketError, PermissionDenied
 from gosocket_tui.i18n import _
 from gosocket_tui.services import activity
 from gosocket_tui.services.activity import AuditFilter
-from gosocket_tui.tui.files import files_of, write_export
+from gosocket_tui.tui.files import write_export
+from gosocket_tui.tui.host import host
 from gosocket_tui.tui.safe import plain, text
 from gosocket_tui.tui.views.activity_filter import (
     FILTER_IDS,
@@ -117,7 +118,7 @@ class ActivityView(View):
     def on_mount(self) -> None:
         today = local_time(self.ctx.clock.now(), self.timezone).date()
         name = f"gosocket-activity-{today:%Y%m%d}.csv"
-        confined = files_of(self, self.ctx, self.session).confined
+        confined = host(self).files_for(self.session).confined
         self.query_one("#activity-path", Input).value = name if confined else f"~/{name}"
         self.relabel()
         self._set_refused(not self.session.is_admin)
@@ -294,7 +295,7 @@ class ActivityView(View):
         self._message("activity-export-message", "")
         self._show_status(_Status("exporting", self._status.count, self._status.more))
         ctx, session = self.ctx, self.session
-        files = files_of(self, ctx, session)
+        files = host(self).files_for(session)
 
         call_service(
             self,

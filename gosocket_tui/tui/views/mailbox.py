@@ -39,7 +39,7 @@ from textual.widgets import Button, ContentSwitcher, DataTable, Input, Label, St
 
 from gosocket_tui.errors import GosocketError, PermissionDenied
 from gosocket_tui.i18n import _
-from gosocket_tui.tui.files import files_of, write_export
+from gosocket_tui.tui.files import write_export
 from gosocket_tui.tui.host import host
 from gosocket_tui.tui.safe import plain, text
 from gosocket_tui.tui.views.base import View
@@ -381,7 +381,7 @@ class MailboxView(View):
         target = self._export_entry()
         if target is not None and target.supplier_ref != self._path_for:
             self._path_for = target.supplier_ref
-            confined = files_of(self, self.ctx, self.session).confined
+            confined = host(self).files_for(self.session).confined
             self.query_one("#delivery-path", Input).value = default_export_path(
                 target.supplier_ref, confined=confined
             )
@@ -417,7 +417,7 @@ class MailboxView(View):
             return
         self._export_message("")
         ctx, session = self.ctx, self.session
-        files = files_of(self, ctx, session)
+        files = host(self).files_for(session)
 
         def write(staging: Path) -> None:
             # Imported here, in the worker: the Mailbox is not on the way to the first screen.
