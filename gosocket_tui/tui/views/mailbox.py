@@ -6,12 +6,9 @@ For administrators, three tabs:
   messages the sink received, newest first, and the highlighted one in full with its
   activation code, so a trainer can read the invitation that was just sent. Read from the
   Maildir (``services.received_mail.read_maildir``) in a thread worker.
-- **Delivery log** (Registro de entregas): the company's invitation emails, newest first
-  (``services.delivery_log.recent_deliveries``), each with its time, recipient, Message-ID,
-  tries, the receiving server's reply and the last error: the evidence support asks for.
-  Enter shows one supplier's emails only (``delivery_log``), Escape all of them again. The
-  export row writes that supplier's log as text (``delivery_log_text``) to the file named
-  there (default ``~/gosocket-delivery-<taxid>.txt``); F6 jumps to it.
+- **Delivery log** (Registro de entregas): the company's invitation emails and what became
+  of them, one supplier's only after Enter (Escape: all of them again), and the export of
+  that supplier's log (F6 jumps to it): ``views/delivery_pane.py``.
 - **Not received?**: the checklist for a supplier whose email failed or never arrived (spam
   folder, safelisting the sender address, a typo in the address: change it and resend).
 
@@ -25,7 +22,6 @@ tab).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -34,20 +30,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import Show
-from textual.message import Message
-from textual.widgets import Button, ContentSwitcher, DataTable, Input, Label, Static
+from textual.widgets import ContentSwitcher, DataTable, Input, Static
 
-from gosocket_tui.errors import GosocketError, PermissionDenied
+from gosocket_tui.errors import GosocketError
 from gosocket_tui.i18n import _
-from gosocket_tui.tui.files import write_export
 from gosocket_tui.tui.host import host
-from gosocket_tui.tui.safe import plain, text
+from gosocket_tui.tui.safe import text
 from gosocket_tui.tui.views.base import View
+from gosocket_tui.tui.views.delivery_pane import DeliveryPane
 from gosocket_tui.tui.widgets.mail_deliveries import (
     DeliveryTable,
-    default_export_path,
-    delivery_detail,
-    scope_line,
     troubleshooting,
 )
 from gosocket_tui.tui.widgets.mail_list import MailList, message_view, read_sink
@@ -56,7 +48,6 @@ from gosocket_tui.tui.workers import call_service
 
 if TYPE_CHECKING:
     from gosocket_tui.services.context import ServiceContext
-    from gosocket_tui.services.delivery_log import DeliveryLogEntry
     from gosocket_tui.services.received_mail import SinkMessage
     from gosocket_tui.services.session import Session
 
@@ -69,15 +60,6 @@ TABS: tuple[tuple[str, str], ...] = (
     (DELIVERIES, "Delivery log"),
     (HELP, "Not received?"),
 )
-
-
-@dataclass(frozen=True)
-class _Scope:
-    """Whose emails the delivery log shows: every supplier's, or one supplier's."""
-
-    link_id: int | None = None
-    name: str = ""
-    ref: str = ""
 
 
 class MailboxView(View):
@@ -96,11 +78,8 @@ class MailboxView(View):
         super().__init__(ctx, session, id=id)
         self._sink_stamp: object = None
         self._sink_loaded = False
-        self._deliveries_loaded = False
-        self._scope = _Scope()
         self._status_error = ""
         self._shown_key: str | None = None
-        self._path_for: str | None = None
 
     @property
     def maildir(self) -> Path | None:
@@ -124,23 +103,13 @@ class MailboxView(View):
                     yield MailList(id="mail-list")
                     with VerticalScroll(id="mail-message"):
                         yield Static(id="mail-message-text")
-            with Vertical(id=DELIVERIES):
-                yield Static(id="delivery-scope")
-                yield Static(id="delivery-empty")
-                yield DeliveryTable(id="delivery-table")
-                with VerticalScroll(id="delivery-detail"):
-                    yield Static(id="delivery-detail-text")
-                yield Static(id="delivery-export-message")
-                with Horizontal(id="delivery-export"):
-                    yield Label(id="delivery-export-label")
-                    yield Input(id="delivery-path", compact=True)
-                    yield Button(id="delivery-export-button", compact=True)
+            yield DeliveryPane(self, id=DELIVERIES)
             with VerticalScroll(id=HELP):
                 yield Static(id="mail-help-text")
 
     def on_mount(self) -> None:
         self.relabel()
-        self._set_refused(not self.session.is_admin)
+        self.set_refused(not self.session.is_admin)
         self.set_interval(self.AUTO_REFRESH_SECONDS, self._refresh_tick)
 
     def relabel(self) -> None:
@@ -155,19 +124,19 @@ class MailboxView(View):
                 _("No mail received yet. Invitations you send in the demo arrive here.")
             )
             self.query_one(MailList).relabel()
-        self.query_one("#delivery-empty", Static).update(
-            _("No invitation email yet. Invite a supplier in Network → Suppliers.")
-        )
-        self.query_one("#delivery-export-label", Label).update(_("Export to"))
-        self.query_one("#delivery-export-button", Button).label = _("Export")
-        self.query_one(DeliveryTable).relabel()
+        self.deliveries.relabel()
         self.query_one("#mail-help-text", Static).update(
             troubleshooting(self.ctx.config.smtp_sender)
         )
-        self._show_scope()
-        self._show_status()
+        self.deliveries.show_scope()
+        self.show_status()
         self._show_message_pane(force=True)
-        self._show_detail()
+        self.deliveries.show_detail()
+
+    @property
+    def deliveries(self) -> DeliveryPane:
+        """The Delivery log tab."""
+        return self.query_one(DeliveryPane)
 
     def focus_content(self) -> bool:
         if self.has_class("-refused"):
@@ -206,9 +175,7 @@ class MailboxView(View):
     def show_supplier(self, link_id: int, name: str = "", ref: str = "") -> None:
         """Open the delivery log of one supplier (Escape shows every supplier again)."""
         self.show_tab(DELIVERIES)
-        self._scope = _Scope(link_id, name, ref)
-        self._show_scope()
-        self.refresh_deliveries(loading=True)
+        self.deliveries.show_supplier(link_id, name, ref)
 
     # ------------------------------------------------------------------ loading
 
@@ -224,7 +191,7 @@ class MailboxView(View):
             return
         self._sink_stamp = None  # read the Maildir even if it looks unchanged
         self.refresh_sink(loading=True)
-        self.refresh_deliveries(loading=True)
+        self.deliveries.refresh_log(loading=True)
 
     def _refresh_tick(self) -> None:
         """Every few seconds while the view is on screen: pick up new mail and new states."""
@@ -233,11 +200,11 @@ class MailboxView(View):
         if not self.session.is_admin:
             return
         self.refresh_sink(loading=False)
-        self.refresh_deliveries(loading=False)
+        self.deliveries.refresh_log(loading=False)
 
     def _check_admin(self) -> bool:
         if not self.session.is_admin:
-            self._set_refused(True)
+            self.set_refused(True)
             return False
         return True
 
@@ -246,8 +213,7 @@ class MailboxView(View):
         if path is None:
             return
         if loading:
-            self._status_error = ""
-            self._show_status(loading=True)
+            self.show_loading()
         last_stamp, limit = self._sink_stamp, self.RECENT_LIMIT
         call_service(
             self,
@@ -257,30 +223,6 @@ class MailboxView(View):
             group="mailbox-sink",
         )
 
-    def refresh_deliveries(self, *, loading: bool) -> None:
-        if not self.session.is_admin:
-            self._set_refused(True)
-            return
-        if loading:
-            self._status_error = ""
-            self._show_status(loading=True)
-        ctx, session, link_id = self.ctx, self.session, self._scope.link_id
-        limit = self.RECENT_LIMIT
-
-        def read() -> list[DeliveryLogEntry]:
-            # Imported here, in the worker: the Mailbox is not on the way to the first screen.
-            from gosocket_tui.services import delivery_log
-
-            if link_id is None:
-                return delivery_log.recent_deliveries(ctx, session, limit=limit)
-            entries = delivery_log.delivery_log(ctx, session, link_id)
-            entries.reverse()  # newest first, like the company's list
-            return entries
-
-        call_service(
-            self, read, self._deliveries_read, self._deliveries_failed, group="mailbox-deliveries"
-        )
-
     # ----------------------------------------------------------- loaded: the sink
 
     def _sink_read(self, read: tuple[list[SinkMessage] | None, object]) -> None:
@@ -288,7 +230,7 @@ class MailboxView(View):
         if messages is None:
             if self._status_error:
                 self._status_error = ""
-                self._show_status()
+                self.show_status()
             return
         self._status_error = ""
         self._sink_stamp = stamp
@@ -297,11 +239,10 @@ class MailboxView(View):
         mail_list.show_messages(messages)
         self.query_one("#mail-empty", Static).set_class(not messages, "-shown")
         self._show_message_pane()
-        self._show_status()
+        self.show_status()
 
     def _sink_failed(self, error: GosocketError) -> None:
-        self._status_error = error.message
-        self._show_status()
+        self.show_error(error.message)
 
     @on(DataTable.RowHighlighted, "#mail-list")
     def _mail_highlighted(self) -> None:
@@ -319,79 +260,13 @@ class MailboxView(View):
         pane.update(message_view(selected) if selected is not None else "")
         self.query_one("#mail-message", VerticalScroll).scroll_home(animate=False)
 
-    # ------------------------------------------------------- loaded: deliveries
-
-    def _deliveries_read(self, entries: list[DeliveryLogEntry]) -> None:
-        self._deliveries_loaded = True
-        self._set_refused(False)
-        table = self.query_one(DeliveryTable)
-        table.show_entries(entries)
-        self.query_one("#delivery-empty", Static).set_class(not entries, "-shown")
-        self._show_detail()
-        self._show_status()
-
-    def _deliveries_failed(self, error: GosocketError) -> None:
-        if isinstance(error, PermissionDenied):  # demoted while logged in
-            self._set_refused(True)
-        else:
-            self._status_error = error.message
-            self._show_status()
-
-    @on(DataTable.RowHighlighted, "#delivery-table")
-    def _delivery_highlighted(self) -> None:
-        self._show_detail()
-
-    @on(DataTable.RowSelected, "#delivery-table")
-    def _delivery_selected(self) -> None:
-        """Enter on an email: only that supplier's emails (Escape: every supplier again)."""
-        entry = self.query_one(DeliveryTable).highlighted_entry()
-        if entry is None or entry.link_id is None or self._scope.link_id == entry.link_id:
-            return
-        self._scope = _Scope(entry.link_id, entry.supplier_name, entry.supplier_ref)
-        self._show_scope()
-        self.refresh_deliveries(loading=True)
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "all_suppliers":
-            return self._scope.link_id is not None
+            return self.deliveries.scoped
         return True
 
     def action_all_suppliers(self) -> None:
-        if self._scope.link_id is None:
-            return
-        self._scope = _Scope()
-        self._show_scope()
-        self.refresh_deliveries(loading=True)
-        self.query_one(DeliveryTable).focus()
-
-    def _show_scope(self) -> None:
-        scope = self.query_one("#delivery-scope", Static)
-        if self._scope.link_id is None:
-            scope.set_class(False, "-shown")
-            return
-        who = self._scope.name or self._scope.ref
-        scope.update(scope_line(who))
-        scope.set_class(True, "-shown")
-
-    def _show_detail(self) -> None:
-        entry = self.query_one(DeliveryTable).highlighted_entry()
-        detail = self.query_one("#delivery-detail-text", Static)
-        detail.update(delivery_detail(entry) if entry is not None else "")
-        self.query_one("#delivery-detail", VerticalScroll).scroll_home(animate=False)
-        target = self._export_entry()
-        if target is not None and target.supplier_ref != self._path_for:
-            self._path_for = target.supplier_ref
-            confined = host(self).files_for(self.session).confined
-            self.query_one("#delivery-path", Input).value = default_export_path(
-                target.supplier_ref, confined=confined
-            )
-
-    # ------------------------------------------------------------------ export
-
-    def _export_entry(self) -> DeliveryLogEntry | None:
-        """The email whose supplier the export is for: the highlighted one."""
-        entry = self.query_one(DeliveryTable).highlighted_entry()
-        return entry if entry is not None and entry.link_id is not None else None
+        self.deliveries.all_suppliers()
 
     def action_focus_export(self) -> None:
         if self.has_class("-refused"):
@@ -399,77 +274,29 @@ class MailboxView(View):
         self.show_tab(DELIVERIES)
         self.query_one("#delivery-path", Input).focus()
 
-    @on(Input.Submitted, "#delivery-path")
-    @on(Button.Pressed, "#delivery-export-button")
-    def export(self, event: Message | None = None) -> None:
-        """Write the highlighted supplier's delivery log as text to the file in the path field."""
-        if event is not None:
-            event.stop()
-        entry = self._export_entry()
-        link_id = self._scope.link_id or (entry.link_id if entry is not None else None)
-        if link_id is None:
-            self._export_message(_("Choose an email to a supplier in the list first."))
-            return
-        raw = self.query_one("#delivery-path", Input).value.strip()
-        if not raw:
-            self._export_message(_("Enter the name of the file to write."))
-            self.query_one("#delivery-path", Input).focus()
-            return
-        self._export_message("")
-        ctx, session = self.ctx, self.session
-        files = host(self).files_for(session)
-
-        def write(staging: Path) -> None:
-            # Imported here, in the worker: the Mailbox is not on the way to the first screen.
-            from gosocket_tui.services import delivery_log
-
-            content = delivery_log.delivery_log_text(ctx, session, link_id)
-            with staging.open("w", encoding="utf-8") as out:
-                out.write(content)
-
-        call_service(
-            self,
-            lambda: write_export(files, raw, write)[1],
-            self._exported,
-            self._export_failed,
-            group="mailbox-export",
-        )
-
-    def _exported(self, path: str) -> None:
-        self.app.notify(
-            _("Delivery log written to {path}.", path=plain(path)),
-            title=_("Export"),
-            markup=False,
-        )
-
-    def _export_failed(self, error: GosocketError) -> None:
-        if isinstance(error, PermissionDenied):
-            self._export_message(
-                _("Only administrators can see the invitation emails and their delivery.")
-            )
-        else:
-            self._export_message(error.message)
-
-    def _export_message(self, message: str) -> None:
-        widget = self.query_one("#delivery-export-message", Static)
-        widget.update(text(message))
-        widget.set_class(bool(message), "-shown")
-
     # ------------------------------------------------------------------ display
 
     @on(TabStrip.Changed, "#mailbox-tabs")
     def _tab_changed(self, event: TabStrip.Changed) -> None:
         event.stop()
         self.query_one("#mailbox-panes", ContentSwitcher).current = event.tab
-        self._show_status()
+        self.show_status()
 
-    def _set_refused(self, refused: bool) -> None:
+    def set_refused(self, refused: bool) -> None:
         self.set_class(refused, "-refused")
         if refused:
             self._status_error = ""
-        self._show_status()
+        self.show_status()
 
-    def _show_status(self, *, loading: bool = False) -> None:
+    def show_loading(self) -> None:
+        self._status_error = ""
+        self.show_status(loading=True)
+
+    def show_error(self, message: str) -> None:
+        self._status_error = message
+        self.show_status()
+
+    def show_status(self, *, loading: bool = False) -> None:
         widget = self.query_one("#mailbox-status", Static)
         line = ""
         if self.has_class("-refused"):
@@ -487,8 +314,8 @@ class MailboxView(View):
                     + " · "
                     + _("F5 refresh")
                 )
-            elif active == DELIVERIES and self._deliveries_loaded:
-                count = len(self.query_one(DeliveryTable).entries)
+            elif active == DELIVERIES and self.deliveries.loaded:
+                count = self.deliveries.count
                 line = (
                     (_("1 email") if count == 1 else _("{count} emails", count=count))
                     + " · "
