@@ -48,7 +48,7 @@ from gosocket_tui.tui.screens.bulk_files import (
     read_preview,
     write_problems,
 )
-from gosocket_tui.tui.screens.bulk_layout import bulk_page, label_page
+from gosocket_tui.tui.screens.bulk_layout import bulk_page, label_page, read_options
 from gosocket_tui.tui.screens.bulk_panes import (
     counts_lines,
     issues_note,
@@ -255,20 +255,6 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
 
     # ----------------------------------------------------------------- 2. the check
 
-    def _options(self) -> bulk_import.ImportOptions:
-        policy_value = self.query_one("#bulk-policy", Select).value
-        policy: bulk_import.Policy = "skip"
-        if policy_value == "update":
-            policy = "update"
-        elif policy_value == "error":
-            policy = "error"
-        country = self.query_one("#bulk-country", Select).value
-        return bulk_import.ImportOptions(
-            default_country=country if isinstance(country, str) else "",
-            on_existing=policy,
-            valid_only=self.query_one("#bulk-valid-only", Checkbox).value,
-        )
-
     @on(Select.Changed, "#bulk-policy")
     @on(Select.Changed, "#bulk-country")
     def _options_changed(self) -> None:
@@ -303,7 +289,7 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
         self._forget_report()
         self._set_step("checking")
         self.show_progress(bulk_import.Progress("validate", 0, 0.0, 0.0, 0.0, None))
-        self._check(self.session, self.path, self._options())
+        self._check(self.session, self.path, read_options(self))
 
     def _check(self, session: Session, path: Path, options: bulk_import.ImportOptions) -> None:
         ctx = self.ctx
@@ -441,7 +427,7 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
             return
         self._set_step("importing")
         self.show_progress(bulk_import.Progress("import", 0, 0.0, 0.0, 0.0, None))
-        self._import(self.session, self.path, self._options(), report)
+        self._import(self.session, self.path, read_options(self), report)
 
     def _import(
         self,

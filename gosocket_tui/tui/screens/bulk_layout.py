@@ -1,4 +1,4 @@
-"""The bulk screen's page: its widgets from top to bottom, and their words.
+"""The bulk screen's page: its widgets from top to bottom, their words, what its options say.
 
 Sections with the class ``bulk-section`` stay hidden (``bulk_import.tcss``) until the screen
 gives them ``-shown``; the screen finds every widget by its id.
@@ -118,3 +118,19 @@ def label_page(screen: Screen[Any]) -> None:
     screen.query_one("#bulk-export", Button).label = _("Export report")
     for button in screen.query(Button):
         button.refresh(layout=True)
+
+
+def read_options(screen: Screen[Any]) -> bulk_import.ImportOptions:
+    """What the page's options say: existing suppliers, default country, valid rows only."""
+    policy_value = screen.query_one("#bulk-policy", Select).value
+    policy: bulk_import.Policy = "skip"
+    if policy_value == "update":
+        policy = "update"
+    elif policy_value == "error":
+        policy = "error"
+    country = screen.query_one("#bulk-country", Select).value
+    return bulk_import.ImportOptions(
+        default_country=country if isinstance(country, str) else "",
+        on_existing=policy,
+        valid_only=screen.query_one("#bulk-valid-only", Checkbox).value,
+    )
