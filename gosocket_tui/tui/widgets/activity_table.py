@@ -27,7 +27,7 @@ from textual.widgets import DataTable
 
 from gosocket_tui.i18n import _
 from gosocket_tui.tui.safe import plain, text
-from gosocket_tui.tui.widgets.cells import fit
+from gosocket_tui.tui.widgets.cells import fit, row_item
 
 if TYPE_CHECKING:
     from gosocket_tui.services.activity import AuditRow
@@ -180,9 +180,7 @@ class ActivityTable(DataTable[Text]):
             self._add_rows(rows)
 
     def highlighted_event(self) -> AuditRow | None:
-        if not self.events or not 0 <= self.cursor_row < len(self.events):
-            return None
-        return self.events[self.cursor_row]
+        return row_item(self.events, self.cursor_row)
 
     def relabel(self) -> None:
         """Headers and outcomes in the current language."""

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
+from typing import TypeVar
 
 from rich.text import Text
+
+T = TypeVar("T")
 
 
 def fit(value: Text, width: int) -> Text:
@@ -21,3 +24,8 @@ def kept_row(keys: Sequence[Hashable], current: Hashable | None, cursor_row: int
     if current is None or cursor_row == 0 or current not in keys:
         return 0
     return list(keys).index(current)
+
+
+def row_item(items: Sequence[T], row: int) -> T | None:
+    """The item shown at ``row``, or None (no rows, or a cursor outside them)."""
+    return items[row] if 0 <= row < len(items) else None

@@ -22,7 +22,7 @@ from textual.widgets import DataTable
 from gosocket_tui.i18n import _
 from gosocket_tui.services.delivery_log import delivery_label
 from gosocket_tui.tui.safe import plain, text
-from gosocket_tui.tui.widgets.cells import fit, kept_row
+from gosocket_tui.tui.widgets.cells import fit, kept_row, row_item
 from gosocket_tui.tui.widgets.mail_list import PADDING, TIME_WIDTH, utc_minutes, utc_seconds
 
 if TYPE_CHECKING:
@@ -168,9 +168,7 @@ class DeliveryTable(DataTable[Text]):
         return True
 
     def highlighted_entry(self) -> DeliveryLogEntry | None:
-        if not self.entries or not 0 <= self.cursor_row < len(self.entries):
-            return None
-        return self.entries[self.cursor_row]
+        return row_item(self.entries, self.cursor_row)
 
     def relabel(self) -> None:
         self.rebuild(self.cursor_row)

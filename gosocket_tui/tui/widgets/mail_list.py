@@ -24,7 +24,7 @@ from textual.widgets import DataTable
 from gosocket_tui.errors import GosocketError
 from gosocket_tui.i18n import _
 from gosocket_tui.tui.safe import text
-from gosocket_tui.tui.widgets.cells import fit, kept_row
+from gosocket_tui.tui.widgets.cells import fit, kept_row, row_item
 
 if TYPE_CHECKING:
     from gosocket_tui.services.received_mail import SinkMessage
@@ -161,9 +161,7 @@ class MailList(DataTable[Text]):
         return True
 
     def highlighted_message(self) -> SinkMessage | None:
-        if not self.messages or not 0 <= self.cursor_row < len(self.messages):
-            return None
-        return self.messages[self.cursor_row]
+        return row_item(self.messages, self.cursor_row)
 
     def relabel(self) -> None:
         self.rebuild(self.cursor_row)
