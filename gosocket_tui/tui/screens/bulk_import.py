@@ -15,6 +15,10 @@ Services run in thread workers; Escape cancels a running check or import (the tr
 rolled back, nothing is written) and otherwise closes the screen. The screen is dismissed with
 the :class:`BulkImportResult` of an import (so the suppliers table can reload), or None. File
 values are shown through ``safe.text`` only: a cell may hold markup or escape sequences.
+
+This module is the steps and their state; beside it, ``bulk_layout`` (the page and its
+words), ``bulk_tables`` (the preview and problem tables), ``bulk_panes`` (the progress, counts
+and summary sentences) and ``bulk_files`` (what the workers read and write).
 """
 
 from __future__ import annotations
