@@ -4,7 +4,8 @@
 :func:`delivery_detail` shows the highlighted one in full: the supplier, the Message-ID, when
 it was queued and sent, the receiving server's reply, the last error and every try. That is
 the evidence support asks for when a supplier says the invitation never arrived.
-:func:`troubleshooting` is the checklist shown next to it.
+:func:`troubleshooting` is the checklist shown next to it; :func:`scope_line` heads a log
+narrowed to one supplier, :func:`default_export_path` names the file its export goes to.
 
 Recipients, replies and errors come from other people and other servers: shown through
 ``tui.safe`` only. Times are naive UTC and shown in UTC, as the exported log writes them.

@@ -3,7 +3,8 @@
 Used in the demo (and wherever ``maildir`` is configured): the built-in SMTP sink keeps every
 message it receives in a Maildir, and :class:`MailList` lists them (time, recipient, subject)
 while :func:`message_view` renders the highlighted one in full, its activation code on top,
-so a trainer can read the invitation that was just sent. Everything in a message came from
+so a trainer can read the invitation that was just sent. :func:`read_sink` reads the
+Maildir in a worker, and only when its stamp changed. Everything in a message came from
 other people (names, addresses, the body): it is shown through ``tui.safe`` only, never as
 markup, control characters made visible.
 
