@@ -68,7 +68,8 @@ from gosocket_tui.config import Config
 from gosocket_tui.services import suppliers
 from gosocket_tui.services.context import ServiceContext, open_context
 from gosocket_tui.services.session import Session
-from gosocket_tui.tui.app import GosocketApp, Preset, make_app
+from gosocket_tui.tui.app import GosocketApp, make_app
+from gosocket_tui.tui.presets import Preset
 from gosocket_tui.tui.views.network import SuppliersPanel
 from gosocket_tui.tui.widgets.supplier_table import SupplierTable
 

@@ -23,12 +23,10 @@ screen paints before the shell, its views and the services behind them are loade
 
 from __future__ import annotations
 
-import asyncio
 import os
 import socket
-import time
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -46,11 +44,12 @@ from textual.worker import Worker, get_current_worker
 from gosocket_tui.i18n import _, get_language, set_language
 from gosocket_tui.safe_text import plain
 from gosocket_tui.services.delivery.pump import DeliveryPump
-from gosocket_tui.tui.commands import NavigationCommands
+from gosocket_tui.tui.commands import NavigationCommands, PaletteHost
 from gosocket_tui.tui.driver import HangupAwareDriver, InputEnded
 from gosocket_tui.tui.host import AppHost, InvitationsQueued, SessionEnded
-from gosocket_tui.tui.screens.login import LoginScreen
-from gosocket_tui.tui.typeahead import moves_on_enter
+from gosocket_tui.tui.presets import LIVE, Preset
+from gosocket_tui.tui.screens.login import LoginHost, LoginScreen
+from gosocket_tui.tui.typeahead import HeldKeys, moves_on_enter
 from gosocket_tui.tui.workers import call_service
 
 if TYPE_CHECKING:
@@ -61,30 +60,8 @@ if TYPE_CHECKING:
 
 SESSION_CHECK_SECONDS = 5.0
 DELIVERY_SECONDS = 5.0
-HOLD_KEYS_SECONDS = 2.0  # at most, keys typed ahead wait this long for a screen to open
-HOLD_KEYS_POLL = 0.005
 EXIT_AFTER_PAINT_ENV = "GOSOCKET_EXIT_AFTER_PAINT"
 NOTICES_KEPT = 100
-
-
-@dataclass(frozen=True)
-class Preset:
-    """How the app runs apart from its data: the live defaults, or a steady picture.
-
-    ``animations`` and ``cursor_blink`` off (with a ``FixedClock`` in the context) make every
-    screen render the same way each time; ``deliver_mail`` off leaves the outbox alone (no
-    background delivery), so a test delivers when it chooses.
-    """
-
-    animations: bool = True
-    cursor_blink: bool = True
-    deliver_mail: bool = True
-
-
-LIVE = Preset()
-"""The CLI, the demo and the SSH sessions."""
-SNAPSHOT = Preset(animations=False, cursor_blink=False, deliver_mail=False)
-"""Tests and snapshot pictures: no animation, a steady cursor, no background delivery."""
 
 
 class GosocketApp(App[None]):
@@ -125,8 +102,7 @@ class GosocketApp(App[None]):
         self._exit_after_paint = os.environ.get(EXIT_AFTER_PAINT_ENV) == "1"
         # host:pid names this app's claims (several apps may share one database).
         self._delivery = DeliveryPump(ctx, worker_id=f"tui-{socket.gethostname()}:{os.getpid()}")
-        self._held_keys: list[events.Key] = []  # typed ahead while a screen opens
-        self._key_screen: Screen[Any] | None = None  # the screen the last key went to
+        self._held_keys = HeldKeys(self)  # typed ahead while a screen opens
         self.notices: deque[Notification] = deque(maxlen=NOTICES_KEPT)
         set_language(ctx.config.lang)
 
@@ -229,6 +205,19 @@ class GosocketApp(App[None]):
                 screen.show("network", "suppliers", focus=True)
                 screen.query_one(NetworkView).suppliers.action_bulk_import()
                 return
+
+    def push_bulk_import(self, done: Callable[[bool], object]) -> None:
+        """Open Bulk add suppliers over the shell now; ``done(True)`` after an import."""
+        # Imported here: the file readers are not needed to paint the shell after login.
+        from gosocket_tui.tui.screens.bulk_import import BulkImportResult, BulkImportScreen
+
+        if self.session is None:
+            return
+
+        def closed(result: BulkImportResult | None) -> None:
+            done(result is not None)
+
+        self.push_screen(BulkImportScreen(self.ctx, self.session), closed)
 
     def action_activate(self) -> None:
         """Open the supplier activation screen (from the login screen)."""
@@ -338,36 +327,9 @@ class GosocketApp(App[None]):
             and not event.is_forwarded
         ):
             self.record_activity()
-        if isinstance(event, events.Key) and not event.is_forwarded and self._hold_key(event):
+        if isinstance(event, events.Key) and not event.is_forwarded and self._held_keys.hold(event):
             return
         await super().on_event(event)
-
-    def _hold_key(self, key: events.Key) -> bool:
-        """Keep keys typed ahead while a screen that just opened sets itself up.
-
-        ctrl+n and the Tax ID typed at once: the keys behind ctrl+n are already queued when
-        the dialog opens, ahead of the dialog putting the focus in its first field, and
-        would go to whatever Textual focused first. The first key that meets a screen other
-        than the one the previous key went to is held, with every key behind it, until that
-        screen is mounted; then they are queued again, in order, behind the screen's own
-        focus change.
-        """
-        screen = self.screen
-        if not self._held_keys and screen is self._key_screen:
-            return False
-        self._held_keys.append(key)
-        if len(self._held_keys) == 1:
-            self.run_worker(self._release_keys(screen), group="typeahead")
-        return True
-
-    async def _release_keys(self, screen: Screen[Any]) -> None:
-        deadline = time.monotonic() + HOLD_KEYS_SECONDS
-        while not screen.is_mounted and time.monotonic() < deadline:
-            await asyncio.sleep(HOLD_KEYS_POLL)
-        self._key_screen = screen
-        held, self._held_keys = self._held_keys, []
-        for key in held:
-            self.post_message(events.Key(key.key, key.character))
 
     def record_activity(self) -> None:
         """Restart the idle timer (no database access: safe on the event loop)."""
@@ -490,8 +452,9 @@ class GosocketApp(App[None]):
 
 if TYPE_CHECKING:
 
-    def _is_host(app: GosocketApp) -> AppHost:
-        return app  # mypy checks that the app gives its screens what ``AppHost`` promises
+    def _is_host(app: GosocketApp) -> tuple[AppHost, LoginHost, PaletteHost]:
+        # mypy checks that the app gives its screens what their protocols promise
+        return app, app, app
 
 
 def make_app(

@@ -9,14 +9,33 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from gosocket_tui.i18n import _
 
 if TYPE_CHECKING:
-    from gosocket_tui.tui.app import GosocketApp
+    from gosocket_tui.services.session import Session
+
+
+class PaletteHost(Protocol):
+    """What the palette's entries call on the app (``GosocketApp`` is checked against it)."""
+
+    @property
+    def session(self) -> Session | None: ...
+
+    def show_target(self, view: str, tab: str | None = None) -> None: ...
+
+    def open_bulk_import(self) -> None: ...
+
+    def action_logout(self) -> None: ...
+
+    async def action_quit(self) -> None: ...
+
+    def action_activate(self) -> None: ...
+
+    def action_toggle_language(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -26,7 +45,7 @@ class PaletteCommand:
     callback: Callable[[], Any]
 
 
-def palette_commands(app: GosocketApp) -> list[PaletteCommand]:
+def palette_commands(app: PaletteHost) -> list[PaletteCommand]:
     """The entries for the app as it is now (translated into the current language)."""
     if app.session is not None:
         show = app.show_target
@@ -81,7 +100,7 @@ class NavigationCommands(Provider):
     """The app's own palette entries (Textual's system commands are not offered)."""
 
     def _commands(self) -> list[PaletteCommand]:
-        return palette_commands(cast("GosocketApp", self.app))
+        return palette_commands(cast("PaletteHost", self.app))
 
     async def discover(self) -> Hits:
         for command in self._commands():

@@ -1,24 +1,66 @@
-"""The file place of a screen's session, asked of the app (see ``services/exchange.py``)."""
+"""How a screen writes a file in its session's place (``AppHost.files_for``, see
+``services/exchange.py``): an export, a bulk report or template."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TypeVar
 
-from textual.dom import DOMNode
+from gosocket_tui.errors import GosocketError
+from gosocket_tui.i18n import _
+from gosocket_tui.services.exchange import FilePlace
+from gosocket_tui.tui.safe import plain
 
-from gosocket_tui.services.exchange import FilePlace, files_for, is_remote_environment
-
-if TYPE_CHECKING:
-    from gosocket_tui.services.context import ServiceContext
-    from gosocket_tui.services.session import Session
+T = TypeVar("T")
 
 
-def files_of(node: DOMNode, ctx: ServiceContext, session: Session) -> FilePlace:
-    """The session's place through the app; outside the Gosocket app, decided from the
-    environment (never less confined than the app would be)."""
-    from gosocket_tui.tui.app import GosocketApp
+def describe_write_error(path: Path, error: OSError) -> str:
+    """A sentence for a file that could not be written (never a traceback)."""
+    shown = plain(path)
+    if isinstance(error, IsADirectoryError) or path.is_dir():
+        return _("{path} is a folder: add a file name.", path=shown)
+    if isinstance(error, FileNotFoundError):
+        return _("The folder {folder} does not exist.", folder=plain(path.parent))
+    if isinstance(error, PermissionError):
+        return _("You may not write to {path}.", path=shown)
+    return _("Could not write {path}: {reason}.", path=shown, reason=plain(error.strerror or error))
 
-    app = node.app
-    if isinstance(app, GosocketApp):
-        return app.files_for(session)
-    return files_for(ctx.config, session.company_id, remote=is_remote_environment())
+
+def write_export(files: FilePlace, raw: str, write: Callable[[Path], T]) -> tuple[T, str]:
+    """Run ``write`` on a staging file that becomes the file named ``raw`` at the end (never
+    half a file); return what it returned and the path as the user is shown it.
+
+    Runs in a worker: a file that cannot be written becomes a :class:`GosocketError` whose
+    message says why (:func:`describe_write_error`).
+    """
+    path = Path(raw)
+    try:
+        path = files.target(raw)
+        with files.output(raw) as staging:
+            result = write(staging)
+    except OSError as exc:
+        raise GosocketError(describe_write_error(path, exc)) from exc
+    return result, files.shown(path)
+
+
+def write_file(
+    files: FilePlace, raw: str, write: Callable[[Path], None], *, inputs: Iterable[Path] = ()
+) -> Path:
+    """Run ``write`` on a staging file that becomes the file named ``raw`` (the bulk files:
+    the problems report, the template); never over an existing file or one of ``inputs``.
+
+    Runs in a worker: a folder, or a file that cannot be written, becomes a
+    :class:`GosocketError` naming the path as typed.
+    """
+    try:
+        path = files.target(raw)
+        if path.is_dir():
+            raise GosocketError(_("{path} is a folder", path=str(path)))
+        with files.output(raw, inputs=inputs) as staging:
+            write(staging)
+    except OSError as exc:
+        raise GosocketError(
+            _("Could not write {path}: {reason}.", path=raw, reason=exc.strerror or exc)
+        ) from exc
+    return path

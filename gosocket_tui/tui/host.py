@@ -7,6 +7,7 @@ bubbling messages below, which :class:`~gosocket_tui.tui.app.GosocketApp` handle
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, cast
 
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from textual.dom import DOMNode
 
     from gosocket_tui.services.context import ServiceContext
+    from gosocket_tui.services.exchange import FilePlace
     from gosocket_tui.services.session import Session
 
 
@@ -37,6 +39,13 @@ class AppHost(Protocol):
     @property
     def maildir(self) -> Path | None:
         """A local mail sink's Maildir to show in the Mailbox, or None."""
+
+    def files_for(self, session: Session) -> FilePlace:
+        """Where ``session`` may read and write files: when remote, only its exchange folder."""
+
+    def push_bulk_import(self, done: Callable[[bool], object]) -> None:
+        """Open Bulk add suppliers over the shell at once (keys typed behind the key that
+        opened it go to it); ``done(True)`` when it closes after an import."""
 
 
 def host(node: DOMNode) -> AppHost:

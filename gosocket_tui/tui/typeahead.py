@@ -8,13 +8,25 @@ Shift+Tab and Enter with priority (``GosocketApp``), so the focus moves as the k
 
 Tab always moves. Enter moves to the next field only in an Input marked with
 :func:`next_on_enter`; elsewhere Enter does what the focused widget does (submit, press).
+
+The screens' half: keys typed ahead of a screen that just opened wait for it
+(:class:`HeldKeys`), so they reach its first field rather than whatever was focused first.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
+from typing import Any
+
+from textual import events
+from textual.app import App
+from textual.screen import Screen
 from textual.widgets import Input
 
 NEXT_ON_ENTER = "next-on-enter"
+HOLD_KEYS_SECONDS = 2.0  # at most, keys typed ahead wait this long for a screen to open
+HOLD_KEYS_POLL = 0.005
 
 
 def next_on_enter(*fields: Input) -> None:
@@ -25,3 +37,39 @@ def next_on_enter(*fields: Input) -> None:
 
 def moves_on_enter(widget: object) -> bool:
     return isinstance(widget, Input) and widget.has_class(NEXT_ON_ENTER)
+
+
+class HeldKeys:
+    """The keys an app holds back while a screen that just opened sets itself up.
+
+    ctrl+n and the Tax ID typed at once: the keys behind ctrl+n are already queued when
+    the dialog opens, ahead of the dialog putting the focus in its first field, and
+    would go to whatever Textual focused first. The first key that meets a screen other
+    than the one the previous key went to is held, with every key behind it, until that
+    screen is mounted; then they are queued again, in order, behind the screen's own
+    focus change.
+    """
+
+    def __init__(self, app: App[Any]) -> None:
+        self._app = app
+        self._held: list[events.Key] = []
+        self._screen: Screen[Any] | None = None  # the screen the last key went to
+
+    def hold(self, key: events.Key) -> bool:
+        """Whether ``key`` is held (the app then does not dispatch it now)."""
+        screen = self._app.screen
+        if not self._held and screen is self._screen:
+            return False
+        self._held.append(key)
+        if len(self._held) == 1:
+            self._app.run_worker(self._release(screen), group="typeahead")
+        return True
+
+    async def _release(self, screen: Screen[Any]) -> None:
+        deadline = time.monotonic() + HOLD_KEYS_SECONDS
+        while not screen.is_mounted and time.monotonic() < deadline:
+            await asyncio.sleep(HOLD_KEYS_POLL)
+        self._screen = screen
+        held, self._held = self._held, []
+        for key in held:
+            self._app.post_message(events.Key(key.key, key.character))

@@ -14,7 +14,8 @@ from textual.pilot import Pilot
 from gosocket_tui.config import with_overrides
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.demo import DemoInfo
-from gosocket_tui.tui.app import SNAPSHOT, GosocketApp, make_app
+from gosocket_tui.tui.app import GosocketApp, make_app
+from gosocket_tui.tui.presets import SNAPSHOT
 
 KEY_NAMES = {"\r": "enter", "\t": "tab", " ": "space"}
 WAIT_SECONDS = 30.0

@@ -21,7 +21,8 @@ from gosocket_tui.services import auth, invitations, suppliers
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.delivery import log as delivery_log
 from gosocket_tui.services.session import Session
-from gosocket_tui.tui.screens.activation import ActivationForm, ActivationScreen, check_form
+from gosocket_tui.tui.screens.activation import ActivationScreen
+from gosocket_tui.tui.screens.activation_form import ActivationForm, check_form
 from gosocket_tui.tui.screens.login import LoginScreen
 from tests.conftest import PASSWORD
 from tests.invitation_helpers import add_supplier, code_in, deliver

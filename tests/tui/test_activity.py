@@ -30,12 +30,8 @@ from gosocket_tui.services.session import Session, touch
 from gosocket_tui.services.suppliers import SupplierInput
 from gosocket_tui.tui.app import GosocketApp
 from gosocket_tui.tui.screens.login import LoginScreen
-from gosocket_tui.tui.views.activity import (
-    ActivityView,
-    FilterError,
-    build_filter,
-    day_start_utc,
-)
+from gosocket_tui.tui.views.activity import ActivityView
+from gosocket_tui.tui.views.activity_filter import FilterError, build_filter, day_start_utc
 from gosocket_tui.tui.widgets.activity_table import (
     ActivityTable,
     allocate_widths,

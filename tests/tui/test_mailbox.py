@@ -28,9 +28,8 @@ from gosocket_tui.tui.views.mailbox import (
     HELP,
     RECEIVED,
     MailboxView,
-    default_export_path,
 )
-from gosocket_tui.tui.widgets.mail_deliveries import DeliveryTable
+from gosocket_tui.tui.widgets.mail_deliveries import DeliveryTable, default_export_path
 from gosocket_tui.tui.widgets.mail_list import MailList
 from tests.conftest import PASSWORD
 from tests.invitation_helpers import add_supplier, code_in, deliver

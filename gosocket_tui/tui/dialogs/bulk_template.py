@@ -18,9 +18,10 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from gosocket_tui.errors import GosocketError
 from gosocket_tui.i18n import _, get_language
-from gosocket_tui.services.bulk import write_template
+from gosocket_tui.services.bulk import FileKind, write_template
 from gosocket_tui.services.exchange import FilePlace
 from gosocket_tui.tui.dialogs.base import Dialog
+from gosocket_tui.tui.files import write_file
 from gosocket_tui.tui.safe import text as safe_text
 from gosocket_tui.tui.widgets.bulk_path import PathSuggester
 from gosocket_tui.tui.workers import call_service
@@ -113,21 +114,16 @@ class TemplateDialog(Dialog[Path | None]):
 
     def _write(self, raw: str, fmt: str, lang: str) -> None:
         files = self.files
-
-        def write() -> Path:
-            try:
-                path = files.target(raw)
-                if path.is_dir():
-                    raise GosocketError(_("{path} is a folder", path=str(path)))
-                with files.output(raw) as staging:
-                    write_template(staging, "xlsx" if fmt == "xlsx" else "csv", lang)
-            except OSError as exc:
-                raise GosocketError(
-                    _("Could not write {path}: {reason}.", path=raw, reason=exc.strerror or exc)
-                ) from exc
-            return path
-
-        call_service(self, write, self._written, self._failed, group="bulk-template")
+        template_kind: FileKind = "xlsx" if fmt == "xlsx" else "csv"
+        call_service(
+            self,
+            lambda: write_file(
+                files, raw, lambda staging: write_template(staging, template_kind, lang)
+            ),
+            self._written,
+            self._failed,
+            group="bulk-template",
+        )
 
     def _written(self, path: Path) -> None:
         self.query_one("#template-save", Button).disabled = False

@@ -20,7 +20,6 @@ moves to the next field and submits from the last one, Escape goes back. The for
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -34,8 +33,14 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from gosocket_tui.errors import Duplicate, GosocketError, ValidationError
 from gosocket_tui.i18n import _
-from gosocket_tui.services.taxid import COUNTRIES, country_choices, expected_form
+from gosocket_tui.services.taxid import country_choices
 from gosocket_tui.tui.safe import plain, text
+from gosocket_tui.tui.screens.activation_form import (
+    FIELD_INPUTS,
+    ActivationForm,
+    check_form,
+    tax_id_hint,
+)
 from gosocket_tui.tui.typeahead import next_on_enter
 from gosocket_tui.tui.widgets.footer import KeyFooter
 from gosocket_tui.tui.workers import call_service
@@ -46,17 +51,6 @@ if TYPE_CHECKING:
 
 CODE_PLACEHOLDER = "XXXX-XXXX-XXXX"
 
-# Service field name → the input whose note shows the message.
-FIELD_INPUTS: dict[str, str] = {
-    "country": "act-tax-id",
-    "tax_id": "act-tax-id",
-    "inviter_country": "act-inviter-tax-id",
-    "inviter_tax_id": "act-inviter-tax-id",
-    "code": "act-code",
-    "username": "act-username",
-    "password": "act-password",
-    "password_again": "act-password-again",
-}
 # Input → the widget to focus when its note shows an error (a missing country: the Select).
 _TAX_ID_SELECT = {"act-tax-id": "act-country", "act-inviter-tax-id": "act-inviter-country"}
 _INPUT_ORDER = (
@@ -68,43 +62,6 @@ _INPUT_ORDER = (
     "act-password-again",
 )
 _LAST_INPUT = "act-password-again"
-
-
-@dataclass(frozen=True)
-class ActivationForm:
-    """What the fields hold when the supplier presses Activate."""
-
-    supplier_country: str
-    supplier_tax_id: str
-    inviter_country: str
-    inviter_tax_id: str
-    code: str
-    username: str
-    password: str
-    password_again: str
-
-
-def check_form(form: ActivationForm) -> dict[str, str]:
-    """What the screen itself checks before asking the service: field → message.
-
-    Only what the service cannot see: a country not chosen, and the two passwords differing.
-    Everything else (Tax IDs, code, username and password rules) is the service's to say.
-    """
-    errors: dict[str, str] = {}
-    if not form.supplier_country:
-        errors["country"] = _("Choose your company's country.")
-    if not form.inviter_country:
-        errors["inviter_country"] = _("Choose the country of the company that invited you.")
-    if form.password_again != form.password:
-        errors["password_again"] = _("The passwords do not match.")
-    return errors
-
-
-def tax_id_hint(country: str) -> str:
-    """``RUT: 7 or 8 digits …, like 76.086.428-5`` (the NIT may omit its check digit)."""
-    id_name = next((c.id_name for c in COUNTRIES if c.code == country), "")
-    form = expected_form(country, allow_missing_check_digit=True)
-    return f"{id_name}: {form}" if id_name else form
 
 
 class ActivationScreen(Screen[str | None]):

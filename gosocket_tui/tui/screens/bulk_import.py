@@ -15,60 +15,65 @@ Services run in thread workers; Escape cancels a running check or import (the tr
 rolled back, nothing is written) and otherwise closes the screen. The screen is dismissed with
 the :class:`BulkImportResult` of an import (so the suppliers table can reload), or None. File
 values are shown through ``safe.text`` only: a cell may hold markup or escape sequences.
+
+This module is the steps and their state; beside it, ``bulk_layout`` (the page and its
+words), ``bulk_tables`` (the preview and problem tables), ``bulk_panes`` (the progress, counts
+and summary sentences) and ``bulk_files`` (what the workers read and write).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from textual import on
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Grid, Horizontal, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.suggester import Suggester
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, DataTable, Input, Label, ProgressBar, Select, Static
+from textual.widgets import Button, Checkbox, DataTable, Input, ProgressBar, Select, Static
 from textual.worker import get_current_worker
 
 from gosocket_tui.errors import GosocketError
-from gosocket_tui.i18n import _, format_int
+from gosocket_tui.i18n import _
 from gosocket_tui.services import bulk as bulk_import
-from gosocket_tui.services.bulk import (
-    RawRow,
-    SourceInfo,
-    header_label,
-    open_supplier_file,
-)
+from gosocket_tui.services.bulk import RawRow, SourceInfo
 from gosocket_tui.services.exchange import FilePlace
-from gosocket_tui.services.taxid import country_choices
 from gosocket_tui.tui.dialogs.bulk_template import TemplateDialog
-from gosocket_tui.tui.files import files_of
 from gosocket_tui.tui.host import host
-from gosocket_tui.tui.safe import plain
 from gosocket_tui.tui.safe import text as safe_text
+from gosocket_tui.tui.screens.bulk_files import (
+    Preview,
+    exchange_line,
+    exchange_names,
+    read_preview,
+    write_problems,
+)
+from gosocket_tui.tui.screens.bulk_layout import bulk_page, label_page, read_options
+from gosocket_tui.tui.screens.bulk_panes import (
+    counts_lines,
+    issues_note,
+    progress_line,
+    summary_text,
+)
+from gosocket_tui.tui.screens.bulk_tables import (
+    fill_issues,
+    fill_preview,
+    issue_detail,
+    shown_issues,
+    source_lines,
+)
 from gosocket_tui.tui.widgets.bulk_path import ExchangeSuggester, PathSuggester
-from gosocket_tui.tui.widgets.footer import KeyFooter
 from gosocket_tui.tui.workers import call_service, from_worker
 
 if TYPE_CHECKING:
     from gosocket_tui.services.context import ServiceContext
     from gosocket_tui.services.session import Session
-    from gosocket_tui.tui.app import GosocketApp
 
-PREVIEW_ROWS = 5
-PREVIEW_CELL = 24
-EXCHANGE_SHOWN = 8  # names listed under the path field; → completes any of them
-SHOWN_ISSUES = 1_000  # the table's share of the report; the CSV export has them all
-TABLE_ROWS = 8  # rows a table shows before it scrolls
 Step = Literal["choose", "opening", "previewed", "checking", "checked", "importing", "done"]
-POLICY_LABELS: dict[bulk_import.Policy, str] = {
-    "skip": "Skip them (leave as they are)",
-    "update": "Update their contact data",
-    "error": "Report them as problems",
-}
 
 
 @dataclass(frozen=True)
@@ -76,27 +81,6 @@ class BulkImportResult:
     """What an import wrote; the suppliers table reloads when it gets one."""
 
     summary: bulk_import.ImportSummary
-
-
-def _cell(value: str) -> str:
-    flat = plain(value)
-    return flat if len(flat) <= PREVIEW_CELL else flat[: PREVIEW_CELL - 1] + "…"
-
-
-def _size_table(table: DataTable[object], rows: int) -> None:
-    """Give a table its height now (header, rows, a line for the horizontal scrollbar).
-
-    With ``height: auto`` a DataTable measures itself a refresh after its rows arrive, so
-    the page below it moved once more after any scroll meant to show it.
-    """
-    table.styles.height = min(rows, TABLE_ROWS) + 2
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "…"
-    total = int(seconds + 0.5)
-    return f"{total // 60}:{total % 60:02d}"
 
 
 class BulkImportScreen(Screen["BulkImportResult | None"]):
@@ -123,7 +107,7 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
     @property
     def files(self) -> FilePlace:
         """Where this session reads and writes: the exchange folder when remote."""
-        return files_of(self, self.ctx, self.session)
+        return host(self).files_for(self.session)
 
     @property
     def session(self) -> Session:
@@ -134,64 +118,8 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
     # ----------------------------------------------------------------------- layout
 
     def compose(self) -> ComposeResult:
-        yield Static(id="bulk-brand", classes="brand")
-        with VerticalScroll(id="bulk-body"):
-            yield Static(id="bulk-intro", classes="bulk-text bulk-muted")
-            with Horizontal(classes="bulk-row"):
-                yield Label(id="bulk-path-label")
-                yield Input(
-                    self._initial_path,
-                    suggester=self._suggester(),
-                    compact=True,
-                    id="bulk-path",
-                )
-                yield Button(compact=True, id="bulk-open")
-                yield Button(compact=True, id="bulk-template")
-            yield Static(id="bulk-exchange", classes="bulk-text bulk-muted bulk-section")
-            yield Static(id="bulk-file-message", classes="bulk-text bulk-section")
-            yield Static(id="bulk-source", classes="bulk-text bulk-section")
-            yield DataTable(
-                id="bulk-preview",
-                classes="bulk-section",
-                show_cursor=False,
-                zebra_stripes=True,
-            )
-            with Grid(id="bulk-options"):
-                yield Label(id="bulk-policy-label")
-                yield Select[str](
-                    [(_(label), value) for value, label in POLICY_LABELS.items()],
-                    value="skip",
-                    allow_blank=False,
-                    compact=True,
-                    id="bulk-policy",
-                )
-                yield Label(id="bulk-country-label")
-                yield Select[str](
-                    country_choices(),
-                    value=self._initial_session.company_country,
-                    allow_blank=False,
-                    compact=True,
-                    id="bulk-country",
-                )
-            yield Checkbox(compact=True, id="bulk-valid-only")
-            with Horizontal(classes="bulk-actions"):
-                yield Button(variant="primary", compact=True, id="bulk-process", disabled=True)
-            yield ProgressBar(total=100, show_eta=False, id="bulk-progress", classes="bulk-section")
-            yield Static(id="bulk-progress-text", classes="bulk-text bulk-section")
-            yield Static(id="bulk-counts", classes="bulk-text bulk-section")
-            yield DataTable(
-                id="bulk-issues", classes="bulk-section", cursor_type="row", zebra_stripes=True
-            )
-            yield Static(id="bulk-issue-detail", classes="bulk-text bulk-section")
-            with Horizontal(id="bulk-export-row", classes="bulk-row bulk-section"):
-                yield Label(id="bulk-report-label")
-                yield Input(suggester=self._suggester(), compact=True, id="bulk-report-path")
-                yield Button(compact=True, id="bulk-export")
-            yield Static(id="bulk-summary", classes="bulk-text bulk-section")
-            with Horizontal(classes="bulk-actions"):
-                yield Button(variant="success", compact=True, id="bulk-import", disabled=True)
-                yield Button(compact=True, id="bulk-close")
-        yield KeyFooter()
+        country = self._initial_session.company_country
+        yield from bulk_page(self._initial_path, self._suggester, country)
 
     def _suggester(self) -> Suggester:
         files = self.files
@@ -206,33 +134,7 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
 
     def relabel(self) -> None:
         """Every label in the current language (after a language switch too)."""
-        self.query_one("#bulk-brand", Static).update(_("Bulk add suppliers"))
-        self.query_one("#bulk-intro", Static).update(
-            _(
-                "Register many suppliers from a CSV or Excel (.xlsx) file with the template's "
-                "columns. Nothing is saved until you press Import."
-            )
-        )
-        self.query_one("#bulk-path-label", Label).update(_("File"))
-        self.query_one("#bulk-path", Input).placeholder = _("path to the file (→ completes)")
-        self.query_one("#bulk-open", Button).label = _("Open")
-        self.query_one("#bulk-template", Button).label = _("Download template")
-        self.query_one("#bulk-policy-label", Label).update(_("Existing suppliers"))
-        policy = self.query_one("#bulk-policy", Select)
-        current = policy.value if isinstance(policy.value, str) else "skip"
-        policy.set_options([(_(label), value) for value, label in POLICY_LABELS.items()])
-        policy.value = current
-        self.query_one("#bulk-country-label", Label).update(_("Default country"))
-        self.query_one("#bulk-valid-only", Checkbox).label = _(
-            "Import only the valid rows (skip the rows with problems)"
-        )
-        self.query_one("#bulk-process", Button).label = _("Process file")
-        self.query_one("#bulk-import", Button).label = _("Import")
-        self.query_one("#bulk-close", Button).label = _("Close")
-        self.query_one("#bulk-report-label", Label).update(_("Report file"))
-        self.query_one("#bulk-export", Button).label = _("Export report")
-        for button in self.query(Button):
-            button.refresh(layout=True)
+        label_page(self)
 
     def _show(self, selector: str, shown: bool = True) -> None:
         self.query_one(selector).set_class(shown, "-shown")
@@ -291,32 +193,19 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
         if not files.confined:
             return
 
-        def names() -> list[str]:
-            try:
-                return files.names()
-            except OSError as exc:
-                raise GosocketError(
-                    _("Cannot read your exchange folder: {reason}", reason=exc.strerror or exc)
-                ) from exc
-
-        call_service(self, names, self._listed, self._list_failed, group="bulk-exchange")
+        call_service(
+            self,
+            lambda: exchange_names(files),
+            self._listed,
+            self._list_failed,
+            group="bulk-exchange",
+        )
 
     def _list_failed(self, error: GosocketError) -> None:
         self._message("#bulk-exchange", error.message, "error")
 
     def _listed(self, names: list[str]) -> None:
-        if not names:
-            self._message(
-                "#bulk-exchange",
-                _("Your exchange folder is empty: put the file there first, then type its name."),
-            )
-        else:
-            shown = ", ".join(names[:EXCHANGE_SHOWN])
-            if len(names) > EXCHANGE_SHOWN:
-                shown += " " + _("and {count} more", count=format_int(len(names) - EXCHANGE_SHOWN))
-            self._message(
-                "#bulk-exchange", _("Files in your exchange folder: {names}", names=shown)
-            )
+        self._message("#bulk-exchange", exchange_line(names))
 
     @on(Input.Submitted, "#bulk-path")
     @on(Button.Pressed, "#bulk-open")
@@ -331,15 +220,13 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
 
     def _open(self, raw: str) -> None:
         files, config = self.files, self.ctx.config
-
-        def read() -> tuple[Path, SourceInfo, list[RawRow]]:
-            path = files.source(raw)
-            with open_supplier_file(
-                path, max_bytes=config.import_max_bytes, max_rows=config.import_max_rows
-            ) as opened:
-                return path, opened.info, opened.preview(PREVIEW_ROWS)
-
-        call_service(self, read, self._opened, self._open_failed, group="bulk-open")
+        call_service(
+            self,
+            lambda: read_preview(files, raw, config),
+            self._opened,
+            self._open_failed,
+            group="bulk-open",
+        )
 
     def _open_failed(self, error: GosocketError) -> None:
         self.path = None
@@ -349,7 +236,7 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
         self._show("#bulk-preview", False)
         self._set_step("choose")
 
-    def _opened(self, opened: tuple[Path, SourceInfo, list[RawRow]]) -> None:
+    def _opened(self, opened: Preview) -> None:
         path, info, rows = opened
         self.path = path
         self.info = info
@@ -364,52 +251,13 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
         self.query_one("#bulk-process", Button).focus()
 
     def _show_source(self, path: Path, info: SourceInfo) -> None:
-        mapped = [
-            f"{c.letter}→{header_label(c.field, marked=False)}"
-            for c in info.columns
-            if c.field is not None
-        ]
-        lines = [
-            f"{path.name}: {info.describe()}",
-            _("Columns: {columns}", columns=" · ".join(mapped)),
-        ]
-        if not info.has_country:
-            lines.append(_("No Country column: every row takes the default country below."))
-        lines += [f"⚠ {warning}" for warning in info.warnings]
-        self._message("#bulk-source", "\n".join(lines))
+        self._message("#bulk-source", source_lines(path, info))
 
     def _show_preview(self, info: SourceInfo, rows: list[RawRow]) -> None:
-        table = self.query_one("#bulk-preview", DataTable)
-        table.clear(columns=True)
-        columns = [c for c in info.columns if c.field is not None]
-        table.add_column(_("Row"), key="row")
-        for column in columns:
-            table.add_column(
-                safe_text(f"{column.letter} {_cell(column.header)}"), key=column.letter
-            )
-        for row in rows:
-            table.add_row(
-                str(row.row_number),
-                *(safe_text(_cell(row.values.get(c.field or "", ""))) for c in columns),
-            )
-        _size_table(table, len(rows))
+        fill_preview(self.query_one("#bulk-preview", DataTable), info, rows)
         self._show("#bulk-preview", bool(rows))
 
     # ----------------------------------------------------------------- 2. the check
-
-    def _options(self) -> bulk_import.ImportOptions:
-        policy_value = self.query_one("#bulk-policy", Select).value
-        policy: bulk_import.Policy = "skip"
-        if policy_value == "update":
-            policy = "update"
-        elif policy_value == "error":
-            policy = "error"
-        country = self.query_one("#bulk-country", Select).value
-        return bulk_import.ImportOptions(
-            default_country=country if isinstance(country, str) else "",
-            on_existing=policy,
-            valid_only=self.query_one("#bulk-valid-only", Checkbox).value,
-        )
 
     @on(Select.Changed, "#bulk-policy")
     @on(Select.Changed, "#bulk-country")
@@ -445,7 +293,7 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
         self._forget_report()
         self._set_step("checking")
         self.show_progress(bulk_import.Progress("validate", 0, 0.0, 0.0, 0.0, None))
-        self._check(self.session, self.path, self._options())
+        self._check(self.session, self.path, read_options(self))
 
     def _check(self, session: Session, path: Path, options: bulk_import.ImportOptions) -> None:
         ctx = self.ctx
@@ -472,17 +320,7 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
     def show_progress(self, progress: bulk_import.Progress) -> None:
         """Draw a pass's progress: bar, rows, speed and time left."""
         self.query_one("#bulk-progress", ProgressBar).update(progress=progress.fraction * 100)
-        label = _("Checking") if progress.phase == "validate" else _("Importing")
-        self._message(
-            "#bulk-progress-text",
-            _(
-                "{phase}: {rows} rows · {speed} rows/s · {eta} left · Esc cancels",
-                phase=label,
-                rows=format_int(progress.rows),
-                speed=format_int(int(progress.rows_per_second)),
-                eta=_duration(progress.eta_seconds),
-            ),
-        )
+        self._message("#bulk-progress-text", progress_line(progress))
 
     def _was_cancelled(self, outcome: object) -> bool:
         """Escape was pressed while the worker ran: say so, and drop a late report."""
@@ -533,78 +371,24 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
         report = self.report
         if report is None:
             return
-        lines = [bulk_import.counts_text(report)]
         valid_only = self.query_one("#bulk-valid-only", Checkbox).value
-        kind = "ok"
-        if report.valid == 0:
-            lines.append(_("No row can be imported."))
-            kind = "error"
-        elif report.ok:
-            lines.append(_("Ready: press Import to save them."))
-        elif valid_only:
-            lines.append(
-                _(
-                    "Import will save the {valid} valid rows and skip the {invalid} with problems.",
-                    valid=format_int(report.valid),
-                    invalid=format_int(report.invalid),
-                )
-            )
-        else:
-            lines.append(
-                _(
-                    "Correct the rows with problems and process the file again, or tick "
-                    '"Import only the valid rows".'
-                )
-            )
-            kind = "error"
-        self._message("#bulk-counts", "\n".join(lines), kind)
+        self._message("#bulk-counts", *counts_lines(report, valid_only))
 
     def _show_issues(self, report: bulk_import.ValidationReport) -> None:
-        table = self.query_one("#bulk-issues", DataTable)
-        table.clear(columns=True)
-        for label, key in (
-            (_("Row"), "row"),
-            (_("Column"), "column"),
-            (_("Value"), "value"),
-            (_("Problem"), "problem"),
-        ):
-            table.add_column(label, key=key)
-        for issue in report.issues[:SHOWN_ISSUES]:
-            problem = issue.message if issue.severity == "error" else "⚠ " + issue.message
-            table.add_row(
-                str(issue.row),
-                safe_text(issue.column),
-                safe_text(_cell(issue.value)),
-                safe_text(problem),
-            )
-        _size_table(table, min(len(report.issues), SHOWN_ISSUES))
+        fill_issues(self.query_one("#bulk-issues", DataTable), report)
         shown = bool(report.issues)
         self._show("#bulk-issues", shown)
         self._show_issue(0)
         self._show("#bulk-export-row", shown)
-        if report.issues_total > min(len(report.issues), SHOWN_ISSUES):
-            self._message(
-                "#bulk-summary",
-                _(
-                    "The table shows the first {shown} of {total} problems; export the report "
-                    "for the others.",
-                    shown=format_int(min(len(report.issues), SHOWN_ISSUES)),
-                    total=format_int(report.issues_total),
-                ),
-            )
-        else:
-            self._message("#bulk-summary", "")
+        self._message("#bulk-summary", issues_note(report, shown_issues(report)))
 
     def _show_issue(self, index: int) -> None:
         """The highlighted problem in full under the table (table cells are cut short)."""
-        issues = self.report.issues if self.report is not None else []
-        if not 0 <= index < min(len(issues), SHOWN_ISSUES):
+        report = self.report
+        if report is None or not 0 <= index < shown_issues(report):
             self._message("#bulk-issue-detail", "")
             return
-        issue = issues[index]
-        where = _("Row {row}", row=issue.row) + (f", {issue.column}" if issue.column else "")
-        value = f' "{plain(issue.value)}"' if issue.value else ""
-        self._message("#bulk-issue-detail", f"{where}{value}: {issue.message}")
+        self._message("#bulk-issue-detail", issue_detail(report.issues[index]))
 
     @on(DataTable.RowHighlighted, "#bulk-issues")
     def _issue_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -620,22 +404,13 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
         if report is None or not raw:
             return
         files, source = self.files, self.path
-
-        def write() -> Path:
-            try:
-                path = files.target(raw)
-                if path.is_dir():
-                    raise GosocketError(_("{path} is a folder", path=str(path)))
-                # Never over an existing file, never over the file being imported.
-                with files.output(raw, inputs=[source] if source else []) as staging:
-                    bulk_import.write_issue_report(staging, report)
-            except OSError as exc:
-                raise GosocketError(
-                    _("Could not write {path}: {reason}.", path=raw, reason=exc.strerror or exc)
-                ) from exc
-            return path
-
-        call_service(self, write, self._exported, self._export_failed, group="bulk-export")
+        call_service(
+            self,
+            lambda: write_problems(files, raw, source, report),
+            self._exported,
+            self._export_failed,
+            group="bulk-export",
+        )
 
     def _exported(self, path: Path) -> None:
         shown = self.files.shown(path)
@@ -656,7 +431,7 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
             return
         self._set_step("importing")
         self.show_progress(bulk_import.Progress("import", 0, 0.0, 0.0, 0.0, None))
-        self._import(self.session, self.path, self._options(), report)
+        self._import(self.session, self.path, read_options(self), report)
 
     def _import(
         self,
@@ -699,22 +474,7 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
         self._show_summary(summary)
 
     def _show_summary(self, summary: bulk_import.ImportSummary) -> None:
-        lines = [
-            _("Import finished: {name}", name=summary.file_name),
-            _(
-                "Added: {added} · Updated: {updated} · Skipped: {skipped} · "
-                "Not imported (problems): {invalid}",
-                added=format_int(summary.added),
-                updated=format_int(summary.updated),
-                skipped=format_int(summary.skipped),
-                invalid=format_int(summary.invalid),
-            ),
-            _(
-                "Invitations queued: {count} (they leave with the next mail delivery).",
-                count=format_int(summary.invitations_queued),
-            ),
-        ]
-        self._message("#bulk-counts", "\n".join(lines), "ok")
+        self._message("#bulk-counts", summary_text(summary), "ok")
         self._show("#bulk-issues", False)
         self._show("#bulk-export-row", False)
         self._message("#bulk-issue-detail", "")
@@ -759,13 +519,13 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
         self._forget_report()
 
 
-def open_bulk_import(app: GosocketApp) -> None:
+def open_bulk_import(app: App[Any]) -> None:
     """Push the screen for the logged-in user (the command palette's "Bulk add suppliers").
 
     Offered to administrators only; the service refuses anyone else anyway.
     """
-    session = app.session
+    session = host(app).session
     if session is None or not session.is_admin:
         return
     if not isinstance(app.screen, BulkImportScreen):
-        app.push_screen(BulkImportScreen(app.ctx, session))
+        app.push_screen(BulkImportScreen(host(app).ctx, session))

@@ -7,7 +7,7 @@ service raised (generic for every failure, the lockout notice only after the rig
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar, Protocol, cast
 
 from textual import on
 from textual.app import ComposeResult
@@ -18,6 +18,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from gosocket_tui.errors import GosocketError
 from gosocket_tui.i18n import _
+from gosocket_tui.tui.host import AppHost
 from gosocket_tui.tui.safe import content
 from gosocket_tui.tui.typeahead import next_on_enter
 from gosocket_tui.tui.widgets.demo_accounts import DemoAccounts
@@ -25,8 +26,25 @@ from gosocket_tui.tui.widgets.footer import KeyFooter
 from gosocket_tui.tui.workers import call_service
 
 if TYPE_CHECKING:
+    from gosocket_tui.services.demo import DemoInfo
     from gosocket_tui.services.session import Session
-    from gosocket_tui.tui.app import GosocketApp
+
+
+class LoginHost(AppHost, Protocol):
+    """What the login screen tells and asks the app (``GosocketApp`` is checked against it)."""
+
+    @property
+    def demo(self) -> DemoInfo | None:
+        """The demo's accounts to offer, or None outside the demo."""
+
+    def login_screen_mounted(self) -> None:
+        """The login screen is mounted (the startup benchmark leaves once it is painted)."""
+
+    def start_session(self, session: Session) -> None:
+        """``authenticate`` returned ``session``: open the shell."""
+
+    def action_activate(self) -> None:
+        """Open the supplier activation screen."""
 
 
 class LoginScreen(Screen[None]):
@@ -43,8 +61,8 @@ class LoginScreen(Screen[None]):
         self._busy = False
 
     @property
-    def gosocket(self) -> GosocketApp:
-        return cast("GosocketApp", self.app)
+    def gosocket(self) -> LoginHost:
+        return cast("LoginHost", self.app)
 
     def compose(self) -> ComposeResult:
         yield Static(id="brand", classes="brand")

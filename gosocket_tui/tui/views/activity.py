@@ -19,13 +19,10 @@ show another zone (the tests set ``TZ`` instead).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, tzinfo
-from pathlib import Path
+from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -39,111 +36,25 @@ from gosocket_tui.errors import GosocketError, PermissionDenied
 from gosocket_tui.i18n import _
 from gosocket_tui.services import activity
 from gosocket_tui.services.activity import AuditFilter
-from gosocket_tui.tui.files import files_of
+from gosocket_tui.tui.files import write_export
+from gosocket_tui.tui.host import host
 from gosocket_tui.tui.safe import plain, text
+from gosocket_tui.tui.views.activity_filter import (
+    FILTER_IDS,
+    KNOWN_ACTIONS,
+    FilterError,
+    build_filter,
+)
 from gosocket_tui.tui.views.base import View
-from gosocket_tui.tui.widgets.activity_table import ActivityTable, local_time
+from gosocket_tui.tui.widgets.activity_table import ActivityTable, event_detail, local_time
 from gosocket_tui.tui.workers import call_service
 
 if TYPE_CHECKING:
-    from gosocket_tui.services.activity import AuditPage, AuditRow
+    from gosocket_tui.services.activity import AuditPage
     from gosocket_tui.services.context import ServiceContext
     from gosocket_tui.services.session import Session
 
-KNOWN_ACTIONS: tuple[str, ...] = (
-    "auth.",
-    "auth.login",
-    "auth.logout",
-    "auth.lockout",
-    "supplier.",
-    "supplier.add",
-    "supplier.update",
-    "supplier.remove",
-    "supplier.activate",
-    "supplier.registered",
-    "invitation.",
-    "invitation.blocked",
-    "invitation.cancel",
-    "invitation.change_email",
-    "invitation.delivery_failed",
-    "user.",
-    "user.create",
-    "user.disable",
-    "user.enable",
-    "user.unlock",
-    "company.create",
-    "audit.read",
-)
-"""Suggestions for the action filter (a prefix such as ``supplier.`` matches a family)."""
-
 WIDE_FROM = 100  # view width from which the filters sit on one line
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-_FILTER_IDS = ("activity-action", "activity-user", "activity-since", "activity-until")
-
-
-class FilterError(ValueError):
-    """A filter field holds something that is not a filter; ``field`` is its input id."""
-
-    def __init__(self, message: str, field: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-def parse_day(value: str, field: str, today: date) -> date | None:
-    """``YYYY-MM-DD`` → a date; empty → None; anything else → :class:`FilterError`."""
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        if not _DAY.fullmatch(value):
-            raise ValueError(value)
-        return date.fromisoformat(value)
-    except ValueError:
-        raise FilterError(
-            _(
-                "Write the date as YYYY-MM-DD, for example {example}.",
-                example=today.isoformat(),
-            ),
-            field,
-        ) from None
-
-
-def day_start_utc(day: date, tz: tzinfo | None = None) -> datetime:
-    """Midnight at the start of ``day`` in ``tz`` (local when None) as a naive UTC time."""
-    start = datetime.combine(day, time.min)
-    aware = start.replace(tzinfo=tz) if tz is not None else start.astimezone()
-    return aware.astimezone(UTC).replace(tzinfo=None)
-
-
-def build_filter(
-    action: str, user: str, since: str, until: str, *, today: date, tz: tzinfo | None = None
-) -> AuditFilter:
-    """The service filter for what the fields say; the to-day is included in full."""
-    first = parse_day(since, "activity-since", today)
-    last = parse_day(until, "activity-until", today)
-    if first is not None and last is not None and first > last:
-        raise FilterError(_("The “from” day is after the “to” day."), "activity-until")
-    return AuditFilter(
-        action=action.strip(),
-        user=user.strip(),
-        since=day_start_utc(first, tz) if first is not None else None,
-        until=day_start_utc(date.fromordinal(last.toordinal() + 1), tz)
-        if last is not None
-        else None,
-    )
-
-
-def describe_write_error(path: Path, error: OSError) -> str:
-    """A sentence for a file that could not be written (never a traceback)."""
-    shown = plain(path)
-    if isinstance(error, IsADirectoryError) or path.is_dir():
-        return _("{path} is a folder: add a file name.", path=shown)
-    if isinstance(error, FileNotFoundError):
-        return _("The folder {folder} does not exist.", folder=plain(path.parent))
-    if isinstance(error, PermissionError):
-        return _("You may not write to {path}.", path=shown)
-    return _("Could not write {path}: {reason}.", path=shown, reason=plain(error.strerror or error))
 
 
 @dataclass(frozen=True)
@@ -207,7 +118,7 @@ class ActivityView(View):
     def on_mount(self) -> None:
         today = local_time(self.ctx.clock.now(), self.timezone).date()
         name = f"gosocket-activity-{today:%Y%m%d}.csv"
-        confined = files_of(self, self.ctx, self.session).confined
+        confined = host(self).files_for(self.session).confined
         self.query_one("#activity-path", Input).value = name if confined else f"~/{name}"
         self.relabel()
         self._set_refused(not self.session.is_admin)
@@ -324,8 +235,8 @@ class ActivityView(View):
 
     def read_filter(self) -> AuditFilter | None:
         """The filter the fields describe, or None after showing what is wrong."""
-        values = [self.query_one(f"#{i}", Input).value for i in _FILTER_IDS]
-        for widget_id in _FILTER_IDS:
+        values = [self.query_one(f"#{i}", Input).value for i in FILTER_IDS]
+        for widget_id in FILTER_IDS:
             self.query_one(f"#{widget_id}", Input).remove_class("-invalid")
         try:
             filt = build_filter(*values, today=self._today(), tz=self.timezone)
@@ -384,20 +295,17 @@ class ActivityView(View):
         self._message("activity-export-message", "")
         self._show_status(_Status("exporting", self._status.count, self._status.more))
         ctx, session = self.ctx, self.session
-        files = files_of(self, ctx, session)
+        files = host(self).files_for(session)
 
-        def write() -> tuple[int, str]:
-            path = Path(raw)
-            try:
-                path = files.target(raw)
-                # Written to a staging file that becomes the target at the end: never half a file.
-                with files.output(raw) as staging:
-                    count = activity.export_events_csv(ctx, session, staging, filt)
-            except OSError as exc:
-                raise GosocketError(describe_write_error(path, exc)) from exc
-            return count, files.shown(path)
-
-        call_service(self, write, self._exported, self._export_failed, group="activity-export")
+        call_service(
+            self,
+            lambda: write_export(
+                files, raw, lambda staging: activity.export_events_csv(ctx, session, staging, filt)
+            ),
+            self._exported,
+            self._export_failed,
+            group="activity-export",
+        )
 
     def _exported(self, written: tuple[int, str]) -> None:
         count, path = written
@@ -464,26 +372,5 @@ class ActivityView(View):
         """The highlighted event in full, under the table (nothing is lost to narrow columns)."""
         event = self.query_one(ActivityTable).highlighted_event()
         self.query_one("#activity-detail", Static).update(
-            self._detail_text(event) if event is not None else ""
+            event_detail(event, self.timezone) if event is not None else ""
         )
-
-    def _detail_text(self, event: AuditRow) -> Text:
-        """Time to the second with its zone, user and action; then target and detail.
-
-        The outcome is left out: the table always shows it in full."""
-        when = local_time(event.at, self.timezone)
-        line = Text()
-        line.append(when.strftime("%Y-%m-%d %H:%M:%S "))
-        line.append(plain(when.tzname() or ""), "dim")
-        line.append("  ")
-        line.append_text(text(event.user, "bold"))
-        line.append("  ")
-        line.append_text(text(event.action, "bold"))
-        line.append("\n")
-        line.append(_("Target") + ": ", "dim")
-        line.append_text(text(event.target or "—"))
-        if event.detail:
-            line.append("  ")
-            line.append(_("Detail") + ": ", "dim")
-            line.append_text(text(event.detail))
-        return line

@@ -6,12 +6,9 @@ For administrators, three tabs:
   messages the sink received, newest first, and the highlighted one in full with its
   activation code, so a trainer can read the invitation that was just sent. Read from the
   Maildir (``services.received_mail.read_maildir``) in a thread worker.
-- **Delivery log** (Registro de entregas): the company's invitation emails, newest first
-  (``services.delivery_log.recent_deliveries``), each with its time, recipient, Message-ID,
-  tries, the receiving server's reply and the last error: the evidence support asks for.
-  Enter shows one supplier's emails only (``delivery_log``), Escape all of them again. The
-  export row writes that supplier's log as text (``delivery_log_text``) to the file named
-  there (default ``~/gosocket-delivery-<taxid>.txt``); F6 jumps to it.
+- **Delivery log** (Registro de entregas): the company's invitation emails and what became
+  of them, one supplier's only after Enter (Escape: all of them again), and the export of
+  that supplier's log (F6 jumps to it): ``views/delivery_pane.py``.
 - **Not received?**: the checklist for a supplier whose email failed or never arrived (spam
   folder, safelisting the sender address, a typo in the address: change it and resend).
 
@@ -25,39 +22,32 @@ tab).
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import Show
-from textual.message import Message
-from textual.widgets import Button, ContentSwitcher, DataTable, Input, Label, Static
+from textual.widgets import ContentSwitcher, DataTable, Input, Static
 
-from gosocket_tui.errors import GosocketError, PermissionDenied
+from gosocket_tui.errors import GosocketError
 from gosocket_tui.i18n import _
-from gosocket_tui.tui.files import files_of
 from gosocket_tui.tui.host import host
-from gosocket_tui.tui.safe import plain, text
-from gosocket_tui.tui.views.activity import describe_write_error
+from gosocket_tui.tui.safe import text
 from gosocket_tui.tui.views.base import View
+from gosocket_tui.tui.views.delivery_pane import DeliveryPane
 from gosocket_tui.tui.widgets.mail_deliveries import (
     DeliveryTable,
-    delivery_detail,
     troubleshooting,
 )
-from gosocket_tui.tui.widgets.mail_list import MailList, message_view
+from gosocket_tui.tui.widgets.mail_list import MailList, message_view, read_sink
 from gosocket_tui.tui.widgets.tab_strip import TabStrip
 from gosocket_tui.tui.workers import call_service
 
 if TYPE_CHECKING:
     from gosocket_tui.services.context import ServiceContext
-    from gosocket_tui.services.delivery.log import DeliveryLogEntry
     from gosocket_tui.services.received_mail import SinkMessage
     from gosocket_tui.services.session import Session
 
@@ -70,36 +60,6 @@ TABS: tuple[tuple[str, str], ...] = (
     (DELIVERIES, "Delivery log"),
     (HELP, "Not received?"),
 )
-_SAFE_FILE_PART = re.compile(r"[^0-9A-Za-z-]+")
-
-
-def default_export_path(supplier_ref: str, *, confined: bool = False) -> str:
-    """``~/gosocket-delivery-<taxid>.txt`` for a supplier ``COUNTRY:TAXID`` (a bare name in
-    an exchange folder)."""
-    tax_id = _SAFE_FILE_PART.sub("", supplier_ref.partition(":")[2]) or "supplier"
-    name = f"gosocket-delivery-{tax_id}.txt"
-    return name if confined else f"~/{name}"
-
-
-def maildir_stamp(path: Path) -> tuple[float, ...]:
-    """The modification times of a Maildir's ``new`` and ``cur``: they change with every
-    message stored, moved or removed, so an unchanged stamp means nothing to read again."""
-    stamps: list[float] = []
-    for sub in ("new", "cur"):
-        try:
-            stamps.append((path / sub).stat().st_mtime)
-        except OSError:
-            stamps.append(-1.0)
-    return tuple(stamps)
-
-
-@dataclass(frozen=True)
-class _Scope:
-    """Whose emails the delivery log shows: every supplier's, or one supplier's."""
-
-    link_id: int | None = None
-    name: str = ""
-    ref: str = ""
 
 
 class MailboxView(View):
@@ -118,11 +78,8 @@ class MailboxView(View):
         super().__init__(ctx, session, id=id)
         self._sink_stamp: object = None
         self._sink_loaded = False
-        self._deliveries_loaded = False
-        self._scope = _Scope()
         self._status_error = ""
         self._shown_key: str | None = None
-        self._path_for: str | None = None
 
     @property
     def maildir(self) -> Path | None:
@@ -146,23 +103,13 @@ class MailboxView(View):
                     yield MailList(id="mail-list")
                     with VerticalScroll(id="mail-message"):
                         yield Static(id="mail-message-text")
-            with Vertical(id=DELIVERIES):
-                yield Static(id="delivery-scope")
-                yield Static(id="delivery-empty")
-                yield DeliveryTable(id="delivery-table")
-                with VerticalScroll(id="delivery-detail"):
-                    yield Static(id="delivery-detail-text")
-                yield Static(id="delivery-export-message")
-                with Horizontal(id="delivery-export"):
-                    yield Label(id="delivery-export-label")
-                    yield Input(id="delivery-path", compact=True)
-                    yield Button(id="delivery-export-button", compact=True)
+            yield DeliveryPane(self, id=DELIVERIES)
             with VerticalScroll(id=HELP):
                 yield Static(id="mail-help-text")
 
     def on_mount(self) -> None:
         self.relabel()
-        self._set_refused(not self.session.is_admin)
+        self.set_refused(not self.session.is_admin)
         self.set_interval(self.AUTO_REFRESH_SECONDS, self._refresh_tick)
 
     def relabel(self) -> None:
@@ -177,19 +124,19 @@ class MailboxView(View):
                 _("No mail received yet. Invitations you send in the demo arrive here.")
             )
             self.query_one(MailList).relabel()
-        self.query_one("#delivery-empty", Static).update(
-            _("No invitation email yet. Invite a supplier in Network → Suppliers.")
-        )
-        self.query_one("#delivery-export-label", Label).update(_("Export to"))
-        self.query_one("#delivery-export-button", Button).label = _("Export")
-        self.query_one(DeliveryTable).relabel()
+        self.deliveries.relabel()
         self.query_one("#mail-help-text", Static).update(
             troubleshooting(self.ctx.config.smtp_sender)
         )
-        self._show_scope()
-        self._show_status()
+        self.deliveries.show_scope()
+        self.show_status()
         self._show_message_pane(force=True)
-        self._show_detail()
+        self.deliveries.show_detail()
+
+    @property
+    def deliveries(self) -> DeliveryPane:
+        """The Delivery log tab."""
+        return self.query_one(DeliveryPane)
 
     def focus_content(self) -> bool:
         if self.has_class("-refused"):
@@ -228,9 +175,7 @@ class MailboxView(View):
     def show_supplier(self, link_id: int, name: str = "", ref: str = "") -> None:
         """Open the delivery log of one supplier (Escape shows every supplier again)."""
         self.show_tab(DELIVERIES)
-        self._scope = _Scope(link_id, name, ref)
-        self._show_scope()
-        self.refresh_deliveries(loading=True)
+        self.deliveries.show_supplier(link_id, name, ref)
 
     # ------------------------------------------------------------------ loading
 
@@ -246,7 +191,7 @@ class MailboxView(View):
             return
         self._sink_stamp = None  # read the Maildir even if it looks unchanged
         self.refresh_sink(loading=True)
-        self.refresh_deliveries(loading=True)
+        self.deliveries.refresh_log(loading=True)
 
     def _refresh_tick(self) -> None:
         """Every few seconds while the view is on screen: pick up new mail and new states."""
@@ -255,11 +200,11 @@ class MailboxView(View):
         if not self.session.is_admin:
             return
         self.refresh_sink(loading=False)
-        self.refresh_deliveries(loading=False)
+        self.deliveries.refresh_log(loading=False)
 
     def _check_admin(self) -> bool:
         if not self.session.is_admin:
-            self._set_refused(True)
+            self.set_refused(True)
             return False
         return True
 
@@ -268,53 +213,14 @@ class MailboxView(View):
         if path is None:
             return
         if loading:
-            self._status_error = ""
-            self._show_status(loading=True)
+            self.show_loading()
         last_stamp, limit = self._sink_stamp, self.RECENT_LIMIT
-
-        def read() -> tuple[list[SinkMessage] | None, object]:
-            """The sink's messages, newest first, and the Maildir's stamp; None for the
-            messages when the Maildir did not change."""
-            try:
-                stamp = maildir_stamp(path)
-                if stamp == last_stamp:
-                    return None, stamp  # nothing arrived meanwhile
-                # Imported here, in the worker: a local sink is the demo's, not every start's.
-                from gosocket_tui.services.received_mail import read_maildir
-
-                messages = read_maildir(path)
-            except (OSError, ValueError) as exc:  # not a Maildir, unreadable files
-                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-                raise GosocketError(
-                    _("Cannot read the mail folder {path}: {reason}", path=path, reason=reason)
-                ) from exc
-            messages.reverse()  # newest first
-            return messages[:limit], stamp
-
-        call_service(self, read, self._sink_read, self._sink_failed, group="mailbox-sink")
-
-    def refresh_deliveries(self, *, loading: bool) -> None:
-        if not self.session.is_admin:
-            self._set_refused(True)
-            return
-        if loading:
-            self._status_error = ""
-            self._show_status(loading=True)
-        ctx, session, link_id = self.ctx, self.session, self._scope.link_id
-        limit = self.RECENT_LIMIT
-
-        def read() -> list[DeliveryLogEntry]:
-            # Imported here, in the worker: the Mailbox is not on the way to the first screen.
-            from gosocket_tui.services.delivery import log as delivery_log
-
-            if link_id is None:
-                return delivery_log.recent_deliveries(ctx, session, limit=limit)
-            entries = delivery_log.delivery_log(ctx, session, link_id)
-            entries.reverse()  # newest first, like the company's list
-            return entries
-
         call_service(
-            self, read, self._deliveries_read, self._deliveries_failed, group="mailbox-deliveries"
+            self,
+            lambda: read_sink(path, last_stamp, limit),
+            self._sink_read,
+            self._sink_failed,
+            group="mailbox-sink",
         )
 
     # ----------------------------------------------------------- loaded: the sink
@@ -324,7 +230,7 @@ class MailboxView(View):
         if messages is None:
             if self._status_error:
                 self._status_error = ""
-                self._show_status()
+                self.show_status()
             return
         self._status_error = ""
         self._sink_stamp = stamp
@@ -333,11 +239,10 @@ class MailboxView(View):
         mail_list.show_messages(messages)
         self.query_one("#mail-empty", Static).set_class(not messages, "-shown")
         self._show_message_pane()
-        self._show_status()
+        self.show_status()
 
     def _sink_failed(self, error: GosocketError) -> None:
-        self._status_error = error.message
-        self._show_status()
+        self.show_error(error.message)
 
     @on(DataTable.RowHighlighted, "#mail-list")
     def _mail_highlighted(self) -> None:
@@ -355,83 +260,13 @@ class MailboxView(View):
         pane.update(message_view(selected) if selected is not None else "")
         self.query_one("#mail-message", VerticalScroll).scroll_home(animate=False)
 
-    # ------------------------------------------------------- loaded: deliveries
-
-    def _deliveries_read(self, entries: list[DeliveryLogEntry]) -> None:
-        self._deliveries_loaded = True
-        self._set_refused(False)
-        table = self.query_one(DeliveryTable)
-        table.show_entries(entries)
-        self.query_one("#delivery-empty", Static).set_class(not entries, "-shown")
-        self._show_detail()
-        self._show_status()
-
-    def _deliveries_failed(self, error: GosocketError) -> None:
-        if isinstance(error, PermissionDenied):  # demoted while logged in
-            self._set_refused(True)
-        else:
-            self._status_error = error.message
-            self._show_status()
-
-    @on(DataTable.RowHighlighted, "#delivery-table")
-    def _delivery_highlighted(self) -> None:
-        self._show_detail()
-
-    @on(DataTable.RowSelected, "#delivery-table")
-    def _delivery_selected(self) -> None:
-        """Enter on an email: only that supplier's emails (Escape: every supplier again)."""
-        entry = self.query_one(DeliveryTable).highlighted_entry()
-        if entry is None or entry.link_id is None or self._scope.link_id == entry.link_id:
-            return
-        self._scope = _Scope(entry.link_id, entry.supplier_name, entry.supplier_ref)
-        self._show_scope()
-        self.refresh_deliveries(loading=True)
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "all_suppliers":
-            return self._scope.link_id is not None
+            return self.deliveries.scoped
         return True
 
     def action_all_suppliers(self) -> None:
-        if self._scope.link_id is None:
-            return
-        self._scope = _Scope()
-        self._show_scope()
-        self.refresh_deliveries(loading=True)
-        self.query_one(DeliveryTable).focus()
-
-    def _show_scope(self) -> None:
-        scope = self.query_one("#delivery-scope", Static)
-        if self._scope.link_id is None:
-            scope.set_class(False, "-shown")
-            return
-        who = self._scope.name or self._scope.ref
-        line = Text()
-        line.append_text(text(_("Emails to {name} only", name=plain(who))))
-        line.append("  ")
-        line.append(_("Esc: every supplier"), "dim")
-        scope.update(line)
-        scope.set_class(True, "-shown")
-
-    def _show_detail(self) -> None:
-        entry = self.query_one(DeliveryTable).highlighted_entry()
-        detail = self.query_one("#delivery-detail-text", Static)
-        detail.update(delivery_detail(entry) if entry is not None else "")
-        self.query_one("#delivery-detail", VerticalScroll).scroll_home(animate=False)
-        target = self._export_entry()
-        if target is not None and target.supplier_ref != self._path_for:
-            self._path_for = target.supplier_ref
-            confined = files_of(self, self.ctx, self.session).confined
-            self.query_one("#delivery-path", Input).value = default_export_path(
-                target.supplier_ref, confined=confined
-            )
-
-    # ------------------------------------------------------------------ export
-
-    def _export_entry(self) -> DeliveryLogEntry | None:
-        """The email whose supplier the export is for: the highlighted one."""
-        entry = self.query_one(DeliveryTable).highlighted_entry()
-        return entry if entry is not None and entry.link_id is not None else None
+        self.deliveries.all_suppliers()
 
     def action_focus_export(self) -> None:
         if self.has_class("-refused"):
@@ -439,78 +274,29 @@ class MailboxView(View):
         self.show_tab(DELIVERIES)
         self.query_one("#delivery-path", Input).focus()
 
-    @on(Input.Submitted, "#delivery-path")
-    @on(Button.Pressed, "#delivery-export-button")
-    def export(self, event: Message | None = None) -> None:
-        """Write the highlighted supplier's delivery log as text to the file in the path field."""
-        if event is not None:
-            event.stop()
-        entry = self._export_entry()
-        link_id = self._scope.link_id or (entry.link_id if entry is not None else None)
-        if link_id is None:
-            self._export_message(_("Choose an email to a supplier in the list first."))
-            return
-        raw = self.query_one("#delivery-path", Input).value.strip()
-        if not raw:
-            self._export_message(_("Enter the name of the file to write."))
-            self.query_one("#delivery-path", Input).focus()
-            return
-        self._export_message("")
-        ctx, session = self.ctx, self.session
-        files = files_of(self, ctx, session)
-
-        def write() -> str:
-            # Imported here, in the worker: the Mailbox is not on the way to the first screen.
-            from gosocket_tui.services.delivery import log as delivery_log
-
-            path = Path(raw)
-            try:
-                path = files.target(raw)
-                content = delivery_log.delivery_log_text(ctx, session, link_id)
-                # Written to a staging file that becomes the target at the end: never half a file.
-                with files.output(raw) as staging, staging.open("w", encoding="utf-8") as out:
-                    out.write(content)
-            except OSError as exc:
-                raise GosocketError(describe_write_error(path, exc)) from exc
-            return files.shown(path)
-
-        call_service(self, write, self._exported, self._export_failed, group="mailbox-export")
-
-    def _exported(self, path: str) -> None:
-        self.app.notify(
-            _("Delivery log written to {path}.", path=plain(path)),
-            title=_("Export"),
-            markup=False,
-        )
-
-    def _export_failed(self, error: GosocketError) -> None:
-        if isinstance(error, PermissionDenied):
-            self._export_message(
-                _("Only administrators can see the invitation emails and their delivery.")
-            )
-        else:
-            self._export_message(error.message)
-
-    def _export_message(self, message: str) -> None:
-        widget = self.query_one("#delivery-export-message", Static)
-        widget.update(text(message))
-        widget.set_class(bool(message), "-shown")
-
     # ------------------------------------------------------------------ display
 
     @on(TabStrip.Changed, "#mailbox-tabs")
     def _tab_changed(self, event: TabStrip.Changed) -> None:
         event.stop()
         self.query_one("#mailbox-panes", ContentSwitcher).current = event.tab
-        self._show_status()
+        self.show_status()
 
-    def _set_refused(self, refused: bool) -> None:
+    def set_refused(self, refused: bool) -> None:
         self.set_class(refused, "-refused")
         if refused:
             self._status_error = ""
-        self._show_status()
+        self.show_status()
 
-    def _show_status(self, *, loading: bool = False) -> None:
+    def show_loading(self) -> None:
+        self._status_error = ""
+        self.show_status(loading=True)
+
+    def show_error(self, message: str) -> None:
+        self._status_error = message
+        self.show_status()
+
+    def show_status(self, *, loading: bool = False) -> None:
         widget = self.query_one("#mailbox-status", Static)
         line = ""
         if self.has_class("-refused"):
@@ -528,8 +314,8 @@ class MailboxView(View):
                     + " · "
                     + _("F5 refresh")
                 )
-            elif active == DELIVERIES and self._deliveries_loaded:
-                count = len(self.query_one(DeliveryTable).entries)
+            elif active == DELIVERIES and self.deliveries.loaded:
+                count = self.deliveries.count
                 line = (
                     (_("1 email") if count == 1 else _("{count} emails", count=count))
                     + " · "

@@ -50,7 +50,6 @@ from gosocket_tui.tui.workers import call_service
 if TYPE_CHECKING:
     from gosocket_tui.services.context import ServiceContext
     from gosocket_tui.services.session import Session
-    from gosocket_tui.tui.screens.bulk_import import BulkImportResult
 
 DETAIL_PANEL_MIN_HEIGHT = 30  # pane height from which the detail panel shows under the table
 
@@ -87,7 +86,7 @@ class SuppliersPanel(Vertical):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # Priority: they open their screen as the key arrives, so keys typed right after
-        # them go to that screen (``GosocketApp._hold_key``), not to the filter.
+        # them go to that screen (``typeahead.HeldKeys``), not to the filter.
         Binding("ctrl+n", "add_supplier", "Add Supplier", show=False, priority=True),
         # Shown (greyed for non-administrators, as the row actions are refused to them).
         Binding("ctrl+o", "bulk_import", "Bulk add", priority=True),
@@ -335,18 +334,15 @@ class SuppliersPanel(Vertical):
         if not self.is_admin:
             self.notify(_("Only administrators manage suppliers."), severity="warning")
             return
-        # Imported here: the file readers are not needed to paint the shell after login.
-        from gosocket_tui.tui.screens.bulk_import import BulkImportScreen
-
-        self.app.push_screen(BulkImportScreen(self.ctx, self.session), self._bulk_done)
+        host(self).push_bulk_import(self._bulk_done)
 
     @on(Button.Pressed, "#supplier-bulk")
     def _bulk_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self.action_bulk_import()
 
-    def _bulk_done(self, result: BulkImportResult | None) -> None:
-        if result is not None:
+    def _bulk_done(self, imported: bool) -> None:
+        if imported:
             self.table.reload()
 
     @on(Button.Pressed, "#supplier-add")

@@ -27,6 +27,7 @@ from textual.widgets import DataTable
 
 from gosocket_tui.i18n import _
 from gosocket_tui.tui.safe import plain, text
+from gosocket_tui.tui.widgets.cells import fit, row_item
 
 if TYPE_CHECKING:
     from gosocket_tui.services.activity import AuditRow
@@ -67,6 +68,28 @@ TIME_LONG_FROM = 96  # table width from which the seconds are shown
 def local_time(at: datetime, tz: tzinfo | None = None) -> datetime:
     """A stored naive-UTC time in ``tz`` (the local zone when None)."""
     return at.replace(tzinfo=UTC).astimezone(tz)
+
+
+def event_detail(event: AuditRow, tz: tzinfo | None = None) -> Text:
+    """An event in full, for under the table: time to the second with its zone, user and
+    action; then target and detail. The outcome is left out: the table always shows it in full.
+    """
+    when = local_time(event.at, tz)
+    line = Text()
+    line.append(when.strftime("%Y-%m-%d %H:%M:%S "))
+    line.append(plain(when.tzname() or ""), "dim")
+    line.append("  ")
+    line.append_text(text(event.user, "bold"))
+    line.append("  ")
+    line.append_text(text(event.action, "bold"))
+    line.append("\n")
+    line.append(_("Target") + ": ", "dim")
+    line.append_text(text(event.target or "—"))
+    if event.detail:
+        line.append("  ")
+        line.append(_("Detail") + ": ", "dim")
+        line.append_text(text(event.detail))
+    return line
 
 
 def outcome_label(outcome: str) -> str:
@@ -120,12 +143,6 @@ def allocate_widths(
     return {**fixed, **widths}
 
 
-def _fit(value: Text, width: int) -> Text:
-    value = value.copy()
-    value.truncate(width, overflow="ellipsis")
-    return value
-
-
 class ActivityTable(DataTable[Text]):
     """Audit rows in a table whose columns follow its width (see :func:`allocate_widths`)."""
 
@@ -163,9 +180,7 @@ class ActivityTable(DataTable[Text]):
             self._add_rows(rows)
 
     def highlighted_event(self) -> AuditRow | None:
-        if not self.events or not 0 <= self.cursor_row < len(self.events):
-            return None
-        return self.events[self.cursor_row]
+        return row_item(self.events, self.cursor_row)
 
     def relabel(self) -> None:
         """Headers and outcomes in the current language."""
@@ -220,7 +235,7 @@ class ActivityTable(DataTable[Text]):
                 "detail": text(event.detail),
             }
             self.add_row(
-                *(_fit(cells[key], widths[key]) for key, _label in COLUMNS if key in widths),
+                *(fit(cells[key], widths[key]) for key, _label in COLUMNS if key in widths),
                 key=str(event.id),
             )
 

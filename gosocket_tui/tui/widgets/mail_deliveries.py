@@ -4,7 +4,8 @@
 :func:`delivery_detail` shows the highlighted one in full: the supplier, the Message-ID, when
 it was queued and sent, the receiving server's reply, the last error and every try. That is
 the evidence support asks for when a supplier says the invitation never arrived.
-:func:`troubleshooting` is the checklist shown next to it.
+:func:`troubleshooting` is the checklist shown next to it; :func:`scope_line` heads a log
+narrowed to one supplier, :func:`default_export_path` names the file its export goes to.
 
 Recipients, replies and errors come from other people and other servers: shown through
 ``tui.safe`` only. Times are naive UTC and shown in UTC, as the exported log writes them.
@@ -12,6 +13,7 @@ Recipients, replies and errors come from other people and other servers: shown t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -20,7 +22,8 @@ from textual.widgets import DataTable
 
 from gosocket_tui.i18n import _
 from gosocket_tui.services.delivery.log import delivery_label
-from gosocket_tui.tui.safe import text
+from gosocket_tui.tui.safe import plain, text
+from gosocket_tui.tui.widgets.cells import fit, kept_row, row_item
 from gosocket_tui.tui.widgets.mail_list import PADDING, TIME_WIDTH, utc_minutes, utc_seconds
 
 if TYPE_CHECKING:
@@ -37,6 +40,24 @@ STATUS_STYLES = {
 }
 MIN_RECIPIENT = 8
 MAX_RECIPIENT = 32
+_SAFE_FILE_PART = re.compile(r"[^0-9A-Za-z-]+")
+
+
+def default_export_path(supplier_ref: str, *, confined: bool = False) -> str:
+    """``~/gosocket-delivery-<taxid>.txt`` for a supplier ``COUNTRY:TAXID`` (a bare name in
+    an exchange folder)."""
+    tax_id = _SAFE_FILE_PART.sub("", supplier_ref.partition(":")[2]) or "supplier"
+    name = f"gosocket-delivery-{tax_id}.txt"
+    return name if confined else f"~/{name}"
+
+
+def scope_line(who: str) -> Text:
+    """The line over a log narrowed to one supplier, and how to widen it again."""
+    line = Text()
+    line.append_text(text(_("Emails to {name} only", name=plain(who))))
+    line.append("  ")
+    line.append(_("Esc: every supplier"), "dim")
+    return line
 
 
 def status_text(status: str) -> Text:
@@ -124,12 +145,6 @@ def troubleshooting(sender: str) -> Text:
     return view
 
 
-def _fit(value: Text, width: int) -> Text:
-    value = value.copy()
-    value.truncate(width, overflow="ellipsis")
-    return value
-
-
 class DeliveryTable(DataTable[Text]):
     """Invitation emails, newest first; the cursor row is the one shown in full below."""
 
@@ -148,19 +163,13 @@ class DeliveryTable(DataTable[Text]):
         ] and self._widths == self._compute_widths(entries):
             return False
         current = self.highlighted_entry()
-        follow_newest = current is None or self.cursor_row == 0
         ids = [e.id for e in entries]
         self.entries = list(entries)
-        row = 0
-        if current is not None and not follow_newest and current.id in ids:
-            row = ids.index(current.id)
-        self.rebuild(row)
+        self.rebuild(kept_row(ids, current.id if current is not None else None, self.cursor_row))
         return True
 
     def highlighted_entry(self) -> DeliveryLogEntry | None:
-        if not self.entries or not 0 <= self.cursor_row < len(self.entries):
-            return None
-        return self.entries[self.cursor_row]
+        return row_item(self.entries, self.cursor_row)
 
     def relabel(self) -> None:
         self.rebuild(self.cursor_row)
@@ -196,7 +205,7 @@ class DeliveryTable(DataTable[Text]):
                 Text(str(entry.attempts), justify="right"),
             )
             self.add_row(
-                *(_fit(cell, width) for cell, width in zip(cells, widths, strict=True)),
+                *(fit(cell, width) for cell, width in zip(cells, widths, strict=True)),
                 key=str(entry.id),
             )
         if self.entries:

@@ -3,7 +3,8 @@
 Used in the demo (and wherever ``maildir`` is configured): the built-in SMTP sink keeps every
 message it receives in a Maildir, and :class:`MailList` lists them (time, recipient, subject)
 while :func:`message_view` renders the highlighted one in full, its activation code on top,
-so a trainer can read the invitation that was just sent. Everything in a message came from
+so a trainer can read the invitation that was just sent. :func:`read_sink` reads the
+Maildir in a worker, and only when its stamp changed. Everything in a message came from
 other people (names, addresses, the body): it is shown through ``tui.safe`` only, never as
 markup, control characters made visible.
 
@@ -15,13 +16,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.widgets import DataTable
 
+from gosocket_tui.errors import GosocketError
 from gosocket_tui.i18n import _
 from gosocket_tui.tui.safe import text
+from gosocket_tui.tui.widgets.cells import fit, kept_row, row_item
 
 if TYPE_CHECKING:
     from gosocket_tui.services.received_mail import SinkMessage
@@ -32,6 +36,40 @@ PADDING = 2  # DataTable's cell padding: one cell on each side of every column
 MIN_TEXT = 10
 MIN_TO = 6
 MAX_TO = 26
+
+
+def maildir_stamp(path: Path) -> tuple[float, ...]:
+    """The modification times of a Maildir's ``new`` and ``cur``: they change with every
+    message stored, moved or removed, so an unchanged stamp means nothing to read again."""
+    stamps: list[float] = []
+    for sub in ("new", "cur"):
+        try:
+            stamps.append((path / sub).stat().st_mtime)
+        except OSError:
+            stamps.append(-1.0)
+    return tuple(stamps)
+
+
+def read_sink(
+    path: Path, last_stamp: object, limit: int
+) -> tuple[list[SinkMessage] | None, object]:
+    """In a worker: the sink's messages, newest first, and the Maildir's stamp; None for the
+    messages when the Maildir did not change since ``last_stamp``."""
+    try:
+        stamp = maildir_stamp(path)
+        if stamp == last_stamp:
+            return None, stamp  # nothing arrived meanwhile
+        # Imported here, in the worker: a local sink is the demo's, not every start's.
+        from gosocket_tui.services.received_mail import read_maildir
+
+        messages = read_maildir(path)
+    except (OSError, ValueError) as exc:  # not a Maildir, unreadable files
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise GosocketError(
+            _("Cannot read the mail folder {path}: {reason}", path=path, reason=reason)
+        ) from exc
+    messages.reverse()  # newest first
+    return messages[:limit], stamp
 
 
 def utc_minutes(moment: datetime | None) -> str:
@@ -101,12 +139,6 @@ def message_view(message: SinkMessage) -> Text:
     return view
 
 
-def _fit(value: Text, width: int) -> Text:
-    value = value.copy()
-    value.truncate(width, overflow="ellipsis")
-    return value
-
-
 class MailList(DataTable[Text]):
     """The sink's messages, newest first; the cursor row is the message shown below."""
 
@@ -125,18 +157,12 @@ class MailList(DataTable[Text]):
         if keys == [m.key for m in self.messages] and self._widths == self._compute_widths():
             return False
         current = self.highlighted_message()
-        follow_newest = current is None or self.cursor_row == 0
         self.messages = list(messages)
-        row = 0
-        if current is not None and not follow_newest and current.key in keys:
-            row = keys.index(current.key)
-        self.rebuild(row)
+        self.rebuild(kept_row(keys, current.key if current is not None else None, self.cursor_row))
         return True
 
     def highlighted_message(self) -> SinkMessage | None:
-        if not self.messages or not 0 <= self.cursor_row < len(self.messages):
-            return None
-        return self.messages[self.cursor_row]
+        return row_item(self.messages, self.cursor_row)
 
     def relabel(self) -> None:
         self.rebuild(self.cursor_row)
@@ -165,7 +191,7 @@ class MailList(DataTable[Text]):
                 text(message.subject),
             )
             self.add_row(
-                *(_fit(cell, width) for cell, width in zip(cells, widths, strict=True)),
+                *(fit(cell, width) for cell, width in zip(cells, widths, strict=True)),
                 key=message.key,
             )
         if self.messages:

@@ -1,0 +1,62 @@
+"""What the bulk screen reads and writes, in its workers: the exchange folder's names, the
+file's first rows, the problems report. Every path goes through the session's
+:class:`FilePlace`, so a remote session stays inside its exchange folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gosocket_tui.config import Config
+from gosocket_tui.errors import GosocketError
+from gosocket_tui.i18n import _, format_int
+from gosocket_tui.services import bulk as bulk_import
+from gosocket_tui.services.bulk import RawRow, SourceInfo, open_supplier_file
+from gosocket_tui.services.exchange import FilePlace
+from gosocket_tui.tui.files import write_file
+from gosocket_tui.tui.screens.bulk_tables import PREVIEW_ROWS
+
+EXCHANGE_SHOWN = 8  # names listed under the path field; → completes any of them
+
+Preview = tuple[Path, SourceInfo, list[RawRow]]
+
+
+def exchange_names(files: FilePlace) -> list[str]:
+    """The files in the exchange folder to choose from."""
+    try:
+        return files.names()
+    except OSError as exc:
+        raise GosocketError(
+            _("Cannot read your exchange folder: {reason}", reason=exc.strerror or exc)
+        ) from exc
+
+
+def exchange_line(names: list[str]) -> str:
+    """The exchange folder's files, the first :data:`EXCHANGE_SHOWN` by name."""
+    if not names:
+        return _("Your exchange folder is empty: put the file there first, then type its name.")
+    shown = ", ".join(names[:EXCHANGE_SHOWN])
+    if len(names) > EXCHANGE_SHOWN:
+        shown += " " + _("and {count} more", count=format_int(len(names) - EXCHANGE_SHOWN))
+    return _("Files in your exchange folder: {names}", names=shown)
+
+
+def read_preview(files: FilePlace, raw: str, config: Config) -> Preview:
+    """The file named ``raw``: its path, what was detected, and its first rows."""
+    path = files.source(raw)
+    with open_supplier_file(
+        path, max_bytes=config.import_max_bytes, max_rows=config.import_max_rows
+    ) as opened:
+        return path, opened.info, opened.preview(PREVIEW_ROWS)
+
+
+def write_problems(
+    files: FilePlace, raw: str, source: Path | None, report: bulk_import.ValidationReport
+) -> Path:
+    """Write the report's problems as CSV to the file named ``raw``; never over an existing
+    file, never over ``source`` (the file being imported)."""
+    return write_file(
+        files,
+        raw,
+        lambda staging: bulk_import.write_issue_report(staging, report),
+        inputs=[source] if source else [],
+    )
