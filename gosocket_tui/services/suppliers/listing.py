@@ -26,7 +26,7 @@ from gosocket_tui.services.suppliers.keyset import Direction, keyset_slice
 from gosocket_tui.services.suppliers.lookup import own_link
 from gosocket_tui.services.suppliers.rows import SupplierRow, supplier_row
 
-NO_FILTER = SupplierFilter()
+NO_FILTER = SupplierFilter()  # the calls' default (frozen, so one value serves every call)
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,7 @@ class SupplierLocation:
 
 
 def _filtered(ctx: ServiceContext, company_id: int, filt: SupplierFilter) -> Any:
+    """The company's links that ``filt`` selects, not yet ordered or paged."""
     query = SupplierLink.select().where(SupplierLink.buyer == company_id)
     by_tax_id = tax_id_prefix_condition(SupplierLink.country, SupplierLink.tax_id, filt.tax_id)
     if by_tax_id is not None:
