@@ -68,17 +68,19 @@ class World:
 # --- the classification ---------------------------------------------------------------------
 
 WRITES: dict[str, Call] = {
-    "suppliers.add_supplier": lambda ctx, s, w: suppliers.add_supplier(
+    "suppliers.add.add_supplier": lambda ctx, s, w: suppliers.add_supplier(
         ctx,
         s,
         suppliers.SupplierInput(
             country="CL", tax_id=NEW_TAX, name="Nuevo Proveedor Ltda", email="nuevo@prov.example"
         ),
     ),
-    "suppliers.update_supplier": lambda ctx, s, w: suppliers.update_supplier(
+    "suppliers.edit.update_supplier": lambda ctx, s, w: suppliers.update_supplier(
         ctx, s, w.plain_id, suppliers.SupplierUpdate(email="otro@chile.example", city="Talca")
     ),
-    "suppliers.remove_supplier": lambda ctx, s, w: suppliers.remove_supplier(ctx, s, w.plain_id),
+    "suppliers.edit.remove_supplier": lambda ctx, s, w: suppliers.remove_supplier(
+        ctx, s, w.plain_id
+    ),
     "invitations.invite": lambda ctx, s, w: invitations.invite(ctx, s, [w.plain_id]),
     "invitations.resend": lambda ctx, s, w: invitations.resend(ctx, s, w.invited_id),
     "invitations.change_email": lambda ctx, s, w: invitations.change_email(
@@ -109,14 +111,16 @@ ADMIN_READS: dict[str, Call] = {
 prepares an import): administrators only, held to the same refusal rule as the writes."""
 
 READS: dict[str, Call] = {
-    "suppliers.list_suppliers": lambda ctx, s, w: suppliers.list_suppliers(ctx, s),
-    "suppliers.count_suppliers": lambda ctx, s, w: suppliers.count_suppliers(ctx, s),
-    "suppliers.get_supplier": lambda ctx, s, w: suppliers.get_supplier(ctx, s, w.plain_id),
-    "suppliers.find_supplier": lambda ctx, s, w: suppliers.find_supplier(ctx, s, "CO", CO_TAX),
-    "suppliers.locate_supplier": lambda ctx, s, w: suppliers.locate_supplier(
+    "suppliers.listing.list_suppliers": lambda ctx, s, w: suppliers.list_suppliers(ctx, s),
+    "suppliers.listing.count_suppliers": lambda ctx, s, w: suppliers.count_suppliers(ctx, s),
+    "suppliers.lookup.get_supplier": lambda ctx, s, w: suppliers.get_supplier(ctx, s, w.plain_id),
+    "suppliers.lookup.find_supplier": lambda ctx, s, w: suppliers.find_supplier(
+        ctx, s, "CO", CO_TAX
+    ),
+    "suppliers.listing.locate_supplier": lambda ctx, s, w: suppliers.locate_supplier(
         ctx, s, suppliers.SupplierFilter(), w.plain_id
     ),
-    "suppliers.list_clients": lambda ctx, s, w: suppliers.list_clients(ctx, s),
+    "suppliers.clients.list_clients": lambda ctx, s, w: suppliers.list_clients(ctx, s),
     "invitations.resolve_suppliers": lambda ctx, s, w: invitations.resolve_suppliers(
         ctx, s, [f"CO:{CO_TAX}"]
     ),
@@ -456,12 +460,12 @@ def _check_validate(ctx: ServiceContext, s: Session, ev: Evidence) -> None:
 
 
 ISOLATION: dict[str, Callable[[ServiceContext, Session, Evidence], None]] = {
-    "suppliers.list_suppliers": _check_list,
-    "suppliers.count_suppliers": _check_count,
-    "suppliers.get_supplier": _check_get,
-    "suppliers.find_supplier": _check_find,
-    "suppliers.locate_supplier": _check_locate,
-    "suppliers.list_clients": _check_clients,
+    "suppliers.listing.list_suppliers": _check_list,
+    "suppliers.listing.count_suppliers": _check_count,
+    "suppliers.lookup.get_supplier": _check_get,
+    "suppliers.lookup.find_supplier": _check_find,
+    "suppliers.listing.locate_supplier": _check_locate,
+    "suppliers.clients.list_clients": _check_clients,
     "invitations.resolve_suppliers": _check_resolve,
     "delivery.log.delivery_log": _check_delivery_log,
     "delivery.log.delivery_log_text": _check_delivery_text,
@@ -506,8 +510,8 @@ def test_link_writes_are_found() -> None:
         "invitations.change_email",
         "invitations.invite",
         "invitations.resend",
-        "suppliers.remove_supplier",
-        "suppliers.update_supplier",
+        "suppliers.edit.remove_supplier",
+        "suppliers.edit.update_supplier",
     ]
 
 

@@ -9,6 +9,8 @@ from gosocket_tui.services import auth, suppliers
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session
 from gosocket_tui.services.suppliers import SupplierFilter, SupplierInput, SupplierUpdate
+from gosocket_tui.services.suppliers import filters as supplier_filters
+from gosocket_tui.services.taxid import compact_tax_id
 from tests.conftest import PASSWORD
 
 CO_SUPPLIER = SupplierInput(
@@ -146,7 +148,7 @@ def test_filters_and_keyset_paging(demo_ctx: ServiceContext, clock: FixedClock) 
     prefix = some.tax_id_formatted[:6]
     found = suppliers.list_suppliers(demo_ctx, session, SupplierFilter(tax_id=prefix))
     assert some.id in [r.id for r in found.rows]
-    assert all(r.tax_id.startswith(suppliers.compact_tax_id("", prefix)) for r in found.rows)
+    assert all(r.tax_id.startswith(compact_tax_id("", prefix)) for r in found.rows)
 
     # Name contains, through the trigram index, and short needles
     word = some.name.split()[1][:5]
@@ -231,7 +233,7 @@ def test_common_words_take_the_sorted_scan_with_same_results(
     session = auth.authenticate(demo_ctx, "ana.admin", DEMO_PASSWORD)
     filt = SupplierFilter(name="ercia")
     via_index = suppliers.list_suppliers(demo_ctx, session, filt, limit=1000).rows
-    monkeypatch.setattr(suppliers, "NAME_INDEX_MAX_IDS", 3)
+    monkeypatch.setattr(supplier_filters, "NAME_INDEX_MAX_IDS", 3)
     via_scan = suppliers.list_suppliers(demo_ctx, session, filt, limit=1000).rows
     assert len(via_index) > 3 and via_index == via_scan
     percent = suppliers.list_suppliers(demo_ctx, session, SupplierFilter(name="10%_x")).rows
@@ -252,7 +254,7 @@ def test_group_index_follows_every_change(
     assert members("logística") == [row.id]
     suppliers.update_supplier(ctx, admin, row.id, SupplierUpdate(groups="transporte"))
     assert members("insumos") == [other.id] and members("transporte") == [row.id]
-    monkeypatch.setattr(suppliers, "NAME_INDEX_MAX_IDS", 0)  # the scan path agrees
+    monkeypatch.setattr(supplier_filters, "NAME_INDEX_MAX_IDS", 0)  # the scan path agrees
     assert members("insumos") == [other.id]
     monkeypatch.undo()
     suppliers.remove_supplier(ctx, admin, other.id)

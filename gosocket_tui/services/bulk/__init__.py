@@ -11,7 +11,7 @@ refused) and ``output`` (the template and CSV reports). Importing: ``checks`` (o
 Callers import from here; the modules are the package's own business.
 """
 
-from gosocket_tui.services.bulk.checks import OPTIONAL_FIELDS, Issue, fast_email
+from gosocket_tui.services.bulk.checks import Issue, fast_email
 from gosocket_tui.services.bulk.headers import (
     FIELDS,
     MANDATORY_FIELDS,
@@ -39,6 +39,7 @@ from gosocket_tui.services.bulk.report import (
     write_issue_report,
 )
 from gosocket_tui.services.bulk.source import FileKind, RawRow, SourceInfo, SupplierFile
+from gosocket_tui.services.suppliers import OPTIONAL_FIELDS
 
 __all__ = [
     "FIELDS",

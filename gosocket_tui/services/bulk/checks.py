@@ -27,12 +27,16 @@ from gosocket_tui.services.bulk.headers import ColumnMapping, header_label
 from gosocket_tui.services.bulk.source import RawRow, SourceInfo
 from gosocket_tui.services.companies import clean_name
 from gosocket_tui.services.session import Session
-from gosocket_tui.services.suppliers import MAX_FIELD, normalize_email, normalize_groups
+from gosocket_tui.services.suppliers import (
+    MAX_FIELD,
+    OPTIONAL_FIELDS,
+    normalize_email,
+    normalize_groups,
+)
 from gosocket_tui.services.taxid import fast_tax_id
 
 Severity = Literal["error", "warning"]
 VALUE_CHARS: Final = 40
-OPTIONAL_FIELDS: Final = ("description", "address", "city", "province", "phone", "fax")
 
 # Addresses this pattern accepts are plain ASCII ones that email_validator accepts unchanged
 # except for the domain's case (tests compare both on generated input). Anything else (IDN,

@@ -15,9 +15,10 @@ from gosocket_tui.db.models import Company, SupplierLink
 from gosocket_tui.i18n import translate
 from gosocket_tui.mail.compose import make_message_id
 from gosocket_tui.services import invitation_queue
-from gosocket_tui.services.bulk.checks import OPTIONAL_FIELDS, Candidate
+from gosocket_tui.services.bulk.checks import Candidate
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session
+from gosocket_tui.services.suppliers import OPTIONAL_FIELDS
 
 WRITE_ROWS: Final = 5_000  # rows per executemany batch
 

@@ -20,6 +20,7 @@ from gosocket_tui.tui.widgets.table_window import Direction, Key, PageData
 
 if TYPE_CHECKING:
     from gosocket_tui.services.context import ServiceContext
+    from gosocket_tui.services.session import Session
 
 
 class ClientTable(PagedTable[ClientRow]):
@@ -45,11 +46,8 @@ class ClientTable(PagedTable[ClientRow]):
         return self._columns
 
     def fetch(
-        self, key: Key | None, direction: Direction, limit: int, inclusive: bool
+        self, session: Session, key: Key | None, direction: Direction, limit: int, inclusive: bool
     ) -> PageData[ClientRow]:
-        session = self.session
-        if session is None:
-            return PageData([], False, False)
         if inclusive and key is not None:
             # list_clients has no inclusive cursor: start just before the key's id.
             key = (key[0], key[1] - 1)

@@ -12,7 +12,8 @@ A subclass says what to show and how to fetch:
 
 * :meth:`columns`: the :class:`~gosocket_tui.tui.widgets.table_columns.Column` list (header,
   width, a cell renderer);
-* :meth:`fetch`: one page, called in a worker thread (services only, never the event loop);
+* :meth:`fetch`: one page for the current session, called in a worker thread (services only,
+  never the event loop); logged out, the table asks nothing and shows no rows;
 * :meth:`row_key` / :meth:`row_id`: the keyset cursor of a row and its stable id;
 * optionally :meth:`count` (the number of matching rows, fetched separately) and
   :meth:`row_style`.
@@ -21,7 +22,7 @@ Messages: :class:`RowsLoaded` after rows were applied, :class:`RowsPainted` once
 drawn (the first ``render_lines`` after new rows: those lines go out in the screen update being
 composed), with ``rows_loaded``/``rows_painted`` counting them (tests and the scale benchmark
 wait on these); :class:`CountChanged`, :class:`CursorMoved`, :class:`ViewportChanged` and
-:class:`LoadFailed`.
+:class:`LoadFailed`. A subclass's own messages derive from :class:`TableMessage`.
 
 Pages and counts are read through :func:`~gosocket_tui.tui.workers.call_service` (a thread
 worker; an expired session logs out); each answer is tagged with the generation it was asked
@@ -115,7 +116,9 @@ class PagedTable(WindowedTable[RowT]):
 
     # ------------------------------------------------------------------------ messages
 
-    class _TableMessage(Message):
+    class TableMessage(Message):
+        """A message about this table (``control``); subclasses' own messages derive from it."""
+
         def __init__(self, table: PagedTable[Any]) -> None:
             super().__init__()
             self.table = table
@@ -124,22 +127,22 @@ class PagedTable(WindowedTable[RowT]):
         def control(self) -> PagedTable[Any]:
             return self.table
 
-    class RowsLoaded(_TableMessage):
+    class RowsLoaded(TableMessage):
         """Rows were applied to the window (a new filter, a page, a jump)."""
 
-    class RowsPainted(_TableMessage):
+    class RowsPainted(TableMessage):
         """The rows applied last are on screen (posted after the next refresh)."""
 
-    class CountChanged(_TableMessage):
+    class CountChanged(TableMessage):
         """The number of matching rows arrived (``table.total``)."""
 
-    class CursorMoved(_TableMessage):
+    class CursorMoved(TableMessage):
         """The cursor is on another row (``table.cursor_row``, None when empty)."""
 
-    class ViewportChanged(_TableMessage):
+    class ViewportChanged(TableMessage):
         """The rows on screen changed (scrolled, resized, reloaded): ``shown_range()``."""
 
-    class LoadFailed(_TableMessage):
+    class LoadFailed(TableMessage):
         def __init__(self, table: PagedTable[Any], text: str) -> None:
             super().__init__(table)
             self.text = text
@@ -171,13 +174,14 @@ class PagedTable(WindowedTable[RowT]):
     # ------------------------------------------------------------- what subclasses say
 
     def fetch(
-        self, key: Key | None, direction: Direction, limit: int, inclusive: bool
+        self, session: Session, key: Key | None, direction: Direction, limit: int, inclusive: bool
     ) -> PageData[RowT]:
-        """One page (runs in a worker thread)."""
+        """One page for ``session`` (runs in a worker thread; never asked once logged out)."""
         raise NotImplementedError
 
-    def count(self) -> int | None:
-        """How many rows match (runs in a worker thread); None when not counted."""
+    def count(self, session: Session) -> int | None:
+        """How many rows match for ``session`` (runs in a worker thread); None when not
+        counted."""
         return None
 
     @property
@@ -263,30 +267,38 @@ class PagedTable(WindowedTable[RowT]):
         )
 
     def _fetch_request(self, request: WindowRequest | NextPage, limit: int) -> PageData[RowT]:
-        """The page ``request`` asks for (runs in a worker thread)."""
+        """The page ``request`` asks for (runs in a worker thread); none once logged out."""
+        session = self.session
+        if session is None:
+            return PageData([], False, False)
         if isinstance(request, FirstPage):
-            return self.fetch(None, "forward", limit, False)
+            return self.fetch(session, None, "forward", limit, False)
         if isinstance(request, LastPage):
-            return self.fetch(None, "backward", limit, False)
+            return self.fetch(session, None, "backward", limit, False)
         if isinstance(request, NextPage):
             direction: Direction = "forward" if request.side == "after" else "backward"
-            return self.fetch(request.key, direction, limit, False)
-        return self.fetch_around(request, limit)
+            return self.fetch(session, request.key, direction, limit, False)
+        return self.fetch_around(session, request, limit)
 
-    def fetch_around(self, request: AroundRow, limit: int) -> PageData[RowT]:
+    def fetch_around(self, session: Session, request: AroundRow, limit: int) -> PageData[RowT]:
         """The rows before ``request.key`` (enough to fill the screen above it) and from it."""
         above = request.screen_line
         if above is None:
             above = self.visible_rows // 3
-        after = self.fetch(request.key, "forward", limit, True)
-        before = self.fetch(request.key, "backward", max(above, 1), False)
+        after = self.fetch(session, request.key, "forward", limit, True)
+        before = self.fetch(session, request.key, "backward", max(above, 1), False)
         return PageData(before.rows + after.rows, before.has_before, after.has_after)
+
+    def _count_rows(self) -> int | None:
+        """:meth:`count` (runs in a worker thread); none once logged out."""
+        session = self.session
+        return None if session is None else self.count(session)
 
     def _start_count(self) -> None:
         generation = self._count_generation
         call_service(
             self,
-            self.count,
+            self._count_rows,
             lambda total: self._counted(generation, total),
             lambda error: self._count_failed(generation, error),
             group="count",

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, ClassVar
 
 from rich.style import Style
 from textual.binding import Binding, BindingType
-from textual.message import Message
 
 from gosocket_tui.i18n import _
 from gosocket_tui.services.suppliers import (
@@ -38,6 +37,7 @@ from gosocket_tui.tui.widgets.table_window import AroundRow, Direction, Key, Pag
 
 if TYPE_CHECKING:
     from gosocket_tui.services.context import ServiceContext
+    from gosocket_tui.services.session import Session
 
 REGISTERED_COLOR = "#ff8c00"  # the real product's orange check
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -90,7 +90,7 @@ class SupplierTable(PagedTable[SupplierRow]):
         Binding("escape", "clear_marks", "Clear marks", show=False),
     ]
 
-    class RowAction(Message):
+    class RowAction(PagedTable.TableMessage):
         """A row action was asked for: ``action`` names it (``details``, and the keys the
         invitations add: ``invite``, ``resend``, ``change_email``, ``cancel``,
         ``invite_selected``)."""
@@ -98,35 +98,16 @@ class SupplierTable(PagedTable[SupplierRow]):
         def __init__(
             self, table: SupplierTable, action: str, row: SupplierRow | None, marked: set[int]
         ) -> None:
-            super().__init__()
-            self.table = table
+            super().__init__(table)
             self.action = action
             self.row = row
             self.marked = marked
 
-        @property
-        def control(self) -> SupplierTable:
-            return self.table
+    class MarksChanged(PagedTable.TableMessage):
+        """Rows were marked or unmarked (``table.marked_ids()``)."""
 
-    class MarksChanged(Message):
-        def __init__(self, table: SupplierTable) -> None:
-            super().__init__()
-            self.table = table
-
-        @property
-        def control(self) -> SupplierTable:
-            return self.table
-
-    class SortToggled(Message):
+    class SortToggled(PagedTable.TableMessage):
         """``s`` on the table: the panel switches to the other sort."""
-
-        def __init__(self, table: SupplierTable) -> None:
-            super().__init__()
-            self.table = table
-
-        @property
-        def control(self) -> SupplierTable:
-            return self.table
 
     def __init__(
         self,
@@ -163,11 +144,8 @@ class SupplierTable(PagedTable[SupplierRow]):
         return self._columns
 
     def fetch(
-        self, key: Key | None, direction: Direction, limit: int, inclusive: bool
+        self, session: Session, key: Key | None, direction: Direction, limit: int, inclusive: bool
     ) -> PageData[SupplierRow]:
-        session = self.session
-        if session is None:
-            return PageData([], False, False)
         page = list_suppliers(
             self.ctx,
             session,
@@ -179,10 +157,7 @@ class SupplierTable(PagedTable[SupplierRow]):
         )
         return PageData(page.rows, page.has_before, page.has_after)
 
-    def count(self) -> int | None:
-        session = self.session
-        if session is None:
-            return None
+    def count(self, session: Session) -> int | None:
         return count_suppliers(self.ctx, session, self.filter)
 
     def row_key(self, row: SupplierRow) -> Key:
