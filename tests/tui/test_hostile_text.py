@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.app import App
 from textual.pilot import Pilot
+from textual.strip import Strip
 from textual.widgets import Input
 
 from gosocket_tui.clock import FixedClock
@@ -71,14 +73,21 @@ def shown(field: str) -> str:
     return plain(hostile(field))[:30]
 
 
+def painted(app: App[Any]) -> list[Strip]:
+    """The current screen's painted lines, each cell with its style and meta (toasts and
+    dialogs included). The one read of a Textual internal: Textual has no public way to get
+    what was painted with the styles' meta, which is where a markup action would hide."""
+    return list(app.screen._compositor.render_strips())
+
+
 def screen_text(app: GosocketApp) -> str:
     """Every painted character of the current screen (toasts and dialogs included)."""
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+    return "\n".join(strip.text for strip in painted(app))
 
 
 def assert_safe(app: GosocketApp, *expected: str) -> str:
     """No control character painted, no live action in any painted cell, ``expected`` shown."""
-    strips = app.screen._compositor.render_strips()
+    strips = painted(app)
     for strip in strips:
         for segment in strip:
             assert not UNSAFE.search(segment.text), repr(segment.text)
@@ -92,7 +101,7 @@ def assert_safe(app: GosocketApp, *expected: str) -> str:
 
 def rows_showing(app: GosocketApp, fragment: str) -> list[int]:
     """The screen rows where ``fragment`` is painted."""
-    strips = app.screen._compositor.render_strips()
+    strips = painted(app)
     return [y for y, strip in enumerate(strips) if fragment in strip.text]
 
 
@@ -102,7 +111,7 @@ async def click_everywhere(pilot: Pilot[Any], rows: range | list[int], *, step: 
     A link covers its whole text, so one click on each painted word (and every ``step``
     columns of a long one) reaches every link without clicking the blank cells between.
     """
-    strips = pilot.app.screen._compositor.render_strips()
+    strips = painted(pilot.app)
     for y in rows:
         for word in re.finditer(r"\S+", strips[y].text if y < len(strips) else ""):
             for x in range(word.start(), word.end(), max(step, 8)):
