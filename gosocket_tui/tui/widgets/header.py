@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 def tax_id_label(country: str, compact: str) -> str:
     """``CL RUT 76.086.428-5``: country, the local name of the Tax ID, its display form."""
+    # Imported here, for startup speed: python-stdnum is not needed to paint the login screen.
     from gosocket_tui.services.taxid import COUNTRIES, format_tax_id
 
     id_name = next((c.id_name for c in COUNTRIES if c.code == country), "")
