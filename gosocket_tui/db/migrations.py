@@ -390,12 +390,33 @@ def v5_tenant_names_and_canonical_tax_ids(db: peewee.Database) -> None:
         )
 
 
+V6_USER_KEYS = """
+CREATE TABLE user_key (
+    id {pk},
+    user_id {ref} NOT NULL REFERENCES app_user (id) ON DELETE CASCADE,
+    algorithm VARCHAR(64) NOT NULL,
+    public_key TEXT NOT NULL,
+    fingerprint VARCHAR(100) NOT NULL UNIQUE,
+    comment VARCHAR(100) NOT NULL DEFAULT '',
+    created_at {ts} NOT NULL,
+    last_used_at {ts}
+);
+CREATE INDEX user_key_user ON user_key (user_id, created_at)
+"""
+
+
+def v6_user_keys(db: peewee.Database) -> None:
+    """SSH public keys as app credentials: a fingerprint belongs to exactly one user."""
+    _run_script(db, V6_USER_KEYS)
+
+
 MIGRATIONS: list[Migration] = [
     v1_tables,
     v2_name_search_index,
     v3_group_index,
     v4_invitation_codes,
     v5_tenant_names_and_canonical_tax_ids,
+    v6_user_keys,
 ]
 LATEST_VERSION = len(MIGRATIONS)
 

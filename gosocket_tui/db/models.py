@@ -49,6 +49,22 @@ class User(BaseModel):
         table_name = "app_user"
 
 
+class UserKey(BaseModel):
+    """An SSH public key that logs its user in; the fingerprint maps to exactly one user."""
+
+    user = peewee.ForeignKeyField(User, backref="keys", on_delete="CASCADE")
+    user_id: int
+    algorithm = peewee.CharField(max_length=64)
+    public_key = peewee.TextField()
+    fingerprint = peewee.CharField(max_length=100, unique=True)
+    comment = peewee.CharField(max_length=100, default="")
+    created_at = peewee.DateTimeField()
+    last_used_at = peewee.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "user_key"
+
+
 class SupplierLink(BaseModel):
     """A buyer's supplier: contact data is the buyer's own, identity is the supplier company's."""
 
@@ -187,6 +203,7 @@ class SchemaVersion(peewee.Model):
 ALL_MODELS: list[type[BaseModel]] = [
     Company,
     User,
+    UserKey,
     SupplierLink,
     Invitation,
     InvitationCode,

@@ -110,3 +110,48 @@ def test_open_invitation_codes_survive_the_upgrade_to_one_row_per_code(tmp_path:
     columns = [c.name for c in ctx.db.get_columns("invitation")]
     assert "code_hash" not in columns
     ctx.close()
+
+
+def test_version_6_adds_user_keys_one_user_per_fingerprint(tmp_path: Path) -> None:
+    """Version 6 adds user_key to a version-5 database with users: a fingerprint is unique
+    across all users, and a deleted user's keys go with it."""
+    import peewee
+
+    url = f"sqlite:///{tmp_path / 'v5.db'}"
+    db = open_database(url)
+    db.execute_sql("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    for version in range(5):
+        migrations.MIGRATIONS[version](db)
+    db.execute_sql("INSERT INTO schema_version (version) VALUES (5)")
+    db.execute_sql(
+        "INSERT INTO company (id, country, tax_id, name, created_at) "
+        "VALUES (1, 'CL', '760864285', 'Buyer', '2026-01-01')"
+    )
+    db.execute_sql(
+        "INSERT INTO app_user (id, company_id, username, password_hash, created_at) VALUES "
+        "(1, 1, 'ana', 'x', '2026-01-01'), (2, 1, 'bob', 'x', '2026-01-01')"
+    )
+    db.close()
+    ctx = open_context(Config(db=url))
+    assert migrations.current_version(ctx.db) == 6
+    insert = (
+        "INSERT INTO user_key (user_id, algorithm, public_key, fingerprint, created_at) "
+        "VALUES (?, 'ssh-ed25519', 'ssh-ed25519 AAAA', 'SHA256:abc', '2026-01-02')"
+    )
+    ctx.db.execute_sql(insert, (1,))
+    with pytest.raises(peewee.IntegrityError):
+        ctx.db.execute_sql(insert, (2,))
+    columns = [c.name for c in ctx.db.get_columns("user_key")]
+    assert columns == [
+        "id",
+        "user_id",
+        "algorithm",
+        "public_key",
+        "fingerprint",
+        "comment",
+        "created_at",
+        "last_used_at",
+    ]
+    ctx.db.execute_sql("DELETE FROM app_user WHERE id = 1")
+    assert ctx.db.execute_sql("SELECT COUNT(*) FROM user_key").fetchone()[0] == 0
+    ctx.close()
