@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import asyncssh
 import pytest
 
 from gosocket_tui import services
@@ -34,7 +35,7 @@ from gosocket_tui.db.models import (
 )
 from gosocket_tui.errors import NotFound, PermissionDenied
 from gosocket_tui.mail.sink import MailSink
-from gosocket_tui.services import activity, bulk, invitations, suppliers
+from gosocket_tui.services import activity, bulk, invitations, ssh_keys, suppliers
 from gosocket_tui.services.bulk import ImportOptions
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.delivery import log as delivery_log
@@ -124,6 +125,7 @@ READS: dict[str, Call] = {
     "invitations.resolve_suppliers": lambda ctx, s, w: invitations.resolve_suppliers(
         ctx, s, [f"CO:{CO_TAX}"]
     ),
+    "ssh_keys.my_keys": lambda ctx, s, w: ssh_keys.my_keys(ctx, s),
 }
 """Reads any user of the company may call."""
 
@@ -137,8 +139,11 @@ EXEMPT: dict[str, str] = {
     "audit.record_many": "the audit writer for many rows (a big invite), after its checks",
     # Anyone logged in may end their own session; it writes only the logout audit event.
     "auth.logout": "ends the caller's own session",
+    "ssh_keys.remove_my_key": "removes only the caller's own key (test_ssh_keys checks another's)",
+    "ssh_keys.key_still_valid": "the SSH server re-checks its own session's user and key",
     # No session exists yet: login, and activation by the supplier with its emailed code.
     "auth.authenticate": "login: creates the session",
+    "ssh_keys.authenticate_key": "SSH login by key: creates the session",
     "activation.activate": "done by the invited supplier, authorised by its code",
     "auth.insert_user_in_transaction": "activation's user insert, inside its transaction",
     # Server-operator commands (CLI ``admin`` group, demo): whoever runs them holds the
@@ -147,6 +152,9 @@ EXEMPT: dict[str, str] = {
     "auth.list_users": "server-operator command",
     "auth.unlock_user": "server-operator command",
     "auth.set_user_active": "server-operator command",
+    "ssh_keys.add_key": "server-operator command",
+    "ssh_keys.list_keys": "server-operator command",
+    "ssh_keys.remove_key": "server-operator command",
     "companies.create_company": "server-operator command",
     "companies.get_company_by_ref": "looks up a company for operator commands",
     "system.system_session": "the CLI's system actor (server operator)",
@@ -222,6 +230,8 @@ def test_session_taking_services_are_not_exempt_lightly() -> None:
         "audit.record",
         "audit.record_many",
         "auth.logout",
+        "ssh_keys.remove_my_key",
+        "ssh_keys.key_still_valid",
     }
     assert all(_takes(found[name], "Session") for name in [*WRITES, *ADMIN_READS, *READS])
 
@@ -459,6 +469,16 @@ def _check_validate(ctx: ServiceContext, s: Session, ev: Evidence) -> None:
     _no_marker(ev, report.issues)
 
 
+def _check_my_keys(ctx: ServiceContext, s: Session, ev: Evidence) -> None:
+    ana_key = asyncssh.generate_private_key("ssh-ed25519").export_public_key().decode()
+    ana = ssh_keys.add_key(ctx, "ana", ana_key)
+    own = ssh_keys.my_keys(ctx, s)
+    assert ana.fingerprint not in {k.fingerprint for k in own}
+    with pytest.raises(NotFound):
+        ssh_keys.remove_my_key(ctx, s, ana.fingerprint)
+    assert [k.fingerprint for k in ssh_keys.list_keys(ctx, "ana")] == [ana.fingerprint]
+
+
 ISOLATION: dict[str, Callable[[ServiceContext, Session, Evidence], None]] = {
     "suppliers.listing.list_suppliers": _check_list,
     "suppliers.listing.count_suppliers": _check_count,
@@ -473,6 +493,7 @@ ISOLATION: dict[str, Callable[[ServiceContext, Session, Evidence], None]] = {
     "activity.list_events": _check_audit_list,
     "activity.export_events_csv": _check_audit_csv,
     "bulk.importer.validate": _check_validate,
+    "ssh_keys.my_keys": _check_my_keys,
 }
 """How another company's administrator must see each read: its own data, none of ours."""
 
