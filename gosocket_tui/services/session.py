@@ -29,6 +29,8 @@ class Session:
     started_at: datetime
     last_seen_at: datetime
     is_system: bool = False
+    # The SSH key this session logged in with (``gosocket-tui serve``); empty for a password.
+    key_fingerprint: str = ""
 
 
 def session_for(user: User, company: Company, now: datetime) -> Session:

@@ -89,10 +89,14 @@ class GosocketApp(App[None]):
         cursor_blink: bool = True,
         deliver_mail: bool = True,
         remote: bool = False,
+        signed_in: Session | None = None,
     ) -> None:
         super().__init__()
         self.ctx = ctx
         self.remote = remote
+        # Logged in before the app started (by SSH key): no login screen, and logging out
+        # ends the app (the connection), never offers a password login in its place.
+        self.signed_in = signed_in
         self.demo = demo
         self.session: Session | None = None
         self.cursor_blink = cursor_blink
@@ -153,6 +157,8 @@ class GosocketApp(App[None]):
 
     def login_screen_mounted(self) -> None:
         """Called by the login screen once mounted."""
+        if self.signed_in is not None and self.session is None:
+            self.start_session(self.signed_in)  # logged in by key: straight to the shell
         if self._exit_after_paint:
             # benchmarks/startup.py: leave as soon as the login screen was painted.
             self._exit_after_paint = False
@@ -394,8 +400,17 @@ class GosocketApp(App[None]):
         session = self.session
         self.session = None
         if session is not None:
-            self._audit_logout(session, reason)
+            worker = self._audit_logout(session, reason)
+            if self.signed_in is not None:
+                self._exit_when_done(worker, notice)
+                return
         self.show_login(notice=notice)
+
+    @work(group="exit")
+    async def _exit_when_done(self, logout: Worker[None], notice: str) -> None:
+        """The key session ended: leave once the logout is recorded, saying why."""
+        await logout.wait()
+        self.exit(message=notice or None)
 
     def _audit_logout(self, session: Session, reason: str) -> Worker[None]:
         """Record the logout in a worker; a failure to record it is a warning, not a stop."""
@@ -463,6 +478,7 @@ def make_app(
     demo: DemoInfo | None = None,
     preset: Preset = LIVE,
     remote: bool | None = None,
+    signed_in: Session | None = None,
 ) -> GosocketApp:
     """The one app factory: the CLI, the demo, the tests and any remote front end use it.
 
@@ -470,6 +486,7 @@ def make_app(
     ``remote`` says the person is on another machine (an SSH session): files then come and go
     only through the company's exchange folder (``services/exchange.py``). Left out, it is
     true when ``SSH_CONNECTION`` is set; the app's own SSH server passes it explicitly.
+    ``signed_in`` is a session already logged in (by SSH key): the login screen is skipped.
     """
     from gosocket_tui.services.exchange import is_remote_environment
 
@@ -480,4 +497,5 @@ def make_app(
         cursor_blink=preset.cursor_blink,
         deliver_mail=preset.deliver_mail,
         remote=is_remote_environment() if remote is None else remote,
+        signed_in=signed_in,
     )

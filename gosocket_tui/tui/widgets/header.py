@@ -47,6 +47,9 @@ class ShellHeader(Horizontal):
         )
         yield Static(id="header-space")
         yield Label(content(session.username), id="header-user")
+        if session.key_fingerprint:
+            # Logged in by SSH key (``gosocket-tui serve``): no password was asked.
+            yield Label(_("by SSH key"), id="header-key")
         if session.is_admin:
             yield Label(_("administrator"), id="header-badge")
 
@@ -60,6 +63,8 @@ class ShellHeader(Horizontal):
         tax_id = tax_id_label(self.session.company_country, self.session.company_tax_id)
         # Cells: each label's text plus its padding (see app.tcss).
         fixed = cell_len(tax_id) + 1
+        if self.session.key_fingerprint:
+            fixed += cell_len(_("by SSH key")) + 1
         if self.session.is_admin:
             fixed += cell_len(_("administrator")) + 3
         brand_cells = cell_len("Gosocket │") + 2

@@ -1,0 +1,85 @@
+"""The child process of one SSH session (``gosocket-tui serve``): the app, logged in by key.
+
+Started by ``gosocket_tui/ssh/launcher.py`` as ``python -m gosocket_tui.cli.ssh_session FD``
+on a fresh pseudo-terminal, in its own session. It reads the hand-over from the inherited
+pipe FD (written by the server after the key was verified), opens its own database
+connection, checks the account and the key once more, and runs the app without a login
+screen. It is a module, not a ``gosocket-tui`` command: nothing typed on a command line or
+sent over SSH reaches it, and without the server's pipe it has nothing to read.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sys
+import termios
+from dataclasses import replace
+
+from gosocket_tui.config import load_config
+from gosocket_tui.errors import GosocketError
+from gosocket_tui.i18n import _, set_language
+from gosocket_tui.safe_text import plain
+from gosocket_tui.ssh.handoff import MAX_HANDOFF_BYTES, decode_handoff
+
+
+def _read_pipe(fd: int) -> bytes:
+    chunks = []
+    size = 0
+    with os.fdopen(fd, "rb") as pipe:
+        while chunk := pipe.read(65536):
+            size += len(chunk)
+            if size > MAX_HANDOFF_BYTES:
+                break
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _take_terminal() -> None:
+    """Make the pty on stdin this session's controlling terminal: window changes then reach
+    the app as SIGWINCH, and the hang-up when the connection closes ends it."""
+    fcntl.ioctl(sys.stdin.fileno(), termios.TIOCSCTTY, 0)
+
+
+def run(argv: list[str]) -> int:
+    from gosocket_tui.services.context import open_context
+    from gosocket_tui.services.session import require_session
+    from gosocket_tui.services.ssh_keys import key_still_valid
+    from gosocket_tui.tui.app import make_app
+
+    try:
+        handoff = decode_handoff(_read_pipe(int(argv[0])))
+    except (ValueError, KeyError, TypeError, IndexError, OSError):
+        print(_("This program is started by gosocket-tui serve."), file=sys.stderr)
+        return 2
+    _take_terminal()
+    try:
+        config = load_config(handoff.flags, config_path=handoff.config_path)
+        set_language(config.lang)
+        ctx = open_context(config, upgrade=False)
+    except GosocketError as exc:
+        print(plain(exc.message), end="\r\n", file=sys.stderr)
+        return 1
+    try:
+        now = ctx.clock.now()
+        session = replace(
+            handoff.session,
+            started_at=now,
+            last_seen_at=now,
+            key_fingerprint=handoff.key_fingerprint,
+        )
+        session = require_session(ctx, session)
+        if not key_still_valid(ctx, session, handoff.key_fingerprint):
+            print(_("Your key is no longer valid."), end="\r\n", file=sys.stderr)
+            return 1
+        make_app(ctx, remote=True, signed_in=session).run()
+    except GosocketError as exc:
+        print(plain(exc.message), end="\r\n", file=sys.stderr)
+        return 1
+    finally:
+        ctx.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run(sys.argv[1:]))

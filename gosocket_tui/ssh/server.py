@@ -1,0 +1,417 @@
+"""Who gets in and what they may ask for: the asyncssh server of ``gosocket-tui serve``.
+
+Public-key authentication against the app's own key table (``services/ssh_keys.py``), one
+child process per interactive session (``ssh/launcher.py``), and nothing else: no
+passwords, no keyboard-interactive, no exec, no subsystems, no forwarding of any kind.
+:data:`REQUESTS` classifies every request asyncssh would hand the server; a test fails when a
+new one appears unclassified. Every accept, refusal and end is a log line (who, key
+fingerprint, source address) and an audit event where it has someone to name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+import asyncssh
+
+from gosocket_tui.errors import AuthError, GosocketError
+from gosocket_tui.safe_text import plain
+from gosocket_tui.services import audit
+from gosocket_tui.services.context import ServiceContext
+from gosocket_tui.services.session import Session
+from gosocket_tui.services.ssh_keys import authenticate_key, key_still_valid
+from gosocket_tui.ssh.handoff import Handoff, encode_handoff
+from gosocket_tui.ssh.host_key import fingerprint
+from gosocket_tui.ssh.launcher import PtySession
+from gosocket_tui.ssh.limits import FailedLogins, SessionCaps
+
+log = logging.getLogger("gosocket_tui.ssh")
+T = TypeVar("T")
+
+# Every request the server side of asyncssh can pass to the application, and the answer.
+# "allowed": served; "refused": answered no (and logged); "event": a notification, no answer.
+REQUESTS: dict[str, str] = {
+    # SSHServer: the connection and authentication
+    "connection_made": "event",
+    "connection_lost": "event",
+    "debug_msg_received": "event",
+    "begin_auth": "allowed",
+    "auth_completed": "event",
+    "public_key_auth_supported": "allowed",
+    "validate_public_key": "allowed",
+    "validate_ca_key": "refused",
+    "password_auth_supported": "refused",
+    "validate_password": "refused",
+    "change_password": "refused",
+    "kbdint_auth_supported": "refused",
+    "get_kbdint_challenge": "refused",
+    "validate_kbdint_response": "refused",
+    "host_based_auth_supported": "refused",
+    "validate_host_public_key": "refused",
+    "validate_host_ca_key": "refused",
+    "validate_host_based_user": "refused",
+    "validate_gss_principal": "refused",
+    "session_requested": "allowed",
+    "connection_requested": "refused",
+    "server_requested": "refused",
+    "unix_connection_requested": "refused",
+    "unix_server_requested": "refused",
+    "tun_requested": "refused",
+    "tap_requested": "refused",
+    # SSHServerSession: one session channel
+    "pty_requested": "allowed",
+    "shell_requested": "allowed",
+    "exec_requested": "refused",
+    "subsystem_requested": "refused",
+    "session_started": "event",
+    "data_received": "allowed",
+    "eof_received": "event",
+    "terminal_size_changed": "allowed",
+    "break_received": "refused",
+    "signal_received": "refused",
+    "pause_writing": "event",
+    "resume_writing": "event",
+}
+
+# Connection options: what asyncssh itself would otherwise offer.
+FEATURES_OFF = {
+    "agent_forwarding": False,
+    "x11_forwarding": False,
+    "allow_scp": False,
+    "kbdint_auth": False,
+    "password_auth": False,
+    "gss_host": None,
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_sessions: int = 50
+    max_sessions_per_user: int = 5
+    login_timeout_seconds: float = 30.0
+    keepalive_seconds: float = 30.0
+    keepalive_count_max: int = 3
+    failed_logins: int = 10
+    failed_window_seconds: float = 300.0
+    key_check_seconds: float = 5.0
+
+
+def _shown(value: object) -> str:
+    """A client-chosen value in a log line: control characters replaced, length bounded."""
+    return repr(plain(value)[:80])
+
+
+@dataclass
+class Endpoint:
+    """What all connections share: the services (on one worker thread), the limits, the
+    configuration handed to each session's child, and the sessions open now."""
+
+    ctx: ServiceContext
+    limits: Limits = field(default_factory=Limits)
+    flags: dict[str, Any] = field(default_factory=dict)
+    config_path: Path | None = None
+    failures: FailedLogins = field(init=False)
+    caps: SessionCaps = field(init=False)
+    open_sessions: dict[asyncssh.SSHServerConnection, tuple[Session, str]] = field(
+        default_factory=dict
+    )
+    connections: set[asyncssh.SSHServerConnection] = field(default_factory=set)
+    _executor: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="ssh-services")
+    )
+
+    def __post_init__(self) -> None:
+        self.failures = FailedLogins(self.limits.failed_logins, self.limits.failed_window_seconds)
+        self.caps = SessionCaps(self.limits.max_sessions, self.limits.max_sessions_per_user)
+
+    async def call(self, work: Callable[[], T]) -> T:
+        """Run a service call on the one services thread (its database connection)."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, work)
+
+    def audit(
+        self,
+        actor: Session | None,
+        action: str,
+        target: str,
+        outcome: str,
+        detail: str,
+    ) -> None:
+        """Record an audit event in the background; a failure to record is logged."""
+
+        def write() -> None:
+            audit.record(
+                self.ctx,
+                actor,
+                action,
+                target=target,
+                outcome=outcome,
+                detail=detail,
+                actor_name=None if actor else target[:64],
+            )
+
+        future = asyncio.get_running_loop().run_in_executor(self._executor, write)
+        future.add_done_callback(_log_audit_failure)
+
+    async def check_keys(self) -> None:
+        """Close the connections whose user or key is no longer valid (removed, disabled)."""
+        while True:
+            await asyncio.sleep(self.limits.key_check_seconds)
+            for conn, (session, key) in list(self.open_sessions.items()):
+                try:
+                    valid = await self.call(partial(key_still_valid, self.ctx, session, key))
+                except GosocketError:
+                    continue  # the database is unreachable: judged again on the next round
+                if not valid and conn in self.open_sessions:
+                    log.info("ssh revoked user=%s key=%s", _shown(session.username), key)
+                    conn.close()
+
+    async def close_connections(self, timeout: float) -> None:
+        """Close every connection (each session's process group is ended) and wait, at most
+        ``timeout`` seconds, for the sessions' children to be gone."""
+        for conn in list(self.connections):
+            conn.close()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.caps.open_count and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True)
+        self.ctx.close()
+
+
+def _log_audit_failure(future: asyncio.Future[None]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.warning("ssh audit event not recorded: %s", _shown(future.exception()))
+
+
+class AppServer(asyncssh.SSHServer):
+    """One client connection: authentication by key, then sessions of the app."""
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self._endpoint = endpoint
+        self._conn: asyncssh.SSHServerConnection | None = None
+        self._peer = "?"
+        self._username = ""
+        self._candidate: tuple[Session, str] | None = None  # the last key that matched
+        self._login: tuple[Session, str] | None = None
+        self._checked: dict[tuple[str, str], tuple[Session, str]] = {}
+
+    # ------------------------------------------------------------------ connection
+
+    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        self._conn = conn
+        self._endpoint.connections.add(conn)
+        peer = conn.get_extra_info("peername")
+        self._peer = str(peer[0]) if peer else "?"
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._conn is not None:
+            self._endpoint.connections.discard(self._conn)
+        if self._login is None:
+            self._endpoint.failures.failed(self._peer)
+            log.info("ssh closed before login user=%s from=%s", _shown(self._username), self._peer)
+            return
+        self._endpoint.open_sessions.pop(self._conn, None)  # type: ignore[arg-type]
+        session, key = self._login
+        log.info(
+            "ssh disconnected user=%s key=%s from=%s", _shown(session.username), key, self._peer
+        )
+
+    def _refuse(self, what: str) -> None:
+        """Log (and audit, for a logged-in user) a request this server never serves."""
+        who = self._login[0].username if self._login else self._username
+        key = self._login[1] if self._login else "-"
+        log.info("ssh refused %s user=%s key=%s from=%s", what, _shown(who), key, self._peer)
+        if self._login is not None:
+            self._endpoint.audit(self._login[0], "ssh.refused", who, "refused", what)
+
+    # ------------------------------------------------------------------ authentication
+
+    def begin_auth(self, username: str) -> bool:
+        self._username = username
+        if self._endpoint.failures.blocked(self._peer):
+            log.info("ssh refused too-many-failures user=%s from=%s", _shown(username), self._peer)
+            if self._conn is not None:
+                self._conn.disconnect(
+                    asyncssh.DISC_NO_MORE_AUTH_METHODS_AVAILABLE, "Too many failed logins."
+                )
+        return True  # every user must authenticate
+
+    def public_key_auth_supported(self) -> bool:
+        return True
+
+    async def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+        """Called for a key offered and again for the key that signs: the signing one is the
+        last that matched when :meth:`auth_completed` runs."""
+        if self._endpoint.failures.blocked(self._peer):
+            return False
+        key_id = fingerprint(key)
+        known = self._checked.get((username, key_id))
+        if known is not None:  # the signed request after the query: checked (and audited) once
+            self._candidate = known
+            return True
+        ctx = self._endpoint.ctx
+        try:
+            session = await self._endpoint.call(lambda: authenticate_key(ctx, username, key))
+        except AuthError:
+            log.info("ssh refused key user=%s key=%s from=%s", _shown(username), key_id, self._peer)
+            return False
+        except GosocketError as exc:
+            log.warning("ssh cannot check key user=%s: %s", _shown(username), _shown(exc))
+            return False
+        self._candidate = self._checked[(username, key_id)] = (session, key_id)
+        return True
+
+    def auth_completed(self) -> None:
+        assert self._candidate is not None
+        self._login = self._candidate
+        session, key = self._login
+        log.info("ssh accepted user=%s key=%s from=%s", _shown(session.username), key, self._peer)
+        if self._conn is not None:
+            self._endpoint.open_sessions[self._conn] = self._login
+
+    def password_auth_supported(self) -> bool:
+        return False
+
+    def kbdint_auth_supported(self) -> bool:
+        return False
+
+    def host_based_auth_supported(self) -> bool:
+        return False
+
+    def validate_password(self, username: str, password: str) -> bool:
+        return False
+
+    def validate_ca_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+        return False
+
+    def change_password(self, username: str, old_password: str, new_password: str) -> bool:
+        return False
+
+    def get_kbdint_challenge(self, username: str, lang: str, submethods: str) -> bool:
+        return False
+
+    def validate_kbdint_response(self, username: str, responses: object) -> bool:
+        return False
+
+    def validate_gss_principal(
+        self, username: str, user_principal: str, host_principal: str
+    ) -> bool:
+        return False
+
+    def validate_host_public_key(
+        self, client_host: str, client_addr: str, client_port: int, key: asyncssh.SSHKey
+    ) -> bool:
+        return False
+
+    def validate_host_ca_key(
+        self, client_host: str, client_addr: str, client_port: int, key: asyncssh.SSHKey
+    ) -> bool:
+        return False
+
+    def validate_host_based_user(
+        self, username: str, client_host: str, client_username: str
+    ) -> bool:
+        return False
+
+    # ------------------------------------------------------------------ channels
+
+    def session_requested(self) -> PtySession | bool:
+        if self._login is None:
+            return False
+        session, key = self._login
+        if not self._endpoint.caps.try_open(session.username):
+            self._refuse("session-cap")
+            return False
+        handoff = Handoff(session, key, self._endpoint.flags, self._endpoint.config_path)
+        return PtySession(
+            encode_handoff(handoff), self._refuse, self._session_started, self._session_ended
+        )
+
+    def _session_started(self, pid: int) -> None:
+        assert self._login is not None
+        session, key = self._login
+        log.info(
+            "ssh session start user=%s key=%s from=%s pid=%s",
+            _shown(session.username),
+            key,
+            self._peer,
+            pid,
+        )
+        self._endpoint.audit(
+            session, "ssh.session", session.username, "ok", f"start from {self._peer}"
+        )
+
+    def _session_ended(self, returncode: int | None, started: bool) -> None:
+        assert self._login is not None
+        session, key = self._login
+        self._endpoint.caps.close(session.username)
+        if not started:
+            return
+        log.info(
+            "ssh session end user=%s key=%s from=%s status=%s",
+            _shown(session.username),
+            key,
+            self._peer,
+            returncode,
+        )
+        self._endpoint.audit(
+            session, "ssh.session", session.username, "ok", f"end status {returncode}"
+        )
+
+    def connection_requested(
+        self, dest_host: str, dest_port: int, orig_host: str, orig_port: int
+    ) -> bool:
+        self._refuse("port-forwarding")
+        return False
+
+    def server_requested(self, listen_host: str, listen_port: int) -> bool:
+        self._refuse("remote-forwarding")
+        return False
+
+    def unix_connection_requested(self, dest_path: str) -> bool:
+        self._refuse("unix-forwarding")
+        return False
+
+    def unix_server_requested(self, listen_path: str) -> bool:
+        self._refuse("unix-remote-forwarding")
+        return False
+
+    def tun_requested(self, unit: int | None) -> bool:
+        self._refuse("tun")
+        return False
+
+    def tap_requested(self, unit: int | None) -> bool:
+        self._refuse("tap")
+        return False
+
+
+async def start_server(
+    endpoint: Endpoint, sock: socket.socket, host_key: asyncssh.SSHKey
+) -> asyncssh.SSHAcceptor:
+    """Serve on the listening socket ``sock`` until the acceptor is closed.
+
+    The caller binds the socket first: a busy address is refused before anything is written.
+    """
+    limits = endpoint.limits
+    return await asyncssh.create_server(
+        lambda: AppServer(endpoint),
+        sock=sock,
+        server_host_keys=[host_key],
+        encoding=None,
+        allow_pty=True,
+        line_editor=False,
+        login_timeout=limits.login_timeout_seconds,
+        keepalive_interval=limits.keepalive_seconds,
+        keepalive_count_max=limits.keepalive_count_max,
+        **FEATURES_OFF,
+    )
