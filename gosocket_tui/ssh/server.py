@@ -74,6 +74,7 @@ REQUESTS: dict[str, str] = {
     "session_started": "event",
     "data_received": "allowed",
     "eof_received": "event",
+    "soft_eof_received": "event",  # the line editor's Ctrl-D: it is off (line_editor=False)
     "terminal_size_changed": "allowed",
     "break_received": "refused",
     "signal_received": "refused",
