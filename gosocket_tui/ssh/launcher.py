@@ -22,6 +22,8 @@ from collections.abc import Callable, Mapping
 
 import asyncssh
 
+from gosocket_tui.i18n import _
+
 # The child's entry point: a module, not a ``gosocket-tui`` command, so nothing on the command
 # line (nor a command run over SSH) can start a session without the parent's hand-over.
 CHILD_MODULE = "gosocket_tui.cli.ssh_session"
@@ -127,7 +129,8 @@ class PtySession(asyncssh.SSHServerSession[bytes]):
     def session_started(self) -> None:
         assert self._chan is not None
         if self._term is None:
-            self._chan.write(b"The app needs a terminal: connect with ssh -t.\r\n")
+            notice = _("The app needs a terminal: connect with ssh -t.")
+            self._chan.write(notice.encode("utf-8") + b"\r\n")
             self._chan.exit(1)
             return
         asyncio.get_running_loop().create_task(self._run(self._chan))

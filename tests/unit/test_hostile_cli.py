@@ -163,6 +163,11 @@ COMMANDS: dict[str, Entry] = {
             "--groups": TEXT,
         },
     ),
+    # The address is taken: the server never starts, so nothing (not even a host key) is made.
+    "serve": Entry(
+        ("serve", "--listen", "127.0.0.1:{busy_port}"),
+        {"--listen": STRICT, "--max-sessions": STRICT, "--max-sessions-per-user": STRICT},
+    ),
     "mail deliver": Entry(("mail", "deliver"), {"--poll": STRICT, "--connections": STRICT}),
     "smtp-sink": Entry(
         ("smtp-sink", "--port", "{busy_port}"),
@@ -238,7 +243,7 @@ class Sandbox:
         self.capsys = capsys
         self.busy = socket.socket()
         self.busy.bind(("127.0.0.1", 0))
-        self.busy.listen()  # smtp-sink must never start: its port is taken
+        self.busy.listen()  # smtp-sink and serve must never start: their port is taken
 
     def close(self) -> None:
         self.busy.close()
