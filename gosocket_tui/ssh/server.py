@@ -22,12 +22,12 @@ from typing import Any, TypeVar
 
 import asyncssh
 
-from gosocket_tui.errors import AuthError, GosocketError
+from gosocket_tui.errors import AuthError, GosocketError, UserError
 from gosocket_tui.safe_text import plain
 from gosocket_tui.services import audit
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session
-from gosocket_tui.services.ssh_keys import authenticate_key, key_still_valid
+from gosocket_tui.services.ssh_keys import authenticate_key, key_still_valid, list_keys
 from gosocket_tui.ssh.handoff import Handoff, encode_handoff
 from gosocket_tui.ssh.host_key import fingerprint
 from gosocket_tui.ssh.launcher import PtySession
@@ -189,6 +189,14 @@ class Endpoint:
         self.ctx.close()
 
 
+def _holds_key(ctx: ServiceContext, username: str, key_id: str) -> bool:
+    """Whether ``username`` has the key ``key_id`` registered (reads only, audits nothing)."""
+    try:
+        return any(info.fingerprint == key_id for info in list_keys(ctx, username))
+    except UserError:  # no such user, or a name that cannot be one
+        return False
+
+
 def _log_audit_failure(future: asyncio.Future[None]) -> None:
     if not future.cancelled() and future.exception() is not None:
         log.warning("ssh audit event not recorded: %s", _shown(future.exception()))
@@ -202,9 +210,10 @@ class AppServer(asyncssh.SSHServer):
         self._conn: asyncssh.SSHServerConnection | None = None
         self._peer = "?"
         self._username = ""
-        self._candidate: tuple[Session, str] | None = None  # the last key that matched
+        self._candidate: tuple[str, asyncssh.SSHKey] | None = None  # the last key that matched
         self._login: tuple[Session, str] | None = None
-        self._checked: dict[tuple[str, str], tuple[Session, str]] = {}
+        self._login_task: asyncio.Task[tuple[Session, str] | None] | None = None
+        self._lost = False
 
     # ------------------------------------------------------------------ connection
 
@@ -215,6 +224,7 @@ class AppServer(asyncssh.SSHServer):
         self._peer = str(peer[0]) if peer else "?"
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self._lost = True
         if self._conn is not None:
             self._endpoint.connections.discard(self._conn)
         if self._login is None:
@@ -251,34 +261,62 @@ class AppServer(asyncssh.SSHServer):
         return True
 
     async def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
-        """Called for a key offered and again for the key that signs: the signing one is the
-        last that matched when :meth:`auth_completed` runs."""
+        """Whether ``key`` is one of ``username``'s keys; asked for a key merely offered (the
+        client has not proved it holds the private key yet) and again for the key that signs.
+
+        A key that matches is not yet a login: anyone may know a public key. The login is
+        made and audited in :meth:`auth_completed`, after asyncssh verified the signature. A
+        key that does not match goes through ``authenticate_key`` at once, which audits the
+        refusal.
+        """
         if self._endpoint.failures.blocked(self._peer):
             return False
         key_id = fingerprint(key)
-        known = self._checked.get((username, key_id))
-        if known is not None:  # the signed request after the query: checked (and audited) once
-            self._candidate = known
-            return True
         ctx = self._endpoint.ctx
         try:
-            session = await self._endpoint.call(lambda: authenticate_key(ctx, username, key))
+            registered = await self._endpoint.call(partial(_holds_key, ctx, username, key_id))
+            if not registered:
+                await self._endpoint.call(partial(authenticate_key, ctx, username, key))
         except AuthError:
-            log.info("ssh refused key user=%s key=%s from=%s", _shown(username), key_id, self._peer)
-            return False
+            registered = False
         except GosocketError as exc:
             log.warning("ssh cannot check key user=%s: %s", _shown(username), _shown(exc))
             return False
-        self._candidate = self._checked[(username, key_id)] = (session, key_id)
+        if not registered:
+            log.info("ssh refused key user=%s key=%s from=%s", _shown(username), key_id, self._peer)
+            return False
+        self._candidate = (username, key)
         return True
 
     def auth_completed(self) -> None:
+        """The client proved it holds the last key that matched: log in as its user now.
+
+        asyncssh goes on reading the client's requests meanwhile; a session request waits
+        for this login (:meth:`session_requested`).
+        """
         assert self._candidate is not None
-        self._login = self._candidate
-        session, key = self._login
-        log.info("ssh accepted user=%s key=%s from=%s", _shown(session.username), key, self._peer)
-        if self._conn is not None:
-            self._endpoint.open_sessions[self._conn] = self._login
+        self._login_task = asyncio.get_running_loop().create_task(self._log_in(*self._candidate))
+
+    async def _log_in(self, username: str, key: asyncssh.SSHKey) -> tuple[Session, str] | None:
+        assert self._conn is not None
+        key_id = fingerprint(key)
+        ctx = self._endpoint.ctx
+        try:
+            session = await self._endpoint.call(partial(authenticate_key, ctx, username, key))
+        except GosocketError:  # disabled or locked meanwhile (audited), or no database
+            log.info(
+                "ssh refused login user=%s key=%s from=%s", _shown(username), key_id, self._peer
+            )
+            self._conn.close()
+            return None
+        if self._lost:
+            return None
+        self._login = (session, key_id)
+        log.info(
+            "ssh accepted user=%s key=%s from=%s", _shown(session.username), key_id, self._peer
+        )
+        self._endpoint.open_sessions[self._conn] = self._login
+        return self._login
 
     def password_auth_supported(self) -> bool:
         return False
@@ -326,13 +364,16 @@ class AppServer(asyncssh.SSHServer):
 
     # ------------------------------------------------------------------ channels
 
-    def session_requested(self) -> PtySession | bool:
-        if self._login is None:
-            return False
-        session, key = self._login
+    async def session_requested(self) -> PtySession:
+        login = await self._login_task if self._login_task is not None else None
+        if login is None:
+            raise asyncssh.ChannelOpenError(asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED, "No login.")
+        session, key = login
         if not self._endpoint.caps.try_open(session.username):
             self._refuse("session-cap")
-            return False
+            raise asyncssh.ChannelOpenError(
+                asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED, "Too many sessions open."
+            )
         handoff = Handoff(session, key, self._endpoint.flags, self._endpoint.config_path)
         return PtySession(
             encode_handoff(handoff), self._refuse, self._session_started, self._session_ended

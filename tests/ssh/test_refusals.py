@@ -123,3 +123,18 @@ async def test_port_forwarding_is_refused(served: Served) -> None:
     assert served.lines("ssh refused port-forwarding user='ana'")
     assert served.lines("ssh refused remote-forwarding user='ana'")
     assert served.lines("ssh refused unix-forwarding user='ana'")
+
+
+async def test_knowing_a_public_key_logs_no_one_in(served: Served) -> None:
+    """A key offered without a signature (anyone may hold ana's public key) is no login: the
+    audit trail records one only after asyncssh verified the signature."""
+    server = AppServer(served.endpoint)
+    public_only = asyncssh.import_public_key(served.ana_key.export_public_key())
+    assert await server.validate_public_key("ana", public_only)  # the key is hers …
+    logins = AuditEvent.select().where(
+        (AuditEvent.action == "auth.login") & (AuditEvent.outcome == "ok")
+    )
+    assert logins.count() == 0  # … but nobody logged in with it
+    async with await served.connect():
+        pass
+    assert logins.count() == 1  # the real login, once
