@@ -227,10 +227,15 @@ class AppServer(asyncssh.SSHServer):
         self._lost = True
         if self._conn is not None:
             self._endpoint.connections.discard(self._conn)
-        if self._login is None:
+        if self._login_task is None:  # no key was proved: a failed login for the address
             self._endpoint.failures.failed(self._peer)
             log.info("ssh closed before login user=%s from=%s", _shown(self._username), self._peer)
-            return
+        elif self._login is not None:
+            self._logged_out()
+        # else the login is still being made: it ends the connection when done (_log_in)
+
+    def _logged_out(self) -> None:
+        assert self._login is not None
         self._endpoint.open_sessions.pop(self._conn, None)  # type: ignore[arg-type]
         session, key = self._login
         log.info(

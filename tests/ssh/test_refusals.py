@@ -135,6 +135,6 @@ async def test_knowing_a_public_key_logs_no_one_in(served: Served) -> None:
         (AuditEvent.action == "auth.login") & (AuditEvent.outcome == "ok")
     )
     assert logins.count() == 0  # … but nobody logged in with it
-    async with await served.connect():
-        pass
+    async with await served.connect() as conn:
+        await conn.run(term_type=None, check=False)  # served once the login is made
     assert logins.count() == 1  # the real login, once
