@@ -49,10 +49,10 @@ def run(argv: list[str]) -> int:
 
     try:
         handoff = decode_handoff(_read_pipe(int(argv[0])))
+        _take_terminal()
     except (ValueError, KeyError, TypeError, IndexError, OSError):
         print(_("This program is started by gosocket-tui serve."), file=sys.stderr)
         return 2
-    _take_terminal()
     try:
         config = load_config(handoff.flags, config_path=handoff.config_path)
         set_language(config.lang)
