@@ -71,10 +71,14 @@ def _is_control(char: str) -> bool:
     return unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp")
 
 
+def _plain_comment(text: str) -> str:
+    kept = "".join(" " if char.isspace() else char for char in text if not _is_control(char))
+    return " ".join(kept.split())
+
+
 def clean_comment(text: str) -> str:
     """A key's comment as plain text: control characters dropped, spaces collapsed, limited."""
-    kept = "".join(" " if char.isspace() else char for char in text if not _is_control(char))
-    return " ".join(kept.split())[:MAX_COMMENT]
+    return _plain_comment(text)[:MAX_COMMENT]
 
 
 def parse_public_key(text: str) -> ParsedKey:
@@ -165,9 +169,20 @@ def _no_such_key(fingerprint: str) -> NotFound:
 def add_key(
     ctx: ServiceContext, username: str, key_text: str, *, comment: str | None = None
 ) -> KeyInfo:
-    """Register a public key for a user (server operator, like ``user add``)."""
+    """Register a public key for a user (server operator, like ``user add``).
+
+    ``comment`` replaces the key line's own comment; a key line's comment is cut to
+    ``MAX_COMMENT``, a comment given here that long is refused.
+    """
     parsed = parse_public_key(key_text)
-    note = clean_comment(comment) if comment is not None else parsed.comment
+    note = parsed.comment
+    if comment is not None:
+        note = _plain_comment(comment)
+        if len(note) > MAX_COMMENT:
+            raise ValidationError(
+                _("The comment is too long (at most {limit} characters).", limit=MAX_COMMENT),
+                field="comment",
+            )
 
     def write() -> UserKey:
         user = _user_named(username)
