@@ -46,7 +46,15 @@ def _register_commands() -> None:
 
     Late, for startup speed: starting the app skips them (``_wants_subcommand``).
     """
-    from gosocket_tui.cli import admin, app, bulk, deploy, invitations, suppliers  # noqa: F401
+    from gosocket_tui.cli import (  # noqa: F401
+        admin,
+        app,
+        bulk,
+        deploy,
+        invitations,
+        suppliers,
+        user_keys,
+    )
 
 
 def _log_crash() -> Path | None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from pathlib import Path
 
 import asyncssh
 import pytest
@@ -14,6 +16,7 @@ from gosocket_tui.i18n import set_language
 from gosocket_tui.services import auth, ssh_keys
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session
+from tests.cli_helpers import Cli
 
 
 def new_key(algorithm: str = "ssh-ed25519", **options: object) -> asyncssh.SSHKey:
@@ -273,3 +276,69 @@ def test_key_still_valid_until_the_user_is_disabled_or_the_key_removed(
     ssh_keys.remove_key(ctx, "carlos", carlos_fp)
     assert not ssh_keys.key_still_valid(ctx, carlos, carlos_fp)
     assert ssh_keys.key_still_valid(ctx, ana, ana_fp)
+
+
+# --- command line ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
+    cli = Cli(tmp_path / "cli.db", capsys, monkeypatch)
+    cli("company", "add", "--country", "CL", "--tax-id", "76.086.428-5", "--name", "Andes")
+    cli(
+        "user",
+        "add",
+        "--company",
+        "CL:76.086.428-5",
+        "--username",
+        "ana",
+        "--password-stdin",
+        stdin="correct horse battery\n",
+    )
+    return cli
+
+
+def test_cli_add_list_remove(cli: Cli, tmp_path: Path) -> None:
+    first, second = new_key(), new_key()
+    first.write_public_key(tmp_path / "first.pub")
+    added = cli("user", "key", "add", "ana", "--key-file", str(tmp_path / "first.pub"))
+    assert added.code == 0, added.err
+    assert first.get_fingerprint("sha256") in added.out
+    by_stdin = cli(
+        "user", "key", "add", "ana", "-", "--comment", "phone", stdin=public_line(second)
+    )
+    assert by_stdin.code == 0, by_stdin.err
+    table = cli("user", "key", "list", "ana")
+    assert first.get_fingerprint("sha256") in table.out and "phone" in table.out
+    listed = json.loads(cli("user", "key", "list", "ana", "--format", "json").out)
+    assert [(k["fingerprint"], k["comment"]) for k in listed] == [
+        (first.get_fingerprint("sha256"), "ana@laptop"),
+        (second.get_fingerprint("sha256"), "phone"),
+    ]
+    removed = cli("user", "key", "remove", "ana", first.get_fingerprint("sha256"))
+    assert removed.code == 0, removed.err
+    assert len(json.loads(cli("user", "key", "list", "ana", "--format", "json").out)) == 1
+
+
+def test_cli_refusals_are_one_line(cli: Cli, tmp_path: Path) -> None:
+    key = new_key()
+    key.write_private_key(tmp_path / "id_ed25519")
+    (tmp_path / "huge.pub").write_text("ssh-ed25519 " + "A" * 10_000_000)
+    (tmp_path / "latin1.pub").write_bytes(public_line(key).encode() + b"caf\xe9\n")
+    cases: list[tuple[tuple[str, ...], str, int, str]] = [
+        (("ana",), "", 2, "--key-file FILE, or -"),
+        (("ana", "-", "--key-file", str(tmp_path / "id_ed25519")), "", 2, "--key-file FILE"),
+        (("ana", "x"), "", 2, "--key-file FILE"),
+        (("ana", "--key-file", str(tmp_path / "id_ed25519")), "", 1, "private key"),
+        (("ana", "--key-file", str(tmp_path / "huge.pub")), "", 1, "too long"),
+        (("ana", "--key-file", str(tmp_path / "latin1.pub")), "", 1, "not UTF-8"),
+        (("ana", "--key-file", str(tmp_path / "missing.pub")), "", 2, "does not exist"),
+        (("nadie", "-"), public_line(key), 1, "No user named nadie"),
+    ]
+    for args, stdin, code, message in cases:
+        result = cli("user", "key", "add", *args, stdin=stdin)
+        assert result.code == code, (args, result)
+        assert result.err.count("\n") == 1 and message in result.err, (args, result.err)
+    assert json.loads(cli("user", "key", "list", "ana", "--format", "json").out) == []
+    gone = cli("user", "key", "remove", "ana", "SHA256:nothing")
+    assert gone.code == 1 and gone.err.count("\n") == 1
