@@ -257,6 +257,28 @@ def test_every_refused_key_login_is_the_same_and_audited(
     assert UserKey.get(UserKey.user == User.get(User.username == "carlos").id).last_used_at is None
 
 
+def test_key_accepted_answers_like_authenticate_key_and_writes_nothing(
+    ctx: ServiceContext, buyers: object, clock: FixedClock
+) -> None:
+    """asyncssh asks before the client proves it holds the key: a public key is no secret."""
+    ana_key, carlos_key, stray = new_key(), new_key(), new_key()
+    ssh_keys.add_key(ctx, "ana", public_line(ana_key))
+    ssh_keys.add_key(ctx, "carlos", public_line(carlos_key))
+    before = AuditEvent.select().count()
+    assert ssh_keys.key_accepted(ctx, " Ana", ana_key)
+    for username, key in [("ana", stray), ("ana", carlos_key), ("nadie", ana_key), ("", ana_key)]:
+        assert not ssh_keys.key_accepted(ctx, username, key)
+    User.update(locked_until=clock.now() + timedelta(minutes=5)).where(
+        User.username == "ana"
+    ).execute()
+    assert not ssh_keys.key_accepted(ctx, "ana", ana_key)
+    clock.advance(minutes=6)
+    auth.set_user_active(ctx, "carlos", False)
+    assert not ssh_keys.key_accepted(ctx, "carlos", carlos_key)
+    assert AuditEvent.select().count() == before + 1  # the disable only
+    assert UserKey.select().where(UserKey.last_used_at.is_null(False)).count() == 0
+
+
 def test_key_still_valid_until_the_user_is_disabled_or_the_key_removed(
     ctx: ServiceContext, buyers: object
 ) -> None:
