@@ -54,6 +54,7 @@ def _register_commands() -> None:
         invitations,
         serve,
         suppliers,
+        user_keys,
     )
 
 

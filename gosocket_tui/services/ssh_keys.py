@@ -71,10 +71,14 @@ def _is_control(char: str) -> bool:
     return unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp")
 
 
+def _plain_comment(text: str) -> str:
+    kept = "".join(" " if char.isspace() else char for char in text if not _is_control(char))
+    return " ".join(kept.split())
+
+
 def clean_comment(text: str) -> str:
     """A key's comment as plain text: control characters dropped, spaces collapsed, limited."""
-    kept = "".join(" " if char.isspace() else char for char in text if not _is_control(char))
-    return " ".join(kept.split())[:MAX_COMMENT]
+    return _plain_comment(text)[:MAX_COMMENT]
 
 
 def parse_public_key(text: str) -> ParsedKey:
@@ -165,9 +169,20 @@ def _no_such_key(fingerprint: str) -> NotFound:
 def add_key(
     ctx: ServiceContext, username: str, key_text: str, *, comment: str | None = None
 ) -> KeyInfo:
-    """Register a public key for a user (server operator, like ``user add``)."""
+    """Register a public key for a user (server operator, like ``user add``).
+
+    ``comment`` replaces the key line's own comment; a key line's comment is cut to
+    ``MAX_COMMENT``, a comment given here that long is refused.
+    """
     parsed = parse_public_key(key_text)
-    note = clean_comment(comment) if comment is not None else parsed.comment
+    note = parsed.comment
+    if comment is not None:
+        note = _plain_comment(comment)
+        if len(note) > MAX_COMMENT:
+            raise ValidationError(
+                _("The comment is too long (at most {limit} characters).", limit=MAX_COMMENT),
+                field="comment",
+            )
 
     def write() -> UserKey:
         user = _user_named(username)
@@ -261,9 +276,36 @@ def key_refused() -> AuthError:
     return AuthError(_("The key was not accepted for this user."))
 
 
+def key_accepted(ctx: ServiceContext, username: str, key: asyncssh.SSHKey) -> bool:
+    """Whether ``authenticate_key`` would accept this key for this username; writes nothing.
+
+    For asyncssh's ``validate_public_key``, which runs before the client has proved it holds
+    the private key (and for mere "would you take this key?" queries): a public key is no
+    secret, so nothing may be granted, audited as a login or marked used at that point.
+    """
+    name = username.strip().lower()[:64]
+    fingerprint = key.get_fingerprint("sha256")
+    now = ctx.clock.now()
+
+    def read() -> bool:
+        user = User.get_or_none(User.username == name) if name else None
+        if user is None or not user.is_active:
+            return False
+        if user.locked_until is not None and user.locked_until > now:
+            return False
+        query = UserKey.select().where(
+            (UserKey.fingerprint == fingerprint) & (UserKey.user == user.id)
+        )
+        return bool(query.exists())
+
+    return transaction(read, write=False)
+
+
 def authenticate_key(ctx: ServiceContext, username: str, key: asyncssh.SSHKey) -> Session:
     """Log in by public key: the SSH server's counterpart of ``auth.authenticate``.
 
+    Call it only once the client has proved it holds the private key (asyncssh's
+    ``auth_completed``), never from ``validate_public_key`` (use ``key_accepted`` there).
     The user must exist, be active and not locked, and the key's fingerprint must be
     registered for exactly this username. Every refusal raises the same AuthError and is
     audited as a failed ``auth.login`` with the method and the fingerprint.

@@ -22,12 +22,12 @@ from typing import Any, TypeVar
 
 import asyncssh
 
-from gosocket_tui.errors import AuthError, GosocketError, UserError
+from gosocket_tui.errors import AuthError, GosocketError
 from gosocket_tui.safe_text import plain
 from gosocket_tui.services import audit
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session
-from gosocket_tui.services.ssh_keys import authenticate_key, key_still_valid, list_keys
+from gosocket_tui.services.ssh_keys import authenticate_key, key_accepted, key_still_valid
 from gosocket_tui.ssh.handoff import Handoff, encode_handoff
 from gosocket_tui.ssh.host_key import fingerprint
 from gosocket_tui.ssh.launcher import PtySession
@@ -189,14 +189,6 @@ class Endpoint:
         self.ctx.close()
 
 
-def _holds_key(ctx: ServiceContext, username: str, key_id: str) -> bool:
-    """Whether ``username`` has the key ``key_id`` registered (reads only, audits nothing)."""
-    try:
-        return any(info.fingerprint == key_id for info in list_keys(ctx, username))
-    except UserError:  # no such user, or a name that cannot be one
-        return False
-
-
 def _log_audit_failure(future: asyncio.Future[None]) -> None:
     if not future.cancelled() and future.exception() is not None:
         log.warning("ssh audit event not recorded: %s", _shown(future.exception()))
@@ -279,7 +271,7 @@ class AppServer(asyncssh.SSHServer):
         key_id = fingerprint(key)
         ctx = self._endpoint.ctx
         try:
-            registered = await self._endpoint.call(partial(_holds_key, ctx, username, key_id))
+            registered = await self._endpoint.call(partial(key_accepted, ctx, username, key))
             if not registered:
                 await self._endpoint.call(partial(authenticate_key, ctx, username, key))
         except AuthError:

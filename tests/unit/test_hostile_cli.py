@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+import asyncssh
 import click
 import pytest
 
@@ -30,6 +31,7 @@ from gosocket_tui.config import Config
 BUYER = "CL:76.086.428-5"
 SUPPLIER = "PE:20100070970"
 PASSWORD = "correct horse battery"
+KEY_LINE = asyncssh.generate_private_key("ssh-ed25519").export_public_key().decode()
 
 VALUES: dict[str, str] = {
     "empty": "",
@@ -87,6 +89,17 @@ COMMANDS: dict[str, Entry] = {
     "user unlock": Entry(("user", "unlock", "ana"), {"username": STRICT}),
     "user disable": Entry(("user", "disable", "ana"), {"username": STRICT}),
     "user enable": Entry(("user", "enable", "ana"), {"username": STRICT}),
+    "user key add": Entry(
+        ("user", "key", "add", "ana", "-"),
+        {"username": STRICT, "stdin_marker": STRICT, "--key-file": STRICT, "--comment": TEXT},
+        stdin=KEY_LINE,
+    ),
+    "user key list": Entry(
+        ("user", "key", "list", "ana"), {"username": STRICT, "--format": STRICT}
+    ),
+    "user key remove": Entry(
+        ("user", "key", "remove", "ana", "SHA256:none"), {"username": STRICT, "fingerprint": STRICT}
+    ),
     "demo": Entry(("demo",), {}),  # no value parameters; starts the full-screen app
     "suppliers import": Entry(
         ("suppliers", "import", "missing.csv", "--company", BUYER, "--dry-run"),

@@ -1,10 +1,12 @@
 """Every ``gosocket-tui`` command line in README.md's shell blocks runs as written.
 
 They run in order, as a reader would type them, in a temporary folder on a temporary database,
-with mail going to a real SMTP sink on a free loopback port. The one placeholder is the
+with mail going to a real SMTP sink on a free loopback port. The placeholders are the
 activation code (``XXXX-XXXX-XXXX``), replaced by the code of the last invitation the sink
-received. Password prompts are answered through a real pseudo-terminal. Skipped: the
-full-screen app (the TUI tests drive it), sections that need root, sshd or a PostgreSQL server.
+received, and the key fingerprint (``SHA256:FINGERPRINT``), replaced by that of the key the
+test writes as ``id_ed25519.pub``. Password prompts are answered through a real
+pseudo-terminal. Skipped: the full-screen app (the TUI tests drive it), sections that need
+root, sshd or a PostgreSQL server.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import termios
 import time
 from pathlib import Path
 
+import asyncssh
 import pytest
 
 from gosocket_tui.mail.maildir import SinkMessage
@@ -35,6 +38,7 @@ SKIPPED_SECTIONS = {
 FULL_SCREEN = {"gosocket-tui", "gosocket-tui demo"}
 LONG_RUNNING = ("gosocket-tui smtp-sink", "--watch")
 CODE_PLACEHOLDER = "XXXX-XXXX-XXXX"
+FINGERPRINT_PLACEHOLDER = "SHA256:FINGERPRINT"
 PASSWORD = "correct horse battery"
 # Lines that fail until a change on its way lands; the test fails once they pass, so that the
 # entry is removed.
@@ -158,6 +162,9 @@ def test_every_readme_command_runs_as_written(tmp_path: Path) -> None:
     }
     # The file a reader fills from the template before importing it.
     write_template(tmp_path / "suppliers.csv", "csv", "en")
+    # The public key a user hands over to be registered.
+    user_key = asyncssh.generate_private_key("ssh-ed25519", comment="ana@laptop")
+    user_key.write_public_key(tmp_path / "id_ed25519.pub")
     failures: list[str] = []
     passing_known: list[str] = []
     with MailSink(port=_free_port(), maildir=tmp_path / "maildir") as sink:
@@ -167,6 +174,7 @@ def test_every_readme_command_runs_as_written(tmp_path: Path) -> None:
                 continue
             if CODE_PLACEHOLDER in line:
                 line = line.replace(CODE_PLACEHOLDER, _code_from(sink.messages()[-1]))
+            line = line.replace(FINGERPRINT_PLACEHOLDER, user_key.get_fingerprint("sha256"))
             if line.startswith(LONG_RUNNING[0]) or LONG_RUNNING[1] in line:
                 if not _port_free(8025):
                     continue  # the sink's default port is taken on this machine

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from pathlib import Path
 
 import asyncssh
 import pytest
@@ -14,6 +16,7 @@ from gosocket_tui.i18n import set_language
 from gosocket_tui.services import auth, ssh_keys
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session
+from tests.cli_helpers import Cli
 
 
 def new_key(algorithm: str = "ssh-ed25519", **options: object) -> asyncssh.SSHKey:
@@ -127,8 +130,12 @@ def test_add_list_remove(ctx: ServiceContext, buyers: object, clock: FixedClock)
 
 
 def test_comment_is_length_limited(ctx: ServiceContext, buyers: object) -> None:
-    info = ssh_keys.add_key(ctx, "ana", public_line(new_key()), comment="x" * 5000)
-    assert info.comment == "x" * ssh_keys.MAX_COMMENT
+    line = public_line(new_key()).strip() + " " + "y" * 5000
+    assert ssh_keys.add_key(ctx, "ana", line).comment == ("ana@laptop " + "y" * 100)[:100]
+    with pytest.raises(ValidationError, match="comment is too long") as raised:
+        ssh_keys.add_key(ctx, "ana", public_line(new_key()), comment="x" * 5000)
+    assert raised.value.field == "comment"
+    assert len(ssh_keys.list_keys(ctx, "ana")) == 1
 
 
 def test_a_key_belongs_to_one_user_and_the_refusal_does_not_say_whose(
@@ -250,6 +257,28 @@ def test_every_refused_key_login_is_the_same_and_audited(
     assert UserKey.get(UserKey.user == User.get(User.username == "carlos").id).last_used_at is None
 
 
+def test_key_accepted_answers_like_authenticate_key_and_writes_nothing(
+    ctx: ServiceContext, buyers: object, clock: FixedClock
+) -> None:
+    """asyncssh asks before the client proves it holds the key: a public key is no secret."""
+    ana_key, carlos_key, stray = new_key(), new_key(), new_key()
+    ssh_keys.add_key(ctx, "ana", public_line(ana_key))
+    ssh_keys.add_key(ctx, "carlos", public_line(carlos_key))
+    before = AuditEvent.select().count()
+    assert ssh_keys.key_accepted(ctx, " Ana", ana_key)
+    for username, key in [("ana", stray), ("ana", carlos_key), ("nadie", ana_key), ("", ana_key)]:
+        assert not ssh_keys.key_accepted(ctx, username, key)
+    User.update(locked_until=clock.now() + timedelta(minutes=5)).where(
+        User.username == "ana"
+    ).execute()
+    assert not ssh_keys.key_accepted(ctx, "ana", ana_key)
+    clock.advance(minutes=6)
+    auth.set_user_active(ctx, "carlos", False)
+    assert not ssh_keys.key_accepted(ctx, "carlos", carlos_key)
+    assert AuditEvent.select().count() == before + 1  # the disable only
+    assert UserKey.select().where(UserKey.last_used_at.is_null(False)).count() == 0
+
+
 def test_key_still_valid_until_the_user_is_disabled_or_the_key_removed(
     ctx: ServiceContext, buyers: object
 ) -> None:
@@ -269,3 +298,69 @@ def test_key_still_valid_until_the_user_is_disabled_or_the_key_removed(
     ssh_keys.remove_key(ctx, "carlos", carlos_fp)
     assert not ssh_keys.key_still_valid(ctx, carlos, carlos_fp)
     assert ssh_keys.key_still_valid(ctx, ana, ana_fp)
+
+
+# --- command line ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
+    cli = Cli(tmp_path / "cli.db", capsys, monkeypatch)
+    cli("company", "add", "--country", "CL", "--tax-id", "76.086.428-5", "--name", "Andes")
+    cli(
+        "user",
+        "add",
+        "--company",
+        "CL:76.086.428-5",
+        "--username",
+        "ana",
+        "--password-stdin",
+        stdin="correct horse battery\n",
+    )
+    return cli
+
+
+def test_cli_add_list_remove(cli: Cli, tmp_path: Path) -> None:
+    first, second = new_key(), new_key()
+    first.write_public_key(tmp_path / "first.pub")
+    added = cli("user", "key", "add", "ana", "--key-file", str(tmp_path / "first.pub"))
+    assert added.code == 0, added.err
+    assert first.get_fingerprint("sha256") in added.out
+    by_stdin = cli(
+        "user", "key", "add", "ana", "-", "--comment", "phone", stdin=public_line(second)
+    )
+    assert by_stdin.code == 0, by_stdin.err
+    table = cli("user", "key", "list", "ana")
+    assert first.get_fingerprint("sha256") in table.out and "phone" in table.out
+    listed = json.loads(cli("user", "key", "list", "ana", "--format", "json").out)
+    assert [(k["fingerprint"], k["comment"]) for k in listed] == [
+        (first.get_fingerprint("sha256"), "ana@laptop"),
+        (second.get_fingerprint("sha256"), "phone"),
+    ]
+    removed = cli("user", "key", "remove", "ana", first.get_fingerprint("sha256"))
+    assert removed.code == 0, removed.err
+    assert len(json.loads(cli("user", "key", "list", "ana", "--format", "json").out)) == 1
+
+
+def test_cli_refusals_are_one_line(cli: Cli, tmp_path: Path) -> None:
+    key = new_key()
+    key.write_private_key(tmp_path / "id_ed25519")
+    (tmp_path / "huge.pub").write_text("ssh-ed25519 " + "A" * 10_000_000)
+    (tmp_path / "latin1.pub").write_bytes(public_line(key).encode() + b"caf\xe9\n")
+    cases: list[tuple[tuple[str, ...], str, int, str]] = [
+        (("ana",), "", 2, "--key-file FILE, or -"),
+        (("ana", "-", "--key-file", str(tmp_path / "id_ed25519")), "", 2, "--key-file FILE"),
+        (("ana", "x"), "", 2, "--key-file FILE"),
+        (("ana", "--key-file", str(tmp_path / "id_ed25519")), "", 1, "private key"),
+        (("ana", "--key-file", str(tmp_path / "huge.pub")), "", 1, "too long"),
+        (("ana", "--key-file", str(tmp_path / "latin1.pub")), "", 1, "not UTF-8"),
+        (("ana", "--key-file", str(tmp_path / "missing.pub")), "", 2, "does not exist"),
+        (("nadie", "-"), public_line(key), 1, "No user named nadie"),
+    ]
+    for args, stdin, code, message in cases:
+        result = cli("user", "key", "add", *args, stdin=stdin)
+        assert result.code == code, (args, result)
+        assert result.err.count("\n") == 1 and message in result.err, (args, result.err)
+    assert json.loads(cli("user", "key", "list", "ana", "--format", "json").out) == []
+    gone = cli("user", "key", "remove", "ana", "SHA256:nothing")
+    assert gone.code == 1 and gone.err.count("\n") == 1
