@@ -95,19 +95,29 @@ def main(argv: list[str] | None = None) -> None:
     if not _wants_subcommand(args):
         _run(args)  # the full-screen app: Textual owns the terminal
     _register_commands()
+    run_filtered(args)
+
+
+def run_filtered(
+    args: list[str], group: click.Group = root, obj: object = None, prog_name: str = "gosocket-tui"
+) -> NoReturn:
+    """Run a command of ``group``; ``obj`` is its state when the caller made it (a command
+    sent over SSH runs with the user's session, see ``cli/ssh_exec.py``)."""
     # Every command's output (tables, CSV, messages that echo a name or an input, click's
     # usage errors) passes one filter: no control character reaches the terminal.
     stdout, stderr = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = SafeStream(stdout), SafeStream(stderr)  # type: ignore[assignment]
     try:
-        _run(args)
+        _run(args, group, obj, prog_name)
     finally:
         sys.stdout, sys.stderr = stdout, stderr
 
 
-def _run(args: list[str]) -> NoReturn:
+def _run(
+    args: list[str], group: click.Group = root, obj: object = None, prog_name: str = "gosocket-tui"
+) -> NoReturn:
     try:
-        root.main(args=args, prog_name="gosocket-tui", standalone_mode=False)
+        group.main(args=args, prog_name=prog_name, standalone_mode=False, obj=obj)
     except click.exceptions.NoArgsIsHelpError as exc:  # pragma: no cover - click >= 8.2
         click.echo(exc.ctx.get_help() if exc.ctx else str(exc), err=True)
         sys.exit(2)

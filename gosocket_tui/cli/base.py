@@ -15,14 +15,28 @@ from gosocket_tui.config import Config, load_config
 from gosocket_tui.errors import UserError, ValidationError
 from gosocket_tui.i18n import _, set_language
 from gosocket_tui.services.context import ServiceContext, open_context
+from gosocket_tui.services.exchange import FilePlace, files_for
+from gosocket_tui.services.own_company import own_company_session
+from gosocket_tui.services.session import Session
+from gosocket_tui.services.system import system_session
 
 
 @dataclass
 class CliState:
+    """What commands share. On the server, commands act as the system actor for the company
+    ``--company`` names, on the operator's own paths. A command sent over SSH has ``remote``,
+    the key's user: it acts as her, for her company only, in its exchange folder."""
+
     flags: dict[str, Any] = field(default_factory=dict)
     config_path: Path | None = None
+    remote: Session | None = None
     _config: Config | None = None
     _services: ServiceContext | None = None
+
+    @classmethod
+    def for_session(cls, ctx: ServiceContext, session: Session) -> CliState:
+        """The state of a command run over SSH as ``session``'s user, on ``ctx``."""
+        return cls(remote=session, _config=ctx.config, _services=ctx)
 
     def config(self, **extra: Any) -> Config:
         if self._config is None or extra:
@@ -35,8 +49,26 @@ class CliState:
             self._services = open_context(self.config())
         return self._services
 
+    def acting(self, company_ref: str | None) -> Session:
+        """Who a supplier command acts as: the key's user over SSH (``--company`` may only
+        name her own company), else the system actor of ``--company``, which is required."""
+        ctx = self.services()
+        if self.remote is not None:
+            return own_company_session(ctx, self.remote, company_ref)
+        if company_ref is None:
+            raise click.UsageError(_("Missing option '--company'."))
+        return system_session(ctx, company_ref)
+
+    def files(self) -> FilePlace:
+        """Where a file named on the command line is: any path on the server, only the
+        company's exchange folder over SSH (``services/exchange.py``)."""
+        if self.remote is None:
+            return FilePlace()
+        return files_for(self.config(), self.remote.company_id, remote=True)
+
 
 pass_state = click.make_pass_decorator(CliState)
+COMPANY_HELP = "The company, COUNTRY:TAXID (required on the server; over SSH, your own)."
 
 
 def require_terminal() -> None:

@@ -1,7 +1,8 @@
 """``gosocket-tui suppliers import`` and ``suppliers template``: bulk registration from a file.
 
-``import`` acts as the system actor for ``--company``: it checks the whole file first (nothing
-is locked or written), prints what it found, then imports in one transaction. Exit codes:
+``import`` acts as the system actor for ``--company`` (over SSH, as the key's user, on a file of
+her company's exchange folder or on standard input, ``-``): it checks the whole file first
+(nothing is locked or written), prints what it found, then imports in one transaction. Exit codes:
 0 everything imported (or a dry run without problems), 1 the file was refused or has problem
 rows (nothing imported unless ``--valid-only``), 2 bad usage. A progress line is drawn on
 stderr when it is a terminal; output stays quiet and plain otherwise (scripts, CI).
@@ -9,20 +10,26 @@ stderr when it is a terminal; output stays quiet and plain otherwise (scripts, C
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
 import click
 
-from gosocket_tui.cli.base import CliState, pass_state
+from gosocket_tui.cli.base import COMPANY_HELP, CliState, pass_state
 from gosocket_tui.cli.suppliers_group import suppliers
 from gosocket_tui.errors import UserError
 from gosocket_tui.i18n import _, get_language
 from gosocket_tui.services import bulk
+from gosocket_tui.services.bulk.refusals import FileRefused, too_large
+from gosocket_tui.services.context import ServiceContext
+from gosocket_tui.services.exchange import FilePlace
 from gosocket_tui.services.output_files import check_output
-from gosocket_tui.services.system import system_session
+from gosocket_tui.services.session import Session
 from gosocket_tui.services.taxid import COUNTRY_CODES
 
 SHOWN_ISSUES = 20
@@ -97,9 +104,51 @@ def _country_option(value: str) -> str:
     return code
 
 
+STDIN = "-"
+SPOOL_CHUNK = 1024 * 1024
+
+
+@contextlib.contextmanager
+def _source(state: CliState, file: Path) -> Iterator[Path]:
+    """The file to import: ``-`` is standard input (copied to a private temporary file, at
+    most the import size limit); over SSH any other name is a file of the exchange folder."""
+    if str(file) != STDIN:
+        files = state.files()
+        yield files.source(str(file)) if files.confined else file
+        return
+    limit = state.config().import_max_bytes
+    stream = sys.stdin.buffer
+    with tempfile.TemporaryDirectory(prefix="gosocket-import-") as folder:
+        first = stream.read(SPOOL_CHUNK)
+        kind = "xlsx" if first.startswith(b"PK\x03\x04") else "csv"  # a zip: a workbook
+        path = Path(folder) / f"stdin.{kind}"
+        size = 0
+        with path.open("xb") as out:
+            chunk = first
+            while chunk:
+                size += len(chunk)
+                if size > limit:
+                    raise FileRefused(too_large(path, limit))
+                out.write(chunk)
+                chunk = stream.read(SPOOL_CHUNK)
+        yield path
+
+
+def _write_report(
+    files: FilePlace, report_path: Path, report: bulk.ValidationReport, force: bool, source: Path
+) -> str:
+    """Write the problems report; over SSH into the exchange folder, never over a file."""
+    if not files.confined:
+        bulk.write_issue_report(report_path, report, force=force, inputs=(source,))
+        return str(report_path)
+    with files.output(str(report_path), inputs=(source,)) as staging:
+        bulk.write_issue_report(staging, report)
+    return files.shown(files.target(str(report_path)))
+
+
 @suppliers.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--company", "company_ref", required=True, metavar="COUNTRY:TAXID")
+@click.option("--company", "company_ref", metavar="COUNTRY:TAXID", help=COMPANY_HELP)
 @click.option("--dry-run", is_flag=True, help="Check the file and report; import nothing.")
 @click.option("--valid-only", is_flag=True, help="Import the valid rows, skip the others.")
 @click.option(
@@ -126,7 +175,7 @@ def _country_option(value: str) -> str:
 def import_command(
     state: CliState,
     file: Path,
-    company_ref: str,
+    company_ref: str | None,
     dry_run: bool,
     valid_only: bool,
     on_existing: str,
@@ -138,17 +187,36 @@ def import_command(
 
     The file has the template's columns (see `suppliers template`): Tax ID*, Name*, Email*,
     Notify* (1 = send the invitation now, 0 = not yet) and the optional ones. Nothing is
-    imported when a row has a problem, unless --valid-only.
+    imported when a row has a problem, unless --valid-only. FILE - reads standard input.
     """
     country = _country_option(default_country)
+    files = state.files()
     if report_path is not None:  # refused before the long check pass, not after it
-        check_output(report_path, force=force, inputs=(file,))
+        if files.confined:
+            files.target(str(report_path))  # a bare name; it must still be free at the end
+        else:
+            check_output(report_path, force=force, inputs=(file,))
     policy: bulk.Policy = "update" if on_existing == "update" else "skip"
     if on_existing == "error":
         policy = "error"
     ctx = state.services()
-    session = system_session(ctx, company_ref)
+    session = state.acting(company_ref)
     options = bulk.ImportOptions(default_country=country, on_existing=policy, valid_only=valid_only)
+    with _source(state, file) as source:
+        _import(ctx, session, source, options, report_path, force, dry_run, files)
+
+
+def _import(
+    ctx: ServiceContext,
+    session: Session,
+    file: Path,
+    options: bulk.ImportOptions,
+    report_path: Path | None,
+    force: bool,
+    dry_run: bool,
+    files: FilePlace,
+) -> None:
+    policy, valid_only = options.on_existing, options.valid_only
     line = ProgressLine(sys.stderr) if sys.stderr.isatty() else None
     started = time.monotonic()
     try:
@@ -167,8 +235,8 @@ def import_command(
         )
         _echo_report(report)
         if report_path is not None:
-            bulk.write_issue_report(report_path, report, force=force, inputs=(file,))
-            click.echo(_("Problems written to {path}", path=str(report_path)), err=True)
+            shown = _write_report(files, report_path, report, force, file)
+            click.echo(_("Problems written to {path}", path=shown), err=True)
         if dry_run:
             if not report.ok:
                 raise UserError(_("Dry run: the file has rows with problems."))
@@ -253,5 +321,13 @@ def template_command(
     if target is None:
         default_name = "plantilla_proveedores" if language == "es" else "suppliers_template"
         target = Path(f"{default_name}.{kind}")
-    bulk.write_template(target, "xlsx" if kind == "xlsx" else "csv", language, force=force)
-    click.echo(_("Template written to {path}", path=str(target)))
+    template_kind: bulk.FileKind = "xlsx" if kind == "xlsx" else "csv"
+    files = state.files()
+    if files.confined:  # over SSH: into the exchange folder, never over a file (no --force)
+        with files.output(str(target)) as staging:
+            bulk.write_template(staging, template_kind, language)
+        shown = files.shown(files.target(str(target)))
+    else:
+        bulk.write_template(target, template_kind, language, force=force)
+        shown = str(target)
+    click.echo(_("Template written to {path}", path=shown))

@@ -2,7 +2,8 @@
 the local SMTP sink and the supplier's activation.
 
 ``suppliers …`` commands act for the company named by ``--company`` as the system actor (the
-server's administrator); ``activate`` is the supplier's own command and needs no account.
+server's administrator), or over SSH as the key's user (``CliState.acting``); ``activate`` is
+the supplier's own command and needs no account.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import click
 import platformdirs
 
 from gosocket_tui.cli.base import (
+    COMPANY_HELP,
     CliState,
     FiniteFloatRange,
     pass_state,
@@ -40,11 +42,9 @@ from gosocket_tui.services.delivery.deliverer import (
 from gosocket_tui.services.delivery.log import delivery_log_text
 from gosocket_tui.services.delivery.report import DeliveryReport
 from gosocket_tui.services.session import Session
-from gosocket_tui.services.system import system_session
 
-COMPANY_HELP = "The inviting company, COUNTRY:TAXID."
 company_option = click.option(
-    "--company", "company_ref", required=True, metavar="COUNTRY:TAXID", help=COMPANY_HELP
+    "--company", "company_ref", metavar="COUNTRY:TAXID", help=COMPANY_HELP
 )
 
 
@@ -71,6 +71,15 @@ def _deliver_now(ctx: ServiceContext, connections: int = 1) -> DeliveryReport:
     return report
 
 
+def _no_send_over_ssh(state: CliState, send: bool) -> None:
+    """``--send`` delivers every company's queued mail: the server's delivery does that, not a
+    user's command over SSH."""
+    if send and state.remote is not None:
+        raise click.UsageError(
+            _("--send is not available over SSH: the server delivers queued emails itself.")
+        )
+
+
 def _state_line(info: invitations.InvitationInfo) -> str:
     return f"{info.country}:{info.tax_id_formatted}  {info.name}: " + invitations.state_label(
         info.state
@@ -78,11 +87,11 @@ def _state_line(info: invitations.InvitationInfo) -> str:
 
 
 def _one_supplier(
-    state: CliState, company_ref: str, tax_id: str
+    state: CliState, company_ref: str | None, tax_id: str
 ) -> tuple[ServiceContext, Session, int]:
-    """The services, the system actor of ``--company`` and the link of one supplier's TAXID."""
+    """The services, the acting session and the link of one supplier's TAXID."""
     ctx = state.services()
-    session = system_session(ctx, company_ref)
+    session = state.acting(company_ref)
     (link_id,) = invitations.resolve_suppliers(ctx, session, [tax_id])
     return ctx, session, link_id
 
@@ -92,14 +101,17 @@ def _one_supplier(
 @click.option("--send", is_flag=True, help="Deliver the queued emails now (else `mail deliver`).")
 @click.argument("tax_ids", nargs=-1, required=True, metavar="TAXID...")
 @pass_state
-def invite_command(state: CliState, company_ref: str, send: bool, tax_ids: tuple[str, ...]) -> None:
+def invite_command(
+    state: CliState, company_ref: str | None, send: bool, tax_ids: tuple[str, ...]
+) -> None:
     """Invite suppliers: each gets an email with an activation code (Invitar).
 
     TAXID is a supplier's Tax ID in any notation; write COUNTRY:TAXID when the number alone
     matches suppliers of several countries.
     """
+    _no_send_over_ssh(state, send)
     ctx = state.services()
-    session = system_session(ctx, company_ref)
+    session = state.acting(company_ref)
     link_ids = invitations.resolve_suppliers(ctx, session, tax_ids)
     result = invitations.invite(ctx, session, link_ids)
     for outcome in result.outcomes:
@@ -118,9 +130,10 @@ def invite_command(state: CliState, company_ref: str, send: bool, tax_ids: tuple
 @click.argument("tax_id", metavar="TAXID")
 @pass_state
 def resend_command(
-    state: CliState, company_ref: str, email: str | None, send: bool, tax_id: str
+    state: CliState, company_ref: str | None, email: str | None, send: bool, tax_id: str
 ) -> None:
     """Send a new activation code; the previous one stops working."""
+    _no_send_over_ssh(state, send)
     ctx, session, link_id = _one_supplier(state, company_ref, tax_id)
     if email is not None:
         info = invitations.change_email(ctx, session, link_id, email)
@@ -135,7 +148,7 @@ def resend_command(
 @company_option
 @click.argument("tax_id", metavar="TAXID")
 @pass_state
-def cancel_command(state: CliState, company_ref: str, tax_id: str) -> None:
+def cancel_command(state: CliState, company_ref: str | None, tax_id: str) -> None:
     """Cancel a pending invitation: its email is not sent and its code stops working."""
     ctx, session, link_id = _one_supplier(state, company_ref, tax_id)
     click.echo(_state_line(invitations.cancel(ctx, session, link_id)))
@@ -145,7 +158,7 @@ def cancel_command(state: CliState, company_ref: str, tax_id: str) -> None:
 @company_option
 @click.argument("tax_id", metavar="TAXID")
 @pass_state
-def delivery_log_command(state: CliState, company_ref: str, tax_id: str) -> None:
+def delivery_log_command(state: CliState, company_ref: str | None, tax_id: str) -> None:
     """Print the invitation emails to one supplier and every delivery try (for support)."""
     ctx, session, link_id = _one_supplier(state, company_ref, tax_id)
     click.echo(delivery_log_text(ctx, session, link_id), nl=False)

@@ -1,11 +1,13 @@
-"""The child process of one SSH session (``gosocket-tui serve``): the app, logged in by key.
+"""The child process of one SSH session (``gosocket-tui serve``): the app, logged in by key,
+or one allowed command run as the key's user (``cli/ssh_exec.py``).
 
 Started by ``gosocket_tui/ssh/launcher.py`` as ``python -m gosocket_tui.cli.ssh_session FD``
-on a fresh pseudo-terminal, in its own session. It reads the hand-over from the inherited
-pipe FD (written by the server after the key was verified), opens its own database
-connection, checks the account and the key once more, and runs the app without a login
-screen. It is a module, not a ``gosocket-tui`` command: nothing typed on a command line or
-sent over SSH reaches it, and without the server's pipe it has nothing to read.
+on a fresh pseudo-terminal (a command without ``ssh -t``: on pipes), in its own session. It
+reads the hand-over from the inherited pipe FD (written by the server after the key was
+verified), opens its own database connection, checks the account and the key once more, and
+runs the app without a login screen. It is a module, not a ``gosocket-tui`` command: nothing
+typed on a command line or sent over SSH reaches it, and without the server's pipe it has
+nothing to read.
 """
 
 from __future__ import annotations
@@ -49,7 +51,8 @@ def run(argv: list[str]) -> int:
 
     try:
         handoff = decode_handoff(_read_pipe(int(argv[0])))
-        _take_terminal()
+        if handoff.mode != "exec" or sys.stdin.isatty():
+            _take_terminal()
     except (ValueError, KeyError, TypeError, IndexError, OSError):
         print(_("This program is started by gosocket-tui serve."), file=sys.stderr)
         return 2
@@ -72,6 +75,10 @@ def run(argv: list[str]) -> int:
         if not key_still_valid(ctx, session, handoff.key_fingerprint):
             print(_("Your key is no longer valid."), end="\r\n", file=sys.stderr)
             return 1
+        if handoff.mode == "exec":
+            from gosocket_tui.cli.ssh_exec import run_remote_command
+
+            return run_remote_command(ctx, session, handoff.argv)
         make_app(ctx, remote=True, signed_in=session).run()
     except GosocketError as exc:
         print(plain(exc.message), end="\r\n", file=sys.stderr)

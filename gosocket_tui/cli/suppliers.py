@@ -8,12 +8,11 @@ from typing import Any
 
 import click
 
-from gosocket_tui.cli.base import CliState, pass_state
+from gosocket_tui.cli.base import COMPANY_HELP, CliState, pass_state
 from gosocket_tui.cli.suppliers_group import suppliers
 from gosocket_tui.safe_text import json_text, plain
 from gosocket_tui.services import suppliers as service
 from gosocket_tui.services.exports import neutralize_cell
-from gosocket_tui.services.system import system_session
 from gosocket_tui.services.taxid import country_name
 
 COLUMNS = (
@@ -46,7 +45,7 @@ def _record(row: service.SupplierRow) -> dict[str, Any]:
 
 
 @suppliers.command("list")
-@click.option("--company", "company_ref", required=True, metavar="COUNTRY:TAXID")
+@click.option("--company", "company_ref", metavar="COUNTRY:TAXID", help=COMPANY_HELP)
 @click.option("--tax-id", default="", help="Tax ID prefix, any notation.")
 @click.option("--name", default="", help="Name contains.")
 @click.option(
@@ -59,7 +58,7 @@ def _record(row: service.SupplierRow) -> dict[str, Any]:
 @pass_state
 def list_command(
     state: CliState,
-    company_ref: str,
+    company_ref: str | None,
     tax_id: str,
     name: str,
     status: str,
@@ -70,7 +69,7 @@ def list_command(
 ) -> None:
     """List a company's suppliers, streamed page by page."""
     ctx = state.services()
-    session = system_session(ctx, company_ref)
+    session = state.acting(company_ref)
     filt = service.SupplierFilter(
         tax_id=tax_id,
         name=name,
@@ -123,7 +122,7 @@ def _cell(value: Any) -> str:
 
 
 @suppliers.command("add")
-@click.option("--company", "company_ref", required=True, metavar="COUNTRY:TAXID")
+@click.option("--company", "company_ref", metavar="COUNTRY:TAXID", help=COMPANY_HELP)
 @click.option("--country", required=True, help="The supplier's country, e.g. CO.")
 @click.option("--tax-id", required=True)
 @click.option("--name", required=True)
@@ -136,10 +135,10 @@ def _cell(value: Any) -> str:
 @click.option("--fax", default="")
 @click.option("--groups", default="", help="Comma-separated group names.")
 @pass_state
-def add_command(state: CliState, /, company_ref: str, **fields: str) -> None:
+def add_command(state: CliState, /, company_ref: str | None, **fields: str) -> None:
     """Add a supplier, as the Add Supplier form does."""
     ctx = state.services()
-    session = system_session(ctx, company_ref)
+    session = state.acting(company_ref)
     row = service.add_supplier(ctx, session, service.SupplierInput(**fields))
     status = "registered" if row.registered else "not invited"
     click.echo(

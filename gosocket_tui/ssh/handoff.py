@@ -9,7 +9,7 @@ child re-checks the account and the key against the database before it shows any
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,9 @@ class Handoff:
     key_fingerprint: str
     flags: dict[str, Any]
     config_path: Path | None
+    # "app": the full-screen app on a pty; "exec": the command ``argv`` (``ssh/commands.py``).
+    mode: str = "app"
+    argv: list[str] = field(default_factory=list)
 
 
 def encode_handoff(handoff: Handoff) -> bytes:
@@ -38,6 +41,8 @@ def encode_handoff(handoff: Handoff) -> bytes:
             "key_fingerprint": handoff.key_fingerprint,
             "flags": handoff.flags,
             "config_path": str(handoff.config_path) if handoff.config_path else None,
+            "mode": handoff.mode,
+            "argv": handoff.argv,
         }
     ).encode("utf-8")
 
@@ -54,9 +59,14 @@ def decode_handoff(data: bytes) -> Handoff:
     for name in _DATE_FIELDS:
         values[name] = datetime.fromisoformat(values[name])
     config_path = raw.get("config_path")
+    argv = raw.get("argv") or []
+    if not isinstance(argv, list) or not all(isinstance(word, str) for word in argv):
+        raise ValueError("hand-over with a command that is not a list of words")
     return Handoff(
         session=Session(**values),
         key_fingerprint=str(raw["key_fingerprint"]),
         flags=dict(raw.get("flags") or {}),
         config_path=Path(config_path) if config_path else None,
+        mode=str(raw.get("mode") or "app"),
+        argv=argv,
     )

@@ -1,10 +1,13 @@
-"""One interactive session: the app in its own child process on a pseudo-terminal.
+"""One session: the app, or one allowed command, in its own child process.
 
-The child is its own session and process group with the pty as its controlling terminal, so
-a crash or kill of one session touches no other, and ending the connection ends the whole
-group. The parent only copies bytes between the SSH channel and the pty master; it never
-opens the session's database connection (the child does, from the hand-over it reads on a
-pipe: see ``gosocket_tui/cli/ssh_session.py``).
+The app runs on a pseudo-terminal. A command (``ssh ana@host suppliers list``) runs on a pty
+when the client asked for one (``ssh -t``), else on three pipes (stdin, stdout, stderr), so a
+script gets its output and its exit status unchanged. The child is its own session and
+process group (with the pty, when there is one, as its controlling terminal), so a crash or
+kill of one session touches no other, and ending the connection ends the whole group. The
+parent only copies bytes between the SSH channel and the child; it never opens the session's
+database connection (the child does, from the hand-over it reads on a pipe: see
+``gosocket_tui/cli/ssh_session.py``).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from collections.abc import Callable, Mapping
 import asyncssh
 
 from gosocket_tui.i18n import _
+from gosocket_tui.ssh.commands import CommandRefused
 
 # The child's entry point: a module, not a ``gosocket-tui`` command, so nothing on the command
 # line (nor a command run over SSH) can start a session without the parent's hand-over.
@@ -71,9 +75,11 @@ def set_window_size(fd: int, columns: int, rows: int) -> None:
 
 
 class PtySession(asyncssh.SSHServerSession[bytes]):
-    """Copies bytes between an SSH channel and the pty of the app's child process.
+    """Copies bytes between an SSH channel and the child process of the session.
 
-    Accepts a shell request on a pty only: exec, subsystems, breaks and signals are refused
+    Accepts a shell request on a pty (the app) and an exec request the server allows
+    (``on_exec(command)`` returns the child's hand-over or raises ``CommandRefused``, which
+    becomes one line and an exit status); subsystems, breaks and signals are refused
     (``ssh/server.py`` classifies every request). ``on_refused(what)``, ``on_start(pid)`` and
     ``on_end(returncode, started)`` tell the server, which logs and audits.
     """
@@ -84,15 +90,26 @@ class PtySession(asyncssh.SSHServerSession[bytes]):
         on_refused: Callable[[str], None],
         on_start: Callable[[int], None],
         on_end: Callable[[int | None, bool], None],
+        *,
+        on_exec: Callable[[str], bytes],
     ) -> None:
         self._handoff = handoff
         self._on_refused = on_refused
         self._on_start = on_start
         self._on_end = on_end
+        self._on_exec = on_exec
         self._chan: asyncssh.SSHServerChannel[bytes] | None = None
         self._term: str | None = None
         self._size = DEFAULT_SIZE
+        self._exec = False
+        self._refusal: CommandRefused | None = None
         self._master: int | None = None
+        # Where the client's bytes go (the pty, or the command's stdin pipe) and what the child
+        # writes: each readable end with its channel data type (None: stdout).
+        self._input: int | None = None
+        self._outputs: dict[int, int | None] = {}
+        self._paused = False
+        self._eof = False
         self._process: asyncio.subprocess.Process | None = None
         self._pending = bytearray()
         self._ended = False
@@ -113,8 +130,13 @@ class PtySession(asyncssh.SSHServerSession[bytes]):
         return True
 
     def exec_requested(self, command: str) -> bool:
-        self._on_refused("exec")
-        return False
+        """An allowed command runs; any other is answered with one line and its status."""
+        try:
+            self._handoff = self._on_exec(command)
+        except CommandRefused as refusal:
+            self._refusal = refusal
+        self._exec = True
+        return True
 
     def subsystem_requested(self, subsystem: str) -> bool:
         self._on_refused("subsystem")
@@ -128,7 +150,12 @@ class PtySession(asyncssh.SSHServerSession[bytes]):
 
     def session_started(self) -> None:
         assert self._chan is not None
-        if self._term is None:
+        if self._refusal is not None:
+            end = "\r\n" if self._term else "\n"
+            self._chan.write_stderr(self._refusal.message.encode("utf-8") + end.encode())
+            self._chan.exit(self._refusal.status)
+            return
+        if self._term is None and not self._exec:
             notice = _("The app needs a terminal: connect with ssh -t.")
             self._chan.write(notice.encode("utf-8") + b"\r\n")
             self._chan.exit(1)
@@ -138,8 +165,15 @@ class PtySession(asyncssh.SSHServerSession[bytes]):
     # ------------------------------------------------------------------ the child
 
     async def _run(self, chan: asyncssh.SSHServerChannel[bytes]) -> None:
-        master, slave = os.openpty()
-        set_window_size(master, *self._size)
+        """Start the child on a pty (the app, or a command with ``ssh -t``) or on pipes."""
+        if self._term is not None:
+            master, slave = os.openpty()
+            set_window_size(master, *self._size)
+            ours, theirs = [master], [slave, slave, slave]
+            self._master = master
+        else:
+            stdin, stdout, stderr = os.pipe(), os.pipe(), os.pipe()
+            ours, theirs = [stdin[1], stdout[0], stderr[0]], [stdin[0], stdout[1], stderr[1]]
         read_end, write_end = os.pipe()
         env = child_environment(os.environ, chan.get_environment(), self._term or DEFAULT_TERM)
         try:
@@ -148,62 +182,78 @@ class PtySession(asyncssh.SSHServerSession[bytes]):
                 "-m",
                 CHILD_MODULE,
                 str(read_end),
-                stdin=slave,
-                stdout=slave,
-                stderr=slave,
+                stdin=theirs[0],
+                stdout=theirs[1],
+                stderr=theirs[2],
                 pass_fds=(read_end,),
                 start_new_session=True,
                 env=env,
             )
         except OSError:
-            for fd in (master, slave, read_end, write_end):
+            for fd in {*ours, *theirs, read_end, write_end}:
                 os.close(fd)
+            self._master = None
             self._finish(None)
             return
-        os.close(slave)
-        os.close(read_end)
+        for fd in {*theirs, read_end}:
+            os.close(fd)
         self._on_start(self._process.pid)
         with contextlib.suppress(BrokenPipeError), os.fdopen(write_end, "wb") as pipe:
             pipe.write(self._handoff)
         self._handoff = b""
-        os.set_blocking(master, False)
-        self._master = master
-        loop = asyncio.get_running_loop()
-        loop.add_reader(master, self._read_master)
-        if self._pending:
-            self._write_master()
+        for fd in ours:
+            os.set_blocking(fd, False)
+        if self._master is not None:
+            self._input, self._outputs = self._master, {self._master: None}
+        else:
+            self._input = ours[0]
+            self._outputs = {ours[1]: None, ours[2]: asyncssh.EXTENDED_DATA_STDERR}
+        if self._chan is None:  # the connection went while the child started
+            self._close_fds()
+            _signal_group(self._process.pid, signal.SIGKILL)
+        else:
+            if not self._paused:
+                self._watch_outputs()
+            self._write_input()
         returncode = await self._process.wait()
         self._finish(returncode)
 
-    def _read_master(self) -> None:
-        assert self._master is not None and self._chan is not None
+    def _watch_outputs(self) -> None:
+        loop = asyncio.get_running_loop()
+        for fd in self._outputs:
+            loop.add_reader(fd, self._read_output, fd)
+
+    def _read_output(self, fd: int) -> None:
         try:
-            data = os.read(self._master, READ_SIZE)
+            data = os.read(fd, READ_SIZE)
         except BlockingIOError:
             return
         except OSError:  # EIO: the child closed its side of the pty
             data = b""
-        if not data:
-            asyncio.get_running_loop().remove_reader(self._master)
+        if not data or self._chan is None:
+            asyncio.get_running_loop().remove_reader(fd)
             return
-        self._chan.write(data)
+        self._chan.write(data, self._outputs[fd])
 
-    def _write_master(self) -> None:
-        if self._master is None:
+    def _write_input(self) -> None:
+        """Pass on what the client sent; its end of input closes the command's stdin."""
+        if self._input is None:
             return
         loop = asyncio.get_running_loop()
         try:
-            written = os.write(self._master, self._pending)
+            written = os.write(self._input, self._pending) if self._pending else 0
         except BlockingIOError:
             written = 0
-        except OSError:
-            self._pending.clear()
-            return
+        except OSError:  # the child closed its stdin (or the pty): the rest has no reader
+            written = len(self._pending)
         del self._pending[:written]
         if self._pending:
-            loop.add_writer(self._master, self._write_master)
+            loop.add_writer(self._input, self._write_input)
         else:
-            loop.remove_writer(self._master)
+            loop.remove_writer(self._input)
+            if self._eof and self._input != self._master:
+                os.close(self._input)
+                self._input = None
         if self._chan is not None:
             if len(self._pending) > INPUT_HIGH_WATER:
                 self._chan.pause_reading()
@@ -212,7 +262,7 @@ class PtySession(asyncssh.SSHServerSession[bytes]):
 
     def data_received(self, data: bytes, datatype: int | None) -> None:
         self._pending += data
-        self._write_master()
+        self._write_input()
 
     def terminal_size_changed(self, width: int, height: int, pixwidth: int, pixheight: int) -> None:
         self._size = terminal_size(width, height)
@@ -221,42 +271,51 @@ class PtySession(asyncssh.SSHServerSession[bytes]):
                 set_window_size(self._master, *self._size)
 
     def pause_writing(self) -> None:
-        """The client reads slower than the app paints: stop reading the pty for now."""
-        if self._master is not None:
-            asyncio.get_running_loop().remove_reader(self._master)
+        """The client reads slower than the child writes: stop reading its output for now
+        (the child then blocks on a full pty or pipe)."""
+        self._paused = True
+        loop = asyncio.get_running_loop()
+        for fd in self._outputs:
+            loop.remove_reader(fd)
 
     def resume_writing(self) -> None:
-        if self._master is not None and not self._ended:
-            asyncio.get_running_loop().add_reader(self._master, self._read_master)
+        self._paused = False
+        if not self._ended:
+            self._watch_outputs()
 
     def eof_received(self) -> bool:
-        return False  # the client closed its input: close the channel, which ends the child
+        """The client closed its input. A command on pipes sees the end of its stdin and goes
+        on writing; the app (or a command on a pty) ends with the channel."""
+        if not self._exec or self._term is not None:
+            return False
+        self._eof = True
+        self._write_input()
+        return True
 
     # ------------------------------------------------------------------ the end
 
     def _finish(self, returncode: int | None) -> None:
-        """The child ended: pass on what it painted last, then close the channel."""
+        """The child ended: pass on what it wrote last, then close the channel."""
         if self._ended:
             return
         self._ended = True
-        if self._master is not None:
+        for fd, datatype in self._outputs.items():
             with contextlib.suppress(OSError):
-                while chunk := os.read(self._master, READ_SIZE):
+                while chunk := os.read(fd, READ_SIZE):
                     if self._chan is not None:
-                        self._chan.write(chunk)
-        self._close_master()
+                        self._chan.write(chunk, datatype)
+        self._close_fds()
         if self._chan is not None:
             self._chan.exit(returncode if returncode is not None and returncode >= 0 else 1)
         self._on_end(returncode, self._process is not None)
 
-    def _close_master(self) -> None:
-        if self._master is None:
-            return
+    def _close_fds(self) -> None:
         loop = asyncio.get_running_loop()
-        loop.remove_reader(self._master)
-        loop.remove_writer(self._master)
-        os.close(self._master)
-        self._master = None
+        for fd in {*self._outputs, *([self._input] if self._input is not None else [])}:
+            loop.remove_reader(fd)
+            loop.remove_writer(fd)
+            os.close(fd)
+        self._outputs, self._input, self._master = {}, None, None
 
     def connection_lost(self, exc: Exception | None) -> None:
         """The connection is gone: hang up the child's terminal and end its process group."""
@@ -267,7 +326,7 @@ class PtySession(asyncssh.SSHServerSession[bytes]):
                 self._ended = True
                 self._on_end(None if process is None else process.returncode, process is not None)
             return
-        self._close_master()
+        self._close_fds()
         _signal_group(process.pid, signal.SIGHUP)
         asyncio.get_running_loop().call_later(KILL_GRACE_SECONDS, _kill_if_alive, process)
 

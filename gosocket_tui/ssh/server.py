@@ -1,8 +1,9 @@
 """Who gets in and what they may ask for: the asyncssh server of ``gosocket-tui serve``.
 
 Public-key authentication against the app's own key table (``services/ssh_keys.py``), one
-child process per interactive session (``ssh/launcher.py``), and nothing else: no
-passwords, no keyboard-interactive, no exec, no subsystems, no forwarding of any kind.
+child process per interactive session (``ssh/launcher.py``), the supplier commands of
+``ssh/commands.py`` run as the key's user, and nothing else: no passwords, no
+keyboard-interactive, no other command, no subsystems, no forwarding of any kind.
 :data:`REQUESTS` classifies every request asyncssh would hand the server; a test fails when a
 new one appears unclassified. Every accept, refusal and end is a log line (who, key
 fingerprint, source address) and an audit event where it has someone to name.
@@ -28,6 +29,7 @@ from gosocket_tui.services import audit
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session
 from gosocket_tui.services.ssh_keys import authenticate_key, key_accepted, key_still_valid
+from gosocket_tui.ssh.commands import CommandRefused, command_name, remote_argv
 from gosocket_tui.ssh.handoff import Handoff, encode_handoff
 from gosocket_tui.ssh.host_key import fingerprint
 from gosocket_tui.ssh.launcher import PtySession
@@ -69,7 +71,7 @@ REQUESTS: dict[str, str] = {
     # SSHServerSession: one session channel
     "pty_requested": "allowed",
     "shell_requested": "allowed",
-    "exec_requested": "refused",
+    "exec_requested": "allowed",  # only the commands of ssh/commands.py; others refused
     "subsystem_requested": "refused",
     "session_started": "event",
     "data_received": "allowed",
@@ -373,8 +375,36 @@ class AppServer(asyncssh.SSHServer):
             )
         handoff = Handoff(session, key, self._endpoint.flags, self._endpoint.config_path)
         return PtySession(
-            encode_handoff(handoff), self._refuse, self._session_started, self._session_ended
+            encode_handoff(handoff),
+            self._refuse,
+            self._session_started,
+            self._session_ended,
+            on_exec=self._exec_handoff,
         )
+
+    def _exec_handoff(self, command: str) -> bytes:
+        """The child's hand-over for an allowed command; ``CommandRefused`` (logged and
+        audited) for any other. Only the command's name is logged: its arguments may hold a
+        supplier's name or email."""
+        assert self._login is not None
+        session, key = self._login
+        try:
+            argv = remote_argv(command)
+        except CommandRefused:
+            self._refuse("exec")
+            raise
+        name = command_name(argv)
+        log.info(
+            "ssh exec user=%s key=%s from=%s command=%s",
+            _shown(session.username),
+            key,
+            self._peer,
+            _shown(name),
+        )
+        self._endpoint.audit(session, "ssh.exec", session.username, "ok", name)
+        endpoint = self._endpoint
+        handoff = Handoff(session, key, endpoint.flags, endpoint.config_path, "exec", argv)
+        return encode_handoff(handoff)
 
     def _session_started(self, pid: int) -> None:
         assert self._login is not None

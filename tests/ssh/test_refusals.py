@@ -1,4 +1,5 @@
-"""Everything but a shell on a pty by a registered key is refused, and said so in the log.
+"""Everything but a shell on a pty, or an allowed command, by a registered key is refused,
+and said so in the log.
 
 A security test: :data:`REQUESTS` must classify every request asyncssh can hand the server.
 """
@@ -6,6 +7,7 @@ A security test: :data:`REQUESTS` must classify every request asyncssh can hand 
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 
 import asyncssh
 import pytest
@@ -82,10 +84,14 @@ async def test_keyboard_interactive_is_never_offered(served: Served) -> None:
         )
 
 
-async def test_a_command_is_never_run(served: Served) -> None:
+async def test_a_command_is_never_run(served: Served, tmp_path: Path) -> None:
+    """Only the supplier commands run over SSH (tests/ssh/test_exec.py); a shell is refused."""
+    pwned = tmp_path / "pwned"
     async with await served.connect() as conn:
-        with pytest.raises(asyncssh.ChannelOpenError):
-            await conn.run("/bin/sh -c 'touch /tmp/pwned'", check=False)
+        result = await conn.run(f"/bin/sh -c 'touch {pwned}'", check=False)
+        assert result.exit_status == 1
+        assert "Only these commands run over SSH" in str(result.stderr)
+        assert not pwned.exists()
         # The connection still serves the app afterwards: one refusal, nothing else changed.
         process = await conn.create_process(term_type="xterm", term_size=(80, 24), encoding=None)
         await read_until(process.stdout, b"by SSH key")

@@ -141,6 +141,7 @@ EXEMPT: dict[str, str] = {
     "auth.logout": "ends the caller's own session",
     "ssh_keys.remove_my_key": "removes only the caller's own key (test_ssh_keys checks another's)",
     "ssh_keys.key_still_valid": "the SSH server re-checks its own session's user and key",
+    "own_company.own_company_session": "the guard of --company over SSH: the user's own only",
     # No session exists yet: login, and activation by the supplier with its emailed code.
     "auth.authenticate": "login: creates the session",
     "ssh_keys.authenticate_key": "SSH login by key: creates the session",
@@ -233,6 +234,7 @@ def test_session_taking_services_are_not_exempt_lightly() -> None:
         "auth.logout",
         "ssh_keys.remove_my_key",
         "ssh_keys.key_still_valid",
+        "own_company.own_company_session",
     }
     assert all(_takes(found[name], "Session") for name in [*WRITES, *ADMIN_READS, *READS])
 

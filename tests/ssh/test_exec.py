@@ -1,0 +1,223 @@
+"""Scripting over SSH: ``ssh ana@host suppliers …`` runs that command as ana, with her rights.
+
+Real asyncssh client and server on loopback; each command runs in its own child process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import asyncssh
+import click
+import pytest
+
+from gosocket_tui.cli import _register_commands
+from gosocket_tui.cli.base import root
+from gosocket_tui.db.models import AuditEvent
+from gosocket_tui.services import suppliers
+from gosocket_tui.services.context import ServiceContext
+from gosocket_tui.services.session import Session
+from gosocket_tui.ssh.commands import REMOTE_COMMANDS
+from tests.conftest import OTHER_BUYER_REF
+from tests.ssh.conftest import READ_SECONDS, Served, alive
+
+pytestmark = pytest.mark.slow
+
+BUYER_REF = "CL:76.086.428-5"
+HEADER = "Tax ID*,Name*,Email*,Notify*,Country\r\n"
+
+# Every CLI command that stays on the server: only its operator runs them.
+LOCAL_ONLY = {
+    "activate",
+    "company add",
+    "config show",
+    "db copy",
+    "db upgrade",
+    "demo",
+    "deploy mail-unit",
+    "deploy wrapper",
+    "mail deliver",
+    "serve",
+    "smtp-sink",
+    "user add",
+    "user disable",
+    "user enable",
+    "user key add",
+    "user key list",
+    "user key remove",
+    "user list",
+    "user unlock",
+}
+
+
+def _leaves(group: click.Group, prefix: tuple[str, ...] = ()) -> set[str]:
+    found: set[str] = set()
+    for name, command in group.commands.items():
+        path = (*prefix, name)
+        if isinstance(command, click.Group):
+            found |= _leaves(command, path)
+        else:
+            found.add(" ".join(path))
+    return found
+
+
+def test_every_cli_command_is_classified_for_ssh() -> None:
+    """A new command is reachable over SSH only once it is put in the allowlist."""
+    _register_commands()
+    remote = {" ".join(name) for name in REMOTE_COMMANDS}
+    commands = _leaves(root)
+    assert commands - remote - LOCAL_ONLY == set(), "classify the new command for SSH"
+    assert remote | LOCAL_ONLY == commands, "a classified command no longer exists"
+    assert not remote & LOCAL_ONLY
+    assert all(name.startswith("suppliers ") for name in remote)
+
+
+async def _run(
+    served: Served,
+    command: str,
+    username: str = "ana",
+    key: asyncssh.SSHKey | None = None,
+    stdin: str | None = None,
+) -> asyncssh.SSHCompletedProcess:
+    async with await served.connect(username, key) as conn:
+        return await conn.run(command, check=False, input=stdin, timeout=READ_SECONDS)
+
+
+def _add(ctx: ServiceContext, session: Session, country: str, tax_id: str, name: str) -> None:
+    data = suppliers.SupplierInput(
+        country=country, tax_id=tax_id, name=name, email=f"{tax_id[:4]}@prov.example"
+    )
+    suppliers.add_supplier(ctx, session, data)
+
+
+async def test_suppliers_list_as_json_shows_her_companys_rows(
+    served: Served, ctx: ServiceContext, admin: Session, other_admin: Session
+) -> None:
+    _add(ctx, admin, "CL", "78.555.111-7", "Proveedor de Ana Ltda")
+    _add(ctx, other_admin, "CL", "96.790.240-3", "Proveedor de Lucía SAC")
+    result = await _run(served, "suppliers list --format json")
+    assert result.exit_status == 0, result.stderr
+    rows = json.loads(str(result.stdout))
+    assert [row["name"] for row in rows] == ["Proveedor de Ana Ltda"]
+    named = await _run(served, f"suppliers list --format json --company {BUYER_REF}")
+    assert named.exit_status == 0
+    assert json.loads(str(named.stdout)) == rows
+    assert served.lines("ssh exec user='ana'")
+    event = AuditEvent.get(AuditEvent.action == "ssh.exec")
+    assert event.detail == "suppliers list"  # the command, never its arguments
+
+
+@pytest.mark.parametrize("company", [OTHER_BUYER_REF, "CL:96.790.240-3", "nonsense"])
+async def test_another_company_is_refused_in_one_line(served: Served, company: str) -> None:
+    result = await _run(served, f"suppliers list --company {company}")
+    assert result.exit_status == 1
+    assert str(result.stdout) == ""
+    lines = str(result.stderr).splitlines()
+    assert len(lines) == 1
+    assert "your own company" in lines[0]
+
+
+async def test_a_non_administrator_gets_the_refusals_of_the_app(
+    served: Served, ctx: ServiceContext, admin: Session
+) -> None:
+    _add(ctx, admin, "CL", "78.555.111-7", "Proveedor de Ana Ltda")
+    listed = await _run(served, "suppliers list --format json", "carlos", served.carlos_key)
+    assert listed.exit_status == 0
+    assert len(json.loads(str(listed.stdout))) == 1
+    invited = await _run(served, "suppliers invite 78.555.111-7", "carlos", served.carlos_key)
+    assert invited.exit_status == 1
+    assert str(invited.stderr).splitlines() == ["Error: Only administrators can manage suppliers."]
+    refused = AuditEvent.select().where(
+        (AuditEvent.actor_name == "carlos") & (AuditEvent.outcome == "refused")
+    )
+    assert refused.exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "company add --country CL --tax-id 96.790.240-3 --name X",
+        "user add --company CL:76.086.428-5 --username eve --password-stdin",
+        "db upgrade",
+        "serve",
+        "/bin/sh",
+        "sh -c id",
+        "--db sqlite:////tmp/other.db suppliers list",
+        "--help",
+        "suppliers list; id",
+        "mail deliver",
+    ],
+)
+async def test_a_command_outside_the_allowlist_is_refused(served: Served, command: str) -> None:
+    result = await _run(served, command)
+    assert result.exit_status == 1
+    assert len(str(result.stderr).splitlines()) == 1
+    assert "over SSH" in str(result.stderr)
+    assert served.lines("ssh refused exec user='ana'")
+    assert not served.lines("ssh session start")  # no process was started
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["suppliers list --name 'unclosed", pytest.param("x" * 5000, id="huge"), "   "],
+)
+async def test_a_command_that_cannot_be_read_is_bad_usage(served: Served, command: str) -> None:
+    result = await _run(served, command)
+    assert result.exit_status == 2
+    assert len(str(result.stderr).splitlines()) == 1
+
+
+async def test_usage_errors_keep_their_exit_status(served: Served) -> None:
+    result = await _run(served, "suppliers list --format yaml")
+    assert result.exit_status == 2
+    assert len(str(result.stderr).splitlines()) == 1
+
+
+async def test_a_file_on_standard_input_is_imported(served: Served) -> None:
+    data = HEADER + "78.555.111-7,Proveedor Remoto Ltda,remoto@prov.example,0,CL\r\n"
+    result = await _run(served, "suppliers import -", stdin=data)
+    assert result.exit_status == 0, result.stderr
+    listed = await _run(served, "suppliers list --format json")
+    assert [row["name"] for row in json.loads(str(listed.stdout))] == ["Proveedor Remoto Ltda"]
+
+
+async def test_files_come_from_and_go_to_the_exchange_folder(served: Served) -> None:
+    folder = served.endpoint.ctx.config.exchange_dir
+    assert folder
+    written = await _run(served, "suppliers template plantilla.csv")
+    assert written.exit_status == 0, written.stderr
+    outside = await _run(served, "suppliers template /tmp/escape.csv")
+    assert outside.exit_status == 1
+    assert len(str(outside.stderr).splitlines()) == 1
+    missing = await _run(served, "suppliers import ../../etc/passwd --dry-run")
+    assert missing.exit_status == 1
+    again = await _run(served, "suppliers import plantilla.csv --dry-run")
+    assert "plantilla.csv" in str(again.stdout)
+
+
+async def test_killing_the_client_ends_the_command_within_2_seconds(served: Served) -> None:
+    conn = await served.connect()
+    process = await conn.create_process("suppliers import -", encoding=None)  # waits on stdin
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + READ_SECONDS
+    while not served.lines("ssh session start") and loop.time() < deadline:
+        await asyncio.sleep(0.05)
+    (line,) = served.lines("ssh session start")
+    pid = int(line.rsplit("pid=", 1)[1])
+    assert alive(pid)
+    process.stdin.write(HEADER.encode())
+    conn.abort()  # the client is gone without a word, as when it is killed
+    deadline = loop.time() + 2.0
+    while alive(pid) and loop.time() < deadline:
+        await asyncio.sleep(0.05)
+    assert not alive(pid)
+
+
+async def test_a_command_on_a_pty_runs_too(served: Served) -> None:
+    async with await served.connect() as conn:
+        result = await conn.run(
+            "suppliers list --format json", term_type="xterm", check=False, timeout=READ_SECONDS
+        )
+    assert result.exit_status == 0
+    assert json.loads(str(result.stdout)) == []
