@@ -52,12 +52,11 @@ class CliState:
     def acting(self, company_ref: str | None) -> Session:
         """Who a supplier command acts as: the key's user over SSH (``--company`` may only
         name her own company), else the system actor of ``--company``, which is required."""
-        ctx = self.services()
         if self.remote is not None:
-            return own_company_session(ctx, self.remote, company_ref)
-        if company_ref is None:
+            return own_company_session(self.services(), self.remote, company_ref)
+        if company_ref is None:  # refused before the database is opened
             raise click.UsageError(_("Missing option '--company'."))
-        return system_session(ctx, company_ref)
+        return system_session(self.services(), company_ref)
 
     def files(self) -> FilePlace:
         """Where a file named on the command line is: any path on the server, only the

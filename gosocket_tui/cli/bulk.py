@@ -11,12 +11,13 @@ stderr when it is a terminal; output stays quiet and plain otherwise (scripts, C
 from __future__ import annotations
 
 import contextlib
+import io
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 import click
 
@@ -117,7 +118,7 @@ def _source(state: CliState, file: Path) -> Iterator[Path]:
         yield files.source(str(file)) if files.confined else file
         return
     limit = state.config().import_max_bytes
-    stream = sys.stdin.buffer
+    stream: BinaryIO = getattr(sys.stdin, "buffer", None) or io.BytesIO(sys.stdin.read().encode())
     with tempfile.TemporaryDirectory(prefix="gosocket-import-") as folder:
         first = stream.read(SPOOL_CHUNK)
         kind = "xlsx" if first.startswith(b"PK\x03\x04") else "csv"  # a zip: a workbook
@@ -199,8 +200,8 @@ def import_command(
     policy: bulk.Policy = "update" if on_existing == "update" else "skip"
     if on_existing == "error":
         policy = "error"
-    ctx = state.services()
     session = state.acting(company_ref)
+    ctx = state.services()
     options = bulk.ImportOptions(default_country=country, on_existing=policy, valid_only=valid_only)
     with _source(state, file) as source:
         _import(ctx, session, source, options, report_path, force, dry_run, files)

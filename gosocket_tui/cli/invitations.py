@@ -90,8 +90,8 @@ def _one_supplier(
     state: CliState, company_ref: str | None, tax_id: str
 ) -> tuple[ServiceContext, Session, int]:
     """The services, the acting session and the link of one supplier's TAXID."""
-    ctx = state.services()
     session = state.acting(company_ref)
+    ctx = state.services()
     (link_id,) = invitations.resolve_suppliers(ctx, session, [tax_id])
     return ctx, session, link_id
 
@@ -110,8 +110,8 @@ def invite_command(
     matches suppliers of several countries.
     """
     _no_send_over_ssh(state, send)
-    ctx = state.services()
     session = state.acting(company_ref)
+    ctx = state.services()
     link_ids = invitations.resolve_suppliers(ctx, session, tax_ids)
     result = invitations.invite(ctx, session, link_ids)
     for outcome in result.outcomes:

@@ -68,8 +68,8 @@ def list_command(
     fmt: str,
 ) -> None:
     """List a company's suppliers, streamed page by page."""
-    ctx = state.services()
     session = state.acting(company_ref)
+    ctx = state.services()
     filt = service.SupplierFilter(
         tax_id=tax_id,
         name=name,
@@ -137,8 +137,8 @@ def _cell(value: Any) -> str:
 @pass_state
 def add_command(state: CliState, /, company_ref: str | None, **fields: str) -> None:
     """Add a supplier, as the Add Supplier form does."""
-    ctx = state.services()
     session = state.acting(company_ref)
+    ctx = state.services()
     row = service.add_supplier(ctx, session, service.SupplierInput(**fields))
     status = "registered" if row.registered else "not invited"
     click.echo(

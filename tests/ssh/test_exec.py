@@ -174,6 +174,17 @@ async def test_usage_errors_keep_their_exit_status(served: Served) -> None:
     assert len(str(result.stderr).splitlines()) == 1
 
 
+async def test_send_is_refused_over_ssh(
+    served: Served, ctx: ServiceContext, admin: Session
+) -> None:
+    """``--send`` would deliver every company's queued mail: the server's delivery does."""
+    _add(ctx, admin, "CL", "78.555.111-7", "Proveedor de Ana Ltda")
+    result = await _run(served, "suppliers invite --send 78.555.111-7")
+    assert result.exit_status == 2
+    assert "--send is not available over SSH" in str(result.stderr)
+    assert not AuditEvent.select().where(AuditEvent.action == "invitation.invite").exists()
+
+
 async def test_a_file_on_standard_input_is_imported(served: Served) -> None:
     data = HEADER + "78.555.111-7,Proveedor Remoto Ltda,remoto@prov.example,0,CL\r\n"
     result = await _run(served, "suppliers import -", stdin=data)

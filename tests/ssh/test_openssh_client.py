@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import signal
@@ -52,9 +53,40 @@ async def test_ssh_with_a_command_runs_nothing(served: Served, tmp_path: Path) -
     key = _key_file(served.ana_key, tmp_path)
     done = await asyncio.to_thread(
         subprocess.run,
-        ssh_argv(served.port, key, "ana@127.0.0.1", "touch", str(tmp_path / "pwned")),
+        [*ssh_argv(served.port, key, "ana@127.0.0.1"), "touch", str(tmp_path / "pwned")],
         capture_output=True,
         timeout=30,
     )
-    assert done.returncode != 0
+    assert done.returncode == 1  # the server's refusal, not the client's (255)
+    assert b"Only these commands run over SSH" in done.stderr
     assert not (tmp_path / "pwned").exists()
+
+
+async def test_ssh_runs_a_supplier_command_as_her(served: Served, tmp_path: Path) -> None:
+    """``ssh ana@host suppliers …``: standard input in, JSON out, the exit status back."""
+    key = _key_file(served.ana_key, tmp_path)
+    rows = "Tax ID*,Name*,Email*,Notify*,Country\n78.555.111-7,Por Ssh Ltda,s@prov.example,0,CL\n"
+    imported = await asyncio.to_thread(
+        subprocess.run,
+        [*ssh_argv(served.port, key, "ana@127.0.0.1"), "suppliers", "import", "-"],
+        input=rows.encode(),
+        capture_output=True,
+        timeout=60,
+    )
+    assert imported.returncode == 0, imported.stderr
+    listed = await asyncio.to_thread(
+        subprocess.run,
+        [*ssh_argv(served.port, key, "ana@127.0.0.1"), "suppliers list --format json"],
+        capture_output=True,
+        timeout=60,
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert [row["name"] for row in json.loads(listed.stdout)] == ["Por Ssh Ltda"]
+    refused = await asyncio.to_thread(
+        subprocess.run,
+        [*ssh_argv(served.port, key, "ana@127.0.0.1"), "user", "list"],
+        capture_output=True,
+        timeout=60,
+    )
+    assert refused.returncode == 1
+    assert b"Only these commands run over SSH" in refused.stderr

@@ -124,3 +124,34 @@ def test_duplicate_and_bad_input_exit_1(cli: Cli) -> None:
     assert cli("suppliers", "list", "--company", "CL:11.111.111-1").code == 1
     assert cli("suppliers", "list").code == 2
     assert cli("suppliers", "list", "--company", "CL:760864285", "--status", "nope").code == 2
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("suppliers", "list"), ("suppliers", "invite", "78.555.111-7"), ("suppliers", "import", "-")],
+)
+def test_a_supplier_command_without_company_is_bad_usage(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: tuple[str, ...],
+) -> None:
+    """On the server --company is required (over SSH it may be left out: tests/ssh/test_exec);
+    the refusal comes before the database is opened."""
+    runner = Cli(tmp_path / "none.db", capsys, monkeypatch)
+    result = runner(*command)
+    assert result.code == 2
+    assert result.err.strip() == (
+        f"Error: Missing option '--company'. (see gosocket-tui {' '.join(command[:2])} --help)"
+    )
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_import_reads_standard_input(cli: Cli) -> None:
+    data = (
+        "Tax ID*,Name*,Email*,Notify*,Country\n78.555.111-7,Desde Stdin Ltda,s@prov.example,0,CL\n"
+    )
+    result = cli("suppliers", "import", "-", "--company", "CL:760864285", stdin=data)
+    assert result.code == 0, result.err
+    listed = cli("suppliers", "list", "--company", "CL:760864285", "--format", "json")
+    assert [row["name"] for row in json.loads(listed.out)] == ["Desde Stdin Ltda"]
