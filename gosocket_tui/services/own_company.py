@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from gosocket_tui.errors import GosocketError, PermissionDenied
 from gosocket_tui.i18n import _
+from gosocket_tui.safe_text import plain
 from gosocket_tui.services.audit import record
 from gosocket_tui.services.companies import get_company_by_ref
 from gosocket_tui.services.context import ServiceContext
@@ -30,7 +31,7 @@ def own_company_session(ctx: ServiceContext, session: Session, company_ref: str 
             ctx,
             current,
             "company.access",
-            target=company_ref[:64],
+            target=plain(company_ref)[:64],
             outcome="refused",
             detail="not the user's company",
         )

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shlex
 
 import asyncssh
 import click
 import pytest
+from stdnum.cl import rut
 
 from gosocket_tui.cli import _register_commands
 from gosocket_tui.cli.base import root
@@ -108,14 +110,20 @@ async def test_suppliers_list_as_json_shows_her_companys_rows(
     assert event.detail == "suppliers list"  # the command, never its arguments
 
 
-@pytest.mark.parametrize("company", [OTHER_BUYER_REF, "CL:96.790.240-3", "nonsense"])
+@pytest.mark.parametrize(
+    "company",
+    [OTHER_BUYER_REF, "CL:96.790.240-3", "nonsense", "", "\x1b]0;pwned\x07", "\u202eCL:1"],
+)
 async def test_another_company_is_refused_in_one_line(served: Served, company: str) -> None:
-    result = await _run(served, f"suppliers list --company {company}")
+    result = await _run(served, f"suppliers list --company {shlex.quote(company)}")
     assert result.exit_status == 1
     assert str(result.stdout) == ""
     lines = str(result.stderr).splitlines()
     assert len(lines) == 1
     assert "your own company" in lines[0]
+    event = AuditEvent.get(AuditEvent.action == "company.access")
+    assert (event.actor_name, event.outcome) == ("ana", "refused")
+    assert "\x1b" not in event.target and "\u202e" not in event.target
 
 
 async def test_a_non_administrator_gets_the_refusals_of_the_app(
@@ -191,6 +199,32 @@ async def test_a_file_on_standard_input_is_imported(served: Served) -> None:
     assert result.exit_status == 0, result.stderr
     listed = await _run(served, "suppliers list --format json")
     assert [row["name"] for row in json.loads(str(listed.stdout))] == ["Proveedor Remoto Ltda"]
+
+
+async def test_a_large_output_reaches_a_slow_client_whole(served: Served) -> None:
+    """The server stops reading the command while the client is behind, and loses nothing."""
+    numbers = range(20_000_000, 20_003_000)  # about 300 kB of CSV: more than the buffers
+    rows = "".join(
+        f"{n}-{rut.calc_check_digit(str(n))},Proveedor {n} Ltda,p{n}@prov.example,0,CL\r\n"
+        for n in numbers
+    )
+    imported = await _run(served, "suppliers import -", stdin=HEADER + rows)
+    assert imported.exit_status == 0, imported.stderr
+    async with await served.connect() as conn:
+        process = await conn.create_process(
+            "suppliers list --format csv", encoding=None, window=4096, max_pktsize=1024
+        )
+        await asyncio.sleep(1.0)  # a client that falls behind: the server stops reading
+        pid = int(served.lines("ssh session start")[-1].rsplit("pid=", 1)[1])
+        assert alive(pid)  # the command waits on its full pipe instead of filling memory
+        received = b""
+        while chunk := await asyncio.wait_for(process.stdout.read(8192), READ_SECONDS):
+            received += chunk
+        status = await asyncio.wait_for(process.wait(), READ_SECONDS)
+    assert status.exit_status == 0
+    lines = received.decode().splitlines()
+    assert len(lines) == 1 + len(numbers)
+    assert lines[-1].startswith("CL,20002999")
 
 
 async def test_files_come_from_and_go_to_the_exchange_folder(served: Served) -> None:
