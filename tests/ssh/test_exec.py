@@ -8,19 +8,17 @@ from __future__ import annotations
 import asyncio
 import json
 import shlex
+import stat
+from pathlib import Path
 
 import asyncssh
-import click
 import pytest
 from stdnum.cl import rut
 
-from gosocket_tui.cli import _register_commands
-from gosocket_tui.cli.base import root
-from gosocket_tui.db.models import AuditEvent
+from gosocket_tui.db.models import AuditEvent, Company
 from gosocket_tui.services import suppliers
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session
-from gosocket_tui.ssh.commands import REMOTE_COMMANDS
 from tests.conftest import OTHER_BUYER_REF
 from tests.ssh.conftest import READ_SECONDS, Served, alive
 
@@ -28,51 +26,6 @@ pytestmark = pytest.mark.slow
 
 BUYER_REF = "CL:76.086.428-5"
 HEADER = "Tax ID*,Name*,Email*,Notify*,Country\r\n"
-
-# Every CLI command that stays on the server: only its operator runs them.
-LOCAL_ONLY = {
-    "activate",
-    "company add",
-    "config show",
-    "db copy",
-    "db upgrade",
-    "demo",
-    "deploy mail-unit",
-    "deploy wrapper",
-    "mail deliver",
-    "serve",
-    "smtp-sink",
-    "user add",
-    "user disable",
-    "user enable",
-    "user key add",
-    "user key list",
-    "user key remove",
-    "user list",
-    "user unlock",
-}
-
-
-def _leaves(group: click.Group, prefix: tuple[str, ...] = ()) -> set[str]:
-    found: set[str] = set()
-    for name, command in group.commands.items():
-        path = (*prefix, name)
-        if isinstance(command, click.Group):
-            found |= _leaves(command, path)
-        else:
-            found.add(" ".join(path))
-    return found
-
-
-def test_every_cli_command_is_classified_for_ssh() -> None:
-    """A new command is reachable over SSH only once it is put in the allowlist."""
-    _register_commands()
-    remote = {" ".join(name) for name in REMOTE_COMMANDS}
-    commands = _leaves(root)
-    assert commands - remote - LOCAL_ONLY == set(), "classify the new command for SSH"
-    assert remote | LOCAL_ONLY == commands, "a classified command no longer exists"
-    assert not remote & LOCAL_ONLY
-    assert all(name.startswith("suppliers ") for name in remote)
 
 
 async def _run(
@@ -232,6 +185,11 @@ async def test_files_come_from_and_go_to_the_exchange_folder(served: Served) -> 
     assert folder
     written = await _run(served, "suppliers template plantilla.csv")
     assert written.exit_status == 0, written.stderr
+    company_id = Company.get(Company.tax_id == "760864285").id
+    path = Path(folder) / f"company-{company_id}" / "plantilla.csv"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    again_written = await _run(served, "suppliers template plantilla.csv --force")
+    assert again_written.exit_status == 1  # never replaced over SSH
     outside = await _run(served, "suppliers template /tmp/escape.csv")
     assert outside.exit_status == 1
     assert len(str(outside.stderr).splitlines()) == 1
