@@ -30,7 +30,7 @@ from gosocket_tui.services.bulk.refusals import FileRefused, too_large
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.exchange import FilePlace
 from gosocket_tui.services.output_files import check_output
-from gosocket_tui.services.session import Session
+from gosocket_tui.services.session import Session, require_admin
 from gosocket_tui.services.taxid import COUNTRY_CODES
 
 SHOWN_ISSUES = 20
@@ -324,6 +324,8 @@ def template_command(
         target = Path(f"{default_name}.{kind}")
     template_kind: bulk.FileKind = "xlsx" if kind == "xlsx" else "csv"
     files = state.files()
+    if state.remote is not None:  # as in the app, whose bulk screen is the administrators'
+        require_admin(state.services(), state.remote, "supplier.template")
     if files.confined:  # over SSH: into the exchange folder, never over a file (no --force)
         with files.output(str(target)) as staging:
             bulk.write_template(staging, template_kind, language)

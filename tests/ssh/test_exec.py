@@ -95,6 +95,15 @@ async def test_a_non_administrator_gets_the_refusals_of_the_app(
     assert refused.exists()
 
 
+async def test_a_non_administrator_gets_no_template_as_in_the_app(served: Served) -> None:
+    """The app offers the bulk screen (and its template) to administrators only."""
+    result = await _run(served, "suppliers template t.csv", "carlos", served.carlos_key)
+    assert result.exit_status == 1
+    assert str(result.stderr).splitlines() == ["Error: Only administrators can manage suppliers."]
+    folder = Path(str(served.endpoint.ctx.config.exchange_dir))
+    assert not list(folder.glob("company-*/t.csv"))
+
+
 @pytest.mark.parametrize(
     "command",
     [
