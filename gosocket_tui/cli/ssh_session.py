@@ -43,6 +43,11 @@ def _take_terminal() -> None:
     fcntl.ioctl(sys.stdin.fileno(), termios.TIOCSCTTY, 0)
 
 
+def _line_end() -> str:
+    """A pty needs CR LF (its output processing is the app's); a pipe gets a plain line."""
+    return "\r\n" if sys.stderr.isatty() else "\n"
+
+
 def run(argv: list[str]) -> int:
     from gosocket_tui.services.context import open_context
     from gosocket_tui.services.session import require_session
@@ -61,7 +66,7 @@ def run(argv: list[str]) -> int:
         set_language(config.lang)
         ctx = open_context(config, upgrade=False)
     except GosocketError as exc:
-        print(plain(exc.message), end="\r\n", file=sys.stderr)
+        print(plain(exc.message), end=_line_end(), file=sys.stderr)
         return 1
     try:
         now = ctx.clock.now()
@@ -73,7 +78,7 @@ def run(argv: list[str]) -> int:
         )
         session = require_session(ctx, session)
         if not key_still_valid(ctx, session, handoff.key_fingerprint):
-            print(_("Your key is no longer valid."), end="\r\n", file=sys.stderr)
+            print(_("Your key is no longer valid."), end=_line_end(), file=sys.stderr)
             return 1
         if handoff.mode == "exec":
             from gosocket_tui.cli.ssh_exec import run_remote_command
@@ -81,7 +86,7 @@ def run(argv: list[str]) -> int:
             return run_remote_command(ctx, session, handoff.argv)
         make_app(ctx, remote=True, signed_in=session).run()
     except GosocketError as exc:
-        print(plain(exc.message), end="\r\n", file=sys.stderr)
+        print(plain(exc.message), end=_line_end(), file=sys.stderr)
         return 1
     finally:
         ctx.close()

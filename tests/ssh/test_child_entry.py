@@ -100,3 +100,40 @@ def test_a_hand_over_for_a_disabled_user_is_refused(
     )
     assert code == 1
     assert b"no longer active" in said
+
+
+@pytest.mark.slow
+def test_a_command_hand_over_for_a_disabled_user_is_refused_in_one_plain_line(
+    config: Config, ctx: ServiceContext, admin: Session, tmp_path: Path
+) -> None:
+    """A command on pipes (``ssh host suppliers list``): re-checked like the app, and its one
+    line ends as a script expects, without a carriage return."""
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    ssh_keys.add_key(ctx, "ana", key.export_public_key().decode())
+    auth.set_user_active(ctx, "ana", False)
+    flags = {"db": config.db, "lang": "en"}
+    handoff = Handoff(
+        admin,
+        key.get_fingerprint("sha256"),
+        flags,
+        tmp_path / "missing.toml",
+        "exec",
+        ["suppliers", "list"],
+    )
+    read_end, write_end = os.pipe()
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)}
+    process = subprocess.Popen(
+        [*CHILD, str(read_end)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        pass_fds=(read_end,),
+        env=env,
+        start_new_session=True,
+    )
+    os.close(read_end)
+    _write_all(write_end, encode_handoff(handoff))
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert out == b""
+    assert err.endswith(b"Please log in again.\n") and b"\r" not in err
