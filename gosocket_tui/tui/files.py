@@ -13,6 +13,7 @@ from gosocket_tui.services.exchange import FilePlace
 from gosocket_tui.tui.safe import plain
 
 T = TypeVar("T")
+EXPORT_NOTICE_SECONDS = 20  # long enough to copy the sftp line of an export
 
 
 def describe_write_error(path: Path, error: OSError) -> str:
@@ -27,9 +28,18 @@ def describe_write_error(path: Path, error: OSError) -> str:
     return _("Could not write {path}: {reason}.", path=shown, reason=plain(error.strerror or error))
 
 
+def with_fetch_hint(files: FilePlace, message: str, shown: str) -> str:
+    """``message`` about the written file ``shown``, and the line that fetches it, if any."""
+    hint = files.fetch_hint(shown)
+    if not hint:
+        return message
+    return message + "\n" + _("Fetch it with: {command}", command=hint)
+
+
 def write_export(files: FilePlace, raw: str, write: Callable[[Path], T]) -> tuple[T, str]:
     """Run ``write`` on a staging file that becomes the file named ``raw`` at the end (never
-    half a file); return what it returned and the path as the user is shown it.
+    half a file; in an exchange folder a free name when ``raw`` is taken); return what it
+    returned and the path written as the user is shown it.
 
     Runs in a worker: a file that cannot be written becomes a :class:`GosocketError` whose
     message says why (:func:`describe_write_error`).
@@ -37,11 +47,11 @@ def write_export(files: FilePlace, raw: str, write: Callable[[Path], T]) -> tupl
     path = Path(raw)
     try:
         path = files.target(raw)
-        with files.output(raw) as staging:
-            result = write(staging)
+        with files.output(raw) as staged:
+            result = write(staged.path)
     except OSError as exc:
         raise GosocketError(describe_write_error(path, exc)) from exc
-    return result, files.shown(path)
+    return result, files.shown(staged.final)
 
 
 def write_file(
@@ -49,6 +59,7 @@ def write_file(
 ) -> Path:
     """Run ``write`` on a staging file that becomes the file named ``raw`` (the bulk files:
     the problems report, the template); never over an existing file or one of ``inputs``.
+    Returns the file written (in an exchange folder, a free name when ``raw`` is taken).
 
     Runs in a worker: a folder, or a file that cannot be written, becomes a
     :class:`GosocketError` naming the path as typed.
@@ -57,10 +68,10 @@ def write_file(
         path = files.target(raw)
         if path.is_dir():
             raise GosocketError(_("{path} is a folder", path=str(path)))
-        with files.output(raw, inputs=inputs) as staging:
-            write(staging)
+        with files.output(raw, inputs=inputs) as staged:
+            write(staged.path)
     except OSError as exc:
         raise GosocketError(
             _("Could not write {path}: {reason}.", path=raw, reason=exc.strerror or exc)
         ) from exc
-    return path
+    return staged.final
