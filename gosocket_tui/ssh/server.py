@@ -16,7 +16,7 @@ import logging
 import socket
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -29,7 +29,7 @@ from gosocket_tui.safe_text import plain
 from gosocket_tui.services import audit
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.exchange import ExchangeFolder, company_folder_name, exchange_root
-from gosocket_tui.services.session import Session
+from gosocket_tui.services.session import Session, require_session
 from gosocket_tui.services.ssh_keys import authenticate_key, key_accepted, key_still_valid
 from gosocket_tui.ssh.handoff import Handoff, encode_handoff
 from gosocket_tui.ssh.host_key import fingerprint
@@ -403,7 +403,20 @@ class AppServer(asyncssh.SSHServer):
         place = ExchangeFolder(exchange_root(config) / company_folder_name(session.company_id))
         quota = Quota(config.exchange_max_bytes, config.exchange_max_files)
         report = partial(self._sftp_event, session, key)
-        return lambda chan: ExchangeSFTP(chan, place, quota, report)
+        ctx = self._endpoint.ctx
+
+        def admin_now() -> bool:
+            now = ctx.clock.now()
+            try:
+                current = require_session(ctx, replace(session, started_at=now, last_seen_at=now))
+            except GosocketError:  # disabled, moved, or no database: no more files
+                return False
+            return current.is_admin
+
+        async def still_admin() -> bool:
+            return await self._endpoint.call(admin_now)
+
+        return lambda chan: ExchangeSFTP(chan, place, quota, report, still_admin)
 
     def _sftp_event(
         self, session: Session, key: str, action: str, name: str, outcome: str, detail: str

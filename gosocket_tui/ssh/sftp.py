@@ -25,7 +25,7 @@ import os
 import posixpath
 import secrets
 import stat
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,6 +88,8 @@ FOLDERS = (INBOX, OUTBOX)
 
 # report(action, name, outcome, detail): the server logs and audits it (``ssh/server.py``).
 Report = Callable[[str, str, str, str], None]
+# Whether the user is still an active administrator (read from the database, off the loop).
+StillAdmin = Callable[[], Awaitable[bool]]
 
 
 @dataclass
@@ -138,12 +140,14 @@ class ExchangeSFTP(asyncssh.SFTPServer):
         place: ExchangeFolder,
         quota: Quota,
         report: Report,
+        still_admin: StillAdmin,
     ) -> None:
         place.ensure()
         super().__init__(chan, chroot=os.fsencode(place.folder))
         self._place = place
         self._quota = quota
         self._report = report
+        self._still_admin = still_admin
         self._uploads: set[_Upload] = set()
         self.ended = False  # the channel ended: an upload still open is incomplete
         report("sftp.session", "", "ok", "start")
@@ -166,9 +170,11 @@ class ExchangeSFTP(asyncssh.SFTPServer):
             raise _denied("Only inbox/ and outbox/ are here.")
         if len(parts) == 2:
             try:
-                check_name(parts[1])
+                checked = check_name(parts[1])
             except ExchangeRefused as exc:
                 raise _denied(exc.message) from None
+            if checked != parts[1]:
+                raise _denied("A file name may not start or end with a space.")
         return parts
 
     def _local(self, parts: tuple[str, ...]) -> Path:
@@ -180,6 +186,12 @@ class ExchangeSFTP(asyncssh.SFTPServer):
         if len(parts) != 2:
             raise asyncssh.SFTPFileIsADirectory("Name a file in inbox/ or outbox/.")
         return parts, self._local(parts)
+
+    async def _require_admin(self, what: str) -> None:
+        """A user demoted or disabled since the login opens, lists and removes nothing more."""
+        if not await self._still_admin():
+            self._report("sftp.refused", what, "refused", "not an administrator")
+            raise _denied("Only administrators exchange files.")
 
     def _lstat(self, parts: tuple[str, ...]) -> os.stat_result:
         """The folder or the regular file; a link, a device, a missing file do not exist."""
@@ -208,6 +220,7 @@ class ExchangeSFTP(asyncssh.SFTPServer):
 
     async def scandir(self, path: bytes) -> AsyncIterator[asyncssh.SFTPName]:
         parts = self._parts(path)
+        await self._require_admin("/".join(parts))
         if len(parts) == 2:
             raise asyncssh.SFTPNotADirectory("Not a folder.")
         if not parts:
@@ -234,8 +247,9 @@ class ExchangeSFTP(asyncssh.SFTPServer):
     def fstat(self, file_obj: object) -> os.stat_result:
         return os.fstat(self._open_file(file_obj).fd)
 
-    def open(self, path: bytes, pflags: int, attrs: asyncssh.SFTPAttrs) -> object:
+    async def open(self, path: bytes, pflags: int, attrs: asyncssh.SFTPAttrs) -> object:
         parts, local = self._file(path)
+        await self._require_admin("/".join(parts))
         if pflags & (asyncssh.FXF_WRITE | asyncssh.FXF_APPEND | asyncssh.FXF_CREAT):
             return self._upload(parts, local)
         self._lstat(parts)
@@ -384,8 +398,9 @@ class ExchangeSFTP(asyncssh.SFTPServer):
 
     # ------------------------------------------------------------------ removing
 
-    def remove(self, path: bytes) -> None:
+    async def remove(self, path: bytes) -> None:
         parts, local = self._file(path)
+        await self._require_admin("/".join(parts))
         self._lstat(parts)
         os.unlink(local)
         self._report("sftp.remove", parts[1], "ok", parts[0])

@@ -19,7 +19,7 @@ import asyncssh
 import pytest
 
 from gosocket_tui.config import Config, load_config, with_overrides
-from gosocket_tui.db.models import AuditEvent
+from gosocket_tui.db.models import AuditEvent, User
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.exchange import (
     ExchangeFolder,
@@ -179,6 +179,8 @@ async def test_paths_out_of_the_folder_are_refused(
         "inbox/sub/x.csv",
         "elsewhere/x.csv",
         "inbox/esc\x1b]0;x\x07.csv",
+        "inbox/ padded.csv",
+        "inbox/rtl\u202egpj.csv",
     ]
     async with await served.connect() as conn, conn.start_sftp_client() as client:
         for path in hostile:
@@ -362,3 +364,20 @@ async def test_the_fetch_line_works_in_a_shell_with_openssh_sftp(
     assert done.returncode == 0, done.stderr
     assert os.listdir(down) == [name]
     assert (down / name).read_text() == "time_utc,action\n"
+
+
+async def test_a_demoted_administrator_exchanges_no_more_files(
+    served: Served, folder: ExchangeFolder, tmp_path: Path
+) -> None:
+    local = tmp_path / "s.csv"
+    local.write_bytes(CSV)
+    async with await served.connect() as conn, conn.start_sftp_client() as client:
+        await client.put(str(local), "inbox/before.csv")
+        User.update(is_admin=False).where(User.username == "ana").execute()
+        with pytest.raises(asyncssh.SFTPError, match="Only administrators"):
+            await client.put(str(local), "inbox/after.csv")
+        with pytest.raises(asyncssh.SFTPError, match="Only administrators"):
+            await client.listdir("inbox")
+        with pytest.raises(asyncssh.SFTPError, match="Only administrators"):
+            await client.remove("inbox/before.csv")
+    assert os.listdir(folder.inbox) == ["before.csv"]
