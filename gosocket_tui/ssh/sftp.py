@@ -487,10 +487,8 @@ class SessionChannel(asyncssh.SSHServerSession[bytes]):
     def _active(self) -> asyncssh.SSHServerSession[bytes]:
         return self._stream if self._stream is not None else self._pty
 
-    def _make_server(self, chan: SSHChannel[bytes]) -> asyncssh.SFTPServer:
-        assert self._sftp_factory is not None
-        assert isinstance(chan, asyncssh.SSHServerChannel)
-        self._server = self._sftp_factory(chan)
+    def _made_server(self, chan: SSHChannel[bytes]) -> asyncssh.SFTPServer:
+        assert self._server is not None
         return self._server
 
     def connection_made(self, chan: asyncssh.SSHServerChannel[bytes]) -> None:  # type: ignore[override]
@@ -504,7 +502,12 @@ class SessionChannel(asyncssh.SSHServerSession[bytes]):
             self._on_refused("sftp")
             return False
         assert self._chan is not None
-        self._stream = SSHServerStreamSession(None, self._make_server, SFTP_VERSION)
+        try:
+            self._server = self._sftp_factory(self._chan)
+        except (ExchangeRefused, OSError):  # the folder is a link, or cannot be made
+            self._on_refused("sftp-folder")
+            return False
+        self._stream = SSHServerStreamSession(None, self._made_server, SFTP_VERSION)
         self._stream.connection_made(self._chan)  # type: ignore[arg-type]
         return self._stream.subsystem_requested(subsystem)
 

@@ -32,6 +32,7 @@ from gosocket_tui.ssh.host_key import fingerprint
 from gosocket_tui.ssh.server import REQUESTS
 from gosocket_tui.ssh.sftp import SFTP_REQUESTS, ExchangeSFTP, SessionChannel
 from tests.ssh.conftest import Served, read_until
+from tests.terminal import ssh_argv
 
 pytestmark = pytest.mark.slow
 
@@ -381,3 +382,65 @@ async def test_a_demoted_administrator_exchanges_no_more_files(
         with pytest.raises(asyncssh.SFTPError, match="Only administrators"):
             await client.remove("inbox/before.csv")
     assert os.listdir(folder.inbox) == ["before.csv"]
+
+
+@pytest.mark.skipif(shutil.which("sftp") is None, reason="no OpenSSH sftp client here")
+async def test_openssh_sftp_puts_lists_gets_and_removes(
+    served: Served, folder: ExchangeFolder, tmp_path: Path
+) -> None:
+    """An administrator's session with OpenSSH's ``sftp``, as the README shows it."""
+    key = tmp_path / "id_ed25519"
+    key.write_bytes(served.ana_key.export_private_key())
+    key.chmod(0o600)
+    (tmp_path / "suppliers.csv").write_bytes(CSV)
+    (folder.outbox / "trail.csv").write_text("time_utc,action\n")
+    steps = {
+        "put suppliers.csv inbox/": True,
+        "ls -l inbox": True,
+        "get outbox/trail.csv fetched.csv": True,
+        "rm outbox/trail.csv": True,
+        "cd ..": True,
+        "pwd": True,
+        "put -p suppliers.csv inbox/kept.csv": True,  # -p's mode 0644 is refused, the file kept
+        "put suppliers.csv outbox/": False,
+        "mkdir inbox/sub": False,
+        "ln -s /etc/passwd inbox/passwd": False,
+        "chmod 644 inbox/suppliers.csv": False,
+        "get /etc/passwd": False,
+        "df": False,
+    }
+    results = {}
+    for command in steps:
+        batch = tmp_path / "batch"
+        batch.write_text(command + "\n")
+        argv = ssh_argv(served.port, key, "ana@127.0.0.1")
+        argv[0:3] = ["sftp", "-P", str(served.port), "-b", str(batch)]
+        done = await asyncio.to_thread(
+            subprocess.run, argv, cwd=tmp_path, capture_output=True, timeout=30
+        )
+        results[command] = done.returncode == 0
+    assert results == {command: True for command in steps if steps[command]} | {
+        command: False for command in steps if not steps[command]
+    }
+    assert sorted(os.listdir(folder.inbox)) == ["kept.csv", "suppliers.csv"]
+    assert os.listdir(folder.outbox) == []
+    assert (tmp_path / "fetched.csv").read_text() == "time_utc,action\n"
+    for name in os.listdir(folder.inbox):
+        assert stat.S_IMODE((folder.inbox / name).stat().st_mode) == 0o600
+
+
+async def test_a_folder_that_is_a_link_refuses_the_session(
+    served: Served, admin: Session, ctx: ServiceContext, tmp_path: Path
+) -> None:
+    """The company's folder replaced by a link (on the server) is never served: the SFTP
+    request is refused in one piece and the connection still serves the app."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    root = Path(ctx.config.exchange_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    (root / company_folder_name(admin.company_id)).symlink_to(elsewhere)
+    async with await served.connect() as conn:
+        with pytest.raises((asyncssh.ChannelOpenError, asyncssh.SFTPError)):
+            await asyncio.wait_for(conn.start_sftp_client(), 20)
+    assert list(elsewhere.iterdir()) == []
+    assert served.lines("ssh refused sftp-folder user='ana'")
