@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from textual.app import App
 
 from gosocket_tui.errors import GosocketError
 from gosocket_tui.i18n import _
@@ -28,12 +30,17 @@ def describe_write_error(path: Path, error: OSError) -> str:
     return _("Could not write {path}: {reason}.", path=shown, reason=plain(error.strerror or error))
 
 
-def with_fetch_hint(files: FilePlace, message: str, shown: str) -> str:
-    """``message`` about the written file ``shown``, and the line that fetches it, if any."""
+def with_fetch_hint(app: App[Any], files: FilePlace, message: str, shown: str) -> str:
+    """``message`` about the written file ``shown``, and the line that fetches it, if any.
+
+    The line also goes to the user's clipboard (OSC 52, where the terminal allows it): a
+    notice wraps it at 80 columns, and a wrapped line cannot be copied from the screen whole.
+    """
     hint = files.fetch_hint(shown)
     if not hint:
         return message
-    return message + "\n" + _("Fetch it with: {command}", command=hint)
+    app.copy_to_clipboard(hint)
+    return message + "\n" + _("Fetch it with (copied to your clipboard): {command}", command=hint)
 
 
 def write_export(files: FilePlace, raw: str, write: Callable[[Path], T]) -> tuple[T, str]:

@@ -237,7 +237,8 @@ async def test_an_export_says_how_to_fetch_it_over_sftp(
     ctx: ServiceContext, buyers: object, folders: tuple[Path, Path]
 ) -> None:
     """Under ``serve`` the session knows where its client reached the server: the notice of
-    an export carries the ``sftp`` line that fetches it, with the name actually written."""
+    an export carries the ``sftp`` line that fetches it, with the name actually written, and
+    the line is put on the user's clipboard."""
     mine, _theirs = folders
     (outbox(mine)).mkdir(mode=0o700)
     (outbox(mine) / "trail.csv").write_text("an earlier export\n")
@@ -249,6 +250,7 @@ async def test_an_export_says_how_to_fetch_it_over_sftp(
         await open_activity(pilot)
         await type_into(pilot, "#activity-path", "trail.csv")
         await wait_for(pilot, lambda: any("trail-2.csv" in m for m in notices(app)))
-    assert any(
-        "sftp -P 2222 ana@gosocket.example.com:outbox/trail-2.csv ." in m for m in notices(app)
-    )
+        line = "sftp -P 2222 ana@gosocket.example.com:outbox/trail-2.csv ."
+        assert any(line in m for m in notices(app))
+        # A toast wraps the line at 80 columns: it also goes to the user's clipboard (OSC 52).
+        assert app.clipboard == line

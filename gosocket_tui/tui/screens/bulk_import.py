@@ -416,7 +416,7 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
     def _exported(self, path: Path) -> None:
         shown = self.files.shown(path)
         written = _("Report written to {path}", path=shown)
-        self._message("#bulk-summary", with_fetch_hint(self.files, written, shown), "ok")
+        self._message("#bulk-summary", with_fetch_hint(self.app, self.files, written, shown), "ok")
         self._list_exchange()
 
     def _export_failed(self, error: GosocketError) -> None:
@@ -516,7 +516,9 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
         if path is not None:
             shown = self.files.shown(path)
             written = _("Template written to {path}", path=shown)
-            self._message("#bulk-file-message", with_fetch_hint(self.files, written, shown), "ok")
+            self._message(
+                "#bulk-file-message", with_fetch_hint(self.app, self.files, written, shown), "ok"
+            )
 
     def on_unmount(self) -> None:
         self._forget_report()

@@ -318,7 +318,7 @@ class ActivityView(View):
             else _("Exported {count} events to {path}.", count=count, path=shown)
         )
         self.app.notify(
-            with_fetch_hint(files, message, shown),
+            with_fetch_hint(self.app, files, message, shown),
             title=_("Export"),
             markup=False,
             timeout=EXPORT_NOTICE_SECONDS,

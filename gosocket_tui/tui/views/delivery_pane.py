@@ -249,7 +249,9 @@ class DeliveryPane(Vertical):
     def _exported(self, path: str) -> None:
         files = host(self).files_for(self._mailbox.session)
         self.app.notify(
-            with_fetch_hint(files, _("Delivery log written to {path}.", path=plain(path)), path),
+            with_fetch_hint(
+                self.app, files, _("Delivery log written to {path}.", path=plain(path)), path
+            ),
             title=_("Export"),
             markup=False,
             timeout=EXPORT_NOTICE_SECONDS,
