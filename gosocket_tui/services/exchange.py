@@ -30,6 +30,7 @@ import os
 import secrets
 import shlex
 import stat
+import time
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -48,6 +49,8 @@ FILE_MODE = 0o600
 MAX_LISTED = 500  # a folder is shown, not crawled: the newest names first
 INBOX, OUTBOX = "inbox", "outbox"
 MAX_FREE_NAME_TRIES = 999  # name-2 … name-999; after that the name is refused
+PART_SUFFIX = ".part"  # hidden staging files: ``.<random>.part``
+STALE_PART_SECONDS = 24 * 3600  # a staging file untouched this long lost its writer
 
 
 class ExchangeRefused(UserError):
@@ -238,6 +241,24 @@ class ExchangeFolder(FilePlace):
                             count += 1
         return total, count
 
+    def sweep(self) -> None:
+        """Remove the staging files a killed writer left (an export or upload killed halfway):
+        nobody can name them, yet they count against the quotas. A live writer keeps its file's
+        time fresh; one untouched for :data:`STALE_PART_SECONDS` is gone."""
+        self.ensure()
+        oldest = time.time() - STALE_PART_SECONDS
+        for folder in (self.inbox, self.outbox):
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if not (entry.name.startswith(".") and entry.name.endswith(PART_SUFFIX)):
+                        continue
+                    with contextlib.suppress(OSError):
+                        if (
+                            entry.is_file(follow_symlinks=False)
+                            and entry.stat(follow_symlinks=False).st_mtime < oldest
+                        ):
+                            os.unlink(entry.path)
+
     @contextlib.contextmanager
     def output(self, raw: str, *, inputs: Iterable[Path] = ()) -> Iterator[Staged]:
         """Yield a hidden staging path in ``outbox/``; on success it is linked to the name,
@@ -249,8 +270,8 @@ class ExchangeFolder(FilePlace):
         meanwhile is not replaced: the next name is tried).
         """
         name = check_name(raw)
-        self.ensure()
-        staging = self.outbox / f".{secrets.token_hex(8)}.part"
+        self.sweep()
+        staging = self.outbox / f".{secrets.token_hex(8)}{PART_SUFFIX}"
         try:
             staged = Staged(staging)
             yield staged

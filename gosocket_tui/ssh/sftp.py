@@ -37,6 +37,7 @@ from gosocket_tui.services.exchange import (
     FILE_MODE,
     INBOX,
     OUTBOX,
+    PART_SUFFIX,
     ExchangeFolder,
     ExchangeRefused,
     check_name,
@@ -142,7 +143,7 @@ class ExchangeSFTP(asyncssh.SFTPServer):
         report: Report,
         still_admin: StillAdmin,
     ) -> None:
-        place.ensure()
+        place.sweep()
         super().__init__(chan, chroot=os.fsencode(place.folder))
         self._place = place
         self._quota = quota
@@ -282,7 +283,7 @@ class ExchangeSFTP(asyncssh.SFTPServer):
             raise asyncssh.SFTPQuotaExceeded(
                 f"Quota exceeded: your exchange folder holds {count} files, the most it may."
             )
-        part = self._place.inbox / f".{secrets.token_hex(8)}.part"
+        part = self._place.inbox / f".{secrets.token_hex(8)}{PART_SUFFIX}"
         flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
         upload = _Upload(os.open(part, flags, FILE_MODE), part, final, others=used)
         self._uploads.add(upload)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -213,3 +214,22 @@ def test_the_fetch_line_names_the_outbox_file() -> None:
     assert fetch_command("ana", "::1", 22, "t.csv") == "sftp -P 22 'ana@[::1]:outbox/t.csv' ."
     line = fetch_command("ana", "h", 2222, "my report; rm.csv")
     assert line == "sftp -P 2222 'ana@h:outbox/my\\ report;\\ rm.csv' ."
+
+
+def test_parts_left_by_a_kill_halfway_are_swept_after_a_day(
+    ctx: ServiceContext, admin: Session
+) -> None:
+    """A hidden staging file whose writer was killed counts against the quotas and no client
+    can name it: after a day untouched (a live upload writes on), the folder sweeps it."""
+    files = place(ctx, admin)
+    files.ensure()
+    old = files.inbox / ".0123456789abcdef.part"
+    old.write_bytes(b"x" * 100)
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(old, (two_days_ago, two_days_ago))
+    fresh = files.outbox / ".fedcba9876543210.part"
+    fresh.write_bytes(b"y" * 10)
+    assert files.usage() == (110, 2)
+    files.sweep()
+    assert not old.exists() and fresh.exists()
+    assert files.usage() == (10, 1)
