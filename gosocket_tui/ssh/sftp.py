@@ -33,6 +33,7 @@ import asyncssh
 from asyncssh.channel import SSHChannel
 from asyncssh.stream import SSHServerStreamSession
 
+from gosocket_tui.i18n import _
 from gosocket_tui.services.exchange import (
     FILE_MODE,
     INBOX,
@@ -161,21 +162,21 @@ class ExchangeSFTP(asyncssh.SFTPServer):
         try:
             text = path.decode("utf-8")
         except UnicodeDecodeError:
-            raise _denied("Not a valid file name.") from None
+            raise _denied(_("Not a valid file name.")) from None
         parts = tuple(p for p in text.split("/") if p not in ("", "."))
         if ".." in parts:
-            raise _denied("No parent folders: your exchange folder is all there is.")
+            raise _denied(_("No parent folders: your exchange folder is all there is."))
         if not parts:
             return ()
         if parts[0] not in FOLDERS or len(parts) > 2:
-            raise _denied("Only inbox/ and outbox/ are here.")
+            raise _denied(_("Only inbox/ and outbox/ are here."))
         if len(parts) == 2:
             try:
                 checked = check_name(parts[1])
             except ExchangeRefused as exc:
                 raise _denied(exc.message) from None
             if checked != parts[1]:
-                raise _denied("A file name may not start or end with a space.")
+                raise _denied(_("A file name may not start or end with a space."))
         return parts
 
     def _local(self, parts: tuple[str, ...]) -> Path:
@@ -185,21 +186,21 @@ class ExchangeSFTP(asyncssh.SFTPServer):
         """A file (``folder/name``) the client named; a folder is refused."""
         parts = self._parts(path)
         if len(parts) != 2:
-            raise asyncssh.SFTPFileIsADirectory("Name a file in inbox/ or outbox/.")
+            raise asyncssh.SFTPFileIsADirectory(_("Name a file in inbox/ or outbox/."))
         return parts, self._local(parts)
 
     async def _require_admin(self, what: str) -> None:
         """A user demoted or disabled since the login opens, lists and removes nothing more."""
         if not await self._still_admin():
             self._report("sftp.refused", what, "refused", "not an administrator")
-            raise _denied("Only administrators exchange files.")
+            raise _denied(_("Only administrators exchange files."))
 
     def _lstat(self, parts: tuple[str, ...]) -> os.stat_result:
         """The folder or the regular file; a link, a device, a missing file do not exist."""
         info = os.lstat(self._local(parts))
         wanted = stat.S_ISREG if len(parts) == 2 else stat.S_ISDIR
         if not wanted(info.st_mode):
-            raise asyncssh.SFTPNoSuchFile("No such file.")
+            raise asyncssh.SFTPNoSuchFile(_("No such file."))
         return info
 
     def map_path(self, path: bytes) -> bytes:
@@ -223,7 +224,7 @@ class ExchangeSFTP(asyncssh.SFTPServer):
         parts = self._parts(path)
         await self._require_admin("/".join(parts))
         if len(parts) == 2:
-            raise asyncssh.SFTPNotADirectory("Not a folder.")
+            raise asyncssh.SFTPNotADirectory(_("Not a folder."))
         if not parts:
             for folder in FOLDERS:
                 attrs = asyncssh.SFTPAttrs.from_local(self._lstat((folder,)))
@@ -257,7 +258,7 @@ class ExchangeSFTP(asyncssh.SFTPServer):
         fd = os.open(local, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             os.close(fd)
-            raise asyncssh.SFTPNoSuchFile("No such file.")
+            raise asyncssh.SFTPNoSuchFile(_("No such file."))
         return _Download(fd, parts[1])
 
     def read(self, file_obj: object, offset: int, size: int) -> bytes:
@@ -273,15 +274,22 @@ class ExchangeSFTP(asyncssh.SFTPServer):
         folder, name = parts
         if folder != INBOX:
             self._report("sftp.refused", name, "refused", f"write to {folder}/")
-            raise _denied("outbox/ holds the app's exports: get or remove them; put into inbox/.")
+            raise _denied(
+                _("outbox/ holds the app's exports: get or remove them; put into inbox/.")
+            )
         self._place.ensure()
         if os.path.lexists(final):
-            raise asyncssh.SFTPFailure(f"{name} already exists: nothing is ever replaced.")
+            raise asyncssh.SFTPFailure(
+                _("{name} already exists: nothing is ever replaced.", name=name)
+            )
         used, count = self._place.usage()
         if count >= self._quota.max_files:
             self._report("sftp.put", name, "refused", "file count quota")
             raise asyncssh.SFTPQuotaExceeded(
-                f"Quota exceeded: your exchange folder holds {count} files, the most it may."
+                _(
+                    "Quota exceeded: your exchange folder holds {count} files, the most it may.",
+                    count=count,
+                )
             )
         part = self._place.inbox / f".{secrets.token_hex(8)}{PART_SUFFIX}"
         flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -292,7 +300,7 @@ class ExchangeSFTP(asyncssh.SFTPServer):
     def write(self, file_obj: object, offset: int, data: bytes) -> int:
         upload = self._open_file(file_obj)
         if not isinstance(upload, _Upload):
-            raise _denied("This file was opened for reading.")
+            raise _denied(_("This file was opened for reading."))
         if upload.failed:
             raise asyncssh.SFTPQuotaExceeded(upload.failed)
         size = max(upload.size, offset + len(data))
@@ -313,10 +321,13 @@ class ExchangeSFTP(asyncssh.SFTPServer):
 
     def _fail(self, upload: _Upload, why: str) -> None:
         upload.failed = (
-            f"Quota exceeded: your exchange folder may hold {self._quota.max_bytes} bytes;"
-            " the file was removed."
+            _(
+                "Quota exceeded: your exchange folder may hold {count} bytes; the file was "
+                "removed.",
+                count=self._quota.max_bytes,
+            )
             if why == "size quota"
-            else f"The upload was stopped: {why}."
+            else _("The upload was stopped: {reason}.", reason=why)
         )
         with contextlib.suppress(OSError):
             os.unlink(upload.part)
@@ -347,13 +358,13 @@ class ExchangeSFTP(asyncssh.SFTPServer):
         except FileExistsError:
             self._report("sftp.put", upload.final.name, "refused", "name taken meanwhile")
             raise asyncssh.SFTPFailure(
-                f"{upload.final.name} already exists: nothing is ever replaced."
+                _("{name} already exists: nothing is ever replaced.", name=upload.final.name)
             ) from None
         self._report("sftp.put", upload.final.name, "ok", f"{upload.size} bytes")
 
     def _open_file(self, file_obj: object) -> _Open:
         if not isinstance(file_obj, _Download | _Upload):
-            raise asyncssh.SFTPInvalidHandle("Not an open file.")
+            raise asyncssh.SFTPInvalidHandle(_("Not an open file."))
         return file_obj
 
     # ------------------------------------------------------------------ attributes
@@ -363,12 +374,12 @@ class ExchangeSFTP(asyncssh.SFTPServer):
         changes_mode = attrs.permissions is not None
         if changes_mode and (len(parts) != 2 or stat.S_IMODE(attrs.permissions or 0) != FILE_MODE):
             self._report("sftp.refused", "/".join(parts), "refused", "setstat mode")
-            raise _denied("Files here are 0600: no other mode may be set.")
+            raise _denied(_("Files here are 0600: no other mode may be set."))
         others = (attrs.size, attrs.uid, attrs.gid, attrs.owner, attrs.group, attrs.acl)
         if any(value is not None for value in others):
-            raise _denied("Only the times of a file may be set.")
+            raise _denied(_("Only the times of a file may be set."))
         if (attrs.atime is not None or attrs.mtime is not None) and len(parts) != 2:
-            raise _denied("Only the times of a file may be set.")
+            raise _denied(_("Only the times of a file may be set."))
 
     def _set_times(self, target: int | Path, attrs: asyncssh.SFTPAttrs) -> None:
         if attrs.atime is None and attrs.mtime is None:
@@ -411,7 +422,7 @@ class ExchangeSFTP(asyncssh.SFTPServer):
     def _never(self, what: str, path: bytes = b"") -> asyncssh.SFTPError:
         shown = path.decode("utf-8", "replace")[:120]
         self._report("sftp.refused", shown, "refused", what)
-        return _denied(f"{what} is not offered: only files in inbox/ and outbox/.")
+        return _denied(_("{what} is not offered: only files in inbox/ and outbox/.", what=what))
 
     def open56(
         self, path: bytes, desired_access: int, flags: int, attrs: asyncssh.SFTPAttrs
