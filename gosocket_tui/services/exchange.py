@@ -197,7 +197,9 @@ class ExchangeFolder(FilePlace):
         try:
             info = os.lstat(path)
         except FileNotFoundError:
-            raise ExchangeRefused(_("{name} is not in your exchange folder.", name=name)) from None
+            raise ExchangeRefused(
+                _("{name} is not in your inbox (inbox/ of your exchange folder).", name=name)
+            ) from None
         if not stat.S_ISREG(info.st_mode):
             raise ExchangeRefused(_("{name} is not a regular file.", name=name))
         return path

@@ -120,7 +120,7 @@ async def test_the_bulk_import_reads_and_writes_only_the_exchange_folder(
     mine, _theirs = folders
     async with remote_app.run_test(size=(80, 24)) as pilot:
         screen = await open_bulk_remote(pilot)
-        assert shown(remote_app, "#bulk-exchange").startswith("Your exchange folder is empty")
+        assert shown(remote_app, "#bulk-exchange").startswith("Your inbox is empty")
         for value in hostile(folders):
             await type_into(pilot, "#bulk-path", value)
             await wait_for(pilot, lambda: screen.step == "choose")
@@ -130,9 +130,7 @@ async def test_the_bulk_import_reads_and_writes_only_the_exchange_folder(
         shutil.copy(CORPUS / "bad_notify.csv", outbox(mine) / "export-not-offered.csv")
         screen._list_exchange()
         await settle(pilot)
-        assert shown(remote_app, "#bulk-exchange") == (
-            "Files in your exchange folder: suppliers.csv"
-        )
+        assert shown(remote_app, "#bulk-exchange") == "Files in your inbox: suppliers.csv"
         await type_into(pilot, "#bulk-path", "suppliers.csv")
         await wait_for(pilot, lambda: screen.step == "previewed")
         assert screen.path == mine / "suppliers.csv"
