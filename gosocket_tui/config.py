@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -62,6 +63,10 @@ class Config:
     import_max_rows: int = 2_000_000
     maildir: str = ""
     exchange_dir: str = ""
+    exchange_max_bytes: int = 200 * 1024 * 1024
+    exchange_max_files: int = 1000
+    sftp_host: str = ""
+    sftp_port: int = 0
 
     def masked(self) -> dict[str, Any]:
         """The configuration as a dict with secrets replaced, for ``config show``."""
@@ -86,9 +91,14 @@ INT_RANGES: dict[str, tuple[int, int]] = {
     "delivery_max_attempts": (1, 100),
     "import_max_bytes": (1024, 16 * 1024**3),
     "import_max_rows": (1, 100_000_000),
+    "exchange_max_bytes": (1024, 1024**4),
+    "exchange_max_files": (1, 1_000_000),
+    "sftp_port": (0, 65535),
 }
 FLOAT_RANGES: dict[str, tuple[float, float]] = {"smtp_timeout_seconds": (0.1, 3600.0)}
 _Number = TypeVar("_Number", int, float)
+# The host shown in the ``sftp`` lines of exports (empty: the address the client reached).
+SFTP_HOST = re.compile(r"[A-Za-z0-9.:-]{0,253}")
 
 # Text settings and their longest accepted value; none may hold a control or bidi character (a
 # CR or LF in the SMTP sender or username would be a second SMTP command).
@@ -101,6 +111,7 @@ TEXT_LIMITS: dict[str, int] = {
     "activation_url": 2048,
     "maildir": 4096,
     "exchange_dir": 4096,
+    "sftp_host": 253,
 }
 
 
@@ -166,6 +177,8 @@ def _check_value(name: str, kind: str, raw: Any) -> Any:
         raise ValueError(_("must not be empty"))
     if plain(raw) != raw:
         raise ValueError(_("contains a control character"))
+    if name == "sftp_host" and not SFTP_HOST.fullmatch(raw):
+        raise ValueError(_("expected a host name or an IP address"))
     if any("\ud800" <= ch <= "\udfff" for ch in raw):
         raise ValueError(_("is not valid text (UTF-8)"))
     return raw

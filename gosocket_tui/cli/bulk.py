@@ -142,9 +142,9 @@ def _write_report(
     if not files.confined:
         bulk.write_issue_report(report_path, report, force=force, inputs=(source,))
         return str(report_path)
-    with files.output(str(report_path), inputs=(source,)) as staging:
-        bulk.write_issue_report(staging, report)
-    return files.shown(files.target(str(report_path)))
+    with files.output(str(report_path), inputs=(source,)) as staged:
+        bulk.write_issue_report(staged.path, report)
+    return files.shown(staged.final)
 
 
 @suppliers.command("import")
@@ -327,9 +327,9 @@ def template_command(
     if state.remote is not None:  # as in the app, whose bulk screen is the administrators'
         require_admin(state.services(), state.remote, "supplier.template")
     if files.confined:  # over SSH: into the exchange folder, never over a file (no --force)
-        with files.output(str(target)) as staging:
-            bulk.write_template(staging, template_kind, language)
-        shown = files.shown(files.target(str(target)))
+        with files.output(str(target)) as staged:
+            bulk.write_template(staged.path, template_kind, language)
+        shown = files.shown(staged.final)
     else:
         bulk.write_template(target, template_kind, language, force=force)
         shown = str(target)

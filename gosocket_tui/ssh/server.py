@@ -2,8 +2,9 @@
 
 Public-key authentication against the app's own key table (``services/ssh_keys.py``), one
 child process per interactive session (``ssh/launcher.py``), the supplier commands of
-``ssh/commands.py`` run as the key's user, and nothing else: no passwords, no
-keyboard-interactive, no other command, no subsystems, no forwarding of any kind.
+``ssh/commands.py`` run as the key's user, SFTP in their company's exchange folder for
+administrators (``ssh/sftp.py``), and nothing else: no passwords, no keyboard-interactive, no
+other command, no other subsystem, no forwarding of any kind.
 :data:`REQUESTS` classifies every request asyncssh would hand the server; a test fails when a
 new one appears unclassified. Every accept, refusal and end is a log line (who, key
 fingerprint, source address) and an audit event where it has someone to name.
@@ -16,24 +17,27 @@ import logging
 import socket
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
 import asyncssh
 
+from gosocket_tui.config import SFTP_HOST
 from gosocket_tui.errors import AuthError, GosocketError
 from gosocket_tui.safe_text import plain
 from gosocket_tui.services import audit
 from gosocket_tui.services.context import ServiceContext
-from gosocket_tui.services.session import Session
+from gosocket_tui.services.exchange import ExchangeFolder, company_folder_name, exchange_root
+from gosocket_tui.services.session import Session, require_session
 from gosocket_tui.services.ssh_keys import authenticate_key, key_accepted, key_still_valid
 from gosocket_tui.ssh.commands import CommandRefused, command_name, remote_argv
 from gosocket_tui.ssh.handoff import Handoff, encode_handoff
 from gosocket_tui.ssh.host_key import fingerprint
 from gosocket_tui.ssh.launcher import PtySession
 from gosocket_tui.ssh.limits import FailedLogins, SessionCaps
+from gosocket_tui.ssh.sftp import ExchangeSFTP, Quota, SessionChannel, SftpFactory
 
 log = logging.getLogger("gosocket_tui.ssh")
 T = TypeVar("T")
@@ -72,7 +76,7 @@ REQUESTS: dict[str, str] = {
     "pty_requested": "allowed",
     "shell_requested": "allowed",
     "exec_requested": "allowed",  # only the commands of ssh/commands.py; others refused
-    "subsystem_requested": "refused",
+    "subsystem_requested": "allowed",  # sftp, for administrators (ssh/sftp.py); no other
     "session_started": "event",
     "data_received": "allowed",
     "eof_received": "event",
@@ -363,7 +367,7 @@ class AppServer(asyncssh.SSHServer):
 
     # ------------------------------------------------------------------ channels
 
-    async def session_requested(self) -> PtySession:
+    async def session_requested(self) -> SessionChannel:
         login = await self._login_task if self._login_task is not None else None
         if login is None:
             raise asyncssh.ChannelOpenError(asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED, "No login.")
@@ -373,14 +377,68 @@ class AppServer(asyncssh.SSHServer):
             raise asyncssh.ChannelOpenError(
                 asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED, "Too many sessions open."
             )
-        handoff = Handoff(session, key, self._endpoint.flags, self._endpoint.config_path)
-        return PtySession(
+        flags = {**self._endpoint.flags, **self._sftp_address()}
+        handoff = Handoff(session, key, flags, self._endpoint.config_path)
+        pty = PtySession(
             encode_handoff(handoff),
             self._refuse,
             self._session_started,
             self._session_ended,
             on_exec=self._exec_handoff,
         )
+        return SessionChannel(pty, self._sftp_factory(session, key), self._refuse)
+
+    def _sftp_address(self) -> dict[str, object]:
+        """Where this client reached the server, for the ``sftp`` lines of the session's
+        exports: the configured ``sftp_host``/``sftp_port``, else this connection's own
+        address (a name the client resolved is not sent over SSH)."""
+        assert self._conn is not None
+        config = self._endpoint.ctx.config
+        local = self._conn.get_extra_info("sockname")
+        host = config.sftp_host or (str(local[0]) if local else "")
+        port = config.sftp_port or (int(local[1]) if local else 0)
+        if not host or not SFTP_HOST.fullmatch(host) or not port:
+            return {}
+        return {"sftp_host": host, "sftp_port": port}
+
+    def _sftp_factory(self, session: Session, key: str) -> SftpFactory | None:
+        """SFTP in the company's exchange folder, for an administrator only."""
+        if not session.is_admin:
+            return None
+        config = self._endpoint.ctx.config
+        place = ExchangeFolder(exchange_root(config) / company_folder_name(session.company_id))
+        quota = Quota(config.exchange_max_bytes, config.exchange_max_files)
+        report = partial(self._sftp_event, session, key)
+        ctx = self._endpoint.ctx
+
+        def admin_now() -> bool:
+            now = ctx.clock.now()
+            try:
+                current = require_session(ctx, replace(session, started_at=now, last_seen_at=now))
+            except GosocketError:  # disabled, moved, or no database: no more files
+                return False
+            return current.is_admin
+
+        async def still_admin() -> bool:
+            return await self._endpoint.call(admin_now)
+
+        return lambda chan: ExchangeSFTP(chan, place, quota, report, still_admin)
+
+    def _sftp_event(
+        self, session: Session, key: str, action: str, name: str, outcome: str, detail: str
+    ) -> None:
+        """One SFTP put, get, remove or refusal: a log line and an audit event."""
+        log.info(
+            "ssh %s user=%s key=%s from=%s name=%s outcome=%s %s",
+            action.replace(".", " "),
+            _shown(session.username),
+            key,
+            self._peer,
+            _shown(name),
+            outcome,
+            _shown(detail),
+        )
+        self._endpoint.audit(session, action, name, outcome, f"key {key}: {detail}")
 
     def _exec_handoff(self, command: str) -> bytes:
         """The child's hand-over for an allowed command; ``CommandRefused`` (logged and

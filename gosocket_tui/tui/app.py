@@ -146,7 +146,9 @@ class GosocketApp(App[None]):
         company's exchange folder."""
         from gosocket_tui.services.exchange import files_for
 
-        return files_for(self.ctx.config, session.company_id, remote=self.remote)
+        return files_for(
+            self.ctx.config, session.company_id, remote=self.remote, username=session.username
+        )
 
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
         """Textual's screenshot action writes to any server path: never in a remote session."""

@@ -195,15 +195,22 @@ async def test_files_come_from_and_go_to_the_exchange_folder(served: Served) -> 
     written = await _run(served, "suppliers template plantilla.csv")
     assert written.exit_status == 0, written.stderr
     company_id = Company.get(Company.tax_id == "760864285").id
-    path = Path(folder) / f"company-{company_id}" / "plantilla.csv"
+    company = Path(folder) / f"company-{company_id}"
+    path = company / "outbox" / "plantilla.csv"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    before = path.read_bytes()
     again_written = await _run(served, "suppliers template plantilla.csv --force")
-    assert again_written.exit_status == 1  # never replaced over SSH
+    assert again_written.exit_status == 0  # never replaced over SSH: a free name instead
+    assert path.read_bytes() == before
+    assert (company / "outbox" / "plantilla-2.csv").exists()
     outside = await _run(served, "suppliers template /tmp/escape.csv")
     assert outside.exit_status == 1
     assert len(str(outside.stderr).splitlines()) == 1
     missing = await _run(served, "suppliers import ../../etc/passwd --dry-run")
     assert missing.exit_status == 1
+    not_brought_in = await _run(served, "suppliers import plantilla.csv --dry-run")
+    assert not_brought_in.exit_status == 1  # files are read from inbox/ only
+    (company / "inbox" / "plantilla.csv").write_bytes(before)
     again = await _run(served, "suppliers import plantilla.csv --dry-run")
     assert "plantilla.csv" in str(again.stdout)
 

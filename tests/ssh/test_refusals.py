@@ -105,9 +105,15 @@ async def test_a_command_is_never_run(served: Served, tmp_path: Path) -> None:
 
 
 async def test_a_subsystem_is_refused(served: Served) -> None:
-    async with await served.connect() as conn:
+    """SFTP is served to administrators only (tests/ssh/test_sftp.py); no other subsystem."""
+    async with await served.connect("carlos", served.carlos_key) as conn:
         with pytest.raises((asyncssh.ChannelOpenError, asyncssh.SFTPError)):
             await conn.start_sftp_client()
+    async with await served.connect() as conn:
+        with pytest.raises((asyncssh.ChannelOpenError, asyncssh.ProcessError, OSError)):
+            process = await conn.create_process(subsystem="netconf", encoding=None)
+            await process.wait(check=True, timeout=10)
+    assert served.lines("ssh refused sftp user='carlos'")
     assert served.lines("ssh refused subsystem user='ana'")
 
 

@@ -36,6 +36,12 @@ from gosocket_tui.errors import ConfigError, DatabaseError
         ("smtp_host", "mail\x1b]0;x\x07"),
         pytest.param("smtp_host", "h" * 300, id="smtp_host-huge"),
         ("activation_url", "https://x.example/\udcff"),
+        ("exchange_max_bytes", "0"),
+        ("exchange_max_files", "0"),
+        ("sftp_port", "65536"),
+        ("sftp_host", "host; rm -rf ~"),
+        ("sftp_host", "$(id)"),
+        ("sftp_host", "h\u202e"),
     ],
 )
 def test_bad_env_value_is_one_line_naming_the_variable(

@@ -33,11 +33,11 @@ def exchange_names(files: FilePlace) -> list[str]:
 def exchange_line(names: list[str]) -> str:
     """The exchange folder's files, the first :data:`EXCHANGE_SHOWN` by name."""
     if not names:
-        return _("Your exchange folder is empty: put the file there first, then type its name.")
+        return _("Your inbox is empty: put the file into inbox/ (sftp), then type its name.")
     shown = ", ".join(names[:EXCHANGE_SHOWN])
     if len(names) > EXCHANGE_SHOWN:
         shown += " " + _("and {count} more", count=format_int(len(names) - EXCHANGE_SHOWN))
-    return _("Files in your exchange folder: {names}", names=shown)
+    return _("Files in your inbox: {names}", names=shown)
 
 
 def read_preview(files: FilePlace, raw: str, config: Config) -> Preview:

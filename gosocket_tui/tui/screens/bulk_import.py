@@ -43,6 +43,7 @@ from gosocket_tui.services import bulk as bulk_import
 from gosocket_tui.services.bulk import RawRow, SourceInfo
 from gosocket_tui.services.exchange import FilePlace
 from gosocket_tui.tui.dialogs.bulk_template import TemplateDialog
+from gosocket_tui.tui.files import with_fetch_hint
 from gosocket_tui.tui.host import host
 from gosocket_tui.tui.safe import text as safe_text
 from gosocket_tui.tui.screens.bulk_files import (
@@ -279,7 +280,7 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
     def _field_names(self, path: Path) -> bool:
         """Whether the file field still names ``path`` (the file previewed)."""
         try:
-            return self.files.target(self.query_one("#bulk-path", Input).value) == path
+            return self.files.named(self.query_one("#bulk-path", Input).value) == path
         except GosocketError:
             return False
 
@@ -414,7 +415,8 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
 
     def _exported(self, path: Path) -> None:
         shown = self.files.shown(path)
-        self._message("#bulk-summary", _("Report written to {path}", path=shown), "ok")
+        written = _("Report written to {path}", path=shown)
+        self._message("#bulk-summary", with_fetch_hint(self.app, self.files, written, shown), "ok")
         self._list_exchange()
 
     def _export_failed(self, error: GosocketError) -> None:
@@ -513,7 +515,10 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
     def _template_written(self, path: Path | None) -> None:
         if path is not None:
             shown = self.files.shown(path)
-            self._message("#bulk-file-message", _("Template written to {path}", path=shown), "ok")
+            written = _("Template written to {path}", path=shown)
+            self._message(
+                "#bulk-file-message", with_fetch_hint(self.app, self.files, written, shown), "ok"
+            )
 
     def on_unmount(self) -> None:
         self._forget_report()

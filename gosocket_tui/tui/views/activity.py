@@ -36,7 +36,7 @@ from gosocket_tui.errors import GosocketError, PermissionDenied
 from gosocket_tui.i18n import _
 from gosocket_tui.services import activity
 from gosocket_tui.services.activity import AuditFilter
-from gosocket_tui.tui.files import write_export
+from gosocket_tui.tui.files import EXPORT_NOTICE_SECONDS, with_fetch_hint, write_export
 from gosocket_tui.tui.host import host
 from gosocket_tui.tui.safe import plain, text
 from gosocket_tui.tui.views.activity_filter import (
@@ -311,12 +311,17 @@ class ActivityView(View):
         count, path = written
         self._show_status(self._status_after_export())
         shown = plain(path)
-        self.app.notify(
+        files = host(self).files_for(self.session)
+        message = (
             _("Exported 1 event to {path}.", path=shown)
             if count == 1
-            else _("Exported {count} events to {path}.", count=count, path=shown),
+            else _("Exported {count} events to {path}.", count=count, path=shown)
+        )
+        self.app.notify(
+            with_fetch_hint(self.app, files, message, shown),
             title=_("Export"),
             markup=False,
+            timeout=EXPORT_NOTICE_SECONDS,
         )
 
     def _export_failed(self, error: GosocketError) -> None:

@@ -24,7 +24,7 @@ from textual.widgets import Button, DataTable, Input, Label, Static
 
 from gosocket_tui.errors import GosocketError, PermissionDenied
 from gosocket_tui.i18n import _
-from gosocket_tui.tui.files import write_export
+from gosocket_tui.tui.files import EXPORT_NOTICE_SECONDS, with_fetch_hint, write_export
 from gosocket_tui.tui.host import host
 from gosocket_tui.tui.safe import plain, text
 from gosocket_tui.tui.widgets.mail_deliveries import (
@@ -247,10 +247,14 @@ class DeliveryPane(Vertical):
         )
 
     def _exported(self, path: str) -> None:
+        files = host(self).files_for(self._mailbox.session)
         self.app.notify(
-            _("Delivery log written to {path}.", path=plain(path)),
+            with_fetch_hint(
+                self.app, files, _("Delivery log written to {path}.", path=plain(path)), path
+            ),
             title=_("Export"),
             markup=False,
+            timeout=EXPORT_NOTICE_SECONDS,
         )
 
     def _export_failed(self, error: GosocketError) -> None:
