@@ -104,10 +104,11 @@ def activate(
 
     Raises ValidationError (field 'tax_id', 'inviter_tax_id', 'code', 'username',
     'password' or 'key') or Duplicate for a taken username. A key registered meanwhile to
-    someone else undoes the whole activation (the code stays unused). Every refusal of the activation itself
-    (wrong, expired, used or blocked code, unknown or already registered company, no
-    invitation) is the one ``invalid_code()`` message after the same password hash. A refused
-    code still commits its attempt count and audit row.
+    someone else undoes the whole activation (the code stays unused).
+
+    Every refusal of the activation itself (wrong, expired, used or blocked code, unknown or
+    already registered company, no invitation) is the one ``invalid_code()`` message after the
+    same password hash. A refused code still commits its attempt count and audit row.
     """
     supplier_tax = _parse(supplier_country, supplier_tax_id, "tax_id")
     inviter_tax = _parse(inviter_country, inviter_tax_id, "inviter_tax_id")
