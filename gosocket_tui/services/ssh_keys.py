@@ -354,6 +354,15 @@ def authenticate_key(ctx: ServiceContext, username: str, key: asyncssh.SSHKey) -
     return outcome
 
 
+def key_registered(ctx: ServiceContext, fingerprint: str) -> bool:
+    """Whether any user holds this key: an SSH activation asks before showing its form, since
+    the key it proved will be the new user's (``activation.activate(ssh_public_key=…)``)."""
+    return transaction(
+        lambda: bool(UserKey.select().where(UserKey.fingerprint == fingerprint).exists()),
+        write=False,
+    )
+
+
 def key_still_valid(ctx: ServiceContext, session: Session, fingerprint: str) -> bool:
     """True while the session's user is active in its company and still holds the key."""
 
