@@ -47,9 +47,9 @@ def code(ctx: ServiceContext, buyers: object, clock: FixedClock, sink: MailSink)
 
 
 async def open_activation(
-    served: Served, key: asyncssh.SSHKey
+    served: Served, key: asyncssh.SSHKey, username: str = "activate"
 ) -> tuple[asyncssh.SSHClientConnection, asyncssh.SSHClientProcess[bytes], bytes]:
-    conn = await served.connect("activate", key)
+    conn = await served.connect(username, key)
     process = await conn.create_process(
         term_type="xterm-256color", term_size=(80, 24), encoding=None
     )
@@ -82,9 +82,12 @@ async def ended(process: asyncssh.SSHClientProcess[bytes]) -> int | None:
     return process.exit_status
 
 
-async def test_any_key_opens_only_the_activation_screen_and_escape_ends_it(served: Served) -> None:
+@pytest.mark.parametrize("username", ["activate", "Activate"])  # as usernames compare
+async def test_any_key_opens_only_the_activation_screen_and_escape_ends_it(
+    served: Served, username: str
+) -> None:
     key = asyncssh.generate_private_key("ssh-ed25519")
-    conn, process, painted = await open_activation(served, key)
+    conn, process, painted = await open_activation(served, key, username)
     async with conn:
         assert b"Log in" not in painted and b"Network" not in painted  # no login, no shell
         process.stdin.write(ESCAPE)

@@ -18,12 +18,17 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 import gosocket_tui
-from gosocket_tui.db.models import User, UserKey
+from gosocket_tui.db.models import Invitation, User, UserKey
 from gosocket_tui.i18n import _, set_language
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.tui.app import GosocketApp, make_app
 from gosocket_tui.tui.presets import SNAPSHOT
-from gosocket_tui.tui.screens.activation import ActivationScreen, KeyActivation, connect_line
+from gosocket_tui.tui.screens.activation import (
+    CODE_TRIES_PER_SSH_SESSION,
+    ActivationScreen,
+    KeyActivation,
+    connect_line,
+)
 from tests.tui.flows import fill_activation
 from tests.tui.helpers import SnapCompare, settle
 from tests.tui.test_activation_screen import code  # noqa: F401 - the mailed code fixture
@@ -127,3 +132,22 @@ def test_every_message_of_activation_over_ssh_is_in_spanish_with_its_placeholder
         assert _(english) == spanish != english
         assert re.findall(r"\{\w+\}", spanish) == re.findall(r"\{\w+\}", english)
     assert connect_line("cafe.admin", None) == "ssh -p PUERTO cafe.admin@SERVIDOR"
+
+
+async def test_a_session_ends_after_its_last_code_try(
+    ctx: ServiceContext,
+    code: str,  # noqa: F811
+) -> None:
+    """Per address, activation sessions are counted (``ssh/limits.py``); each has a few code
+    tries, so an address gets a bounded number of tries in the window."""
+    wrong = "0000-0000-0000" if code != "0000-0000-0000" else "1111-1111-1111"
+    app = ssh_app(ctx)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for _try in range(CODE_TRIES_PER_SSH_SESSION - 1):
+            await fill_activation(pilot, code=wrong)
+            assert app.return_code is None
+        await fill_activation(pilot, code=wrong)
+        await settle(pilot)
+        assert app.return_code is not None
+    assert Invitation.get().attempts == CODE_TRIES_PER_SSH_SESSION

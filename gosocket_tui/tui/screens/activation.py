@@ -68,6 +68,9 @@ _INPUT_ORDER = (
     "act-password-again",
 )
 _LAST_INPUT = "act-password-again"
+# Codes an activation over SSH may try before its session ends: with the sessions an address
+# may start in a window (``ssh/limits.py``), this bounds the tries per address.
+CODE_TRIES_PER_SSH_SESSION = 3
 
 
 @dataclass(frozen=True)
@@ -429,3 +432,14 @@ class KeyActivationScreen(ActivationScreen):
 
     def __init__(self, ctx: ServiceContext, key: KeyActivation) -> None:
         super().__init__(ctx, over_ssh=key)
+        self._code_refusals = 0
+
+    def _refused(self, error: GosocketError) -> None:
+        """A refused code counts; after the last try the session ends, saying why."""
+        super()._refused(error)
+        if not isinstance(error, ValidationError) or error.field != "code":
+            return
+        self._code_refusals += 1
+        if self._code_refusals >= CODE_TRIES_PER_SSH_SESSION:
+            last = _("That was the last try of this session: connect again to try once more.")
+            self.app.exit(message=f"{error.message} {last}")
