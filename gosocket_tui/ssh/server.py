@@ -498,13 +498,16 @@ class AppServer(asyncssh.SSHServer):
             endpoint.caps.close(slot)
             endpoint.activations.close(peer)
             if was_started:
+                # The child's status says whether the supplier was registered.
+                outcome = "activated" if returncode == 0 else "not-activated"
                 log.info(
-                    "ssh session end user='activate' key=%s from=%s status=%s",
+                    "ssh session end user='activate' key=%s from=%s status=%s %s",
                     self._activating,
                     peer,
                     returncode,
+                    outcome,
                 )
-                detail = f"session end status {returncode}, key {self._activating} from {peer}"
+                detail = f"session end: {outcome}, key {self._activating} from {peer}"
                 endpoint.audit(None, "ssh.activate", ACTIVATION_USERNAME, "ok", detail)
 
         return PtySession(encode_handoff(handoff), self._refuse, started, ended)

@@ -91,7 +91,7 @@ async def test_any_key_opens_only_the_activation_screen_and_escape_ends_it(
     async with conn:
         assert b"Log in" not in painted and b"Network" not in painted  # no login, no shell
         process.stdin.write(ESCAPE)
-        await ended(process)
+        assert await ended(process) == 1  # left without activating
     fingerprint = key.get_fingerprint("sha256")
     assert served.lines(f"ssh accepted user='activate' key={fingerprint}")
     accepted = AuditEvent.get(
@@ -114,7 +114,10 @@ async def test_activating_registers_the_key_and_it_logs_the_new_user_in(
         )
         assert b"is now registered" in painted
         process.stdin.write(ENTER)  # Close: the session ends
-        await ended(process)
+        assert await ended(process) == 0
+    # The child's status told the server the supplier was registered.
+    await asyncio.sleep(0.2)
+    assert served.lines("not-activated") == [] and served.lines("activated")
     user = User.get(User.username == "cafe.admin")
     (row,) = UserKey.select().where(UserKey.user == user.id)
     assert row.fingerprint == key.get_fingerprint("sha256")
