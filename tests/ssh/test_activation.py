@@ -4,6 +4,13 @@ becomes the new user's login. A real server on loopback, a real pty, a real mail
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import select
+import shutil
+import signal
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +26,8 @@ from gosocket_tui.ssh.server import Limits
 from tests.conftest import PASSWORD
 from tests.invitation_helpers import add_supplier, code_in, deliver
 from tests.ssh.conftest import Served, read_until
+from tests.terminal import open_terminal, ssh_argv
+from tests.terminal import read_until as terminal_read_until
 
 pytestmark = pytest.mark.slow
 
@@ -201,3 +210,42 @@ async def test_activation_sessions_are_limited_per_address(served: Served) -> No
             break
         await asyncio.sleep(0.05)
     assert refusals.count() == 2
+
+
+@pytest.mark.skipif(shutil.which("ssh") is None, reason="no OpenSSH client here")
+async def test_the_openssh_client_activates_at_80x24_and_escape_ends_it(
+    served: Served, tmp_path: Path
+) -> None:
+    """As a supplier does it: ``ssh -p PORT activate@host`` with a key just made."""
+    key_file = tmp_path / "id_ed25519"
+    key_file.write_bytes(asyncssh.generate_private_key("ssh-ed25519").export_private_key())
+    key_file.chmod(0o600)
+    controller, terminal = open_terminal(24, 80)
+    client = subprocess.Popen(
+        ssh_argv(served.port, key_file, "activate@127.0.0.1", "-tt"),
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        start_new_session=True,
+        env={**os.environ, "TERM": "xterm-256color"},
+    )
+    os.close(terminal)
+    try:
+        await asyncio.to_thread(terminal_read_until, controller, SCREEN, 30)
+        os.write(controller, ESCAPE)
+        assert await asyncio.to_thread(_drain_until_exit, controller, client) == 1  # not activated
+    finally:
+        if client.poll() is None:
+            client.send_signal(signal.SIGKILL)
+            await asyncio.to_thread(client.wait, 10)
+        os.close(controller)
+
+
+def _drain_until_exit(controller: int, client: subprocess.Popen[bytes]) -> int | None:
+    """Read what the client prints (a full pty would stop it) until it exits, 15 s at most."""
+    deadline = time.monotonic() + 15
+    while client.poll() is None and time.monotonic() < deadline:
+        if select.select([controller], [], [], 0.2)[0]:
+            with contextlib.suppress(OSError):
+                os.read(controller, 65536)
+    return client.poll()
