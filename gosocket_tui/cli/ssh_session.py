@@ -94,9 +94,14 @@ def run(argv: list[str]) -> int:
 
 
 def _activation(ctx: ServiceContext, handoff: Handoff) -> int:
-    """Only the activation screen; a key that already logs someone in is told so at once."""
+    """Only the activation screen; a key that already logs someone in is told so at once.
+
+    Exit status 0 when the supplier was registered (its key is now registered: it was not
+    when the screen opened), else 1, however the screen was left: the server logs which.
+    """
     from gosocket_tui.services.ssh_keys import key_registered, parse_public_key
     from gosocket_tui.tui.app import make_app
+    from gosocket_tui.tui.presets import LIVE
     from gosocket_tui.tui.screens.activation import KeyActivation
 
     key = parse_public_key(handoff.public_key)  # the same checks as ``user key add``
@@ -109,11 +114,13 @@ def _activation(ctx: ServiceContext, handoff: Handoff) -> int:
         return 1
     app = make_app(
         ctx,
+        # Nobody is logged in: this session does not take part in sending the outbox.
+        preset=replace(LIVE, deliver_mail=False),
         remote=True,
         activation=KeyActivation(key.public_key, key.fingerprint, handoff.server_address),
     )
     app.run()
-    return app.return_code or 0
+    return 0 if key_registered(ctx, key.fingerprint) else 1
 
 
 if __name__ == "__main__":

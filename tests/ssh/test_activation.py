@@ -33,7 +33,7 @@ pytestmark = pytest.mark.slow
 
 SCREEN = b"Activate with activation code"
 NEW_PASSWORD = b"cafe con leche 2026"
-ENTER, TAB, ESCAPE = b"\r", b"\t", b"\x1b"
+ENTER, TAB, ESCAPE, CTRL_Q = b"\r", b"\t", b"\x1b", b"\x11"
 
 
 @pytest.fixture
@@ -91,15 +91,16 @@ async def ended(process: asyncssh.SSHClientProcess[bytes]) -> int | None:
     return process.exit_status
 
 
-@pytest.mark.parametrize("username", ["activate", "Activate"])  # as usernames compare
+# ``Activate`` too, as usernames compare; Escape and Ctrl+Q both end the session.
+@pytest.mark.parametrize(("username", "leave"), [("activate", ESCAPE), ("Activate", CTRL_Q)])
 async def test_any_key_opens_only_the_activation_screen_and_escape_ends_it(
-    served: Served, username: str
+    served: Served, username: str, leave: bytes
 ) -> None:
     key = asyncssh.generate_private_key("ssh-ed25519")
     conn, process, painted = await open_activation(served, key, username)
     async with conn:
         assert b"Log in" not in painted and b"Network" not in painted  # no login, no shell
-        process.stdin.write(ESCAPE)
+        process.stdin.write(leave)
         assert await ended(process) == 1  # left without activating
     fingerprint = key.get_fingerprint("sha256")
     assert served.lines(f"ssh accepted user='activate' key={fingerprint}")

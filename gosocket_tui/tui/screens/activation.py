@@ -322,10 +322,9 @@ class ActivationScreen(Screen[str | None]):
     @on(Button.Pressed, "#activation-next")
     def action_back(self) -> None:
         """Back to the login screen (with the new username after a success); over SSH the
-        screen is the whole session, so leaving it ends the session: with status 0 once the
-        supplier is registered, else 1 (the server's log says which)."""
+        screen is the whole session, so leaving it ends the session."""
         if self.over_ssh is not None:
-            self.app.exit(return_code=0 if self.result is not None else 1)
+            self.app.exit()
             return
         self.dismiss(self.result.username if self.result is not None else None)
 
@@ -443,4 +442,4 @@ class KeyActivationScreen(ActivationScreen):
         self._code_refusals += 1
         if self._code_refusals >= CODE_TRIES_PER_SSH_SESSION:
             last = _("That was the last try of this session: connect again to try once more.")
-            self.app.exit(return_code=1, message=f"{error.message} {last}")
+            self.app.exit(message=f"{error.message} {last}")
