@@ -73,7 +73,8 @@ class SessionCaps:
 @dataclass
 class ActivationLimits:
     """Activation sessions (``ssh activate@host``) per source address: at most ``concurrent``
-    open at once and ``per_window`` started in ``window_seconds``.
+    open at once and ``per_window`` started in ``window_seconds``; and ``total`` open in all,
+    so that many addresses together cannot take every session of the server.
 
     Anyone may open one with any key, so the address is all there is to count by. Each
     session may try codes; the services' own limit (wrong codes per invitation) holds behind
@@ -83,13 +84,17 @@ class ActivationLimits:
     concurrent: int = 2
     per_window: int = 5
     window_seconds: float = 900.0
+    total: int = 10
     clock: Callable[[], float] = time.monotonic
     _open: dict[str, int] = field(default_factory=dict)
     _started: dict[str, deque[float]] = field(default_factory=dict)
 
     def try_open(self, address: str) -> str:
-        """Count a new session from ``address``: "" when allowed, else why not ("busy":
-        too many open now, "rate": too many started in the window)."""
+        """Count a new session from ``address``: "" when allowed, else why not ("full": too
+        many open in all, "busy": too many open from the address now, "rate": too many
+        started from it in the window)."""
+        if sum(self._open.values()) >= self.total:
+            return "full"
         if self._open.get(address, 0) >= self.concurrent:
             return "busy"
         times = self._started.get(address, deque())

@@ -109,6 +109,7 @@ class Limits:
     activation_sessions_per_address: int = 2
     activations_per_window: int = 5
     activation_window_seconds: float = 900.0
+    max_activation_sessions: int = 10
 
 
 def _shown(value: object) -> str:
@@ -143,6 +144,7 @@ class Endpoint:
             self.limits.activation_sessions_per_address,
             self.limits.activations_per_window,
             self.limits.activation_window_seconds,
+            total=self.limits.max_activation_sessions,
         )
 
     async def call(self, work: Callable[[], T]) -> T:
@@ -469,11 +471,11 @@ class AppServer(asyncssh.SSHServer):
             )
             detail = f"{why}: key {self._activating} from {peer}"
             endpoint.audit(None, "ssh.activate", ACTIVATION_USERNAME, "refused", detail)
-            reason = (
-                "Too many activation sessions from your address at once."
-                if why == "busy"
-                else "Too many activation sessions from your address; try again later."
-            )
+            reason = {
+                "full": "Too many activations at the moment; try again later.",
+                "busy": "Too many activation sessions from your address at once.",
+                "rate": "Too many activation sessions from your address; try again later.",
+            }[why]
             raise asyncssh.ChannelOpenError(asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED, reason)
         sockname = self._conn.get_extra_info("sockname")
         handoff = Handoff(

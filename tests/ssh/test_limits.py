@@ -115,3 +115,12 @@ def test_activation_sessions_per_address_at_once_and_in_a_window() -> None:
     assert limits.try_open("192.0.2.1") == "rate"  # three started in the window
     ticks.now = 61
     assert limits.try_open("192.0.2.1") == ""
+
+
+def test_activation_sessions_in_all_leave_room_for_the_app() -> None:
+    """Addresses are cheap to an attacker: activations together get only part of the
+    server's sessions, so administrators still get in."""
+    limits = ActivationLimits(concurrent=2, per_window=5, total=3)
+    assert [limits.try_open(f"192.0.2.{n}") for n in range(1, 5)] == ["", "", "", "full"]
+    limits.close("192.0.2.1")
+    assert limits.try_open("192.0.2.4") == ""
