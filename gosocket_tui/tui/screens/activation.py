@@ -15,7 +15,7 @@ writes the registration in one transaction, ``tui.workers.call_service``), and t
 Over SSH (``ssh activate@host``, :class:`KeyActivation`) the screen is the whole app: the key
 the supplier connected with becomes the new user's login (in the activation's transaction),
 the success panel shows the ``ssh`` line to connect with next time, and leaving the screen
-(Escape, Back, Close) ends the session.
+(Escape, Quit, Close, Ctrl+Q) ends the session.
 
 Colombia: the NIT may be typed without its check digit (the service computes it); the hint
 under each Tax ID field says what is expected for the chosen country. Keyboard only: Enter
@@ -442,4 +442,4 @@ class KeyActivationScreen(ActivationScreen):
         self._code_refusals += 1
         if self._code_refusals >= CODE_TRIES_PER_SSH_SESSION:
             last = _("That was the last try of this session: connect again to try once more.")
-            self.app.exit(message=f"{error.message} {last}")
+            self.app.exit(message=Text(plain(f"{error.message} {last}")))
