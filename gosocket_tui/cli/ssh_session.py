@@ -8,6 +8,9 @@ verified), opens its own database connection, checks the account and the key onc
 runs the app without a login screen. It is a module, not a ``gosocket-tui`` command: nothing
 typed on a command line or sent over SSH reaches it, and without the server's pipe it has
 nothing to read.
+
+An activation hand-over (SSH user ``activate``) has nobody logged in: the child shows only
+the activation screen, and the key the client proved becomes the new user's login.
 """
 
 from __future__ import annotations
@@ -17,12 +20,16 @@ import os
 import sys
 import termios
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from gosocket_tui.config import load_config
 from gosocket_tui.errors import GosocketError
 from gosocket_tui.i18n import _, set_language
 from gosocket_tui.safe_text import plain
-from gosocket_tui.ssh.handoff import MAX_HANDOFF_BYTES, decode_handoff
+from gosocket_tui.ssh.handoff import ACTIVATE_MODE, MAX_HANDOFF_BYTES, Handoff, decode_handoff
+
+if TYPE_CHECKING:
+    from gosocket_tui.services.context import ServiceContext
 
 
 def _read_pipe(fd: int) -> bytes:
@@ -69,6 +76,11 @@ def run(argv: list[str]) -> int:
         print(plain(exc.message), end=_line_end(), file=sys.stderr)
         return 1
     try:
+        if handoff.mode == ACTIVATE_MODE:
+            return _activation(ctx, handoff)
+        if handoff.session is None:
+            print(_("This program is started by gosocket-tui serve."), file=sys.stderr)
+            return 2
         now = ctx.clock.now()
         session = replace(
             handoff.session,
@@ -91,6 +103,36 @@ def run(argv: list[str]) -> int:
     finally:
         ctx.close()
     return 0
+
+
+def _activation(ctx: ServiceContext, handoff: Handoff) -> int:
+    """Only the activation screen; a key that already logs someone in is told so at once.
+
+    Exit status 0 when the supplier was registered (its key is now registered: it was not
+    when the screen opened), else 1, however the screen was left: the server logs which.
+    """
+    from gosocket_tui.services.ssh_keys import key_registered, parse_public_key
+    from gosocket_tui.tui.app import make_app
+    from gosocket_tui.tui.presets import LIVE
+    from gosocket_tui.tui.screens.activation import KeyActivation
+
+    key = parse_public_key(handoff.public_key)  # the same checks as ``user key add``
+    if key_registered(ctx, key.fingerprint):
+        message = _(
+            "This key is already registered. Connect with your username, "
+            "or activate with another key."
+        )
+        print(message, end="\r\n")
+        return 1
+    app = make_app(
+        ctx,
+        # Nobody is logged in: this session does not take part in sending the outbox.
+        preset=replace(LIVE, deliver_mail=False),
+        remote=True,
+        activation=KeyActivation(key.public_key, key.fingerprint, handoff.server_address),
+    )
+    app.run()
+    return 0 if key_registered(ctx, key.fingerprint) else 1
 
 
 if __name__ == "__main__":

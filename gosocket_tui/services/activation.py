@@ -15,14 +15,29 @@ Success is one transaction: the company gets access (``registered_at``), every b
 it turns 'registered' (the check mark appears in each buyer's table), its first user is
 created as its administrator, the invitation is used and any other open invitation to it is
 closed.
+
+Over SSH (``ssh activate@host``, ``gosocket-tui serve``) the supplier proved it holds a key
+before it saw the form: ``ssh_public_key`` registers that key for the new user in the same
+transaction, so the key is its login from then on. No other service attaches a key to a user
+it did not just create (the operator's ``user key add`` excepted).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+
+import peewee
 
 from gosocket_tui.db.connection import transaction
-from gosocket_tui.db.models import Company, Invitation, InvitationCode, SupplierLink, User
+from gosocket_tui.db.models import (
+    Company,
+    Invitation,
+    InvitationCode,
+    SupplierLink,
+    User,
+    UserKey,
+)
 from gosocket_tui.errors import UserError, ValidationError
 from gosocket_tui.i18n import _, get_language
 from gosocket_tui.services import audit
@@ -36,6 +51,7 @@ from gosocket_tui.services.invitation_queue import (
     drop_codes,
 )
 from gosocket_tui.services.passwords import check_password_rules, hash_password
+from gosocket_tui.services.ssh_keys import ParsedKey, key_taken, parse_public_key
 from gosocket_tui.services.taxid import TaxId, parse_tax_id
 
 
@@ -79,14 +95,20 @@ def activate(
     code: str,
     username: str,
     password: str,
+    ssh_public_key: str | None = None,
 ) -> ActivationResult:
     """Register the supplier with its activation code and create its administrator.
 
-    Raises ValidationError (field 'tax_id', 'inviter_tax_id', 'code', 'username' or
-    'password') or Duplicate for a taken username. Every refusal of the activation itself
-    (wrong, expired, used or blocked code, unknown or already registered company, no
-    invitation) is the one ``invalid_code()`` message after the same password hash. A refused
-    code still commits its attempt count and audit row.
+    ``ssh_public_key``: the OpenSSH line of the key an SSH activation proved it holds; it
+    becomes the new user's key in the same transaction (audited ``ssh_key.add``).
+
+    Raises ValidationError (field 'tax_id', 'inviter_tax_id', 'code', 'username',
+    'password' or 'key') or Duplicate for a taken username. A key registered meanwhile to
+    someone else undoes the whole activation (the code stays unused).
+
+    Every refusal of the activation itself (wrong, expired, used or blocked code, unknown or
+    already registered company, no invitation) is the one ``invalid_code()`` message after the
+    same password hash. A refused code still commits its attempt count and audit row.
     """
     supplier_tax = _parse(supplier_country, supplier_tax_id, "tax_id")
     inviter_tax = _parse(inviter_country, inviter_tax_id, "inviter_tax_id")
@@ -96,6 +118,7 @@ def activate(
         compact_code = None
     name = check_username(username)
     check_password_rules(password, name)
+    key = parse_public_key(ssh_public_key) if ssh_public_key is not None else None
     # Hashed before the transaction (argon2 takes a while) and for every attempt alike, a
     # malformed code included: every refusal costs the same, so timing tells nothing either.
     password_hash = hash_password(password)
@@ -187,6 +210,8 @@ def activate(
             return refuse(supplier.id, "refused", "registered meanwhile")
         user = insert_user_in_transaction(ctx, supplier.id, name, password_hash, is_admin=True)
         User.update(language=get_language()).where(User.id == user.id).execute()
+        if key is not None:
+            _register_key(ctx, key, user, now)
         buyer_ids = [
             row.buyer_id
             for row in SupplierLink.select(SupplierLink.buyer).where(
@@ -242,3 +267,29 @@ def activate(
     if isinstance(result, UserError):
         raise result
     return result
+
+
+def _register_key(ctx: ServiceContext, key: ParsedKey, user: User, now: datetime) -> None:
+    """The activating key becomes the new user's login; raising undoes the activation."""
+    if UserKey.select().where(UserKey.fingerprint == key.fingerprint).exists():
+        raise key_taken(field="key")
+    try:
+        with ctx.db.atomic():
+            UserKey.create(
+                user=user.id,
+                algorithm=key.algorithm,
+                public_key=key.public_key,
+                fingerprint=key.fingerprint,
+                created_at=now,
+            )
+    except peewee.IntegrityError as exc:  # registered by a concurrent transaction
+        raise key_taken(field="key") from exc
+    audit.record(
+        ctx,
+        None,
+        "ssh_key.add",
+        target=user.username,
+        company_id=user.company_id,
+        actor_name=user.username,
+        detail=f"{key.fingerprint} {key.algorithm}, by activation",
+    )

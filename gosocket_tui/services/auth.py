@@ -29,6 +29,9 @@ from gosocket_tui.services.passwords import (
 from gosocket_tui.services.session import Session, session_for
 
 USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-@")
+ACTIVATION_USERNAME = "activate"
+"""The SSH username that opens the activation screen (``gosocket-tui serve``): never an
+account's name, or that account could not log in by key and a supplier could not activate."""
 
 
 def invalid_credentials() -> AuthError:
@@ -73,6 +76,14 @@ def check_username(username: str) -> str:
     if not 3 <= len(name) <= 64 or not set(name) <= USERNAME_CHARS:
         raise ValidationError(
             _("The username must have 3 to 64 letters, digits or . _ - @ characters."),
+            field="username",
+        )
+    if name == ACTIVATION_USERNAME:
+        raise ValidationError(
+            _(
+                "The username {username} is reserved for activation over SSH; choose another.",
+                username=ACTIVATION_USERNAME,
+            ),
             field="username",
         )
     return name

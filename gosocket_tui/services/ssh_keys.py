@@ -166,6 +166,12 @@ def _no_such_key(fingerprint: str) -> NotFound:
     return NotFound(_("No key with the fingerprint {fingerprint}.", fingerprint=plain(fingerprint)))
 
 
+def key_taken(field: str | None = None) -> Duplicate | ValidationError:
+    """The one answer to a key registered already: whose it is stays unsaid."""
+    message = _("This key is already registered.")
+    return ValidationError(message, field=field) if field else Duplicate(message)
+
+
 def add_key(
     ctx: ServiceContext, username: str, key_text: str, *, comment: str | None = None
 ) -> KeyInfo:
@@ -186,10 +192,8 @@ def add_key(
 
     def write() -> UserKey:
         user = _user_named(username)
-        # Whose key it is stays unsaid: the message is the same for this user or another.
-        taken = _("This key is already registered.")
         if UserKey.select().where(UserKey.fingerprint == parsed.fingerprint).exists():
-            raise Duplicate(taken)
+            raise key_taken()
         try:
             with ctx.db.atomic():
                 row = UserKey.create(
@@ -201,7 +205,7 @@ def add_key(
                     created_at=ctx.clock.now(),
                 )
         except peewee.IntegrityError as exc:
-            raise Duplicate(taken) from exc
+            raise key_taken() from exc
         audit.record(
             ctx,
             None,
@@ -348,6 +352,15 @@ def authenticate_key(ctx: ServiceContext, username: str, key: asyncssh.SSHKey) -
     if isinstance(outcome, AuthError):
         raise outcome
     return outcome
+
+
+def key_registered(ctx: ServiceContext, fingerprint: str) -> bool:
+    """Whether any user holds this key: an SSH activation asks before showing its form, since
+    the key it proved will be the new user's (``activation.activate(ssh_public_key=…)``)."""
+    return transaction(
+        lambda: bool(UserKey.select().where(UserKey.fingerprint == fingerprint).exists()),
+        write=False,
+    )
 
 
 def key_still_valid(ctx: ServiceContext, session: Session, fingerprint: str) -> bool:

@@ -79,7 +79,8 @@ class PtySession(asyncssh.SSHServerSession[bytes]):
 
     Accepts a shell request on a pty (the app) and an exec request the server allows
     (``on_exec(command)`` returns the child's hand-over or raises ``CommandRefused``, which
-    becomes one line and an exit status); subsystems, breaks and signals are refused
+    becomes one line and an exit status; without ``on_exec``, as for an activation, every
+    exec request is refused at the SSH level); subsystems, breaks and signals are refused
     (``ssh/server.py`` classifies every request). ``on_refused(what)``, ``on_start(pid)`` and
     ``on_end(returncode, started)`` tell the server, which logs and audits.
     """
@@ -91,7 +92,7 @@ class PtySession(asyncssh.SSHServerSession[bytes]):
         on_start: Callable[[int], None],
         on_end: Callable[[int | None, bool], None],
         *,
-        on_exec: Callable[[str], bytes],
+        on_exec: Callable[[str], bytes] | None = None,
     ) -> None:
         self._handoff = handoff
         self._on_refused = on_refused
@@ -131,6 +132,9 @@ class PtySession(asyncssh.SSHServerSession[bytes]):
 
     def exec_requested(self, command: str) -> bool:
         """An allowed command runs; any other is answered with one line and its status."""
+        if self._on_exec is None:
+            self._on_refused("exec")
+            return False
         try:
             self._handoff = self._on_exec(command)
         except CommandRefused as refusal:

@@ -68,3 +68,49 @@ class SessionCaps:
             self._open[username] = left
         else:
             self._open.pop(username, None)
+
+
+@dataclass
+class ActivationLimits:
+    """Activation sessions (``ssh activate@host``) per source address: at most ``concurrent``
+    open at once and ``per_window`` started in ``window_seconds``; and ``total`` open in all,
+    so that many addresses together cannot take every session of the server.
+
+    Anyone may open one with any key, so the address is all there is to count by. Each
+    session may try codes; the services' own limit (wrong codes per invitation) holds behind
+    this one whatever the address.
+    """
+
+    concurrent: int = 2
+    per_window: int = 5
+    window_seconds: float = 900.0
+    total: int = 10
+    clock: Callable[[], float] = time.monotonic
+    _open: dict[str, int] = field(default_factory=dict)
+    _started: dict[str, deque[float]] = field(default_factory=dict)
+
+    def try_open(self, address: str) -> str:
+        """Count a new session from ``address``: "" when allowed, else why not ("full": too
+        many open in all, "busy": too many open from the address now, "rate": too many
+        started from it in the window)."""
+        if sum(self._open.values()) >= self.total:
+            return "full"
+        if self._open.get(address, 0) >= self.concurrent:
+            return "busy"
+        times = self._started.get(address, deque())
+        cutoff = self.clock() - self.window_seconds
+        while times and times[0] < cutoff:
+            times.popleft()
+        if len(times) >= self.per_window:
+            return "rate"
+        times.append(self.clock())
+        self._started[address] = times
+        self._open[address] = self._open.get(address, 0) + 1
+        return ""
+
+    def close(self, address: str) -> None:
+        left = self._open.get(address, 0) - 1
+        if left > 0:
+            self._open[address] = left
+        else:
+            self._open.pop(address, None)

@@ -4,7 +4,9 @@ Public-key authentication against the app's own key table (``services/ssh_keys.p
 child process per interactive session (``ssh/launcher.py``), the supplier commands of
 ``ssh/commands.py`` run as the key's user, SFTP in their company's exchange folder for
 administrators (``ssh/sftp.py``), and nothing else: no passwords, no keyboard-interactive, no
-other command, no other subsystem, no forwarding of any kind.
+other command, no other subsystem, no forwarding of any kind. The reserved user ``activate``
+takes any key the client proves it holds and opens only the activation screen, a limited
+number of times per source address.
 :data:`REQUESTS` classifies every request asyncssh would hand the server; a test fails when a
 new one appears unclassified. Every accept, refusal and end is a log line (who, key
 fingerprint, source address) and an audit event where it has someone to name.
@@ -28,15 +30,16 @@ from gosocket_tui.config import SFTP_HOST
 from gosocket_tui.errors import AuthError, GosocketError
 from gosocket_tui.safe_text import plain
 from gosocket_tui.services import audit
+from gosocket_tui.services.auth import ACTIVATION_USERNAME, normalize_username
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.exchange import ExchangeFolder, company_folder_name, exchange_root
 from gosocket_tui.services.session import Session, require_session
 from gosocket_tui.services.ssh_keys import authenticate_key, key_accepted, key_still_valid
 from gosocket_tui.ssh.commands import CommandRefused, command_name, remote_argv
-from gosocket_tui.ssh.handoff import Handoff, encode_handoff
+from gosocket_tui.ssh.handoff import ACTIVATE_MODE, Handoff, encode_handoff
 from gosocket_tui.ssh.host_key import fingerprint
 from gosocket_tui.ssh.launcher import PtySession
-from gosocket_tui.ssh.limits import FailedLogins, SessionCaps
+from gosocket_tui.ssh.limits import ActivationLimits, FailedLogins, SessionCaps
 from gosocket_tui.ssh.sftp import ExchangeSFTP, Quota, SessionChannel, SftpFactory
 
 log = logging.getLogger("gosocket_tui.ssh")
@@ -109,6 +112,10 @@ class Limits:
     failed_logins: int = 10
     failed_window_seconds: float = 300.0
     key_check_seconds: float = 5.0
+    activation_sessions_per_address: int = 2
+    activations_per_window: int = 5
+    activation_window_seconds: float = 900.0
+    max_activation_sessions: int = 10
 
 
 def _shown(value: object) -> str:
@@ -127,6 +134,7 @@ class Endpoint:
     config_path: Path | None = None
     failures: FailedLogins = field(init=False)
     caps: SessionCaps = field(init=False)
+    activations: ActivationLimits = field(init=False)
     open_sessions: dict[asyncssh.SSHServerConnection, tuple[Session, str]] = field(
         default_factory=dict
     )
@@ -138,6 +146,12 @@ class Endpoint:
     def __post_init__(self) -> None:
         self.failures = FailedLogins(self.limits.failed_logins, self.limits.failed_window_seconds)
         self.caps = SessionCaps(self.limits.max_sessions, self.limits.max_sessions_per_user)
+        self.activations = ActivationLimits(
+            self.limits.activation_sessions_per_address,
+            self.limits.activations_per_window,
+            self.limits.activation_window_seconds,
+            total=self.limits.max_activation_sessions,
+        )
 
     async def call(self, work: Callable[[], T]) -> T:
         """Run a service call on the one services thread (its database connection)."""
@@ -211,6 +225,8 @@ class AppServer(asyncssh.SSHServer):
         self._candidate: tuple[str, asyncssh.SSHKey] | None = None  # the last key that matched
         self._login: tuple[Session, str] | None = None
         self._login_task: asyncio.Task[tuple[Session, str] | None] | None = None
+        self._activating: str | None = None  # an activation: the fingerprint of its key
+        self._activation_key = ""  # … and its OpenSSH line
         self._lost = False
 
     # ------------------------------------------------------------------ connection
@@ -225,7 +241,11 @@ class AppServer(asyncssh.SSHServer):
         self._lost = True
         if self._conn is not None:
             self._endpoint.connections.discard(self._conn)
-        if self._login_task is None:  # no key was proved: a failed login for the address
+        if self._activating is not None:
+            log.info(
+                "ssh disconnected user='activate' key=%s from=%s", self._activating, self._peer
+            )
+        elif self._login_task is None:  # no key was proved: a failed login for the address
             self._endpoint.failures.failed(self._peer)
             log.info("ssh closed before login user=%s from=%s", _shown(self._username), self._peer)
         elif self._login is not None:
@@ -243,10 +263,13 @@ class AppServer(asyncssh.SSHServer):
     def _refuse(self, what: str) -> None:
         """Log (and audit, for a logged-in user) a request this server never serves."""
         who = self._login[0].username if self._login else self._username
-        key = self._login[1] if self._login else "-"
+        key = self._login[1] if self._login else self._activating or "-"
         log.info("ssh refused %s user=%s key=%s from=%s", what, _shown(who), key, self._peer)
         if self._login is not None:
             self._endpoint.audit(self._login[0], "ssh.refused", who, "refused", what)
+        elif self._activating is not None:
+            detail = f"{what} key {key} from {self._peer}"
+            self._endpoint.audit(None, "ssh.refused", ACTIVATION_USERNAME, "refused", detail)
 
     # ------------------------------------------------------------------ authentication
 
@@ -274,6 +297,9 @@ class AppServer(asyncssh.SSHServer):
         """
         if self._endpoint.failures.blocked(self._peer):
             return False
+        if _is_activation(username):  # any key: the signature is all that is asked
+            self._candidate = (username, key)
+            return True
         key_id = fingerprint(key)
         ctx = self._endpoint.ctx
         try:
@@ -298,7 +324,11 @@ class AppServer(asyncssh.SSHServer):
         for this login (:meth:`session_requested`).
         """
         assert self._candidate is not None
-        self._login_task = asyncio.get_running_loop().create_task(self._log_in(*self._candidate))
+        username, key = self._candidate
+        if _is_activation(username):
+            self._activation_accepted(key)
+            return
+        self._login_task = asyncio.get_running_loop().create_task(self._log_in(username, key))
 
     async def _log_in(self, username: str, key: asyncssh.SSHKey) -> tuple[Session, str] | None:
         assert self._conn is not None
@@ -367,7 +397,9 @@ class AppServer(asyncssh.SSHServer):
 
     # ------------------------------------------------------------------ channels
 
-    async def session_requested(self) -> SessionChannel:
+    async def session_requested(self) -> SessionChannel | PtySession:
+        if self._activating is not None:
+            return self._activation_session()
         login = await self._login_task if self._login_task is not None else None
         if login is None:
             raise asyncssh.ChannelOpenError(asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED, "No login.")
@@ -495,6 +527,81 @@ class AppServer(asyncssh.SSHServer):
             session, "ssh.session", session.username, "ok", f"end status {returncode}"
         )
 
+    # ------------------------------------------------------------------ activation
+
+    def _activation_accepted(self, key: asyncssh.SSHKey) -> None:
+        """``activate`` proved it holds ``key``: it may open the activation screen (only)."""
+        assert self._conn is not None
+        self._activating = fingerprint(key)
+        self._activation_key = key.export_public_key("openssh").decode("ascii").strip()
+        log.info("ssh accepted user='activate' key=%s from=%s", self._activating, self._peer)
+        detail = f"accepted key {self._activating} from {self._peer}"
+        self._endpoint.audit(None, "ssh.activate", ACTIVATION_USERNAME, "ok", detail)
+
+    def _activation_session(self) -> PtySession:
+        """The activation screen in a child process, within the per-address limits."""
+        assert self._conn is not None and self._activating is not None
+        endpoint, peer = self._endpoint, self._peer
+        slot = f"{ACTIVATION_USERNAME}@{peer}"  # counts in the total of open sessions
+        if not endpoint.caps.try_open(slot):
+            self._refuse("session-cap")
+            raise asyncssh.ChannelOpenError(
+                asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED, "Too many sessions open."
+            )
+        why = endpoint.activations.try_open(peer)
+        if why:
+            endpoint.caps.close(slot)
+            log.info(
+                "ssh refused activation-%s user='activate' key=%s from=%s",
+                why,
+                self._activating,
+                peer,
+            )
+            detail = f"{why}: key {self._activating} from {peer}"
+            endpoint.audit(None, "ssh.activate", ACTIVATION_USERNAME, "refused", detail)
+            reason = {
+                "full": "Too many activations at the moment; try again later.",
+                "busy": "Too many activation sessions from your address at once.",
+                "rate": "Too many activation sessions from your address; try again later.",
+            }[why]
+            raise asyncssh.ChannelOpenError(asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED, reason)
+        sockname = self._conn.get_extra_info("sockname")
+        handoff = Handoff(
+            None,
+            self._activating,
+            endpoint.flags,
+            endpoint.config_path,
+            mode=ACTIVATE_MODE,
+            public_key=self._activation_key,
+            server_address=(str(sockname[0]), int(sockname[1])) if sockname else None,
+        )
+
+        def started(pid: int) -> None:
+            log.info(
+                "ssh session start user='activate' key=%s from=%s pid=%s",
+                self._activating,
+                peer,
+                pid,
+            )
+
+        def ended(returncode: int | None, was_started: bool) -> None:
+            endpoint.caps.close(slot)
+            endpoint.activations.close(peer)
+            if was_started:
+                # The child's status says whether the supplier was registered.
+                outcome = "activated" if returncode == 0 else "not-activated"
+                log.info(
+                    "ssh session end user='activate' key=%s from=%s status=%s %s",
+                    self._activating,
+                    peer,
+                    returncode,
+                    outcome,
+                )
+                detail = f"session end: {outcome}, key {self._activating} from {peer}"
+                endpoint.audit(None, "ssh.activate", ACTIVATION_USERNAME, "ok", detail)
+
+        return PtySession(encode_handoff(handoff), self._refuse, started, ended)
+
     def connection_requested(
         self, dest_host: str, dest_port: int, orig_host: str, orig_port: int
     ) -> bool:
@@ -520,6 +627,11 @@ class AppServer(asyncssh.SSHServer):
     def tap_requested(self, unit: int | None) -> bool:
         self._refuse("tap")
         return False
+
+
+def _is_activation(username: str) -> bool:
+    """The SSH user ``activate`` (as usernames compare: case and outer spaces aside)."""
+    return normalize_username(username) == ACTIVATION_USERNAME
 
 
 async def start_server(

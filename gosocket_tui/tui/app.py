@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from gosocket_tui.services.demo import DemoInfo
     from gosocket_tui.services.exchange import FilePlace
     from gosocket_tui.services.session import Session
+    from gosocket_tui.tui.screens.activation import KeyActivation
 
 SESSION_CHECK_SECONDS = 5.0
 DELIVERY_SECONDS = 5.0
@@ -90,6 +91,7 @@ class GosocketApp(App[None]):
         deliver_mail: bool = True,
         remote: bool = False,
         signed_in: Session | None = None,
+        activation: KeyActivation | None = None,
     ) -> None:
         super().__init__()
         self.ctx = ctx
@@ -97,6 +99,9 @@ class GosocketApp(App[None]):
         # Logged in before the app started (by SSH key): no login screen, and logging out
         # ends the app (the connection), never offers a password login in its place.
         self.signed_in = signed_in
+        # An activation over SSH (``ssh activate@host``): the activation screen is all there
+        # is; leaving it ends the app (the connection).
+        self.activation = activation
         self.demo = demo
         self.session: Session | None = None
         self.cursor_blink = cursor_blink
@@ -118,6 +123,8 @@ class GosocketApp(App[None]):
         The shell is pushed above it after a login and popped on logout, when the login form
         is emptied (:meth:`LoginScreen.reset`). The first thing painted is the login screen.
         """
+        if self.activation is not None:
+            return Screen()  # under the activation screen (:meth:`on_mount`), never shown
         return LoginScreen()
 
     def get_driver_class(self) -> type[Driver]:
@@ -128,6 +135,11 @@ class GosocketApp(App[None]):
         return HangupAwareDriver
 
     def on_mount(self) -> None:
+        if self.activation is not None:
+            # Pushed, not the default screen: Textual loads a pushed screen's own CSS.
+            from gosocket_tui.tui.screens.activation import KeyActivationScreen
+
+            self.push_screen(KeyActivationScreen(self.ctx, self.activation))
         self.set_interval(SESSION_CHECK_SECONDS, self.check_session)
         if self.deliver_mail:
             self.set_interval(DELIVERY_SECONDS, self.kick_delivery)
@@ -481,6 +493,7 @@ def make_app(
     preset: Preset = LIVE,
     remote: bool | None = None,
     signed_in: Session | None = None,
+    activation: KeyActivation | None = None,
 ) -> GosocketApp:
     """The one app factory: the CLI, the demo, the tests and any remote front end use it.
 
@@ -489,6 +502,7 @@ def make_app(
     only through the company's exchange folder (``services/exchange.py``). Left out, it is
     true when ``SSH_CONNECTION`` is set; the app's own SSH server passes it explicitly.
     ``signed_in`` is a session already logged in (by SSH key): the login screen is skipped.
+    ``activation`` is an activation over SSH: the app is the activation screen and nothing else.
     """
     from gosocket_tui.services.exchange import is_remote_environment
 
@@ -500,4 +514,5 @@ def make_app(
         deliver_mail=preset.deliver_mail,
         remote=is_remote_environment() if remote is None else remote,
         signed_in=signed_in,
+        activation=activation,
     )

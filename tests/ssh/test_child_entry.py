@@ -71,7 +71,12 @@ def _handoff(config: Config, session: Session, key: str, tmp_path: Path) -> byte
     return encode_handoff(Handoff(session, key, flags, tmp_path / "missing.toml"))
 
 
-@pytest.mark.parametrize("handoff", [None, b"", b"{not json", b'{"session": {}}', b"x" * 70_000])
+NO_SESSION = b'{"session": null, "key_fingerprint": "SHA256:x", "mode": "app"}'
+
+
+@pytest.mark.parametrize(
+    "handoff", [None, b"", b"{not json", b'{"session": {}}', b"x" * 70_000, NO_SESSION]
+)
 def test_without_a_hand_over_nothing_starts(handoff: bytes | None, tmp_path: Path) -> None:
     code, said = _run_child(handoff, tmp_path)
     assert code == 2
@@ -137,3 +142,40 @@ def test_a_command_hand_over_for_a_disabled_user_is_refused_in_one_plain_line(
     assert process.returncode == 1
     assert out == b""
     assert err.endswith(b"Please log in again.\n") and b"\r" not in err
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("public_key", "said"),
+    [
+        ("", b"Give one SSH public key line"),
+        ("ssh-ed25519 AAAA\x1b[31m", b"control characters"),
+        (None, b"This key is already registered."),
+    ],
+)
+def test_an_activation_hand_over_checks_its_key_first(
+    config: Config,
+    ctx: ServiceContext,
+    buyers: object,
+    tmp_path: Path,
+    public_key: str | None,
+    said: bytes,
+) -> None:
+    """An activation has nobody logged in: the child checks the key it was handed, as
+    ``user key add`` would, and a key that already logs someone in is told so at once."""
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    line = key.export_public_key().decode().strip()
+    if public_key is None:
+        ssh_keys.add_key(ctx, "ana", line)
+    handoff = Handoff(
+        None,
+        key.get_fingerprint("sha256"),
+        {"db": config.db, "lang": "en"},
+        tmp_path / "missing.toml",
+        mode="activate",
+        public_key=line if public_key is None else public_key,
+    )
+    code, output = _run_child(encode_handoff(handoff), tmp_path)
+    assert code == 1
+    assert said in output
+    assert b"ana" not in output

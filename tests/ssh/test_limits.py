@@ -9,7 +9,7 @@ import pytest
 
 from gosocket_tui.services import auth, ssh_keys
 from gosocket_tui.services.context import ServiceContext
-from gosocket_tui.ssh.limits import FailedLogins, SessionCaps
+from gosocket_tui.ssh.limits import ActivationLimits, FailedLogins, SessionCaps
 from gosocket_tui.ssh.server import Limits
 from tests.ssh.conftest import Served, read_until
 
@@ -101,3 +101,26 @@ async def test_a_client_that_never_logs_in_is_dropped(served: Served) -> None:
     data = await asyncio.wait_for(reader.read(), 5.0)  # read until the server closes
     assert data is not None
     writer.close()
+
+
+def test_activation_sessions_per_address_at_once_and_in_a_window() -> None:
+    ticks = Ticks()
+    limits = ActivationLimits(concurrent=2, per_window=3, window_seconds=60, clock=ticks)
+    assert limits.try_open("192.0.2.1") == "" and limits.try_open("192.0.2.1") == ""
+    assert limits.try_open("192.0.2.1") == "busy"
+    assert limits.try_open("192.0.2.2") == ""  # another address counts on its own
+    limits.close("192.0.2.1")
+    assert limits.try_open("192.0.2.1") == ""
+    limits.close("192.0.2.1")
+    assert limits.try_open("192.0.2.1") == "rate"  # three started in the window
+    ticks.now = 61
+    assert limits.try_open("192.0.2.1") == ""
+
+
+def test_activation_sessions_in_all_leave_room_for_the_app() -> None:
+    """Addresses are cheap to an attacker: activations together get only part of the
+    server's sessions, so administrators still get in."""
+    limits = ActivationLimits(concurrent=2, per_window=5, total=3)
+    assert [limits.try_open(f"192.0.2.{n}") for n in range(1, 5)] == ["", "", "", "full"]
+    limits.close("192.0.2.1")
+    assert limits.try_open("192.0.2.4") == ""

@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import asyncssh
 import pytest
 
 from gosocket_tui.clock import FixedClock
@@ -14,10 +15,12 @@ from gosocket_tui.db.models import (
     InvitationCode,
     OutboxMessage,
     SupplierLink,
+    User,
+    UserKey,
 )
 from gosocket_tui.errors import Duplicate, UserError, ValidationError
 from gosocket_tui.mail.sink import MailSink
-from gosocket_tui.services import auth, invitations
+from gosocket_tui.services import auth, invitations, ssh_keys
 from gosocket_tui.services.activation import ActivationResult, activate
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session
@@ -192,6 +195,9 @@ def test_form_errors_name_their_field_and_do_not_use_the_code(
         with pytest.raises(ValidationError) as info:
             activate_cafe(ctx, code, **overrides)
         assert info.value.field == field
+    with pytest.raises(ValidationError, match="reserved for activation over SSH") as info:
+        activate_cafe(ctx, code, username="Activate")
+    assert info.value.field == "username"
     auth.create_user(ctx, "CL:76.086.428-5", "cafe.admin", NEW_PASSWORD)
     with pytest.raises(Duplicate):
         activate_cafe(ctx, code)
@@ -208,3 +214,71 @@ def test_full_nit_with_check_digit_is_accepted_too(
     result = activate_cafe(ctx, code, supplier_tax_id="860.007.386-1", inviter_tax_id="760864285")
     assert result.company.tax_id_formatted == "860.007.386-1"
     assert OutboxMessage.select().where(OutboxMessage.status == "pending").count() == 0
+
+
+# --- activation over SSH: the key the supplier connected with becomes its login ---------------
+
+
+def _public_line(key: asyncssh.SSHKey) -> str:
+    return key.export_public_key().decode().strip()
+
+
+def test_activation_with_a_key_registers_it_for_the_new_user_in_the_same_transaction(
+    ctx: ServiceContext, admin: Session, sink: MailSink
+) -> None:
+    link_id = add_supplier(ctx, admin)
+    code = invite_and_read_code(ctx, admin, link_id, sink)
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    fingerprint = key.get_fingerprint("sha256")
+
+    wrong = "0000-0000-0000" if code != "0000-0000-0000" else "1111-1111-1111"
+    assert refused(ctx, wrong, ssh_public_key=_public_line(key)) == INVALID
+    assert not UserKey.select().exists()
+
+    result = activate_cafe(ctx, code, ssh_public_key=_public_line(key))
+    (row,) = UserKey.select()
+    assert row.user_id == result.user_id and row.fingerprint == fingerprint
+    assert row.comment == ""  # SSH does not send a key's comment
+    added = AuditEvent.get(AuditEvent.action == "ssh_key.add")
+    assert (added.actor_name, added.target, added.company_id) == (
+        "cafe.admin",
+        "cafe.admin",
+        result.company.id,
+    )
+    assert added.detail == f"{fingerprint} ssh-ed25519, by activation"
+    assert ssh_keys.authenticate_key(ctx, "cafe.admin", key).username == "cafe.admin"
+
+
+def test_a_key_already_registered_undoes_the_whole_activation(
+    ctx: ServiceContext, admin: Session, sink: MailSink
+) -> None:
+    """Two activations racing with one key: the second finds the key taken and changes nothing
+    (the company stays unregistered, the code unused, no user)."""
+    link_id = add_supplier(ctx, admin)
+    code = invite_and_read_code(ctx, admin, link_id, sink)
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    ssh_keys.add_key(ctx, "ana", _public_line(key))
+    with pytest.raises(ValidationError, match="This key is already registered") as info:
+        activate_cafe(ctx, code, ssh_public_key=_public_line(key))
+    assert info.value.field == "key"
+    assert Company.get(Company.tax_id == "8600073861").registered_at is None
+    assert not User.select().where(User.username == "cafe.admin").exists()
+    assert Invitation.get(Invitation.link == link_id).status != "used"
+    assert activate_cafe(ctx, code).username == "cafe.admin"  # the code still works
+
+
+def test_a_bad_key_is_refused_before_the_code_is_tried(
+    ctx: ServiceContext, admin: Session, sink: MailSink
+) -> None:
+    link_id = add_supplier(ctx, admin)
+    code = invite_and_read_code(ctx, admin, link_id, sink)
+    for text in (
+        "",
+        "ssh-ed25519 AAAA",
+        _public_line(asyncssh.generate_private_key("ssh-rsa", key_size=1024)),
+    ):
+        with pytest.raises(ValidationError) as info:
+            activate_cafe(ctx, code, ssh_public_key=text)
+        assert info.value.field == "key"
+    assert Invitation.get(Invitation.link == link_id).attempts == 0
+    assert not UserKey.select().exists()

@@ -162,3 +162,14 @@ def test_demoted_admin_loses_rights_at_once(ctx: ServiceContext, buyers: Any) ->
     session = auth.authenticate(ctx, "ana", PASSWORD)
     User.update(is_admin=False).where(User.username == "ana").execute()
     assert require_session(ctx, session).is_admin is False
+
+
+@pytest.mark.parametrize("name", ["activate", "ACTIVATE", " Activate ", "aCtIvAtE"])
+def test_the_name_activate_is_reserved_for_activation_over_ssh(
+    ctx: ServiceContext, buyers: Any, name: str
+) -> None:
+    """``ssh activate@host`` opens the activation screen: no account may ever have that name."""
+    with pytest.raises(ValidationError, match="reserved") as info:
+        auth.create_user(ctx, BUYER_REF, name, "another fine password")
+    assert info.value.field == "username"
+    assert not User.select().where(User.username == "activate").exists()

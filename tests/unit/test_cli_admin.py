@@ -59,6 +59,18 @@ def test_user_errors_exit_1_with_one_line(cli: Cli) -> None:
         assert "Traceback" not in result.err
 
 
+def test_the_reserved_name_activate_is_refused_in_one_line(cli: Cli) -> None:
+    args = ("company", "add", "--country", "CL", "--tax-id", "76.086.428-5", "--name", "A")
+    assert cli(*args).code == 0
+    user = ("user", "add", "--company", "CL:76.086.428-5", "--password-stdin")
+    result = cli(*user, "--username", "Activate", stdin="correct horse battery\n")
+    assert result.code == 1
+    assert result.err == (
+        "Error: The username activate is reserved for activation over SSH; choose another.\n"
+    )
+    assert "activate" not in cli("user", "list").out
+
+
 def test_duplicate_company_and_weak_password(cli: Cli) -> None:
     args = ("company", "add", "--country", "CL", "--tax-id", "76.086.428-5", "--name", "A")
     assert cli(*args).code == 0

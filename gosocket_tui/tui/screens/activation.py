@@ -12,6 +12,11 @@ writes the registration in one transaction, ``tui.workers.call_service``), and t
 - success replaces the form with a panel naming the registered company and the new username;
   Enter (or Escape) goes back to the login screen with that username filled in.
 
+Over SSH (``ssh activate@host``, :class:`KeyActivation`) the screen is the whole app: the key
+the supplier connected with becomes the new user's login (in the activation's transaction),
+the success panel shows the ``ssh`` line to connect with next time, and leaving the screen
+(Escape, Quit, Close, Ctrl+Q) ends the session.
+
 Colombia: the NIT may be typed without its check digit (the service computes it); the hint
 under each Tax ID field says what is expected for the chosen country. Keyboard only: Enter
 moves to the next field and submits from the last one, Escape goes back. The form scrolls
@@ -20,6 +25,7 @@ moves to the next field and submits from the last one, Escape goes back. The for
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -62,6 +68,27 @@ _INPUT_ORDER = (
     "act-password-again",
 )
 _LAST_INPUT = "act-password-again"
+# Codes an activation over SSH may try before its session ends: with the sessions an address
+# may start in a window (``ssh/limits.py``), this bounds the tries per address.
+CODE_TRIES_PER_SSH_SESSION = 3
+
+
+@dataclass(frozen=True)
+class KeyActivation:
+    """An activation over SSH: the key the supplier proved it holds, and where it connected."""
+
+    public_key: str  # its OpenSSH line
+    fingerprint: str
+    #: The server's address and port as the client reached them, when known.
+    server_address: tuple[str, int] | None = None
+
+
+def connect_line(username: str, server_address: tuple[str, int] | None) -> str:
+    """``ssh -p 2222 cafe.admin@192.0.2.10``: how to connect next time (22 needs no -p)."""
+    if server_address is None:
+        return f"ssh -p {_('PORT')} {username}@{_('HOST')}"
+    host, port = server_address
+    return f"ssh {username}@{host}" if port == 22 else f"ssh -p {port} {username}@{host}"
 
 
 class ActivationScreen(Screen[str | None]):
@@ -77,9 +104,10 @@ class ActivationScreen(Screen[str | None]):
         Binding("f2", "app.toggle_language", "Español"),
     ]
 
-    def __init__(self, ctx: ServiceContext) -> None:
+    def __init__(self, ctx: ServiceContext, *, over_ssh: KeyActivation | None = None) -> None:
         super().__init__()
         self.ctx = ctx
+        self.over_ssh = over_ssh
         self._busy = False
         self.result: ActivationResult | None = None
 
@@ -138,6 +166,7 @@ class ActivationScreen(Screen[str | None]):
                     yield Button(id="activation-cancel", compact=True)
             with Vertical(id="activation-done"):
                 yield Static(id="activation-success")
+                yield Static(id="activation-connect")
                 yield Button(id="activation-next", variant="primary", compact=True)
         yield KeyFooter()
 
@@ -158,18 +187,23 @@ class ActivationScreen(Screen[str | None]):
     def on_mount(self) -> None:
         # Enter in a text field moves on (keys typed ahead); in the last one it activates.
         next_on_enter(*(self.query_one(f"#{name}", Input) for name in _INPUT_ORDER[:-1]))
+        self.set_class(self.over_ssh is not None, "-ssh")
         self.relabel()
 
     def relabel(self) -> None:
         """Every label in the current language (after F2); errors in the old one are cleared."""
         self.query_one("#brand", Static).update(_("Gosocket — Suppliers"))
         self.query_one("#activation-panel").border_title = _("Activate with activation code")
-        self.query_one("#activation-text", Static).update(
-            _(
-                "Enter the Tax IDs and the activation code from the invitation email, then "
-                "choose your username and password."
-            )
+        intro = _(
+            "Enter the Tax IDs and the activation code from the invitation email, then "
+            "choose your username and password."
         )
+        if self.over_ssh is not None:
+            intro += " " + _(
+                "The SSH key you connected with ({fingerprint}) will log you in from then on.",
+                fingerprint=self.over_ssh.fingerprint,
+            )
+        self.query_one("#activation-text", Static).update(text(intro))
         sections = {
             "act-company-section": _("Your company"),
             "act-inviter-section": _("Company that invited you"),
@@ -196,8 +230,11 @@ class ActivationScreen(Screen[str | None]):
             if isinstance(value, str):
                 select.value = value
         self.query_one("#activation-submit", Button).label = _("Activate")
-        self.query_one("#activation-cancel", Button).label = _("Back")
-        self.query_one("#activation-next", Button).label = _("Go to log in")
+        over_ssh = self.over_ssh is not None
+        self.query_one("#activation-cancel", Button).label = _("Quit") if over_ssh else _("Back")
+        self.query_one("#activation-next", Button).label = (
+            _("Close") if over_ssh else _("Go to log in")
+        )
         for button in self.query(Button):
             button.refresh(layout=True)  # a longer label needs a wider button
         for input_id in _INPUT_ORDER:
@@ -284,7 +321,11 @@ class ActivationScreen(Screen[str | None]):
     @on(Button.Pressed, "#activation-cancel")
     @on(Button.Pressed, "#activation-next")
     def action_back(self) -> None:
-        """Back to the login screen (with the new username after a success)."""
+        """Back to the login screen (with the new username after a success); over SSH the
+        screen is the whole session, so leaving it ends the session."""
+        if self.over_ssh is not None:
+            self.app.exit()
+            return
         self.dismiss(self.result.username if self.result is not None else None)
 
     # ---------------------------------------------------------------------- submit
@@ -315,6 +356,7 @@ class ActivationScreen(Screen[str | None]):
         from gosocket_tui.services.activation import activate
 
         ctx = self.ctx
+        ssh_public_key = self.over_ssh.public_key if self.over_ssh is not None else None
 
         def call() -> ActivationResult:
             return activate(
@@ -326,6 +368,7 @@ class ActivationScreen(Screen[str | None]):
                 code=form.code,
                 username=form.username,
                 password=form.password,
+                ssh_public_key=ssh_public_key,
             )
 
         call_service(self, call, self._activated, self._refused, group="activation")
@@ -368,3 +411,35 @@ class ActivationScreen(Screen[str | None]):
             )
         )
         self.query_one("#activation-success", Static).update(line)
+        if self.over_ssh is not None:
+            address = self.over_ssh.server_address
+            how = _("Next time, connect with the same key:")
+            if address is None:
+                how = _(
+                    "Next time, connect with the same key, to the server and port you used now:"
+                )
+            command = connect_line(result.username, address)
+            self.query_one("#activation-connect", Static).update(
+                Text(plain(how)) + Text("\n  ") + Text(plain(command), style="bold")
+            )
+
+
+class KeyActivationScreen(ActivationScreen):
+    """The activation screen of ``ssh activate@host``: Escape ends the session, and the
+    footer says so."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Quit")]
+
+    def __init__(self, ctx: ServiceContext, key: KeyActivation) -> None:
+        super().__init__(ctx, over_ssh=key)
+        self._code_refusals = 0
+
+    def _refused(self, error: GosocketError) -> None:
+        """A refused code counts; after the last try the session ends, saying why."""
+        super()._refused(error)
+        if not isinstance(error, ValidationError) or error.field != "code":
+            return
+        self._code_refusals += 1
+        if self._code_refusals >= CODE_TRIES_PER_SSH_SESSION:
+            last = _("That was the last try of this session: connect again to try once more.")
+            self.app.exit(message=Text(plain(f"{error.message} {last}")))
