@@ -225,6 +225,13 @@ class GosocketApp(App[None]):
 
         self.push_screen(BulkImportScreen(self.ctx, self.session), closed)
 
+    def action_my_keys(self) -> None:
+        """Open My SSH keys over the shell (F4, or the palette)."""
+        from gosocket_tui.tui.dialogs.my_keys import MyKeysScreen
+
+        if self.session is not None and not isinstance(self.screen, MyKeysScreen):
+            self.push_screen(MyKeysScreen(self.ctx, self.session))
+
     def action_activate(self) -> None:
         """Open the supplier activation screen (from the login screen)."""
         from gosocket_tui.tui.screens.activation import ActivationScreen
