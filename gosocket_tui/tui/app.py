@@ -491,18 +491,22 @@ def make_app(
 
     ``preset`` is ``LIVE`` for people and ``SNAPSHOT`` for tests (see :class:`Preset`).
     ``remote`` says the person is on another machine (an SSH session): files then come and go
-    only through the company's exchange folder (``services/exchange.py``). Left out, it is
-    true when ``SSH_CONNECTION`` is set; the app's own SSH server passes it explicitly.
+    only through the company's exchange folder (``services/exchange.py``), and the cursor
+    does not blink. Left out, it is true when ``SSH_CONNECTION`` is set; the app's own SSH
+    server passes it explicitly.
     ``signed_in`` is a session already logged in (by SSH key): the login screen is skipped.
     """
     from gosocket_tui.services.exchange import is_remote_environment
 
+    remote = is_remote_environment() if remote is None else remote
     return GosocketApp(
         ctx,
         demo=demo,
         animations=preset.animations,
-        cursor_blink=preset.cursor_blink,
+        # Over SSH a blink is a repaint sent every half second: most of what an idle remote
+        # session costs the server (benchmarks/ssh_sessions.py). The cursor stays steady.
+        cursor_blink=preset.cursor_blink and not remote,
         deliver_mail=preset.deliver_mail,
-        remote=is_remote_environment() if remote is None else remote,
+        remote=remote,
         signed_in=signed_in,
     )
