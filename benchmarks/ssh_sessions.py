@@ -26,7 +26,8 @@ What is measured, honestly:
   back, plus this client's own event loop, which drains all N sessions.
 * **idle_cpu**: then nobody types for 3 s, and the CPU time (user + system, ``/proc``) of the
   server and all its descendants is read over ``--idle-seconds``: percent of one core. The
-  sessions' own timers (session check, mail delivery, cursor blink) are part of it.
+  sessions' own timers (the session check and the mail delivery, every 5 s each) are part
+  of it; their cursor does not blink over SSH, and their input thread does not poll.
 * **rss_per_session**: the summed RSS of the server's descendants (one child per session)
   divided by N; RSS counts shared pages once per process, so the PSS (``smaps_rollup``) is
   printed beside it for information.
