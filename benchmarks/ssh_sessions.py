@@ -422,11 +422,16 @@ async def measure(args: argparse.Namespace, folder: Path) -> None:
 
         await asyncio.sleep(SETTLE_SECONDS)
         tree = [server.pid, *descendants(server.pid)]
-        before, began = cpu_ticks(tree), time.perf_counter()
+        before, parent_before = cpu_ticks(tree), cpu_ticks([server.pid])
+        began = time.perf_counter()
         await asyncio.sleep(args.idle_seconds)
-        used = (cpu_ticks(tree) - before) / TICKS
-        idle_pct = used / (time.perf_counter() - began) * 100
-        print(f"idle CPU of server and sessions: {idle_pct:.2f} % of one core")
+        window = (time.perf_counter() - began) * TICKS / 100
+        idle_pct = (cpu_ticks(tree) - before) / window
+        parent_pct = (cpu_ticks([server.pid]) - parent_before) / window
+        print(
+            f"idle CPU of server and sessions: {idle_pct:.2f} % of one core "
+            f"(the server process itself {parent_pct:.2f} %)"
+        )
 
         children = descendants(server.pid)
         rss = sum(rss_bytes(pid) for pid in children) / len(sessions) / 2**20

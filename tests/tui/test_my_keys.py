@@ -8,21 +8,26 @@ SSH session ends the session after saying so.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.binding import Binding
 from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
 
 from gosocket_tui.clock import FixedClock
 from gosocket_tui.config import with_overrides
 from gosocket_tui.db.models import AuditEvent, UserKey
+from gosocket_tui.i18n import _, set_language
 from gosocket_tui.services import ssh_keys
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session
 from gosocket_tui.tui.app import GosocketApp, make_app
 from gosocket_tui.tui.commands import palette_commands
+from gosocket_tui.tui.dialogs import my_keys as my_keys_module
 from gosocket_tui.tui.dialogs.invite import ConfirmScreen
 from gosocket_tui.tui.dialogs.my_keys import MyKeysScreen
 from gosocket_tui.tui.presets import SNAPSHOT
@@ -216,3 +221,18 @@ def test_snapshot_no_keys(
         await open_keys(pilot)
 
     assert snap_compare(key_app(ctx, viewer, lang), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_every_message_has_a_spanish_translation() -> None:
+    source = Path(my_keys_module.__file__).read_text(encoding="utf-8")
+    messages = {
+        node.args[0].value
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "_"
+        and isinstance(node.args[0], ast.Constant)
+    } | {binding.description for binding in MyKeysScreen.BINDINGS if isinstance(binding, Binding)}
+    set_language("es")
+    untranslated = [m for m in messages if m and _(m) == m]
+    assert not untranslated, untranslated

@@ -56,8 +56,8 @@ def key_prompt(key: KeyInfo, *, current: bool) -> Content:
 def how_to_add(username: str) -> str:
     """The empty state: who adds a key, and the command they run."""
     return _(
-        "You have no SSH keys. To log in over SSH (ssh -p 2222 {username}@…), send your public "
-        "key (the .pub file) to the operator of this server, who runs:\n\n"
+        "You have no SSH keys. To log in over SSH with a key, send your public key (the .pub "
+        "file, never the private key) to the operator of this server, who runs:\n\n"
         "  gosocket-tui user key add {username} --key-file KEY.pub",
         username=plain(username),
     )
@@ -171,7 +171,7 @@ class MyKeysScreen(Dialog[None]):
 
     @on(OptionList.OptionSelected, "#keys-list")
     def _selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()  # Enter only moves; removing takes Delete and a confirmation
+        event.stop()  # Enter removes nothing: that takes Delete and a confirmation
 
     def action_close(self) -> None:
         self.dismiss(None)
