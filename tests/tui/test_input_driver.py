@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import selectors
+import signal
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -54,6 +55,8 @@ class Harness:
 
 @pytest.fixture
 async def harness(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Harness]:
+    # Textual's driver takes over SIGTSTP and SIGCONT: they are given back afterwards.
+    handlers = {number: signal.getsignal(number) for number in (signal.SIGTSTP, signal.SIGCONT)}
     running = Harness(monkeypatch)  # a driver is made inside a running event loop
     yield running
     running.driver.exit_event.set()
@@ -62,6 +65,8 @@ async def harness(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Harness]:
         if fd >= 0:
             os.close(fd)
     running.driver.close()
+    for number, handler in handlers.items():
+        signal.signal(number, handler)
 
 
 def test_keys_arrive_and_a_lone_escape_still_times_out(harness: Harness) -> None:
