@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from gosocket_tui.cli.base import root
-from gosocket_tui.deploy import MAIL_UNIT, WRAPPER, read
+from gosocket_tui.deploy import MAIL_UNIT, SERVE_UNIT, WRAPPER, read
 
 
 @root.group("deploy")
@@ -23,3 +23,9 @@ def wrapper() -> None:
 def mail_unit() -> None:
     """The systemd unit that runs ``mail deliver --watch``."""
     click.echo(read(MAIL_UNIT), nl=False)
+
+
+@deploy.command("serve-unit")
+def serve_unit() -> None:
+    """The systemd unit that runs ``serve`` on port 2222, open to the network."""
+    click.echo(read(SERVE_UNIT), nl=False)

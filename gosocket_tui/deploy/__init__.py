@@ -1,7 +1,7 @@
-"""Files for a server deployment, shipped in the package: the SSH wrapper and the mail unit.
+"""Files for a server deployment, shipped in the package: the systemd units and the SSH wrapper.
 
-``gosocket-tui deploy wrapper`` and ``gosocket-tui deploy mail-unit`` print them so an
-operator installs them with the README's commands, whatever the virtual environment's path.
+``gosocket-tui deploy serve-unit``, ``deploy mail-unit`` and ``deploy wrapper`` print them so
+an operator installs them with the README's commands, whatever the virtual environment's path.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from importlib.resources import files
 
 WRAPPER = "gosocket-ssh"
 MAIL_UNIT = "gosocket-mail.service"
+SERVE_UNIT = "gosocket-serve.service"
 
 
 def read(name: str) -> str:

@@ -305,6 +305,41 @@ def key_accepted(ctx: ServiceContext, username: str, key: asyncssh.SSHKey) -> bo
     return transaction(read, write=False)
 
 
+def _record_refusal(
+    ctx: ServiceContext, name: str, user: User | None, detail: str, outcome: str
+) -> AuthError:
+    audit.record(
+        ctx,
+        None,
+        "auth.login",
+        target=name,
+        outcome=outcome,
+        detail=detail,
+        actor_name=name,
+        company_id=user.company_id if user else None,
+    )
+    return key_refused()
+
+
+def refuse_key(ctx: ServiceContext, username: str, key: asyncssh.SSHKey) -> AuthError:
+    """Record the refusal of a key ``key_accepted`` said no to, and return its error.
+
+    Audited like ``authenticate_key``'s refusals (``locked`` for a locked user, else
+    ``failed``), but it never logs anyone in: the key may have been registered since
+    ``key_accepted`` read, and it has not signed anything yet.
+    """
+    name = username.strip().lower()[:64]
+    detail = f"{SSH_KEY_METHOD} {key.get_fingerprint('sha256')}"
+    now = ctx.clock.now()
+
+    def write() -> AuthError:
+        user = User.get_or_none(User.username == name) if name else None
+        locked = user is not None and user.locked_until is not None and user.locked_until > now
+        return _record_refusal(ctx, name, user, detail, "locked" if locked else "failed")
+
+    return transaction(write)
+
+
 def authenticate_key(ctx: ServiceContext, username: str, key: asyncssh.SSHKey) -> Session:
     """Log in by public key: the SSH server's counterpart of ``auth.authenticate``.
 
@@ -323,25 +358,10 @@ def authenticate_key(ctx: ServiceContext, username: str, key: asyncssh.SSHKey) -
         # Refusals are returned, not raised, so their audit rows commit.
         user = User.get_or_none(User.username == name) if name else None
         row = UserKey.get_or_none(UserKey.fingerprint == fingerprint)
-
-        def refuse(outcome: str) -> AuthError:
-            company_id = user.company_id if user else None
-            audit.record(
-                ctx,
-                None,
-                "auth.login",
-                target=name,
-                outcome=outcome,
-                detail=detail,
-                actor_name=name,
-                company_id=company_id,
-            )
-            return key_refused()
-
         if user is None or not user.is_active or row is None or row.user_id != user.id:
-            return refuse("failed")
+            return _record_refusal(ctx, name, user, detail, "failed")
         if user.locked_until is not None and user.locked_until > now:
-            return refuse("locked")
+            return _record_refusal(ctx, name, user, detail, "locked")
         UserKey.update(last_used_at=now).where(UserKey.id == row.id).execute()
         User.update(last_login_at=now).where(User.id == user.id).execute()
         session = session_for(user, Company.get_by_id(user.company_id), now)

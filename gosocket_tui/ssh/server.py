@@ -27,14 +27,19 @@ from typing import Any, TypeVar
 import asyncssh
 
 from gosocket_tui.config import SFTP_HOST
-from gosocket_tui.errors import AuthError, GosocketError
+from gosocket_tui.errors import GosocketError
 from gosocket_tui.safe_text import plain
 from gosocket_tui.services import audit
 from gosocket_tui.services.auth import ACTIVATION_USERNAME, normalize_username
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.exchange import ExchangeFolder, company_folder_name, exchange_root
 from gosocket_tui.services.session import Session, require_session
-from gosocket_tui.services.ssh_keys import authenticate_key, key_accepted, key_still_valid
+from gosocket_tui.services.ssh_keys import (
+    authenticate_key,
+    key_accepted,
+    key_still_valid,
+    refuse_key,
+)
 from gosocket_tui.ssh.commands import CommandRefused, command_name, remote_argv
 from gosocket_tui.ssh.handoff import ACTIVATE_MODE, Handoff, encode_handoff
 from gosocket_tui.ssh.host_key import fingerprint
@@ -292,8 +297,8 @@ class AppServer(asyncssh.SSHServer):
 
         A key that matches is not yet a login: anyone may know a public key. The login is
         made and audited in :meth:`auth_completed`, after asyncssh verified the signature. A
-        key that does not match goes through ``authenticate_key`` at once, which audits the
-        refusal.
+        key that does not match is audited as refused at once (``refuse_key``, which grants
+        nothing even when the key was registered since ``key_accepted`` read).
         """
         if self._endpoint.failures.blocked(self._peer):
             return False
@@ -304,10 +309,8 @@ class AppServer(asyncssh.SSHServer):
         ctx = self._endpoint.ctx
         try:
             registered = await self._endpoint.call(partial(key_accepted, ctx, username, key))
-            if not registered:
-                await self._endpoint.call(partial(authenticate_key, ctx, username, key))
-        except AuthError:
-            registered = False
+            if not registered:  # audited as refused, even if the key was added meanwhile
+                await self._endpoint.call(partial(refuse_key, ctx, username, key))
         except GosocketError as exc:
             log.warning("ssh cannot check key user=%s: %s", _shown(username), _shown(exc))
             return False

@@ -11,7 +11,8 @@ account) and logs out with the reason on the login screen. Tests call ``check_se
 directly after advancing their ``FixedClock``.
 
 Mail delivery: while the app runs (``Preset.deliver_mail``, true in ``LIVE``), a timer
-calls :meth:`GosocketApp.kick_delivery` every few seconds; it sends the due invitation emails
+calls :meth:`GosocketApp.kick_delivery` every few seconds (not in a session logged in by key,
+where ``serve`` runs beside ``mail deliver --watch``); it sends the due invitation emails
 in a thread worker that runs the app's ``services.delivery.pump.DeliveryPump`` (one run at a
 time, each problem logged once, never shown to anyone). Whoever queues an invitation calls
 ``app.kick_delivery()`` so it leaves at once. Tests build the app with the ``SNAPSHOT``
@@ -60,6 +61,11 @@ if TYPE_CHECKING:
     from gosocket_tui.tui.screens.activation import KeyActivation
 
 SESSION_CHECK_SECONDS = 5.0
+# A session logged in by key (``gosocket-tui serve``): the server itself re-checks the key and
+# the account every few seconds and ends the connection, so the app checks only its idle
+# timeout, and rarely: each check wakes a thread and reads the database, which at fifty idle
+# sessions is most of what the server spends (benchmarks/ssh_sessions.py).
+KEY_SESSION_CHECK_SECONDS = 30.0
 DELIVERY_SECONDS = 5.0
 EXIT_AFTER_PAINT_ENV = "GOSOCKET_EXIT_AFTER_PAINT"
 NOTICES_KEPT = 100
@@ -140,8 +146,13 @@ class GosocketApp(App[None]):
             from gosocket_tui.tui.screens.activation import KeyActivationScreen
 
             self.push_screen(KeyActivationScreen(self.ctx, self.activation))
-        self.set_interval(SESSION_CHECK_SECONDS, self.check_session)
-        if self.deliver_mail:
+        by_key = self.signed_in is not None
+        self.set_interval(
+            KEY_SESSION_CHECK_SECONDS if by_key else SESSION_CHECK_SECONDS, self.check_session
+        )
+        # Over ``serve`` the deliverer (``mail deliver --watch``, a unit beside it) retries
+        # what is due; a session still sends at once what it queues (``InvitationsQueued``).
+        if self.deliver_mail and not by_key:
             self.set_interval(DELIVERY_SECONDS, self.kick_delivery)
 
     @property
@@ -238,6 +249,13 @@ class GosocketApp(App[None]):
             done(result is not None)
 
         self.push_screen(BulkImportScreen(self.ctx, self.session), closed)
+
+    def action_my_keys(self) -> None:
+        """Open My SSH keys over the shell (F4, or the palette)."""
+        from gosocket_tui.tui.dialogs.my_keys import MyKeysScreen
+
+        if self.session is not None and not isinstance(self.screen, MyKeysScreen):
+            self.push_screen(MyKeysScreen(self.ctx, self.session))
 
     def action_activate(self) -> None:
         """Open the supplier activation screen (from the login screen)."""
@@ -499,20 +517,24 @@ def make_app(
 
     ``preset`` is ``LIVE`` for people and ``SNAPSHOT`` for tests (see :class:`Preset`).
     ``remote`` says the person is on another machine (an SSH session): files then come and go
-    only through the company's exchange folder (``services/exchange.py``). Left out, it is
-    true when ``SSH_CONNECTION`` is set; the app's own SSH server passes it explicitly.
+    only through the company's exchange folder (``services/exchange.py``), and the cursor
+    does not blink. Left out, it is true when ``SSH_CONNECTION`` is set; the app's own SSH
+    server passes it explicitly.
     ``signed_in`` is a session already logged in (by SSH key): the login screen is skipped.
     ``activation`` is an activation over SSH: the app is the activation screen and nothing else.
     """
     from gosocket_tui.services.exchange import is_remote_environment
 
+    remote = is_remote_environment() if remote is None else remote
     return GosocketApp(
         ctx,
         demo=demo,
         animations=preset.animations,
-        cursor_blink=preset.cursor_blink,
+        # Over SSH a blink is a repaint sent every half second: most of what an idle remote
+        # session costs the server (benchmarks/ssh_sessions.py). The cursor stays steady.
+        cursor_blink=preset.cursor_blink and not remote,
         deliver_mail=preset.deliver_mail,
-        remote=is_remote_environment() if remote is None else remote,
+        remote=remote,
         signed_in=signed_in,
         activation=activation,
     )

@@ -35,6 +35,8 @@ class PaletteHost(Protocol):
 
     def action_activate(self) -> None: ...
 
+    def action_my_keys(self) -> None: ...
+
     def action_toggle_language(self) -> None: ...
 
 
@@ -77,6 +79,11 @@ def palette_commands(app: PaletteHost) -> list[PaletteCommand]:
             ),
             PaletteCommand(
                 _("Activity"), _("Your company's audit trail"), partial(show, "activity")
+            ),
+            PaletteCommand(
+                _("My SSH keys"),
+                _("See and remove the SSH keys you log in with"),
+                app.action_my_keys,
             ),
             PaletteCommand(_("Log out"), _("End your session"), app.action_logout),
             PaletteCommand(_("Quit"), _("Leave the application"), app.action_quit),

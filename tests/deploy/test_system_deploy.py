@@ -1,10 +1,10 @@
 """The README's SSH deployment run literally on this machine: real users, sudo, files in /etc.
 
 ``test_ssh_deploy.py`` stays cheap (root plays the service user, no sudo); this test walks the
-README's section "Deploying for administrators over SSH" as an operator would, running the
-shell blocks it extracts from the README, so a README that drifts fails here: the ``gosocket``
-system user with a nologin shell and a ``700`` home, its venv with a wheel built from this
-checkout, ``db upgrade``, the root-only SMTP password file, the wrapper, the
+README's section "Deploying with OpenSSH instead (a forced command)" as an operator would,
+running the shell blocks it extracts from the README, so a README that drifts fails here: the
+``gosocket`` system user with a nologin shell and a ``700`` home, its venv with a wheel built
+from this checkout, ``db upgrade``, the root-only SMTP password file, the wrapper, the
 ``gosocket-admins`` group and the sudoers rule (``visudo -c``), the mail unit (checked with
 ``systemd-analyze verify``: systemd does not run in CI), the administrator ``ana`` with a key.
 Then an ``sshd`` of its own (port, host key, pid file; not the system's service) reads
@@ -79,7 +79,7 @@ pytestmark = [
 
 
 def section() -> str:
-    start = README.index("## Deploying for administrators over SSH")
+    start = README.index("## Deploying with OpenSSH instead (a forced command)")
     end = README.index("\n## ", start + 3)
     return README[start:end]
 

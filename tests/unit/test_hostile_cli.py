@@ -117,6 +117,7 @@ COMMANDS: dict[str, Entry] = {
     ),
     "deploy wrapper": Entry(("deploy", "wrapper"), {}),
     "deploy mail-unit": Entry(("deploy", "mail-unit"), {}),
+    "deploy serve-unit": Entry(("deploy", "serve-unit"), {}),
     "suppliers invite": Entry(
         ("suppliers", "invite", "--company", BUYER, SUPPLIER),
         {"--company": STRICT, "tax_ids": STRICT},

@@ -32,7 +32,8 @@ from gosocket_tui.services.bulk import write_template
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 SKIPPED_SECTIONS = {
-    "Deploying for administrators over SSH": "needs root and sshd",
+    "Deploying: the app's own SSH endpoint": "needs root and systemd",
+    "Deploying with OpenSSH instead (a forced command)": "needs root and sshd",
     "PostgreSQL": "needs a PostgreSQL server",
 }
 FULL_SCREEN = {"gosocket-tui", "gosocket-tui demo"}

@@ -147,6 +147,7 @@ EXEMPT: dict[str, str] = {
     "ssh_keys.authenticate_key": "SSH login by key: creates the session",
     "ssh_keys.key_accepted": "the SSH server's check before the key is proved; reads only",
     "ssh_keys.key_registered": "an SSH activation's check of the key it proved; reads only",
+    "ssh_keys.refuse_key": "the SSH server's refusal of a key: audits a failed login only",
     "activation.activate": "done by the invited supplier, authorised by its code",
     "auth.insert_user_in_transaction": "activation's user insert, inside its transaction",
     # Server-operator commands (CLI ``admin`` group, demo): whoever runs them holds the

@@ -257,6 +257,29 @@ def test_every_refused_key_login_is_the_same_and_audited(
     assert UserKey.get(UserKey.user == User.get(User.username == "carlos").id).last_used_at is None
 
 
+def test_refuse_key_audits_like_authenticate_key_and_grants_nothing(
+    ctx: ServiceContext, buyers: object, clock: FixedClock
+) -> None:
+    """The server's refusal of a key, even one registered a moment ago: no login, no use."""
+    ana_key = new_key()
+    ssh_keys.add_key(ctx, "ana", public_line(ana_key))
+    fingerprint = ana_key.get_fingerprint("sha256")
+    error = ssh_keys.refuse_key(ctx, "ana", ana_key)
+    assert error.message == "The key was not accepted for this user."
+    User.update(locked_until=clock.now() + timedelta(minutes=5)).where(
+        User.username == "ana"
+    ).execute()
+    ssh_keys.refuse_key(ctx, "ana", ana_key)
+    ssh_keys.refuse_key(ctx, "nadie", ana_key)
+    assert [(e.target, e.outcome, e.detail) for e in events("auth.login")] == [
+        ("ana", "failed", f"ssh-key {fingerprint}"),
+        ("ana", "locked", f"ssh-key {fingerprint}"),
+        ("nadie", "failed", f"ssh-key {fingerprint}"),
+    ]
+    assert UserKey.get(UserKey.fingerprint == fingerprint).last_used_at is None
+    assert User.get(User.username == "ana").last_login_at is None
+
+
 def test_key_accepted_answers_like_authenticate_key_and_writes_nothing(
     ctx: ServiceContext, buyers: object, clock: FixedClock
 ) -> None:

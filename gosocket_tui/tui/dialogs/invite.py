@@ -25,7 +25,8 @@ from gosocket_tui.tui.safe import content, plain
 
 
 class ConfirmScreen(Dialog[bool]):
-    """Ask before an invitation action: a title, a few lines of text, Confirm or Cancel."""
+    """Ask before an action (an invitation's, or removing an SSH key): a title, a few lines
+    of text, Confirm or Cancel."""
 
     CSS_PATH = "invite.tcss"
     FRAME_ID = "confirm-dialog"

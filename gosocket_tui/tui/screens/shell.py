@@ -2,8 +2,8 @@
 
 The sidebar is an ``OptionList``: arrows move and show the view at once, Enter moves the focus
 into it. F1, F2 and F3 jump to Network, Mailbox and Activity from anywhere in the shell;
-ctrl+l logs out. The command palette (ctrl+p) reaches the same targets through
-:meth:`ShellScreen.show`.
+F4 opens the user's own SSH keys (a dialog, not a view); ctrl+l logs out. The command
+palette (ctrl+p) reaches the same targets through :meth:`ShellScreen.show`.
 
 Only Network is built at login; Mailbox and Activity are mounted the first time they are
 shown. Building every view up front doubled the time from login to the first rows.
@@ -52,6 +52,7 @@ class ShellScreen(Screen[None]):
         Binding("f1", "show('network')", "Network"),
         Binding("f2", "show('mailbox')", "Mailbox"),
         Binding("f3", "show('activity')", "Activity"),
+        Binding("f4", "app.my_keys", "My SSH keys", show=False),
         Binding("ctrl+l", "app.logout", "Log out"),
     ]
 
