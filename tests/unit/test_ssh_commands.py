@@ -18,6 +18,7 @@ LOCAL_ONLY = {
     "db upgrade",
     "demo",
     "deploy mail-unit",
+    "deploy serve-unit",
     "deploy wrapper",
     "mail deliver",
     "serve",
