@@ -14,19 +14,16 @@ import stat
 from pathlib import Path
 
 import pytest
-from stdnum.cl import rut
 
 from gosocket_tui.db.models import SupplierLink
 from gosocket_tui.i18n import set_language
 from gosocket_tui.services import bulk
 from gosocket_tui.services.bulk import (
-    FIELDS,
     FileRefused,
     ImportOptions,
     ImportRefused,
     PastedText,
     PasteTooLong,
-    header_label,
     import_file,
     open_supplier_file,
     paste_rows,
@@ -34,37 +31,9 @@ from gosocket_tui.services.bulk import (
 )
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session
+from tests.paste_helpers import cells, clipboard, header, tax_id
 
 CL = ImportOptions(default_country="CL")
-
-
-def tax_id(i: int) -> str:
-    body = str(10_000_000 + i * 7)
-    return f"{body}-{rut.calc_check_digit(body)}"
-
-
-def cells(i: int, **values: str) -> list[str]:
-    """One supplier in the template's column order (Country last, left empty)."""
-    row = dict.fromkeys(FIELDS, "")
-    row.update(tax_id=tax_id(i), name=f"Proveedor {i}", email=f"p{i}@example.com", notify="0")
-    row.update(values)
-    return [row[name] for name in FIELDS]
-
-
-def quoted(cell: str) -> str:
-    """A cell as a spreadsheet copies it: quoted when it holds a tab, a line break or a quote."""
-    if any(ch in cell for ch in '\t\n\r"'):
-        return '"' + cell.replace('"', '""') + '"'
-    return cell
-
-
-def clipboard(rows: list[list[str]], *, end: str = "\r\n", trailing: bool = True) -> str:
-    text = end.join("\t".join(quoted(c) for c in row) for row in rows)
-    return text + end if trailing else text
-
-
-def header(lang: str = "en") -> list[str]:
-    return [header_label(name, lang) for name in FIELDS]
 
 
 def preview(pasted: PastedText, n: int = 5) -> list[bulk.RawRow]:
