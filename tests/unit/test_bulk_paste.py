@@ -151,6 +151,11 @@ def test_nothing_pasted(text: str) -> None:
         paste_rows(text)
 
 
+def test_a_header_alone_is_refused() -> None:
+    with pytest.raises(FileRefused, match="only the header row"):
+        paste_rows(clipboard([header(), [""] * 12]))
+
+
 def test_rows_without_header_and_too_few_columns_are_refused() -> None:
     """Without headers the columns are the template's: four cells cannot reach Notify."""
     with pytest.raises(FileRefused) as refused:

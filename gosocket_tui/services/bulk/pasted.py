@@ -142,6 +142,11 @@ def paste_rows(
                 raise PasteTooLong(_too_many(max_rows))
     except csv.Error:
         pass  # the reader stops at the same place, with its message for the line
+    else:
+        if not rows:
+            raise FileRefused(
+                _("The pasted text holds only the header row; copy the supplier rows with it.")
+            )
     if not info.columns:  # a quote error before any row: the reader will say so
         info.columns = _template_columns()
     if not info.header_row:
