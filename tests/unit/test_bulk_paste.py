@@ -10,6 +10,7 @@ Chilean rows are never the acting company itself.
 from __future__ import annotations
 
 import os
+import pickle
 import stat
 from pathlib import Path
 
@@ -255,6 +256,22 @@ def test_the_pasted_text_is_private_and_removed(ctx: ServiceContext, other_admin
     assert not path.parent.exists()
     with pytest.raises(FileRefused):
         validate(ctx, other_admin, pasted, CL)
+
+
+def test_a_copy_sent_to_a_worker_reads_the_rows_but_never_removes_them(
+    ctx: ServiceContext, other_admin: Session
+) -> None:
+    """A process pool pickles its arguments: the copy must read, and dropping it must not
+    take the file from the original (an unpickled ``weakref.finalize`` is never alive)."""
+    pasted = paste_rows(clipboard([header(), cells(1), cells(2)]))
+    copy = pickle.loads(pickle.dumps(pasted))
+    assert [r.values["name"] for r in preview(copy)] == ["Proveedor 1", "Proveedor 2"]
+    copy.discard()
+    del copy
+    assert Path(os.fspath(pasted)).exists()
+    with pasted, validate(ctx, other_admin, pasted, CL) as report:
+        assert report.valid == 2
+    assert not Path(os.fspath(pasted)).exists()
 
 
 def test_spanish_catalog_covers_the_paste_messages() -> None:
