@@ -4,20 +4,25 @@
 her company's exchange folder or on standard input, ``-``): it checks the whole file first
 (nothing is locked or written), prints what it found, then imports in one transaction. Exit codes:
 0 everything imported (or a dry run without problems), 1 the file was refused or has problem
-rows (nothing imported unless ``--valid-only``), 2 bad usage. A progress line is drawn on
-stderr when it is a terminal; output stays quiet and plain otherwise (scripts, CI).
+rows (nothing imported unless ``--valid-only``), 2 bad usage, 130 stopped with Ctrl+C (nothing
+written; 128 + SIGINT, what shells report for a command Ctrl+C stopped, so a script tells it
+from a refused file). A progress line is drawn on stderr when it is a terminal; output stays
+quiet and plain otherwise (scripts, CI).
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import signal
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from types import FrameType
+from typing import Any, BinaryIO, TextIO
 
 import click
 
@@ -70,6 +75,48 @@ class ProgressLine:
             self.stream.write("\r" + " " * self.width + "\r")
             self.stream.flush()
             self.width = 0
+
+
+class CtrlC:
+    """Ctrl+C during the check or the import: the first press asks the pass to stop at its
+    next progress report (``ImportCancelled``), so the transaction rolls back and the
+    temporary files go before the one line is printed; a second press interrupts at once.
+
+    Only the main thread can take signals; elsewhere (a command run by another thread)
+    nothing changes.
+    """
+
+    def __init__(self) -> None:
+        self.pressed = False
+        self._previous: Callable[[int, FrameType | None], Any] | int | None = None
+        self._installed = False
+
+    def __enter__(self) -> CtrlC:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._press)
+            self._installed = True
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._installed:
+            signal.signal(signal.SIGINT, self._previous)
+            self._installed = False
+
+    def _press(self, signum: int, frame: FrameType | None) -> None:
+        if self.pressed:
+            raise KeyboardInterrupt
+        self.pressed = True
+
+    def watch(self, line: ProgressLine | None) -> bulk.ProgressCallback:
+        """The progress callback: stop when Ctrl+C was pressed, else draw ``line``."""
+
+        def report(progress: bulk.Progress) -> None:
+            if self.pressed:
+                raise bulk.ImportCancelled(_("Cancelled: nothing was written."))
+            if line is not None:
+                line(progress)
+
+        return report
 
 
 def _number(value: int) -> str:
@@ -203,8 +250,12 @@ def import_command(
     session = state.acting(company_ref)
     ctx = state.services()
     options = bulk.ImportOptions(default_country=country, on_existing=policy, valid_only=valid_only)
-    with _source(state, file) as source:
-        _import(ctx, session, source, options, report_path, force, dry_run, files)
+    try:
+        with CtrlC() as ctrl_c, _source(state, file) as source:
+            _import(ctx, session, source, options, report_path, force, dry_run, files, ctrl_c)
+    except bulk.ImportCancelled as exc:
+        click.echo(exc.message, err=True)
+        sys.exit(130)
 
 
 def _import(
@@ -216,12 +267,13 @@ def _import(
     force: bool,
     dry_run: bool,
     files: FilePlace,
+    ctrl_c: CtrlC,
 ) -> None:
     policy, valid_only = options.on_existing, options.valid_only
     line = ProgressLine(sys.stderr) if sys.stderr.isatty() else None
     started = time.monotonic()
     try:
-        report = bulk.validate(ctx, session, file, options, progress=line)
+        report = bulk.validate(ctx, session, file, options, progress=ctrl_c.watch(line))
     finally:
         if line is not None:
             line.clear()
@@ -254,7 +306,9 @@ def _import(
             )
         line = ProgressLine(sys.stderr) if sys.stderr.isatty() else None
         try:
-            summary = bulk.import_file(ctx, session, file, options, progress=line, validated=report)
+            summary = bulk.import_file(
+                ctx, session, file, options, progress=ctrl_c.watch(line), validated=report
+            )
         except bulk.ImportRefused as exc:
             # The suppliers changed between the check and the import (policy "error").
             _echo_report(exc.report)
@@ -262,6 +316,8 @@ def _import(
         finally:
             if line is not None:
                 line.clear()
+    if ctrl_c.pressed:  # after the last progress report: the import was committed
+        click.echo(_("The import had already finished when it was stopped."), err=True)
     click.echo(
         _(
             "Imported in {seconds} s: {added} added, {updated} updated, {skipped} skipped, "

@@ -127,6 +127,10 @@ class FilePlace:
         """How the user fetches a written file (only an exchange folder served over SFTP)."""
         return ""
 
+    def send_hint(self) -> str:
+        """The ``sftp`` line that reaches the inbox (only an exchange folder served over SFTP)."""
+        return ""
+
     def shown(self, path: Path) -> str:
         """How a path is named on screen."""
         return str(path)
@@ -166,6 +170,12 @@ class ExchangeFolder(FilePlace):
             return ""
         user, host, port = self.fetch
         return fetch_command(user, host, port, name)
+
+    def send_hint(self) -> str:
+        if self.fetch is None:
+            return ""
+        user, host, port = self.fetch
+        return send_command(user, host, port)
 
     @property
     def inbox(self) -> Path:
@@ -325,6 +335,13 @@ def fetch_command(username: str, host: str, port: int, name: str) -> str:
     path = name.replace(" ", "\\ ")  # a checked name holds no backslash
     argument = f"{username}@{shown_host}:{OUTBOX}/{path}"
     return f"sftp -P {int(port)} {shlex.quote(argument)} ."
+
+
+def send_command(username: str, host: str, port: int) -> str:
+    """The ``sftp`` line that opens the exchange folder, where ``put FILE inbox/`` sends a
+    file (the README shows the same)."""
+    shown_host = f"[{host}]" if ":" in host else host
+    return f"sftp -P {int(port)} {shlex.quote(f'{username}@{shown_host}')}"
 
 
 def files_for(config: Config, company_id: int, *, remote: bool, username: str = "") -> FilePlace:

@@ -24,6 +24,7 @@ from gosocket_tui.db.models import SupplierLink
 from gosocket_tui.services import bulk
 from gosocket_tui.services.bulk import passes
 from gosocket_tui.tui.app import GosocketApp
+from gosocket_tui.tui.dialogs.bulk_stop import StopDialog
 from gosocket_tui.tui.dialogs.bulk_template import TemplateDialog
 from gosocket_tui.tui.screens.bulk_import import (
     BulkImportResult,
@@ -234,12 +235,8 @@ def big_file(path: Path, rows: int) -> None:
             writer.writerow([body + rut.calc_check_digit(body), f"P {i}", f"p{i}@x.cl", "1"])
 
 
-@pytest.mark.parametrize("stage", ["checking", "importing"])
-async def test_escape_cancels_and_writes_nothing(
-    make: AppFactory, workdir: Path, stage: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    big_file(workdir / "big.csv", 3_000)
-    # Slow every progress report down so Escape lands mid-pass, whatever the machine.
+def slow_progress(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Slow every progress report down so Escape lands mid-pass, whatever the machine."""
     monkeypatch.setattr(passes, "PROGRESS_EVERY_SECONDS", 0.0)
     original = BulkImportScreen._progress_from_worker
 
@@ -248,21 +245,99 @@ async def test_escape_cancels_and_writes_nothing(
         original(self, progress)
 
     monkeypatch.setattr(BulkImportScreen, "_progress_from_worker", slow)
+
+
+async def start_pass(pilot: Pilot[Any], stage: str) -> BulkImportScreen:
+    """Open big.csv, then start its check or (after the check) its import."""
+    await open_bulk(pilot)
+    await open_file(pilot, "big.csv")
+    screen = screen_of(pilot)
+    if stage == "importing":
+        screen = await process(pilot)
+        assert screen.focused is screen.query_one("#bulk-import")
+    await pilot.press("enter")
+    assert screen.step == stage
+    return screen
+
+
+async def ask_to_stop(pilot: Pilot[Any], stage: str) -> StopDialog:
+    await pilot.press("escape")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, StopDialog))
+    dialog = pilot.app.screen
+    assert isinstance(dialog, StopDialog)
+    title = "Stop the check?" if stage == "checking" else "Stop the import?"
+    assert str(dialog.query_one("#stop-dialog").border_title) == title
+    return dialog
+
+
+@pytest.mark.parametrize("stage", ["checking", "importing"])
+async def test_escape_asks_and_stop_cancels_writing_nothing(
+    make: AppFactory, workdir: Path, stage: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    big_file(workdir / "big.csv", 3_000)
+    slow_progress(monkeypatch)
     async with make().run_test(size=(80, 24)) as pilot:
-        await open_bulk(pilot)
-        await open_file(pilot, "big.csv")
-        screen = screen_of(pilot)
-        if stage == "importing":
-            screen = await process(pilot)
-            assert screen.focused is screen.query_one("#bulk-import")
-        await pilot.press("enter")
-        assert screen.step == stage
-        await pilot.press("escape")
+        screen = await start_pass(pilot, stage)
+        await ask_to_stop(pilot, stage)
+        await pilot.press("enter")  # Stop, which has the focus
         await wait_for(pilot, lambda: not busy(screen) and screen.step == "previewed")
         await settle(pilot)
         assert "Cancelled: nothing was written." in shown(screen, "#bulk-counts")
-        assert isinstance(pilot.app.screen, BulkImportScreen)  # Escape did not close it
+        assert pilot.app.screen is screen  # Escape did not close it
+        assert not screen.query_one("#bulk-process", Button).disabled  # it can run again
     assert SupplierLink.select().count() == 0
+
+
+@pytest.mark.parametrize("stage", ["checking", "importing"])
+async def test_escape_then_continue_lets_the_pass_finish(
+    make: AppFactory, workdir: Path, stage: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    big_file(workdir / "big.csv", 3_000)
+    slow_progress(monkeypatch)
+    async with make().run_test(size=(80, 24)) as pilot:
+        screen = await start_pass(pilot, stage)
+        await ask_to_stop(pilot, stage)
+        await pilot.press("escape")  # Continue
+        await wait_for(pilot, lambda: pilot.app.screen is screen)
+        await wait_for(pilot, lambda: not busy(screen) and screen.step != stage)
+        await settle(pilot)
+        if stage == "checking":
+            assert screen.step == "checked"
+            assert "3,000 rows: 3,000 valid" in shown(screen, "#bulk-counts")
+        else:
+            assert screen.step == "done"
+            assert "Added: 3,000" in shown(screen, "#bulk-counts")
+    assert SupplierLink.select().count() == (3_000 if stage == "importing" else 0)
+
+
+@pytest.mark.parametrize("stage", ["checking", "importing"])
+async def test_a_pass_that_ends_during_the_question_waits_for_the_answer(
+    make: AppFactory, workdir: Path, stage: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page under the dialog keeps still (no focus move a key meant for the dialog could
+    hit); Stop then drops a finished check, and says that a finished import was too late."""
+    big_file(workdir / "big.csv", 3_000)
+    slow_progress(monkeypatch)
+    async with make().run_test(size=(80, 24)) as pilot:
+        screen = await start_pass(pilot, stage)
+        focused = screen.focused
+        dialog = await ask_to_stop(pilot, stage)
+        await wait_for(pilot, lambda: not busy(screen))
+        await settle(pilot)
+        assert pilot.app.screen is dialog and screen.step == stage
+        assert screen.focused is focused
+        await pilot.press("enter")  # Stop
+        await wait_for(pilot, lambda: pilot.app.screen is screen)
+        await settle(pilot)
+        counts = shown(screen, "#bulk-counts")
+        if stage == "checking":
+            assert screen.step == "previewed" and screen.report is None
+            assert "Cancelled: nothing was written." in counts
+        else:
+            assert screen.step == "done"
+            assert "The import had already finished when it was stopped." in counts
+            assert "Added: 3,000" in counts
+    assert SupplierLink.select().count() == (3_000 if stage == "importing" else 0)
 
 
 async def test_non_administrator_is_refused(make: AppFactory, workdir: Path) -> None:
@@ -402,3 +477,16 @@ def test_snapshot_template_dialog(
         await steady(pilot)
 
     assert snap_compare(make(), terminal_size=(80, 24), run_before=run_before)
+
+
+@LANGS
+def test_snapshot_stop_question(
+    snap_compare: SnapCompare, make: AppFactory, workdir: Path, lang: str
+) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await step_progress()(pilot)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, StopDialog))
+        await steady(pilot)
+
+    assert snap_compare(make(lang=lang), terminal_size=(80, 24), run_before=run_before)

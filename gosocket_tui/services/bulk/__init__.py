@@ -2,8 +2,9 @@
 
 One module per concept. Reading: ``reader`` (open a file, pick the backend), ``headers``
 (template columns and header matching), ``source`` (the opened file and its rows),
-``encoding``, ``csv_files``, ``xlsx_limits``, ``xlsx_files``, ``refusals`` (why a file is
-refused) and ``output`` (the template and CSV reports). Importing: ``checks`` (one row),
+``encoding``, ``csv_files``, ``xlsx_limits``, ``xlsx_files``, ``pasted`` (rows pasted from a
+spreadsheet, read as a file), ``refusals`` (why a file is refused) and ``output`` (the
+template and CSV reports). Importing: ``checks`` (one row),
 ``spool`` (checked rows kept for the import), ``passes`` (lookups and decisions), ``writer``
 (bulk inserts), ``report`` (what a pass found, and the counts sentence) and ``importer``
 (the two entry points, :func:`validate` and :func:`import_file`).
@@ -22,6 +23,12 @@ from gosocket_tui.services.bulk.headers import (
 )
 from gosocket_tui.services.bulk.importer import import_file, validate
 from gosocket_tui.services.bulk.output import write_report_csv, write_template
+from gosocket_tui.services.bulk.pasted import (
+    MAX_PASTED_ROWS,
+    PastedText,
+    PasteTooLong,
+    paste_rows,
+)
 from gosocket_tui.services.bulk.reader import open_supplier_file
 from gosocket_tui.services.bulk.refusals import FileRefused
 from gosocket_tui.services.bulk.report import (
@@ -38,13 +45,20 @@ from gosocket_tui.services.bulk.report import (
     counts_text,
     write_issue_report,
 )
-from gosocket_tui.services.bulk.source import FileKind, RawRow, SourceInfo, SupplierFile
+from gosocket_tui.services.bulk.source import (
+    FileKind,
+    RawRow,
+    SourceInfo,
+    SourceKind,
+    SupplierFile,
+)
 from gosocket_tui.services.suppliers import OPTIONAL_FIELDS
 
 __all__ = [
     "FIELDS",
     "MANDATORY_FIELDS",
     "MAX_ISSUES",
+    "MAX_PASTED_ROWS",
     "OPTIONAL_FIELDS",
     "POLICIES",
     "ColumnMapping",
@@ -55,11 +69,14 @@ __all__ = [
     "ImportRefused",
     "ImportSummary",
     "Issue",
+    "PasteTooLong",
+    "PastedText",
     "Policy",
     "Progress",
     "ProgressCallback",
     "RawRow",
     "SourceInfo",
+    "SourceKind",
     "SupplierFile",
     "ValidationReport",
     "counts_text",
@@ -69,6 +86,7 @@ __all__ = [
     "map_columns",
     "match_header",
     "open_supplier_file",
+    "paste_rows",
     "validate",
     "write_issue_report",
     "write_report_csv",

@@ -23,6 +23,7 @@ from typing import Final
 from gosocket_tui.config import Config
 from gosocket_tui.i18n import _
 from gosocket_tui.services.bulk.csv_files import CsvFile
+from gosocket_tui.services.bulk.pasted import PastedFile, PastedText
 from gosocket_tui.services.bulk.refusals import FileRefused, cannot_read, too_large
 from gosocket_tui.services.bulk.source import SupplierFile
 from gosocket_tui.services.bulk.xlsx_files import XlsxFile
@@ -52,6 +53,8 @@ def open_supplier_file(
     Limits default to ``Config.import_max_bytes`` / ``import_max_rows``. Everything that can
     go wrong raises ``FileRefused`` (a ``UserError``) with a message for the user.
     """
+    if isinstance(path, PastedText):  # rows pasted from a spreadsheet (pasted.py)
+        return PastedFile.from_paste(path)
     file_path = Path(path)
     byte_limit = Config.import_max_bytes if max_bytes is None else max_bytes
     row_limit = Config.import_max_rows if max_rows is None else max_rows

@@ -22,6 +22,7 @@ from gosocket_tui.services.bulk.headers import FIELDS, ColumnMapping, header_lab
 from gosocket_tui.services.bulk.refusals import FileRefused
 
 FileKind = Literal["csv", "xlsx"]
+SourceKind = FileKind | Literal["pasted"]
 T = TypeVar("T")
 READ_CHUNK: Final = 1 << 20  # bytes per read when a file is scanned, streaming
 EXCEL_MAX_ROWS: Final = 1_048_576  # a worksheet's last row
@@ -31,7 +32,7 @@ EXCEL_MAX_ROWS: Final = 1_048_576  # a worksheet's last row
 class SourceInfo:
     """What was detected about the file, for the confirmation screen and the import report."""
 
-    kind: FileKind
+    kind: SourceKind
     encoding: str | None
     delimiter: str | None
     columns: list[ColumnMapping]
@@ -59,6 +60,8 @@ class SourceInfo:
             "utf-16": "UTF-16",
         }.get(self.encoding or "", self.encoding or "")
         separator = _("tab") if self.delimiter == "\t" else f'"{self.delimiter}"'
+        if self.kind == "pasted":
+            return _("columns separated by {separator}", separator=separator)
         return _(
             "CSV, {encoding}, separated by {separator}", encoding=encoding, separator=separator
         )

@@ -1,5 +1,5 @@
 """What the bulk screen reads and writes, in its workers: the exchange folder's names, the
-file's first rows, the problems report. Every path goes through the session's
+file's first rows, pasted rows, the problems report. Every path goes through the session's
 :class:`FilePlace`, so a remote session stays inside its exchange folder."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from gosocket_tui.tui.screens.bulk_tables import PREVIEW_ROWS
 EXCHANGE_SHOWN = 8  # names listed under the path field; → completes any of them
 
 Preview = tuple[Path, SourceInfo, list[RawRow]]
+PastePreview = tuple[bulk_import.PastedText, SourceInfo, list[RawRow]]
 
 
 def exchange_names(files: FilePlace) -> list[str]:
@@ -47,6 +48,38 @@ def read_preview(files: FilePlace, raw: str, config: Config) -> Preview:
         path, max_bytes=config.import_max_bytes, max_rows=config.import_max_rows
     ) as opened:
         return path, opened.info, opened.preview(PREVIEW_ROWS)
+
+
+def read_pasted(files: FilePlace, text: str, config: Config) -> PastePreview:
+    """Pasted rows kept for the check, what was found, and their first rows.
+
+    Too many rows: the refusal also says how this session sends a file instead.
+    """
+    try:
+        pasted = bulk_import.paste_rows(text, max_bytes=config.import_max_bytes)
+    except bulk_import.PasteTooLong as exc:
+        raise bulk_import.PasteTooLong(f"{exc.message}\n{send_file_hint(files)}") from None
+    try:
+        with open_supplier_file(pasted) as opened:
+            return pasted, opened.info, opened.preview(PREVIEW_ROWS)
+    except BaseException:
+        pasted.discard()
+        raise
+
+
+def send_file_hint(files: FilePlace) -> str:
+    """How the user brings a file to open: over SSH into the inbox, else from anywhere."""
+    if not files.confined:
+        return _("Type the file's path above, or press → to complete it.")
+    command = files.send_hint()
+    if not command:
+        return _(
+            "Over SSH, put the file into your inbox (inbox/, with sftp), then type its name above."
+        )
+    return _(
+        "Over SSH, send the file with {command}, then put FILE inbox/, and type its name above.",
+        command=command,
+    )
 
 
 def write_problems(

@@ -2,17 +2,20 @@
 
 The steps of the help article's bulk registration, keyboard only:
 
-1. Type the file's path (→ completes it) and press Enter: the first rows are shown with what
-   was detected (CSV encoding and separator, or the Excel sheet) and which column became
-   which field. "Download template" writes the CSV or Excel template.
+1. Type the file's path (→ completes it) and press Enter, or paste rows copied from a
+   spreadsheet (the terminal's paste, anywhere on the screen but the report field): the first
+   rows are shown with what was detected (CSV encoding and separator, the Excel sheet, or the
+   pasted rows' header) and which column became which field. Pasted rows then go through the
+   same check and import as a file. "Download template" writes the CSV or Excel template.
 2. Choose what happens to suppliers already in the list and the country of rows without one,
    then "Process file": every row is checked (nothing is written) with a progress bar; the
    problems are listed by row, column and value, and can be exported as CSV.
 3. "Import" writes everything in one transaction (or, ticked, only the valid rows) and ends
    with a summary: added, updated, skipped, invitations queued.
 
-Services run in thread workers; Escape cancels a running check or import (the transaction is
-rolled back, nothing is written) and otherwise closes the screen. The screen is dismissed with
+Services run in thread workers; Escape during a check or an import asks whether to stop it
+(``StopDialog``); Stop cancels it (the transaction is rolled back, nothing is written) and the
+screen says so. Otherwise Escape closes the screen. The screen is dismissed with
 the :class:`BulkImportResult` of an import (so the suppliers table can reload), or None. File
 values are shown through ``safe.text`` only: a cell may hold markup or escape sequences.
 
@@ -23,11 +26,12 @@ and summary sentences) and ``bulk_files`` (what the workers read and write).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -42,18 +46,26 @@ from gosocket_tui.i18n import _
 from gosocket_tui.services import bulk as bulk_import
 from gosocket_tui.services.bulk import RawRow, SourceInfo
 from gosocket_tui.services.exchange import FilePlace
+from gosocket_tui.tui.dialogs.bulk_stop import StopDialog
 from gosocket_tui.tui.dialogs.bulk_template import TemplateDialog
 from gosocket_tui.tui.files import with_fetch_hint
 from gosocket_tui.tui.host import host
 from gosocket_tui.tui.safe import text as safe_text
 from gosocket_tui.tui.screens.bulk_files import (
+    PastePreview,
     Preview,
     exchange_line,
     exchange_names,
+    read_pasted,
     read_preview,
     write_problems,
 )
-from gosocket_tui.tui.screens.bulk_layout import bulk_page, label_page, read_options
+from gosocket_tui.tui.screens.bulk_layout import (
+    bulk_page,
+    label_page,
+    paste_area_text,
+    read_options,
+)
 from gosocket_tui.tui.screens.bulk_panes import (
     counts_lines,
     issues_note,
@@ -67,6 +79,7 @@ from gosocket_tui.tui.screens.bulk_tables import (
     shown_issues,
     source_lines,
 )
+from gosocket_tui.tui.widgets.bulk_paste import PasteArea
 from gosocket_tui.tui.widgets.bulk_path import ExchangeSuggester, PathSuggester
 from gosocket_tui.tui.workers import call_service, from_worker
 
@@ -75,6 +88,8 @@ if TYPE_CHECKING:
     from gosocket_tui.services.session import Session
 
 Step = Literal["choose", "opening", "previewed", "checking", "checked", "importing", "done"]
+Source = Path | bulk_import.PastedText
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -100,10 +115,13 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
         self._initial_path = path
         self.step: Step = "choose"
         self.path: Path | None = None
+        self.pasted: bulk_import.PastedText | None = None
         self.info: SourceInfo | None = None
         self.report: bulk_import.ValidationReport | None = None
         self.summary: bulk_import.ImportSummary | None = None
         self._cancelling = False
+        self._question: StopDialog | None = None
+        self._held: tuple[Callable[[Any], None], Any] | None = None
 
     @property
     def files(self) -> FilePlace:
@@ -136,6 +154,16 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
     def relabel(self) -> None:
         """Every label in the current language (after a language switch too)."""
         label_page(self)
+        self._show_paste_area()
+
+    def _show_paste_area(self) -> None:
+        rows = self.pasted.rows if self.pasted is not None else None
+        self.query_one("#bulk-paste", PasteArea).update(paste_area_text(rows))
+
+    @property
+    def source(self) -> Source | None:
+        """What the check and the import read: the pasted rows, else the file previewed."""
+        return self.pasted if self.pasted is not None else self.path
 
     def _show(self, selector: str, shown: bool = True) -> None:
         self.query_one(selector).set_class(shown, "-shown")
@@ -163,6 +191,7 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
         for selector in (
             "#bulk-path",
             "#bulk-open",
+            "#bulk-paste",
             "#bulk-policy",
             "#bulk-country",
             "#bulk-valid-only",
@@ -215,6 +244,7 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
         if not raw or self.step in ("opening", "checking", "importing"):
             return
         self._forget_report()
+        self._forget_paste()
         self._set_step("opening")
         self._message("#bulk-file-message", _("Reading {name}…", name=Path(raw).name))
         self._open(raw)
@@ -251,6 +281,55 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
         self._set_step("previewed")
         self.query_one("#bulk-process", Button).focus()
 
+    # ------------------------------------------------------------ 1. or pasted rows
+
+    def on_paste(self, event: events.Paste) -> None:
+        """Rows pasted anywhere on the screen (the file field lets rows through): read them.
+
+        The text is never shown as it came: the service reads it and the preview shows its
+        cells through ``safe.text``.
+        """
+        event.stop()
+        if not event.text.strip():
+            return
+        if self.step in ("opening", "checking", "importing", "done"):
+            message = _("Wait until the check or import ends, then paste again.")
+            if self.step == "done":
+                message = _("This import is finished: close the screen to start another one.")
+            self._message("#bulk-file-message", message, "error")
+            return
+        self._forget_report()
+        self._forget_paste()
+        self._set_step("opening")
+        self._message("#bulk-file-message", _("Reading the pasted rows…"))
+        files, config, text = self.files, self.ctx.config, event.text
+        call_service(
+            self,
+            lambda: read_pasted(files, text, config),
+            self._pasted,
+            self._open_failed,
+            group="bulk-open",
+        )
+
+    def _pasted(self, pasted: PastePreview) -> None:
+        rows, info, preview = pasted
+        self.pasted = rows
+        self.path = None
+        self.info = info
+        self._message("#bulk-file-message", "")
+        self._show_source(rows.path, info)
+        self._show_preview(info, preview)
+        self._show_paste_area()
+        self.query_one("#bulk-report-path", Input).value = _("pasted_rows_problems.csv")
+        self._set_step("previewed")
+        self.query_one("#bulk-process", Button).focus()
+
+    def _forget_paste(self) -> None:
+        if self.pasted is not None:
+            self.pasted.discard()
+            self.pasted = None
+            self._show_paste_area()
+
     def _show_source(self, path: Path, info: SourceInfo) -> None:
         self._message("#bulk-source", source_lines(path, info))
 
@@ -286,25 +365,26 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
 
     @on(Button.Pressed, "#bulk-process")
     def action_process(self) -> None:
-        if self.step not in ("previewed", "checked") or self.path is None:
+        source = self.source
+        if self.step not in ("previewed", "checked") or source is None:
             return
-        if not self._field_names(self.path):
+        if isinstance(source, Path) and not self._field_names(source):
             self.action_open()  # the path was edited: preview the new file first
             return
         self._forget_report()
         self._set_step("checking")
         self.show_progress(bulk_import.Progress("validate", 0, 0.0, 0.0, 0.0, None))
-        self._check(self.session, self.path, read_options(self))
+        self._check(self.session, source, read_options(self))
 
-    def _check(self, session: Session, path: Path, options: bulk_import.ImportOptions) -> None:
+    def _check(self, session: Session, source: Source, options: bulk_import.ImportOptions) -> None:
         ctx = self.ctx
         call_service(
             self,
             lambda: bulk_import.validate(
-                ctx, session, path, options, progress=self._progress_from_worker
+                ctx, session, source, options, progress=self._progress_from_worker
             ),
-            self._checked,
-            self._check_failed,
+            lambda report: self._when_answered(self._checked, report),
+            lambda error: self._when_answered(self._check_failed, error),
             group="bulk-run",
         )
 
@@ -330,7 +410,7 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
         self._cancelling = False
         if isinstance(outcome, bulk_import.ValidationReport):
             outcome.discard()
-        self._set_step("previewed" if self.path is not None else "choose")
+        self._set_step("previewed" if self.source is not None else "choose")
         self._message("#bulk-counts", _("Cancelled: nothing was written."), "error")
         return True
 
@@ -426,32 +506,40 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
 
     @on(Button.Pressed, "#bulk-import")
     def action_import(self) -> None:
-        report = self.report
-        if self.step != "checked" or report is None or self.path is None:
+        report, source = self.report, self.source
+        if self.step != "checked" or report is None or source is None:
             return
         if self.query_one("#bulk-import", Button).disabled:
             return
         self._set_step("importing")
         self.show_progress(bulk_import.Progress("import", 0, 0.0, 0.0, 0.0, None))
-        self._import(self.session, self.path, read_options(self), report)
+        self._import(self.session, source, read_options(self), report)
 
     def _import(
         self,
         session: Session,
-        path: Path,
+        source: Source,
         options: bulk_import.ImportOptions,
         report: bulk_import.ValidationReport,
     ) -> None:
         ctx, files = self.ctx, self.files
 
         def run() -> bulk_import.ImportSummary:
-            # In the exchange folder the name is checked again: never a link swapped in.
-            source = files.source(path.name) if files.confined else path
+            read: Source = source
+            if isinstance(source, Path) and files.confined:
+                # In the exchange folder the name is checked again: never a link swapped in.
+                read = files.source(source.name)
             return bulk_import.import_file(
-                ctx, session, source, options, progress=self._progress_from_worker, validated=report
+                ctx, session, read, options, progress=self._progress_from_worker, validated=report
             )
 
-        call_service(self, run, self._imported, self._import_failed, group="bulk-run")
+        call_service(
+            self,
+            run,
+            lambda summary: self._when_answered(self._imported, summary),
+            lambda error: self._when_answered(self._import_failed, error),
+            group="bulk-run",
+        )
 
     def _import_failed(self, error: GosocketError) -> None:
         if self._was_cancelled(error):
@@ -468,15 +556,20 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
         self._message("#bulk-counts", error.message, "error")
 
     def _imported(self, summary: bulk_import.ImportSummary) -> None:
-        self._cancelling = False  # Escape came too late: the import is committed
+        too_late = self._cancelling  # Stop came after the import was committed
+        self._cancelling = False
         self.summary = summary
         self._forget_report()
+        self._forget_paste()
         self._focus_result(self.query_one("#bulk-close", Button))  # before Import greys out
         self._set_step("done")
-        self._show_summary(summary)
+        self._show_summary(summary, too_late)
 
-    def _show_summary(self, summary: bulk_import.ImportSummary) -> None:
-        self._message("#bulk-counts", summary_text(summary), "ok")
+    def _show_summary(self, summary: bulk_import.ImportSummary, too_late: bool) -> None:
+        text = summary_text(summary)
+        if too_late:
+            text = _("The import had already finished when it was stopped.") + "\n" + text
+        self._message("#bulk-counts", text, "ok")
         self._show("#bulk-issues", False)
         self._show("#bulk-export-row", False)
         self._message("#bulk-issue-detail", "")
@@ -490,18 +583,38 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
         self.report = None
 
     def action_close(self) -> None:
-        """Escape: cancel a running check or import (nothing is written), else close."""
-        if self.step in ("checking", "importing"):
-            # The worker stops at its next progress report and the transaction is rolled
-            # back; its outcome (cancelled, or done if it was already committing) follows.
-            if not self._cancelling:
-                self._cancelling = True
-                self._message("#bulk-progress-text", _("Cancelling…"))
+        """Escape: ask whether to stop a running check or import, else close the screen."""
+        if self.step == "checking" or self.step == "importing":
+            if not self._cancelling and self._question is None:
+                self._question = StopDialog(self.step)
+                self.app.push_screen(self._question, self._stop_answered)
             return
         if self.step == "opening":
             return
         self._forget_report()
+        self._forget_paste()
         self.dismiss(BulkImportResult(self.summary) if self.summary is not None else None)
+
+    def _when_answered(self, handler: Callable[[T], None], outcome: T) -> None:
+        """Deliver a pass's outcome now, or after the stop question is answered (the page
+        under the dialog keeps still, and the answer decides what the outcome means)."""
+        if self._question is not None:
+            self._held = (handler, outcome)
+            return
+        handler(outcome)
+
+    def _stop_answered(self, stop: bool | None) -> None:
+        """Stop: the worker stops at its next progress report and the transaction is rolled
+        back; its outcome (cancelled, or done if it was already committed) follows."""
+        self._question = None
+        held, self._held = self._held, None
+        if stop:
+            self._cancelling = True
+            if held is None:
+                self._message("#bulk-progress-text", _("Cancelling…"))
+        if held is not None:
+            handler, outcome = held
+            handler(outcome)
 
     @on(Button.Pressed, "#bulk-close")
     def _close_pressed(self) -> None:
@@ -522,6 +635,8 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
 
     def on_unmount(self) -> None:
         self._forget_report()
+        if self.pasted is not None:
+            self.pasted.discard()
 
 
 def open_bulk_import(app: App[Any]) -> None:

@@ -15,9 +15,10 @@ from textual.screen import Screen
 from textual.suggester import Suggester
 from textual.widgets import Button, Checkbox, DataTable, Input, Label, ProgressBar, Select, Static
 
-from gosocket_tui.i18n import _
+from gosocket_tui.i18n import _, format_int
 from gosocket_tui.services import bulk as bulk_import
 from gosocket_tui.services.taxid import country_choices
+from gosocket_tui.tui.widgets.bulk_paste import PasteArea, PathInput
 from gosocket_tui.tui.widgets.footer import KeyFooter
 
 POLICY_LABELS: dict[bulk_import.Policy, str] = {
@@ -34,7 +35,7 @@ def bulk_page(path: str, suggester: Callable[[], Suggester], country: str) -> Co
         yield Static(id="bulk-intro", classes="bulk-text bulk-muted")
         with Horizontal(classes="bulk-row"):
             yield Label(id="bulk-path-label")
-            yield Input(
+            yield PathInput(
                 path,
                 suggester=suggester(),
                 compact=True,
@@ -42,6 +43,9 @@ def bulk_page(path: str, suggester: Callable[[], Suggester], country: str) -> Co
             )
             yield Button(compact=True, id="bulk-open")
             yield Button(compact=True, id="bulk-template")
+        with Horizontal(classes="bulk-row"):
+            yield Label(id="bulk-paste-label")
+            yield PasteArea(id="bulk-paste")
         yield Static(id="bulk-exchange", classes="bulk-text bulk-muted bulk-section")
         yield Static(id="bulk-file-message", classes="bulk-text bulk-section")
         yield Static(id="bulk-source", classes="bulk-text bulk-section")
@@ -100,6 +104,7 @@ def label_page(screen: Screen[Any]) -> None:
     )
     screen.query_one("#bulk-path-label", Label).update(_("File"))
     screen.query_one("#bulk-path", Input).placeholder = _("path to the file (→ completes)")
+    screen.query_one("#bulk-paste-label", Label).update(_("Paste"))
     screen.query_one("#bulk-open", Button).label = _("Open")
     screen.query_one("#bulk-template", Button).label = _("Download template")
     screen.query_one("#bulk-policy-label", Label).update(_("Existing suppliers"))
@@ -118,6 +123,16 @@ def label_page(screen: Screen[Any]) -> None:
     screen.query_one("#bulk-export", Button).label = _("Export report")
     for button in screen.query(Button):
         button.refresh(layout=True)
+
+
+def paste_area_text(rows: int | None) -> str:
+    """What the paste line says: how to paste, or how many rows the paste held."""
+    if rows is None:
+        return _("or paste rows here (Ctrl+Shift+V / your terminal's paste)")
+    return _(
+        "{rows} rows pasted · paste again to replace them",
+        rows=format_int(rows),
+    )
 
 
 def read_options(screen: Screen[Any]) -> bulk_import.ImportOptions:
