@@ -76,9 +76,12 @@ def bulk_writes(db: peewee.Database) -> Iterator[None]:
     transaction fills it; the planner's statistics still describe the table as it was before
     (often empty), so it scans the whole growing table for every batch and 1M rows took
     quadratic time. The indexes the lookups need exist; this makes the planner use them.
+    That setting prices every plan above ``jit_above_cost``, so every statement of the import
+    would be JIT-compiled (~100-200 ms each, for statements that run in a few ms): no JIT.
     """
     if is_postgres(db):
         db.execute_sql("SET LOCAL enable_seqscan = off")
+        db.execute_sql("SET LOCAL jit = off")
         db.execute_sql("SET LOCAL gin_pending_list_limit = 65536")
         yield
         return
