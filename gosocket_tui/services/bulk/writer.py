@@ -190,6 +190,12 @@ class Writer:
         self.updated = 0
         self.skipped = 0
         self.invitations = 0
+        # PostgreSQL: statistics refreshed after the first batch, then each time this import
+        # has made the links table four times as large (a few ANALYZE for a million rows).
+        postgres = is_postgres(self.db)
+        self.analyze_at = (
+            max(WRITE_ROWS, fast.planned_rows(self.db, "supplier_link")) if postgres else 0
+        )
 
     def add(self, action: Action) -> None:
         if action.kind == "skip":
@@ -227,6 +233,9 @@ class Writer:
         )
         self._queue_mail(made)
         fast.drop_stage(db, STAGE)
+        if self.analyze_at and self.added >= self.analyze_at:
+            fast.analyze(db, ("company", "supplier_link"))
+            self.analyze_at *= 4
         again = [a for a in updates if a.invite and a.link is not None]
         if again:
             # Existing suppliers may hold an open invitation to supersede: the service's own
