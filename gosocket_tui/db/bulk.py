@@ -223,6 +223,9 @@ def analyze(db: peewee.Database, tables: Sequence[str]) -> None:
     follow are planned for the table as the import has grown it: with statistics taken when
     the table was empty, PostgreSQL looked a batch of Tax IDs up through the (buyer, supplier)
     index, reading every link of the buyer per batch (quadratic in the file's size).
+    ANALYZE holds its lock (SHARE UPDATE EXCLUSIVE: reads and writes go on) until the
+    transaction ends, so a second import running at the same time waits at its own first
+    ANALYZE until this one commits.
     """
     db.execute_sql(f"ANALYZE {_columns(tables)}")
 
