@@ -1,13 +1,18 @@
-"""Engine-specific fast writes for bulk imports: many rows per statement, no model objects.
+"""Engine-specific fast writes for bulk imports: rows in bulk, moves as set operations.
 
 A million-row import spends most of its write time building per-row objects when it goes
 through peewee (``insert_many`` took ~24 s for 1M rows); a DB-API cursor takes ~3 s. These
 helpers run on the connection of the caller's transaction (``db.cursor()``), so they commit or
-roll back with it. SQLite inserts use multi-row ``INSERT … VALUES (…), (…)`` statements
-(measured ~4x faster than ``executemany`` for the supplier links, whose FTS and group
-triggers fire per row either way) and updates ``executemany``; PostgreSQL inserts use
-``COPY FROM STDIN`` (measured ~40% faster than ``execute_values`` for the links) and
-updates psycopg2's ``execute_batch``.
+roll back with it. Rows go in with ``executemany`` on SQLite (the staging table's schema
+changes with every batch, which would make a cached multi-row ``VALUES`` statement of 30,000
+parameters be prepared again each time) and ``COPY FROM STDIN`` on PostgreSQL.
+
+Set-based moves (``stage`` and friends): the import loads each batch into a temporary
+staging table (COPY on PostgreSQL, then ANALYZE) and moves it into the real tables with one
+``INSERT … SELECT`` per table. On SQLite the per-row insert triggers of ``supplier_link``
+(name search, groups) are dropped for that move and their work done by one statement each
+(``link_triggers_deferred``), then recreated from their own stored text, all inside the
+caller's transaction: a kill at any moment rolls the triggers back with everything else.
 
 Table and column names are constants of the calling code, never user input; values are always
 bound parameters.
@@ -15,31 +20,35 @@ bound parameters.
 
 from __future__ import annotations
 
+import contextlib
 import io
-from collections.abc import Iterator, Sequence
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 import peewee
 
+from gosocket_tui.db import migrations
 from gosocket_tui.db.connection import is_postgres, is_sqlite
 
 __all__ = [
     "BULK_CACHE_KIB",
-    "PG_PAGE_ROWS",
-    "SQLITE_MAX_VARIABLES",
+    "SQLITE_LINK_INSERT_TRIGGERS",
+    "LinkIndexer",
+    "analyze",
     "bulk_writes",
     "db_datetime",
-    "insert_returning",
+    "drop_stage",
     "insert_rows",
+    "link_triggers_deferred",
+    "planned_rows",
+    "run",
     "select_in",
-    "update_rows",
+    "stage",
 ]
 
-# SQLite >= 3.32 allows 32766 bound variables per statement; stay a little under it.
-SQLITE_MAX_VARIABLES = 32_000
-PG_PAGE_ROWS = 1_000
 # SQLite page cache while a bulk write runs. The default (2 MiB) makes a million-row
 # transaction spill dirty index pages to the WAL again and again; 64 MiB keeps the indexes'
 # hot pages in memory within the import's 300 MiB budget.
@@ -69,9 +78,12 @@ def bulk_writes(db: peewee.Database) -> Iterator[None]:
     transaction fills it; the planner's statistics still describe the table as it was before
     (often empty), so it scans the whole growing table for every batch and 1M rows took
     quadratic time. The indexes the lookups need exist; this makes the planner use them.
+    That setting prices every plan above ``jit_above_cost``, so every statement of the import
+    would be JIT-compiled (~100-200 ms each, for statements that run in a few ms): no JIT.
     """
     if is_postgres(db):
         db.execute_sql("SET LOCAL enable_seqscan = off")
+        db.execute_sql("SET LOCAL jit = off")
         db.execute_sql("SET LOCAL gin_pending_list_limit = 65536")
         yield
         return
@@ -126,75 +138,8 @@ def insert_rows(
     if is_postgres(db):
         _copy(cursor, table, columns, rows)
         return
-    # Multi-row VALUES beats executemany on SQLite (~4x for supplier_link with its triggers:
-    # one statement step per chunk instead of one per row).
-    per_row = "(" + ", ".join("?" for _ in columns) + ")"
-    chunk = max(1, SQLITE_MAX_VARIABLES // len(columns))
-    names = _columns(columns)
-    for start in range(0, len(rows), chunk):
-        part = rows[start : start + chunk]
-        values = ", ".join([per_row] * len(part))
-        cursor.execute(
-            f"INSERT INTO {table} ({names}) VALUES {values}", [v for row in part for v in row]
-        )
-
-
-def insert_returning(
-    db: peewee.Database,
-    table: str,
-    columns: Sequence[str],
-    rows: Sequence[Row],
-    returning: Sequence[str],
-) -> list[tuple[Any, ...]]:
-    """Insert ``rows`` and return the ``returning`` columns of every inserted row.
-
-    The order of the returned rows is not guaranteed on either engine: return a key column
-    and map on it. SQLite needs 3.35+ for ``RETURNING``; the statement holds as many rows as
-    the bound-variable limit allows.
-    """
-    if not rows:
-        return []
-    cursor = db.cursor()
-    names = _columns(columns)
-    back = _columns(returning)
-    if is_postgres(db):
-        # COPY cannot return ids: copy into a bare temporary table (no constraints, dropped
-        # at commit), then one INSERT … SELECT … RETURNING. ~20% faster than execute_values.
-        staging = f"bulk_{table}"
-        cursor.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DROP AS "
-            f"SELECT {names} FROM {table} WITH NO DATA"
-        )
-        _copy(cursor, staging, columns, rows)
-        cursor.execute(
-            f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging} RETURNING {back}"
-        )
-        result = [tuple(r) for r in cursor.fetchall()]
-        cursor.execute(f"TRUNCATE {staging}")
-        return result
-    per_row = "(" + ", ".join("?" for _ in columns) + ")"
-    chunk = max(1, SQLITE_MAX_VARIABLES // len(columns))
-    out: list[tuple[Any, ...]] = []
-    for start in range(0, len(rows), chunk):
-        part = rows[start : start + chunk]
-        params = [value for row in part for value in row]
-        values = ", ".join([per_row] * len(part))
-        cursor.execute(f"INSERT INTO {table} ({names}) VALUES {values} RETURNING {back}", params)
-        out.extend(tuple(r) for r in cursor.fetchall())
-    return out
-
-
-def update_rows(db: peewee.Database, sql: str, rows: Sequence[Row]) -> None:
-    """Run one parameterised statement (``?`` placeholders) once per row of ``rows``."""
-    if not rows:
-        return
-    cursor = db.cursor()
-    if is_postgres(db):
-        from psycopg2.extras import execute_batch  # optional: installed only for PostgreSQL
-
-        execute_batch(cursor, sql.replace("?", "%s"), rows, page_size=PG_PAGE_ROWS)
-        return
-    cursor.executemany(sql, rows)
+    marks = ", ".join("?" for _ in columns)
+    cursor.executemany(f"INSERT INTO {table} ({_columns(columns)}) VALUES ({marks})", rows)
 
 
 def select_in(
@@ -221,3 +166,144 @@ def select_in(
         part = values[start : start + batch]
         statement = sql.replace("{in}", ", ".join(["?"] * len(part)))
         yield from db.execute_sql(statement, [*params, *part])
+
+
+def run(db: peewee.Database, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """Run one statement written with ``?`` placeholders on either engine; return its rows."""
+    if db.param != "?":
+        sql = sql.replace("?", db.param)
+    cursor = db.execute_sql(sql, list(params))
+    return [tuple(row) for row in cursor.fetchall()] if cursor.description else []
+
+
+# Column types of staging tables: only what the moves need to compare and copy values.
+_STAGE_TYPES: Final = {
+    "sqlite": {"int": "INTEGER", "text": "TEXT", "ts": "TEXT"},
+    "postgres": {"int": "BIGINT", "text": "TEXT", "ts": "TIMESTAMP"},
+}
+
+
+def stage(
+    db: peewee.Database, table: str, columns: Sequence[tuple[str, str]], rows: Sequence[Row]
+) -> None:
+    """A temporary table ``table`` holding exactly ``rows``, for set-based moves.
+
+    ``columns`` are (name, kind) pairs, kind one of "int", "text", "ts". The table lives in
+    the current transaction (PostgreSQL drops it at commit; :func:`drop_stage` drops it
+    sooner) and is invisible to other connections. PostgreSQL loads it with COPY and then
+    refreshes its statistics, so the moves that join it get a plan for its real size.
+    """
+    types = _STAGE_TYPES["postgres" if is_postgres(db) else "sqlite"]
+    spec = ", ".join(f"{name} {types[kind]}" for name, kind in columns)
+    names = [name for name, _kind in columns]
+    if is_postgres(db):
+        db.execute_sql(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({spec}) ON COMMIT DROP")
+        db.execute_sql(f"TRUNCATE {table}")
+        if rows:
+            _copy(db.cursor(), table, names, rows)
+        db.execute_sql(f"ANALYZE {table}")
+        return
+    db.execute_sql(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({spec})")
+    db.execute_sql(f"DELETE FROM {table}")
+    insert_rows(db, table, names, rows)
+
+
+def planned_rows(db: peewee.Database, table: str) -> int:
+    """The row count PostgreSQL's planner believes ``table`` has (0 if never analysed)."""
+    row = db.execute_sql(
+        "SELECT reltuples FROM pg_class WHERE oid = CAST(%s AS regclass)", (table,)
+    ).fetchone()
+    return max(0, int(row[0])) if row else 0
+
+
+def analyze(db: peewee.Database, tables: Sequence[str]) -> None:
+    """PostgreSQL: refresh the planner's statistics of ``tables`` inside the transaction.
+
+    ANALYZE counts the rows the current transaction wrote, so the lookups and moves that
+    follow are planned for the table as the import has grown it: with statistics taken when
+    the table was empty, PostgreSQL looked a batch of Tax IDs up through the (buyer, supplier)
+    index, reading every link of the buyer per batch (quadratic in the file's size).
+    ANALYZE holds its lock (SHARE UPDATE EXCLUSIVE: reads and writes go on) until the
+    transaction ends, so a second import running at the same time waits at its own first
+    ANALYZE until this one commits.
+    """
+    db.execute_sql(f"ANALYZE {_columns(tables)}")
+
+
+def drop_stage(db: peewee.Database, table: str) -> None:
+    """Drop a staging table once its rows are moved (nothing of them stays in memory)."""
+    db.execute_sql(f"DROP TABLE IF EXISTS {table}")
+
+
+LinkIndexer = Callable[[str, Sequence[Any]], None]
+"""Indexes a set of new supplier links: ``(links_sql, params)``, where ``links_sql`` is a
+parenthesised subquery giving ``id, buyer_id, name, groups`` of links just inserted."""
+
+# SQLite's per-row insert triggers of supplier_link, each as migrations created it, and the one
+# statement that does its work for a set of new links ``{links}``.
+SQLITE_LINK_INSERT_TRIGGERS: Final = {
+    "supplier_link_fts_ai": (
+        migrations.SQLITE_NAME_INDEX[1],
+        "INSERT INTO supplier_link_fts (rowid, name) SELECT id, name FROM {links}",
+    ),
+    "supplier_group_ai": (
+        migrations.SQLITE_GROUPS[2],
+        "INSERT INTO supplier_group (link_id, buyer_id, name) "
+        "SELECT l.id, l.buyer_id, j.value FROM {links} AS l, "
+        "json_each('[\"' || replace(l.groups, ',', '\",\"') || '\"]') AS j "
+        "WHERE l.groups <> ''",
+    ),
+}
+
+
+def _sqlite_triggers(db: peewee.Database) -> dict[str, str]:
+    rows = db.execute_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'supplier_link'"
+    ).fetchall()
+    return {str(name): str(sql) for name, sql in rows}
+
+
+def _restore_triggers(db: peewee.Database, saved: dict[str, str]) -> None:
+    present = _sqlite_triggers(db)
+    for name, sql in saved.items():
+        if name not in present:
+            db.execute_sql(sql)
+
+
+@contextmanager
+def link_triggers_deferred(db: peewee.Database) -> Iterator[LinkIndexer]:
+    """Within the block, index new supplier links per set instead of per row (SQLite).
+
+    Yields a :data:`LinkIndexer` the caller runs once after inserting a set of links. A
+    trigger is deferred only when its stored text is exactly the one migrations wrote (a
+    trigger changed since keeps firing per row: slower, never wrong); triggers not listed in
+    ``SQLITE_LINK_INSERT_TRIGGERS`` keep firing too. The triggers are dropped and recreated
+    inside the caller's transaction, so a kill at any moment, which rolls that transaction
+    back, leaves them as they were. On PostgreSQL nothing is deferred: the group trigger
+    works per statement already (migration 7) and the name index is a GIN index.
+    """
+    if not is_sqlite(db):
+        yield lambda _links, _params: None
+        return
+    stored = _sqlite_triggers(db)
+    saved = {
+        name: sql
+        for name, (sql, _bulk) in SQLITE_LINK_INSERT_TRIGGERS.items()
+        if stored.get(name) == sql
+    }
+    for name in saved:
+        db.execute_sql(f"DROP TRIGGER {name}")
+
+    def index(links: str, params: Sequence[Any]) -> None:
+        for name in saved:
+            db.execute_sql(SQLITE_LINK_INSERT_TRIGGERS[name][1].format(links=links), list(params))
+
+    try:
+        yield index
+    except BaseException:
+        # The caller's transaction rolls back, which restores them too; if the engine already
+        # ended it (SQLite does on a full disk), they are there and nothing is run.
+        with contextlib.suppress(peewee.DatabaseError, sqlite3.Error):
+            _restore_triggers(db, saved)
+        raise
+    _restore_triggers(db, saved)

@@ -410,6 +410,42 @@ def v6_user_keys(db: peewee.Database) -> None:
     _run_script(db, V6_USER_KEYS)
 
 
+SQLITE_GROUPS_ON_CHANGE = (
+    "DROP TRIGGER supplier_group_au",
+    "CREATE TRIGGER supplier_group_au AFTER UPDATE OF groups ON supplier_link "
+    "WHEN old.groups IS NOT new.groups BEGIN "
+    "DELETE FROM supplier_group WHERE link_id = old.id; "
+    "INSERT INTO supplier_group (link_id, buyer_id, name) "
+    "SELECT new.id, new.buyer_id, value FROM json_each('[\"' || "
+    "replace(new.groups, ',', '\",\"') || '\"]') WHERE new.groups <> ''; END",
+)
+POSTGRES_GROUPS_BY_STATEMENT = (
+    "DROP TRIGGER supplier_group_sync ON supplier_link",
+    "CREATE FUNCTION supplier_group_added() RETURNS trigger AS $$ BEGIN "
+    "INSERT INTO supplier_group (link_id, buyer_id, name) "
+    "SELECT a.id, a.buyer_id, g FROM added AS a, unnest(string_to_array(a.groups, ',')) AS g "
+    "WHERE a.groups <> '' AND g <> ''; RETURN NULL; END $$ LANGUAGE plpgsql",
+    "CREATE TRIGGER supplier_group_added AFTER INSERT ON supplier_link "
+    "REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION supplier_group_added()",
+    "CREATE TRIGGER supplier_group_changed AFTER UPDATE OF groups ON supplier_link "
+    "FOR EACH ROW WHEN (OLD.groups IS DISTINCT FROM NEW.groups) "
+    "EXECUTE FUNCTION supplier_group_sync()",
+)
+
+
+def v7_set_based_group_triggers(db: peewee.Database) -> None:
+    """The group index keeps up with bulk writes: work only for rows whose groups change.
+
+    PostgreSQL: new links are indexed by one statement per INSERT (a transition table), so a
+    bulk import's ``INSERT … SELECT`` of thousands of links runs one set-based insert and
+    links without groups cost nothing; an update re-indexes a link only when its groups
+    changed. SQLite (no statement triggers; the bulk writer appends the index itself) gets
+    the same rule for updates.
+    """
+    for statement in POSTGRES_GROUPS_BY_STATEMENT if is_postgres(db) else SQLITE_GROUPS_ON_CHANGE:
+        db.execute_sql(statement)
+
+
 MIGRATIONS: list[Migration] = [
     v1_tables,
     v2_name_search_index,
@@ -417,6 +453,7 @@ MIGRATIONS: list[Migration] = [
     v4_invitation_codes,
     v5_tenant_names_and_canonical_tax_ids,
     v6_user_keys,
+    v7_set_based_group_triggers,
 ]
 LATEST_VERSION = len(MIGRATIONS)
 
