@@ -1,0 +1,112 @@
+"""Opening the shell shows the Suppliers table's frame at once and fills it when the first page
+arrives; the garbage collector does not walk the app's long-lived objects while it opens.
+
+The first page is held back by a gate in front of the real query (a real database answers once
+the test opens the gate), which is how a slow database looks to the screen.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from gosocket_tui.services.demo import DEMO_PASSWORD
+from gosocket_tui.services.session import Session
+from gosocket_tui.tui.views.suppliers_panel import SuppliersPanel
+from gosocket_tui.tui.widgets.supplier_table import SupplierTable
+from gosocket_tui.tui.widgets.table_window import Direction, Key, PageData
+from tests.tui.conftest import AppFactory
+from tests.tui.flows import ADMIN
+from tests.tui.helpers import wait_for
+
+GATE_SECONDS = 30.0
+
+
+@pytest.fixture
+def held_pages(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
+    """Every page of the Suppliers table waits for the returned event, then reads the
+    database as usual."""
+    gate = threading.Event()
+    real_fetch = SupplierTable.fetch
+
+    def held(
+        self: SupplierTable,
+        session: Session,
+        key: Key | None,
+        direction: Direction,
+        limit: int,
+        inclusive: bool,
+    ) -> PageData[Any]:
+        gate.wait(GATE_SECONDS)
+        return real_fetch(self, session, key, direction, limit, inclusive)
+
+    monkeypatch.setattr(SupplierTable, "fetch", held)
+    yield gate
+    gate.set()  # a failed test must not leave a worker waiting
+
+
+def line(table: SupplierTable, y: int) -> str:
+    return table.render_line(y).text
+
+
+async def test_frame_and_loading_line_first_then_the_rows(
+    demo_app: AppFactory, held_pages: threading.Event
+) -> None:
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press(*ADMIN, "enter", *DEMO_PASSWORD, "enter")
+        await wait_for(pilot, lambda: bool(app.screen.query(SupplierTable)))
+        table = app.screen.query_one(SupplierTable)
+        panel = app.screen.query_one(SuppliersPanel)
+        # The page is held: the screen is painted with the table's frame and a loading line.
+        await wait_for(pilot, lambda: table.size.height > 2 and table.fetching)
+        await pilot.pause()
+        assert "Tax ID" in line(table, 0) and "Name" in line(table, 0)
+        assert line(table, 2).strip() == "Loading…"
+        assert not table.loaded and table.rows_painted == 0
+        assert "Loading…" in str(panel.query_one("#supplier-summary").render())
+
+        held_pages.set()
+        await wait_for(pilot, lambda: table.rows_painted > 0 and not table.fetching)
+        rows = table.rows
+        assert rows, "the demo buyer has suppliers"
+        assert rows[0].tax_id_formatted in line(table, 1)
+        assert "Loading…" not in line(table, 2)
+        await wait_for(pilot, lambda: table.total is not None)
+        assert str(panel.query_one("#supplier-summary").render()).startswith("Showing 1–")
+        await app.workers.wait_for_complete()
+
+
+@pytest.fixture
+def unfrozen() -> Iterator[None]:
+    """Start with nothing frozen (an earlier app in this process may have frozen its heap)."""
+    gc.unfreeze()
+    yield
+    gc.unfreeze()
+
+
+async def test_the_first_login_freezes_the_startup_heap_once(
+    demo_app: AppFactory, unfrozen: None
+) -> None:
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press(*ADMIN, "enter", *DEMO_PASSWORD, "enter")
+        await wait_for(pilot, lambda: bool(app.screen.query(SupplierTable)))
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        table = app.screen.query_one(SupplierTable)
+        await wait_for(pilot, lambda: table.loaded and table.total is not None)
+        # Log out and in again: the first shell is garbage now, and must stay collectable.
+        await pilot.press("ctrl+l")
+        await wait_for(pilot, lambda: not app.screen.query(SupplierTable))
+        await pilot.press(*ADMIN, "enter", *DEMO_PASSWORD, "enter")
+        await wait_for(pilot, lambda: bool(app.screen.query(SupplierTable)))
+        # Frozen objects still go when nothing refers to them: the count only falls.
+        assert gc.get_freeze_count() <= frozen
+        await app.workers.wait_for_complete()
