@@ -133,7 +133,7 @@ def test_version_6_adds_user_keys_one_user_per_fingerprint(tmp_path: Path) -> No
     )
     db.close()
     ctx = open_context(Config(db=url))
-    assert migrations.current_version(ctx.db) == 6
+    assert migrations.current_version(ctx.db) == migrations.LATEST_VERSION
     insert = (
         "INSERT INTO user_key (user_id, algorithm, public_key, fingerprint, created_at) "
         "VALUES (?, 'ssh-ed25519', 'ssh-ed25519 AAAA', 'SHA256:abc', '2026-01-02')"
