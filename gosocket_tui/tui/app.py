@@ -23,7 +23,6 @@ screen paints before the shell, its views and the services behind them are loade
 
 from __future__ import annotations
 
-import gc
 import os
 import socket
 from collections import deque
@@ -45,6 +44,7 @@ from textual.worker import Worker, get_current_worker
 from gosocket_tui.i18n import _, get_language, set_language
 from gosocket_tui.safe_text import plain
 from gosocket_tui.services.delivery.pump import DeliveryPump
+from gosocket_tui.tui.collector import OpeningPause
 from gosocket_tui.tui.commands import NavigationCommands, PaletteHost
 from gosocket_tui.tui.driver import HangupAwareDriver, InputEnded
 from gosocket_tui.tui.host import AppHost, InvitationsQueued, SessionEnded
@@ -113,6 +113,7 @@ class GosocketApp(App[None]):
         # host:pid names this app's claims (several apps may share one database).
         self._delivery = DeliveryPump(ctx, worker_id=f"tui-{socket.gethostname()}:{os.getpid()}")
         self._held_keys = HeldKeys(self)  # typed ahead while a screen opens
+        self._opening = OpeningPause()  # the garbage collector, while a shell opens
         self.notices: deque[Notification] = deque(maxlen=NOTICES_KEPT)
         set_language(ctx.config.lang)
 
@@ -202,7 +203,7 @@ class GosocketApp(App[None]):
         """Called by the login screen once ``authenticate`` returned a session."""
         from gosocket_tui.tui.screens.shell import ShellScreen
 
-        freeze_startup_objects()
+        self._opening.start(self)
         self.session = session
         self._pop_to_login()
         self.login_screen.reset()
@@ -401,6 +402,14 @@ class GosocketApp(App[None]):
             return
         self.end_session(reason=reason, notice=reason)
 
+    def on_unmount(self) -> None:
+        self._opening.end()  # the app ends (the process may go on: tests, SSH sessions)
+
+    def on_paged_table_rows_painted(self) -> None:
+        """A table painted rows (they bubble up from any table): a shell that was opening
+        has its first rows on screen, the garbage collector goes on."""
+        self._opening.end()
+
     def on_session_ended(self, message: SessionEnded) -> None:
         """A service refused the session while a screen waited: log out once, with why."""
         message.stop()
@@ -486,19 +495,6 @@ if TYPE_CHECKING:
     def _is_host(app: GosocketApp) -> tuple[AppHost, LoginHost, PaletteHost]:
         # mypy checks that the app gives its screens what their protocols promise
         return app, app, app
-
-
-def freeze_startup_objects() -> None:
-    """Take what the process built before its first shell (modules, classes, parsed CSS, the
-    login screen: long-lived, and most of the heap) out of the garbage collector's reach, once
-    per process.
-
-    A full collection otherwise walks all of it, often while a shell is being built: about a
-    third of the CPU that opening the shell took (``benchmarks/suppliers_scale.py``). Once only:
-    a later freeze would also keep the garbage of closed shells for good.
-    """
-    if gc.get_freeze_count() == 0:
-        gc.freeze()
 
 
 def make_app(

@@ -1,5 +1,5 @@
 """Opening the shell shows the Suppliers table's frame at once and fills it when the first page
-arrives; the garbage collector does not walk the app's long-lived objects while it opens.
+arrives; the garbage collector stays out of the way until then (``tui/collector.py``).
 
 The first page is held back by a gate in front of the real query (a real database answers once
 the test opens the gate), which is how a slow database looks to the screen.
@@ -16,6 +16,7 @@ import pytest
 
 from gosocket_tui.services.demo import DEMO_PASSWORD
 from gosocket_tui.services.session import Session
+from gosocket_tui.tui import collector as collector_module
 from gosocket_tui.tui.views.suppliers_panel import SuppliersPanel
 from gosocket_tui.tui.widgets.supplier_table import SupplierTable
 from gosocket_tui.tui.widgets.table_window import Direction, Key, PageData
@@ -83,15 +84,17 @@ async def test_frame_and_loading_line_first_then_the_rows(
 
 
 @pytest.fixture
-def unfrozen() -> Iterator[None]:
-    """Start with nothing frozen (an earlier app in this process may have frozen its heap)."""
+def collector() -> Iterator[None]:
+    """Start with nothing frozen (an earlier app in this process may have frozen its heap);
+    leave the collector as it was found."""
     gc.unfreeze()
     yield
     gc.unfreeze()
+    gc.enable()
 
 
 async def test_the_first_login_freezes_the_startup_heap_once(
-    demo_app: AppFactory, unfrozen: None
+    demo_app: AppFactory, collector: None
 ) -> None:
     app = demo_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -110,3 +113,55 @@ async def test_the_first_login_freezes_the_startup_heap_once(
         # Frozen objects still go when nothing refers to them: the count only falls.
         assert gc.get_freeze_count() <= frozen
         await app.workers.wait_for_complete()
+
+
+async def test_collections_wait_until_the_first_rows_are_painted(
+    demo_app: AppFactory, held_pages: threading.Event, collector: None
+) -> None:
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert gc.isenabled()
+        await pilot.press(*ADMIN, "enter", *DEMO_PASSWORD, "enter")
+        await wait_for(pilot, lambda: bool(app.screen.query(SupplierTable)))
+        table = app.screen.query_one(SupplierTable)
+        await wait_for(pilot, lambda: table.size.height > 2 and table.fetching)
+        assert not gc.isenabled()  # the shell is painted, its rows are not yet
+        held_pages.set()
+        await wait_for(pilot, lambda: table.rows_painted > 0)
+        await pilot.pause()
+        assert gc.isenabled()
+        await app.workers.wait_for_complete()
+
+
+async def test_collections_go_on_after_a_while_when_no_rows_come(
+    demo_app: AppFactory,
+    held_pages: threading.Event,
+    collector: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(collector_module, "OPEN_PAUSE_SECONDS", 0.2)
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press(*ADMIN, "enter", *DEMO_PASSWORD, "enter")
+        await wait_for(pilot, lambda: bool(app.screen.query(SupplierTable)))
+        table = app.screen.query_one(SupplierTable)
+        await wait_for(pilot, lambda: gc.isenabled(), timeout=5)
+        assert table.rows_painted == 0  # the page is still held
+        held_pages.set()
+        await app.workers.wait_for_complete()
+
+
+async def test_an_app_that_ends_while_opening_gives_the_collector_back(
+    demo_app: AppFactory, held_pages: threading.Event, collector: None
+) -> None:
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press(*ADMIN, "enter", *DEMO_PASSWORD, "enter")
+        await wait_for(pilot, lambda: bool(app.screen.query(SupplierTable)))
+        assert not gc.isenabled()
+        held_pages.set()
+        app.exit()
+    assert gc.isenabled()
