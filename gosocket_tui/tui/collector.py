@@ -14,7 +14,7 @@ built the first rows wait that long (``benchmarks/suppliers_scale.py``). So:
 from __future__ import annotations
 
 import gc
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -32,7 +32,7 @@ class OpeningPause:
     def paused(self) -> bool:
         return self._paused
 
-    def start(self, app: App[object]) -> None:
+    def start(self, app: App[Any]) -> None:
         """A shell starts opening: freeze the startup heap (once), hold collections."""
         if gc.get_freeze_count() == 0:
             gc.freeze()
