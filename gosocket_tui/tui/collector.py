@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from textual.app import App
+    from textual.timer import Timer
 
 OPEN_PAUSE_SECONDS = 2.0
 
@@ -27,22 +28,29 @@ class OpeningPause:
 
     def __init__(self) -> None:
         self._paused = False
-
-    @property
-    def paused(self) -> bool:
-        return self._paused
+        self._timer: Timer | None = None
 
     def start(self, app: App[Any]) -> None:
         """A shell starts opening: freeze the startup heap (once), hold collections."""
         if gc.get_freeze_count() == 0:
             gc.freeze()
+        if self._timer is not None:
+            self._timer.stop()  # an earlier opening's limit must not end this pause
         if gc.isenabled():  # not when someone else paused it (Textual, while scrolling)
             gc.disable()
             self._paused = True
-            app.set_timer(OPEN_PAUSE_SECONDS, self.end)
+        if self._paused:
+            self._timer = app.set_timer(OPEN_PAUSE_SECONDS, self._ran_out)
+
+    def _ran_out(self) -> None:
+        self._timer = None  # it has fired: nothing to stop
+        self.end()
 
     def end(self) -> None:
         """The first rows are on screen (or the pause ran out): collections go on."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
         if self._paused:
             self._paused = False
             gc.enable()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -151,6 +152,26 @@ async def test_collections_go_on_after_a_while_when_no_rows_come(
         assert table.rows_painted == 0  # the page is still held
         held_pages.set()
         await app.workers.wait_for_complete()
+
+
+async def test_an_earlier_openings_limit_does_not_end_the_next_pause(
+    demo_app: AppFactory, collector: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Log in, rows shown, log out and in again at once: the first opening's time limit
+    passes during the second opening, which stays paused until its own rows or limit."""
+    monkeypatch.setattr(collector_module, "OPEN_PAUSE_SECONDS", 0.4)
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pause = collector_module.OpeningPause()
+        started = time.monotonic()
+        pause.start(app)  # the first opening (limit at 0.4 s)
+        pause.end()  # its rows are painted
+        await pilot.pause(0.2)
+        pause.start(app)  # the second opening (limit at 0.6 s)
+        await pilot.pause(max(0.0, started + 0.5 - time.monotonic()))
+        assert not gc.isenabled()
+        await wait_for(pilot, gc.isenabled, timeout=5)  # its own limit ends it
+        assert time.monotonic() - started >= 0.55
 
 
 async def test_an_app_that_ends_while_opening_gives_the_collector_back(
