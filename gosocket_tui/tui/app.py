@@ -45,6 +45,7 @@ from textual.worker import Worker, get_current_worker
 from gosocket_tui.i18n import _, get_language, set_language
 from gosocket_tui.safe_text import plain
 from gosocket_tui.services.delivery.pump import DeliveryPump
+from gosocket_tui.tui.collector import OpeningPause
 from gosocket_tui.tui.commands import NavigationCommands, PaletteHost
 from gosocket_tui.tui.driver import HangupAwareDriver, InputEnded
 from gosocket_tui.tui.host import AppHost, InvitationsQueued, SessionEnded
@@ -118,6 +119,7 @@ class GosocketApp(App[None]):
         # host:pid names this app's claims (several apps may share one database).
         self._delivery = DeliveryPump(ctx, worker_id=f"tui-{socket.gethostname()}:{os.getpid()}")
         self._held_keys = HeldKeys(self)  # typed ahead while a screen opens
+        self._opening = OpeningPause()  # the garbage collector, while a shell opens
         self.notices: deque[Notification] = deque(maxlen=NOTICES_KEPT)
         set_language(ctx.config.lang)
 
@@ -212,6 +214,7 @@ class GosocketApp(App[None]):
         """Called by the login screen once ``authenticate`` returned a session."""
         from gosocket_tui.tui.screens.shell import ShellScreen
 
+        self._opening.start(self)
         self.session = session
         self._pop_to_login()
         self.login_screen.reset()
@@ -416,6 +419,14 @@ class GosocketApp(App[None]):
             self.check_session()
             return
         self.end_session(reason=reason, notice=reason)
+
+    def on_unmount(self) -> None:
+        self._opening.end()  # the app ends (the process may go on: tests, SSH sessions)
+
+    def on_paged_table_rows_painted(self) -> None:
+        """A table painted rows (they bubble up from any table): a shell that was opening
+        has its first rows on screen, the garbage collector goes on."""
+        self._opening.end()
 
     def on_session_ended(self, message: SessionEnded) -> None:
         """A service refused the session while a screen waited: log out once, with why."""

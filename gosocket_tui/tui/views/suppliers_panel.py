@@ -149,11 +149,13 @@ class SuppliersPanel(Vertical):
         yield Static(id="supplier-summary")
         table = SupplierTable(self.ctx, id="supplier-table")
         table.can_add = self.is_admin
+        # The first page is asked for now, while the rest of the shell is being built: a
+        # database that takes a moment (PostgreSQL) still answers in time for the first paint.
+        table.show(self._filter)
         yield table
         yield SupplierDetailPanel(self.ctx, id="supplier-detail")
 
     def on_mount(self) -> None:
-        self.table.show(self._filter)
         self._update_summary()
         self.post_message(self.Ready(self))
 

@@ -350,7 +350,11 @@ class PagedTable(WindowedTable[RowT]):
             # These lines go to the terminal as soon as this screen update is composed.
             self._paint_pending = False
             self.rows_painted += 1
-            self.post_message(self.RowsPainted(self))
+            painted = self.RowsPainted(self)
+            # From the table itself (this runs while the screen composes an update, which
+            # would be the sender): so it bubbles up to the app like the table's other news.
+            painted.set_sender(self)
+            self.post_message(painted)
             if self._count_pending:
                 self.call_later(self._start_pending_count)
         return lines
