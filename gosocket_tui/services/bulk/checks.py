@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import email_validator
 from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
@@ -87,6 +87,16 @@ class Candidate:
     key: str  # "CC:compact", the identity inside the file and in the network
 
 
+def candidate_fields(c: Candidate) -> tuple[Any, ...]:
+    """The candidate as a plain tuple (``Candidate(*fields)`` rebuilds it): cheap to pickle."""
+    return (c.row, c.country, c.compact, c.name, c.email, c.optional, c.groups, c.notify, c.key)
+
+
+def issue_fields(i: Issue) -> tuple[Any, ...]:
+    """The issue as a plain tuple (``Issue(*fields)`` rebuilds it)."""
+    return (i.row, i.letter, i.header, i.value, i.message, i.severity)
+
+
 def _short(value: str) -> str:
     """The value on one line, at most ``VALUE_CHARS`` characters, for the report."""
     flat = " ".join(value.split())
@@ -118,24 +128,30 @@ def fast_email(text: str) -> str:
     return normalize_email(value)
 
 
-class Checker:
-    """Judges rows one at a time: field checks and duplicates inside the file."""
+# One checked row as the field checks leave it: the candidate (None when a field is wrong), its
+# issues, and its "CC:compact" key ("" when the Tax ID is not valid) for the file-wide checks.
+Checked = tuple[Candidate | None, list[Issue], str]
 
-    def __init__(self, session: Session, info: SourceInfo, default_country: str) -> None:
-        self.columns: dict[str, ColumnMapping] = {
-            c.field: c for c in info.columns if c.field is not None
-        }
-        self.has_country = info.has_country
+
+class RowChecker:
+    """The field checks of one row. Nothing is shared between rows, so any process may check
+    any chunk of rows (``pool``); what needs the rows before (duplicates in the file, the
+    company itself) is :class:`FileChecker`'s, in file order."""
+
+    def __init__(
+        self, columns: list[ColumnMapping], has_country: bool, default_country: str
+    ) -> None:
+        self.columns: dict[str, ColumnMapping] = {c.field: c for c in columns if c.field}
+        self.has_country = has_country
         self.default_country = default_country
-        self.own_key = f"{session.company_country}:{session.company_tax_id}"
-        self.optional = [name for name in OPTIONAL_FIELDS if name in self.columns]
-        self.has_groups = "groups" in self.columns
-        # First row of each "CC:compact" seen: plain strings and ints, ~130 bytes a row.
-        self.seen: dict[str, int] = {}
         self.notify_message = _(
             "{column} must be 1 (invite now) or 0 (not yet)",
             column=header_label("notify"),
         )
+
+    @classmethod
+    def for_file(cls, info: SourceInfo, default_country: str) -> RowChecker:
+        return cls(info.columns, info.has_country, default_country)
 
     def issue(
         self, raw: RawRow, name: str | None, message: str, severity: Severity = "error"
@@ -171,8 +187,8 @@ class Checker:
             issues.append(self.issue(raw, name, exc.message))
             return None
 
-    def check(self, raw: RawRow) -> tuple[Candidate | None, list[Issue]]:
-        """The row as a candidate (None when a field is wrong) and its issues."""
+    def check(self, raw: RawRow) -> Checked:
+        """The row's field checks; the file-wide ones come after (:class:`FileChecker`)."""
         values = raw.values
         issues: list[Issue] = (
             [self.issue(raw, None, note, "warning") for note in raw.warnings]
@@ -188,29 +204,6 @@ class Checker:
             errors = True
             where = "country" if exc.field == "country" and self.has_country else "tax_id"
             issues.append(self.issue(raw, where, exc.message))
-        if compact:
-            key = f"{country}:{compact}"
-            first = self.seen.get(key)
-            if first is not None:
-                errors = True
-                issues.append(
-                    self.issue(
-                        raw,
-                        "tax_id",
-                        _(
-                            "Same supplier as row {row} (the same Tax ID, perhaps written "
-                            "differently); keep one of the two rows",
-                            row=first,
-                        ),
-                    )
-                )
-            else:
-                self.seen[key] = raw.row_number
-                if key == self.own_key:
-                    errors = True
-                    issues.append(
-                        self.issue(raw, "tax_id", _("A company cannot be its own supplier."))
-                    )
         name = self._cleaned(raw, "name", clean_name, issues)
         email = self._cleaned(raw, "email", fast_email, issues)
         notify_text = values["notify"]
@@ -227,8 +220,9 @@ class Checker:
                 issues.append(self._too_long(raw, key_name))
             optional.append(text)
         groups = normalize_groups(values["groups"]) if values["groups"] else ""
+        key = f"{country}:{compact}" if compact else ""
         if errors or name is None or email is None:
-            return None, issues
+            return None, issues, key
         candidate = Candidate(
             row=raw.row_number,
             country=country,
@@ -238,6 +232,53 @@ class Checker:
             optional=tuple(optional),
             groups=groups,
             notify=notify_text == "1",
-            key=f"{country}:{compact}",
+            key=key,
         )
-        return candidate, issues
+        return candidate, issues, key
+
+
+class FileChecker:
+    """The checks that need the rows before this one, applied in file order: the same supplier
+    twice in the file, and the acting company as its own supplier.
+
+    A chunk's keys are settled against one dict of the first row of each "CC:compact" seen
+    (plain strings and ints, ~130 bytes a row); the issue goes where the single-pass check put
+    it, right after the row's reading notes.
+    """
+
+    def __init__(self, session: Session, rows: RowChecker) -> None:
+        self.rows = rows
+        self.own_key = f"{session.company_country}:{session.company_tax_id}"
+        self.seen: dict[str, int] = {}
+
+    def settle(
+        self, chunk: list[tuple[RawRow, Checked]]
+    ) -> list[tuple[Candidate | None, list[Issue]]]:
+        """The chunk's rows with the file-wide checks added, in the order given."""
+        seen = self.seen
+        out: list[tuple[Candidate | None, list[Issue]]] = []
+        for raw, (candidate, issues, key) in chunk:
+            if key:
+                first = seen.setdefault(key, raw.row_number)
+                if first != raw.row_number:
+                    candidate = None
+                    issues.insert(len(raw.warnings), self._duplicate(raw, first))
+                elif key == self.own_key:
+                    candidate = None
+                    issues.insert(
+                        len(raw.warnings),
+                        self.rows.issue(raw, "tax_id", _("A company cannot be its own supplier.")),
+                    )
+            out.append((candidate, issues))
+        return out
+
+    def _duplicate(self, raw: RawRow, first: int) -> Issue:
+        return self.rows.issue(
+            raw,
+            "tax_id",
+            _(
+                "Same supplier as row {row} (the same Tax ID, perhaps written "
+                "differently); keep one of the two rows",
+                row=first,
+            ),
+        )

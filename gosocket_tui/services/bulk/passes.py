@@ -9,8 +9,9 @@ from typing import Any, Final
 
 from gosocket_tui.db import bulk as fast
 from gosocket_tui.i18n import _
-from gosocket_tui.services.bulk.checks import Candidate, Checker, Issue
+from gosocket_tui.services.bulk.checks import Candidate, FileChecker, Issue, RowChecker
 from gosocket_tui.services.bulk.headers import ColumnMapping
+from gosocket_tui.services.bulk.pool import CheckedRows
 from gosocket_tui.services.bulk.refusals import FileRefused
 from gosocket_tui.services.bulk.report import (
     ImportOptions,
@@ -26,14 +27,14 @@ from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session
 from gosocket_tui.services.taxid import format_tax_id
 
-LOOKUP_ROWS: Final = 500  # Tax IDs per lookup query
+LOOKUP_ROWS: Final = 5_000  # Tax IDs per lookup query: one query per chunk of rows
 PROGRESS_EVERY_ROWS: Final = 1_000
 PROGRESS_EVERY_SECONDS: Final = 0.1
 INVITABLE: Final = frozenset({"not_invited", "delivery_failed", "cancelled"})
 
 
 class Pass:
-    """One pass over the rows: look them up 500 at a time, count, optionally write.
+    """One pass over the rows: look them up a chunk at a time, count, optionally write.
 
     The rows come from the file (checked here, and stored in a spool when asked) or from the
     spool of an earlier validation.
@@ -74,23 +75,20 @@ class Pass:
         self.tax_column = next((c for c in source.columns if c.field == "tax_id"), None)
 
     def run_file(self, opened: SupplierFile, spool: Spool | None) -> ValidationReport:
-        """Read and check every row of ``opened``."""
+        """Read and check every row of ``opened`` (field checks in a pool for a big file)."""
         self._new_report(opened.path.name, opened.info)
         self.fraction = opened.progress
-        checker = Checker(self.session, opened.info, self.default_country)
-        batch: Batch = []
+        rows = RowChecker.for_file(opened.info, self.default_country)
+        file_checks = FileChecker(self.session, rows)
         self._tick(force=True)
-        for raw in opened.rows():
-            batch.append(checker.check(raw))
-            if len(batch) >= LOOKUP_ROWS:
+        with CheckedRows(rows) as checked:
+            for chunk in checked.chunks(opened.rows()):
+                batch = file_checks.settle(chunk)
                 if spool is not None:
                     spool.write(batch)
                 self._resolve(batch)
-                batch = []
         if spool is not None:
-            spool.write(batch)
             spool.finish()
-        self._resolve(batch)
         if self.report.rows == 0:
             raise FileRefused(
                 _("{name} has no supplier rows below the headers", name=opened.path.name)

@@ -11,9 +11,9 @@ import weakref
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
-from gosocket_tui.services.bulk.checks import Candidate, Issue
+from gosocket_tui.services.bulk.checks import Candidate, Issue, candidate_fields, issue_fields
 
 Batch = list[tuple[Candidate | None, list[Issue]]]
 
@@ -45,7 +45,7 @@ class Spool:
         data = zlib.compress(
             marshal.dumps(
                 [
-                    (None if c is None else _candidate_tuple(c), [_issue_tuple(i) for i in issues])
+                    (None if c is None else candidate_fields(c), [issue_fields(i) for i in issues])
                     for c, issues in batch
                 ]
             ),
@@ -99,14 +99,6 @@ class Spool:
 def _remove_file(name: str) -> None:
     with contextlib.suppress(OSError):
         os.unlink(name)
-
-
-def _candidate_tuple(c: Candidate) -> tuple[Any, ...]:
-    return (c.row, c.country, c.compact, c.name, c.email, c.optional, c.groups, c.notify, c.key)
-
-
-def _issue_tuple(i: Issue) -> tuple[Any, ...]:
-    return (i.row, i.letter, i.header, i.value, i.message, i.severity)
 
 
 def fingerprint(path: str | os.PathLike[str]) -> tuple[str, int, int, str]:
