@@ -265,6 +265,7 @@ def test_ctrl_c_in_the_cli_during_a_pooled_check(db_url: str, tmp_path: Path) ->
             assert child.poll() is None, child.communicate()
             assert time.monotonic() < deadline, "no pool worker started"
             time.sleep(0.05)
+        time.sleep(1.0)  # the workers are checking chunks now
         os.killpg(child.pid, signal.SIGINT)  # what the terminal does on Ctrl+C
         out, err = child.communicate(timeout=60)
     finally:

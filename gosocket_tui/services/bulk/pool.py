@@ -8,8 +8,9 @@ to a pool of one worker per core.
 Decisions (documented here once):
 
 * **spawn**, not fork: the TUI runs the check in a thread worker, and forking a threaded
-  process can copy a held lock. Workers ignore SIGINT: Ctrl+C reaches the whole process group,
-  and only the parent decides (it stops the pool and reports one line).
+  process can copy a held lock. Workers ignore SIGINT from birth (started with it blocked):
+  Ctrl+C reaches the whole process group, and only the parent decides (it stops the pool and
+  reports one line).
 * **Small files are checked in this process**: a file that ends within ``IN_PROCESS_ROWS``
   rows never starts the pool (starting two interpreters costs ~0.3 s).
 * **Bounded memory and file order**: at most ``AHEAD`` chunks per worker are in flight, and
@@ -29,6 +30,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from itertools import chain, islice
 from operator import itemgetter
 from types import TracebackType
@@ -66,9 +68,21 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
+@contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """SIGINT held back in this thread (any thread may call it); processes started meanwhile
+    inherit the mask, so they start ignoring Ctrl+C."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def _start_worker(checker: RowChecker, language: str) -> None:
     global _worker_checker
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a pending Ctrl+C is dropped too
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     set_language(language)
     _worker_checker = checker
 
@@ -105,7 +119,6 @@ class CheckedRows:
     def __init__(self, checker: RowChecker, workers: int | None = None) -> None:
         self.checker = checker
         self.workers = cores() if workers is None else workers
-        self.pooled = False
         self._executor: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> CheckedRows:
@@ -145,14 +158,13 @@ class CheckedRows:
         return [(raw, check(raw)) for raw in chunk]
 
     def _pooled(self, chunks: Iterator[list[RawRow]]) -> Iterator[CheckedChunk]:
+        flight: deque[tuple[list[RawRow], Future[list[_WireResult]] | None]] = deque()
         self._executor = ProcessPoolExecutor(
             self.workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
             initargs=(self.checker, get_language()),
         )
-        self.pooled = True
-        flight: deque[tuple[list[RawRow], Future[list[_WireResult]] | None]] = deque()
         for chunk in chunks:
             flight.append((chunk, self._submit(chunk)))
             if len(flight) >= self.workers * AHEAD:
@@ -166,7 +178,10 @@ class CheckedRows:
             return None
         wire = [(raw.row_number, _field_values(raw.values), raw.warnings) for raw in chunk]
         try:
-            return self._executor.submit(_check_wire, wire)
+            # A submit may start a worker: with SIGINT blocked, so that Ctrl+C during its
+            # start-up cannot print a traceback (its initializer then ignores SIGINT).
+            with _sigint_blocked():
+                return self._executor.submit(_check_wire, wire)
         except BrokenProcessPool:
             self.close()
             return None
