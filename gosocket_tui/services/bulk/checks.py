@@ -87,6 +87,15 @@ class Candidate:
     key: str  # "CC:compact", the identity inside the file and in the network
 
 
+# A checked row as plain tuples (what workers send back, the spool stores and a pass reads):
+# the candidate's fields (None for a row with a problem) and its issues' fields.
+Fields = tuple[Any, ...]
+Stored = tuple[Fields | None, list[Fields]]
+# Positions in a candidate's fields (``candidate_fields``) and an issue's (``issue_fields``).
+ROW, COUNTRY, COMPACT, NOTIFY, KEY = 0, 1, 2, 7, 8
+SEVERITY = 5
+
+
 def candidate_fields(c: Candidate) -> tuple[Any, ...]:
     """The candidate as a plain tuple (``Candidate(*fields)`` rebuilds it): cheap to pickle."""
     return (c.row, c.country, c.compact, c.name, c.email, c.optional, c.groups, c.notify, c.key)
@@ -131,6 +140,8 @@ def fast_email(text: str) -> str:
 # One checked row as the field checks leave it: the candidate (None when a field is wrong), its
 # issues, and its "CC:compact" key ("" when the Tax ID is not valid) for the file-wide checks.
 Checked = tuple[Candidate | None, list[Issue], str]
+# The same as plain tuples, as a worker sends it back.
+CheckedFields = tuple[Fields | None, list[Fields], str]
 
 
 class RowChecker:
@@ -251,25 +262,21 @@ class FileChecker:
         self.own_key = f"{session.company_country}:{session.company_tax_id}"
         self.seen: dict[str, int] = {}
 
-    def settle(
-        self, chunk: list[tuple[RawRow, Checked]]
-    ) -> list[tuple[Candidate | None, list[Issue]]]:
+    def settle(self, chunk: list[tuple[RawRow, CheckedFields]]) -> list[Stored]:
         """The chunk's rows with the file-wide checks added, in the order given."""
         seen = self.seen
-        out: list[tuple[Candidate | None, list[Issue]]] = []
-        for raw, (candidate, issues, key) in chunk:
+        out: list[Stored] = []
+        for raw, (fields, issues, key) in chunk:
             if key:
                 first = seen.setdefault(key, raw.row_number)
                 if first != raw.row_number:
-                    candidate = None
-                    issues.insert(len(raw.warnings), self._duplicate(raw, first))
+                    fields = None
+                    issues.insert(len(raw.warnings), issue_fields(self._duplicate(raw, first)))
                 elif key == self.own_key:
-                    candidate = None
-                    issues.insert(
-                        len(raw.warnings),
-                        self.rows.issue(raw, "tax_id", _("A company cannot be its own supplier.")),
-                    )
-            out.append((candidate, issues))
+                    fields = None
+                    own = self.rows.issue(raw, "tax_id", _("A company cannot be its own supplier."))
+                    issues.insert(len(raw.warnings), issue_fields(own))
+            out.append((fields, issues))
         return out
 
     def _duplicate(self, raw: RawRow, first: int) -> Issue:

@@ -34,13 +34,12 @@ from contextlib import contextmanager
 from itertools import chain, islice
 from operator import itemgetter
 from types import TracebackType
-from typing import Any, Final
+from typing import Final
 
 from gosocket_tui.i18n import get_language, set_language
 from gosocket_tui.services.bulk.checks import (
-    Candidate,
     Checked,
-    Issue,
+    CheckedFields,
     RowChecker,
     candidate_fields,
     issue_fields,
@@ -52,9 +51,8 @@ CHUNK_ROWS: Final = 5_000  # rows per task: ~1 MB pickled, ~50 ms of work
 IN_PROCESS_ROWS: Final = 20_000
 AHEAD: Final = 2  # chunks in flight per worker
 
-CheckedChunk = list[tuple[RawRow, Checked]]
+CheckedChunk = list[tuple[RawRow, CheckedFields]]
 _WireRow = tuple[int, tuple[str, ...], tuple[str, ...]]
-_WireResult = tuple[tuple[Any, ...] | None, list[tuple[Any, ...]], str]
 
 _worker_checker: RowChecker | None = None
 _field_values: Final = itemgetter(*FIELDS)
@@ -87,23 +85,25 @@ def _start_worker(checker: RowChecker, language: str) -> None:
     _worker_checker = checker
 
 
-def _check_wire(rows: list[_WireRow]) -> list[_WireResult]:
+def _check_wire(rows: list[_WireRow]) -> list[CheckedFields]:
     """A worker's task: the field checks of one chunk, as plain tuples (cheap to pickle)."""
     checker = _worker_checker
     assert checker is not None
-    out: list[_WireResult] = []
-    for number, values, warnings in rows:
-        candidate, issues, key = checker.check(
-            RawRow(number, dict(zip(FIELDS, values, strict=True)), None, warnings)
+    return [
+        _as_fields(
+            checker.check(RawRow(number, dict(zip(FIELDS, values, strict=True)), None, notes))
         )
-        out.append(
-            (
-                None if candidate is None else candidate_fields(candidate),
-                [issue_fields(i) for i in issues],
-                key,
-            )
-        )
-    return out
+        for number, values, notes in rows
+    ]
+
+
+def _as_fields(checked: Checked) -> CheckedFields:
+    candidate, issues, key = checked
+    return (
+        None if candidate is None else candidate_fields(candidate),
+        [issue_fields(i) for i in issues],
+        key,
+    )
 
 
 def _chunks(rows: Iterable[RawRow]) -> Iterator[list[RawRow]]:
@@ -155,10 +155,10 @@ class CheckedRows:
 
     def _here(self, chunk: list[RawRow]) -> CheckedChunk:
         check = self.checker.check
-        return [(raw, check(raw)) for raw in chunk]
+        return [(raw, _as_fields(check(raw))) for raw in chunk]
 
     def _pooled(self, chunks: Iterator[list[RawRow]]) -> Iterator[CheckedChunk]:
-        flight: deque[tuple[list[RawRow], Future[list[_WireResult]] | None]] = deque()
+        flight: deque[tuple[list[RawRow], Future[list[CheckedFields]] | None]] = deque()
         self._executor = ProcessPoolExecutor(
             self.workers,
             mp_context=multiprocessing.get_context("spawn"),
@@ -173,7 +173,7 @@ class CheckedRows:
             yield self._take(*flight.popleft())
         self.close()
 
-    def _submit(self, chunk: list[RawRow]) -> Future[list[_WireResult]] | None:
+    def _submit(self, chunk: list[RawRow]) -> Future[list[CheckedFields]] | None:
         if self._executor is None:
             return None
         wire = [(raw.row_number, _field_values(raw.values), raw.warnings) for raw in chunk]
@@ -186,7 +186,9 @@ class CheckedRows:
             self.close()
             return None
 
-    def _take(self, chunk: list[RawRow], future: Future[list[_WireResult]] | None) -> CheckedChunk:
+    def _take(
+        self, chunk: list[RawRow], future: Future[list[CheckedFields]] | None
+    ) -> CheckedChunk:
         if future is None:
             return self._here(chunk)
         try:
@@ -194,14 +196,4 @@ class CheckedRows:
         except BrokenProcessPool:
             self.close()
             return self._here(chunk)
-        return [
-            (
-                raw,
-                (
-                    None if fields is None else Candidate(*fields),
-                    [Issue(*i) for i in issues],
-                    key,
-                ),
-            )
-            for raw, (fields, issues, key) in zip(chunk, results, strict=True)
-        ]
+        return list(zip(chunk, results, strict=True))

@@ -13,9 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from gosocket_tui.services.bulk.checks import Candidate, Issue, candidate_fields, issue_fields
-
-Batch = list[tuple[Candidate | None, list[Issue]]]
+from gosocket_tui.services.bulk.checks import Stored
 
 
 class Spool:
@@ -40,17 +38,9 @@ class Spool:
         self._out: BinaryIO | None = os.fdopen(fd, "wb")
         self._finalizer = weakref.finalize(self, _remove_file, name)
 
-    def write(self, batch: list[tuple[Candidate | None, list[Issue]]]) -> None:
+    def write(self, batch: list[Stored]) -> None:
         assert self._out is not None
-        data = zlib.compress(
-            marshal.dumps(
-                [
-                    (None if c is None else candidate_fields(c), [issue_fields(i) for i in issues])
-                    for c, issues in batch
-                ]
-            ),
-            1,
-        )
+        data = zlib.compress(marshal.dumps(batch), 1)
         self._out.write(len(data).to_bytes(4, "little"))
         self._out.write(data)
 
@@ -60,21 +50,15 @@ class Spool:
             self._out = None
             self.size = self.path.stat().st_size
 
-    def batches(self) -> Iterator[tuple[list[tuple[Candidate | None, list[Issue]]], float]]:
+    def batches(self) -> Iterator[tuple[list[Stored], float]]:
         """Each stored batch and the fraction of the spool read after it."""
         done = 0
         with self.path.open("rb") as fh:
             while head := fh.read(4):
                 length = int.from_bytes(head, "little")
                 done += 4 + length
-                stored = marshal.loads(zlib.decompress(fh.read(length)))
-                yield (
-                    [
-                        (None if c is None else Candidate(*c), [Issue(*i) for i in issues])
-                        for c, issues in stored
-                    ],
-                    done / self.size if self.size else 1.0,
-                )
+                batch: list[Stored] = marshal.loads(zlib.decompress(fh.read(length)))
+                yield batch, done / self.size if self.size else 1.0
 
     def matches(
         self, fingerprint: tuple[str, int, int, str], default_country: str, company_id: int
