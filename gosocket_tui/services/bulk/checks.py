@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, Final, Literal
 
 import email_validator
@@ -23,7 +24,7 @@ from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
 
 from gosocket_tui.errors import ValidationError
 from gosocket_tui.i18n import _
-from gosocket_tui.services.bulk.headers import ColumnMapping, header_label
+from gosocket_tui.services.bulk.headers import FIELDS, ColumnMapping, header_label
 from gosocket_tui.services.bulk.source import RawRow, SourceInfo
 from gosocket_tui.services.companies import clean_name
 from gosocket_tui.services.session import Session
@@ -135,6 +136,17 @@ def fast_email(text: str) -> str:
         ):
             return f"{local}@{domain}"
     return normalize_email(value)
+
+
+# A row's text as plain tuples (row number, values in ``FIELDS`` order, reading notes): what a
+# chunk in flight holds and a worker receives, cheaper to keep and to pickle than a RawRow.
+RowText = tuple[int, tuple[str, ...], tuple[str, ...]]
+field_values: Final = itemgetter(*FIELDS)
+
+
+def as_raw(row: RowText) -> RawRow:
+    number, values, notes = row
+    return RawRow(number, dict(zip(FIELDS, values, strict=True)), None, notes)
 
 
 # One checked row as the field checks leave it: the candidate (None when a field is wrong), its
@@ -262,20 +274,22 @@ class FileChecker:
         self.own_key = f"{session.company_country}:{session.company_tax_id}"
         self.seen: dict[str, int] = {}
 
-    def settle(self, chunk: list[tuple[RawRow, CheckedFields]]) -> list[Stored]:
+    def settle(self, chunk: list[tuple[RowText, CheckedFields]]) -> list[Stored]:
         """The chunk's rows with the file-wide checks added, in the order given."""
         seen = self.seen
         out: list[Stored] = []
-        for raw, (fields, issues, key) in chunk:
+        for (number, values, notes), (fields, issues, key) in chunk:
             if key:
-                first = seen.setdefault(key, raw.row_number)
-                if first != raw.row_number:
+                first = seen.setdefault(key, number)
+                if first != number:
                     fields = None
-                    issues.insert(len(raw.warnings), issue_fields(self._duplicate(raw, first)))
+                    raw = as_raw((number, values, notes))
+                    issues.insert(len(notes), issue_fields(self._duplicate(raw, first)))
                 elif key == self.own_key:
                     fields = None
+                    raw = as_raw((number, values, notes))
                     own = self.rows.issue(raw, "tax_id", _("A company cannot be its own supplier."))
-                    issues.insert(len(raw.warnings), issue_fields(own))
+                    issues.insert(len(notes), issue_fields(own))
             out.append((fields, issues))
         return out
 

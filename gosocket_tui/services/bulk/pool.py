@@ -32,7 +32,6 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from itertools import chain, islice
-from operator import itemgetter
 from types import TracebackType
 from typing import Final
 
@@ -41,21 +40,21 @@ from gosocket_tui.services.bulk.checks import (
     Checked,
     CheckedFields,
     RowChecker,
+    RowText,
+    as_raw,
     candidate_fields,
+    field_values,
     issue_fields,
 )
-from gosocket_tui.services.bulk.headers import FIELDS
 from gosocket_tui.services.bulk.source import RawRow
 
 CHUNK_ROWS: Final = 5_000  # rows per task: ~1 MB pickled, ~50 ms of work
-IN_PROCESS_ROWS: Final = 20_000
+IN_PROCESS_ROWS: Final = 10_000
 AHEAD: Final = 2  # chunks in flight per worker
 
-CheckedChunk = list[tuple[RawRow, CheckedFields]]
-_WireRow = tuple[int, tuple[str, ...], tuple[str, ...]]
+CheckedChunk = list[tuple[RowText, CheckedFields]]
 
 _worker_checker: RowChecker | None = None
-_field_values: Final = itemgetter(*FIELDS)
 
 
 def cores() -> int:
@@ -85,16 +84,11 @@ def _start_worker(checker: RowChecker, language: str) -> None:
     _worker_checker = checker
 
 
-def _check_wire(rows: list[_WireRow]) -> list[CheckedFields]:
+def _check_chunk(rows: list[RowText]) -> list[CheckedFields]:
     """A worker's task: the field checks of one chunk, as plain tuples (cheap to pickle)."""
     checker = _worker_checker
     assert checker is not None
-    return [
-        _as_fields(
-            checker.check(RawRow(number, dict(zip(FIELDS, values, strict=True)), None, notes))
-        )
-        for number, values, notes in rows
-    ]
+    return [_as_fields(checker.check(as_raw(row))) for row in rows]
 
 
 def _as_fields(checked: Checked) -> CheckedFields:
@@ -106,9 +100,12 @@ def _as_fields(checked: Checked) -> CheckedFields:
     )
 
 
-def _chunks(rows: Iterable[RawRow]) -> Iterator[list[RawRow]]:
+def _chunks(rows: Iterable[RawRow]) -> Iterator[list[RowText]]:
+    """The rows ``CHUNK_ROWS`` at a time, as plain tuples: a chunk in flight holds no dicts."""
     it = iter(rows)
-    while chunk := list(islice(it, CHUNK_ROWS)):
+    while chunk := [
+        (r.row_number, field_values(r.values), r.warnings) for r in islice(it, CHUNK_ROWS)
+    ]:
         yield chunk
 
 
@@ -141,7 +138,7 @@ class CheckedRows:
     def chunks(self, rows: Iterable[RawRow]) -> Iterator[CheckedChunk]:
         """Each chunk of ``rows`` with its field checks, in the order read."""
         stream = _chunks(rows)
-        head: list[list[RawRow]] = []
+        head: list[list[RowText]] = []
         if self.workers > 1:
             count = 0
             for chunk in stream:
@@ -153,12 +150,12 @@ class CheckedRows:
         for chunk in chain(head, stream):
             yield self._here(chunk)
 
-    def _here(self, chunk: list[RawRow]) -> CheckedChunk:
+    def _here(self, chunk: list[RowText]) -> CheckedChunk:
         check = self.checker.check
-        return [(raw, _as_fields(check(raw))) for raw in chunk]
+        return [(row, _as_fields(check(as_raw(row)))) for row in chunk]
 
-    def _pooled(self, chunks: Iterator[list[RawRow]]) -> Iterator[CheckedChunk]:
-        flight: deque[tuple[list[RawRow], Future[list[CheckedFields]] | None]] = deque()
+    def _pooled(self, chunks: Iterator[list[RowText]]) -> Iterator[CheckedChunk]:
+        flight: deque[tuple[list[RowText], Future[list[CheckedFields]] | None]] = deque()
         self._executor = ProcessPoolExecutor(
             self.workers,
             mp_context=multiprocessing.get_context("spawn"),
@@ -173,21 +170,20 @@ class CheckedRows:
             yield self._take(*flight.popleft())
         self.close()
 
-    def _submit(self, chunk: list[RawRow]) -> Future[list[CheckedFields]] | None:
+    def _submit(self, chunk: list[RowText]) -> Future[list[CheckedFields]] | None:
         if self._executor is None:
             return None
-        wire = [(raw.row_number, _field_values(raw.values), raw.warnings) for raw in chunk]
         try:
             # A submit may start a worker: with SIGINT blocked, so that Ctrl+C during its
             # start-up cannot print a traceback (its initializer then ignores SIGINT).
             with _sigint_blocked():
-                return self._executor.submit(_check_wire, wire)
+                return self._executor.submit(_check_chunk, chunk)
         except BrokenProcessPool:
             self.close()
             return None
 
     def _take(
-        self, chunk: list[RawRow], future: Future[list[CheckedFields]] | None
+        self, chunk: list[RowText], future: Future[list[CheckedFields]] | None
     ) -> CheckedChunk:
         if future is None:
             return self._here(chunk)
