@@ -12,7 +12,12 @@ Decisions (documented here once):
   Ctrl+C reaches the whole process group, and only the parent decides (it stops the pool and
   reports one line).
 * **Small files are checked in this process**: a file that ends within ``IN_PROCESS_ROWS``
-  rows never starts the pool (starting two interpreters costs ~0.3 s).
+  rows never starts the pool (a worker's start-up, importing the app, takes about a second
+  of CPU).
+* **The main module is guarded**: ``spawn`` imports the calling program's main module in each
+  worker, so a program that checks a big file needs ``if __name__ == "__main__":`` (the
+  project's entry points have it); a worker that cannot start breaks the pool, and the rows
+  are then checked here.
 * **Bounded memory and file order**: at most ``AHEAD`` chunks per worker are in flight, and
   results are taken in the order the chunks were read.
 * **Stopping**: leaving the ``with`` block (done, cancelled from the progress callback, Ctrl+C,
