@@ -274,22 +274,23 @@ class FileChecker:
         self.own_key = f"{session.company_country}:{session.company_tax_id}"
         self.seen: dict[str, int] = {}
 
-    def settle(self, chunk: list[tuple[RowText, CheckedFields]]) -> list[Stored]:
+    def settle(self, chunk: list[tuple[RawRow | RowText, CheckedFields]]) -> list[Stored]:
         """The chunk's rows with the file-wide checks added, in the order given."""
         seen = self.seen
         out: list[Stored] = []
-        for (number, values, notes), (fields, issues, key) in chunk:
+        for row, (fields, issues, key) in chunk:
             if key:
+                number = row.row_number if isinstance(row, RawRow) else row[0]
                 first = seen.setdefault(key, number)
                 if first != number:
                     fields = None
-                    raw = as_raw((number, values, notes))
-                    issues.insert(len(notes), issue_fields(self._duplicate(raw, first)))
+                    raw = row if isinstance(row, RawRow) else as_raw(row)
+                    issues.insert(len(raw.warnings), issue_fields(self._duplicate(raw, first)))
                 elif key == self.own_key:
                     fields = None
-                    raw = as_raw((number, values, notes))
+                    raw = row if isinstance(row, RawRow) else as_raw(row)
                     own = self.rows.issue(raw, "tax_id", _("A company cannot be its own supplier."))
-                    issues.insert(len(notes), issue_fields(own))
+                    issues.insert(len(raw.warnings), issue_fields(own))
             out.append((fields, issues))
         return out
 
