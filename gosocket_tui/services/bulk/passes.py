@@ -41,7 +41,7 @@ from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session
 from gosocket_tui.services.taxid import format_tax_id
 
-LOOKUP_ROWS: Final = 5_000  # Tax IDs per lookup query: one query per chunk of rows
+LOOKUP_ROWS: Final = 500  # rows per lookup (one query each) and per spooled batch
 PROGRESS_EVERY_ROWS: Final = 1_000
 PROGRESS_EVERY_SECONDS: Final = 0.1
 Kind = Literal["add", "update", "skip"]
@@ -98,10 +98,13 @@ class Pass:
         self._tick(force=True)
         with CheckedRows(rows) as checked:
             for chunk in checked.chunks(opened.rows()):
-                batch = file_checks.settle(chunk)
-                if spool is not None:
-                    spool.write(batch)
-                self._resolve(batch)
+                # A worker's chunk is settled, spooled and looked up in slices of
+                # LOOKUP_ROWS rows, each while it is still in the CPU's cache.
+                for start in range(0, len(chunk), LOOKUP_ROWS):
+                    batch = file_checks.settle(chunk[start : start + LOOKUP_ROWS])
+                    if spool is not None:
+                        spool.write(batch)
+                    self._resolve(batch)
         if spool is not None:
             spool.finish()
         if self.report.rows == 0:
