@@ -52,10 +52,10 @@ def write_csv(path: Path, rows: list[list[str]]) -> Path:
 
 @pytest.fixture
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Chunks of 500 rows, and the pool from 1,000 rows on, with two workers."""
+    """Chunks of 500 rows, and the pool from 1,000 rows on, with two workers (three cores)."""
     monkeypatch.setattr(pool, "CHUNK_ROWS", CHUNK)
     monkeypatch.setattr(pool, "IN_PROCESS_ROWS", 2 * CHUNK)
-    monkeypatch.setattr(pool, "cores", lambda: 2)
+    monkeypatch.setattr(pool, "cores", lambda: 3)
 
 
 def in_process(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -249,7 +249,17 @@ def test_ctrl_c_in_the_cli_during_a_pooled_check(db_url: str, tmp_path: Path) ->
         "LANG": "en_US.UTF-8",
     }
     env.pop("GOSOCKET_LANG", None)
-    command = [sys.executable, "-m", "gosocket_tui", "--db", db_url, "suppliers", "import"]
+    # The CLI's entry point, with three cores (two workers) whatever this machine has.
+    program = (
+        "import sys\n"
+        "from gosocket_tui.services.bulk import pool\n"
+        "pool.cores = lambda: 3\n"
+        "from gosocket_tui.cli import main\n"
+        "if __name__ == '__main__':\n"
+        "    sys.argv[0] = 'gosocket-tui'\n"
+        "    main()\n"
+    )
+    command = [sys.executable, "-c", program, "--db", db_url, "suppliers", "import"]
     command += [str(path), "--company", "CL:76.086.428-5"]
     child = subprocess.Popen(
         command,

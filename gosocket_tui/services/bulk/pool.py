@@ -3,7 +3,7 @@
 The field checks cost ~20 µs a row (python-stdnum's Tax ID check alone ~12.5 µs), so a
 million rows take 20 s on one core. The reading, the file-wide checks (``FileChecker``) and
 the lookups stay in the calling process; the field checks of ``CHUNK_ROWS`` rows at a time go
-to a pool of one worker per core.
+to a pool of one worker per core but one (the calling process keeps a core).
 
 Decisions (documented here once):
 
@@ -125,7 +125,9 @@ class CheckedRows:
 
     def __init__(self, checker: RowChecker, workers: int | None = None) -> None:
         self.checker = checker
-        self.workers = cores() if workers is None else workers
+        # The calling process reads, settles, spools and looks up (~20 µs a row): it keeps a
+        # core, so one worker (2 cores) would not pay for the pickling and the check runs here.
+        self.workers = cores() - 1 if workers is None else workers
         self._executor: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> CheckedRows:
