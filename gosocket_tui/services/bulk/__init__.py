@@ -4,10 +4,10 @@ One module per concept. Reading: ``reader`` (open a file, pick the backend), ``h
 (template columns and header matching), ``source`` (the opened file and its rows),
 ``encoding``, ``csv_files``, ``xlsx_limits``, ``xlsx_files``, ``pasted`` (rows pasted from a
 spreadsheet, read as a file), ``refusals`` (why a file is refused) and ``output`` (the
-template and CSV reports). Importing: ``checks`` (one row),
-``spool`` (checked rows kept for the import), ``passes`` (lookups and decisions), ``writer``
-(bulk inserts), ``report`` (what a pass found, and the counts sentence) and ``importer``
-(the two entry points, :func:`validate` and :func:`import_file`).
+template and CSV reports). Importing: ``checks`` (one row), ``pool`` (the checks of a big
+file in worker processes), ``spool`` (checked rows kept for the import), ``passes`` (lookups
+and decisions), ``writer`` (bulk inserts), ``report`` (what a pass found, and the counts
+sentence) and ``importer`` (the two entry points, :func:`validate` and :func:`import_file`).
 
 Callers import from here; the modules are the package's own business.
 """

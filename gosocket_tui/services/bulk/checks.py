@@ -16,14 +16,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final, Literal
+from operator import itemgetter
+from typing import Any, Final, Literal
 
 import email_validator
 from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
 
 from gosocket_tui.errors import ValidationError
 from gosocket_tui.i18n import _
-from gosocket_tui.services.bulk.headers import ColumnMapping, header_label
+from gosocket_tui.services.bulk.headers import FIELDS, ColumnMapping, header_label
 from gosocket_tui.services.bulk.source import RawRow, SourceInfo
 from gosocket_tui.services.companies import clean_name
 from gosocket_tui.services.session import Session
@@ -87,6 +88,25 @@ class Candidate:
     key: str  # "CC:compact", the identity inside the file and in the network
 
 
+# A checked row as plain tuples (what workers send back, the spool stores and a pass reads):
+# the candidate's fields (None for a row with a problem) and its issues' fields.
+Fields = tuple[Any, ...]
+Stored = tuple[Fields | None, list[Fields]]
+# Positions in a candidate's fields (``candidate_fields``) and an issue's (``issue_fields``).
+ROW, COUNTRY, COMPACT, NOTIFY, KEY = 0, 1, 2, 7, 8
+SEVERITY = 5
+
+
+def candidate_fields(c: Candidate) -> tuple[Any, ...]:
+    """The candidate as a plain tuple (``Candidate(*fields)`` rebuilds it): cheap to pickle."""
+    return (c.row, c.country, c.compact, c.name, c.email, c.optional, c.groups, c.notify, c.key)
+
+
+def issue_fields(i: Issue) -> tuple[Any, ...]:
+    """The issue as a plain tuple (``Issue(*fields)`` rebuilds it)."""
+    return (i.row, i.letter, i.header, i.value, i.message, i.severity)
+
+
 def _short(value: str) -> str:
     """The value on one line, at most ``VALUE_CHARS`` characters, for the report."""
     flat = " ".join(value.split())
@@ -118,24 +138,43 @@ def fast_email(text: str) -> str:
     return normalize_email(value)
 
 
-class Checker:
-    """Judges rows one at a time: field checks and duplicates inside the file."""
+# A row's text as plain tuples (row number, values in ``FIELDS`` order, reading notes): what a
+# chunk in flight holds and a worker receives, cheaper to keep and to pickle than a RawRow.
+RowText = tuple[int, tuple[str, ...], tuple[str, ...]]
+field_values: Final = itemgetter(*FIELDS)
 
-    def __init__(self, session: Session, info: SourceInfo, default_country: str) -> None:
-        self.columns: dict[str, ColumnMapping] = {
-            c.field: c for c in info.columns if c.field is not None
-        }
-        self.has_country = info.has_country
+
+def as_raw(row: RowText) -> RawRow:
+    number, values, notes = row
+    return RawRow(number, dict(zip(FIELDS, values, strict=True)), None, notes)
+
+
+# One checked row as the field checks leave it: the candidate (None when a field is wrong), its
+# issues, and its "CC:compact" key ("" when the Tax ID is not valid) for the file-wide checks.
+Checked = tuple[Candidate | None, list[Issue], str]
+# The same as plain tuples, as a worker sends it back.
+CheckedFields = tuple[Fields | None, list[Fields], str]
+
+
+class RowChecker:
+    """The field checks of one row. Nothing is shared between rows, so any process may check
+    any chunk of rows (``pool``); what needs the rows before (duplicates in the file, the
+    company itself) is :class:`FileChecker`'s, in file order."""
+
+    def __init__(
+        self, columns: list[ColumnMapping], has_country: bool, default_country: str
+    ) -> None:
+        self.columns: dict[str, ColumnMapping] = {c.field: c for c in columns if c.field}
+        self.has_country = has_country
         self.default_country = default_country
-        self.own_key = f"{session.company_country}:{session.company_tax_id}"
-        self.optional = [name for name in OPTIONAL_FIELDS if name in self.columns]
-        self.has_groups = "groups" in self.columns
-        # First row of each "CC:compact" seen: plain strings and ints, ~130 bytes a row.
-        self.seen: dict[str, int] = {}
         self.notify_message = _(
             "{column} must be 1 (invite now) or 0 (not yet)",
             column=header_label("notify"),
         )
+
+    @classmethod
+    def for_file(cls, info: SourceInfo, default_country: str) -> RowChecker:
+        return cls(info.columns, info.has_country, default_country)
 
     def issue(
         self, raw: RawRow, name: str | None, message: str, severity: Severity = "error"
@@ -171,8 +210,8 @@ class Checker:
             issues.append(self.issue(raw, name, exc.message))
             return None
 
-    def check(self, raw: RawRow) -> tuple[Candidate | None, list[Issue]]:
-        """The row as a candidate (None when a field is wrong) and its issues."""
+    def check(self, raw: RawRow) -> Checked:
+        """The row's field checks; the file-wide ones come after (:class:`FileChecker`)."""
         values = raw.values
         issues: list[Issue] = (
             [self.issue(raw, None, note, "warning") for note in raw.warnings]
@@ -188,29 +227,6 @@ class Checker:
             errors = True
             where = "country" if exc.field == "country" and self.has_country else "tax_id"
             issues.append(self.issue(raw, where, exc.message))
-        if compact:
-            key = f"{country}:{compact}"
-            first = self.seen.get(key)
-            if first is not None:
-                errors = True
-                issues.append(
-                    self.issue(
-                        raw,
-                        "tax_id",
-                        _(
-                            "Same supplier as row {row} (the same Tax ID, perhaps written "
-                            "differently); keep one of the two rows",
-                            row=first,
-                        ),
-                    )
-                )
-            else:
-                self.seen[key] = raw.row_number
-                if key == self.own_key:
-                    errors = True
-                    issues.append(
-                        self.issue(raw, "tax_id", _("A company cannot be its own supplier."))
-                    )
         name = self._cleaned(raw, "name", clean_name, issues)
         email = self._cleaned(raw, "email", fast_email, issues)
         notify_text = values["notify"]
@@ -227,8 +243,9 @@ class Checker:
                 issues.append(self._too_long(raw, key_name))
             optional.append(text)
         groups = normalize_groups(values["groups"]) if values["groups"] else ""
+        key = f"{country}:{compact}" if compact else ""
         if errors or name is None or email is None:
-            return None, issues
+            return None, issues, key
         candidate = Candidate(
             row=raw.row_number,
             country=country,
@@ -238,6 +255,52 @@ class Checker:
             optional=tuple(optional),
             groups=groups,
             notify=notify_text == "1",
-            key=f"{country}:{compact}",
+            key=key,
         )
-        return candidate, issues
+        return candidate, issues, key
+
+
+class FileChecker:
+    """The checks that need the rows before this one, applied in file order: the same supplier
+    twice in the file, and the acting company as its own supplier.
+
+    A chunk's keys are settled against one dict of the first row of each "CC:compact" seen
+    (plain strings and ints, ~130 bytes a row); the issue goes where the single-pass check put
+    it, right after the row's reading notes.
+    """
+
+    def __init__(self, session: Session, rows: RowChecker) -> None:
+        self.rows = rows
+        self.own_key = f"{session.company_country}:{session.company_tax_id}"
+        self.seen: dict[str, int] = {}
+
+    def settle(self, chunk: list[tuple[RawRow | RowText, CheckedFields]]) -> list[Stored]:
+        """The chunk's rows with the file-wide checks added, in the order given."""
+        seen = self.seen
+        out: list[Stored] = []
+        for row, (fields, issues, key) in chunk:
+            if key:
+                number = row.row_number if isinstance(row, RawRow) else row[0]
+                first = seen.setdefault(key, number)
+                if first != number:
+                    fields = None
+                    raw = row if isinstance(row, RawRow) else as_raw(row)
+                    issues.insert(len(raw.warnings), issue_fields(self._duplicate(raw, first)))
+                elif key == self.own_key:
+                    fields = None
+                    raw = row if isinstance(row, RawRow) else as_raw(row)
+                    own = self.rows.issue(raw, "tax_id", _("A company cannot be its own supplier."))
+                    issues.insert(len(raw.warnings), issue_fields(own))
+            out.append((fields, issues))
+        return out
+
+    def _duplicate(self, raw: RawRow, first: int) -> Issue:
+        return self.rows.issue(
+            raw,
+            "tax_id",
+            _(
+                "Same supplier as row {row} (the same Tax ID, perhaps written "
+                "differently); keep one of the two rows",
+                row=first,
+            ),
+        )

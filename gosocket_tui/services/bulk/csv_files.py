@@ -249,7 +249,11 @@ class CsvFile(SupplierFile):
             for row, line, cells in records:
                 if row <= self.info.header_row:
                     continue
-                clean = [_clean_csv_cell(c) for c in cells]
+                clean = [c.strip() for c in cells]
+                # The rare cells that need more than a strip (line breaks, ="…" literals)
+                # are found with one scan of the row, not one call per cell.
+                if '="' in (joined := "\x1f".join(clean)) or "\r" in joined:
+                    clean = [_clean_csv_cell(c) for c in clean]
                 if any(clean):
                     yield row, line, clean, False
         finally:

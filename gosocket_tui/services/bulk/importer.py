@@ -25,9 +25,10 @@ Decisions (shown to the user, documented here once; the row checks have theirs i
   nothing); a registered supplier shows its own profile name, is linked as ``registered``
   and never invited.
 
-Memory stays flat for a million rows: rows are streamed, looked up 500 at a time and written
-5,000 at a time, the duplicate check keeps one short string per row, and the issue list is
-capped (counts stay exact).
+Memory stays flat for a million rows: rows are streamed, checked a chunk at a time (in a pool
+of worker processes for a big file, see ``pool``), looked up 500 at a time and written 5,000
+at a time, the duplicate check keeps one short string per row, and the issue list is capped
+(counts stay exact).
 """
 
 from __future__ import annotations

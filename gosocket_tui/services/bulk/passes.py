@@ -5,12 +5,27 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from gosocket_tui.db import bulk as fast
 from gosocket_tui.i18n import _
-from gosocket_tui.services.bulk.checks import Candidate, Checker, Issue
+from gosocket_tui.services.bulk.checks import (
+    COMPACT,
+    COUNTRY,
+    KEY,
+    NOTIFY,
+    ROW,
+    SEVERITY,
+    Candidate,
+    Fields,
+    FileChecker,
+    Issue,
+    RowChecker,
+    Stored,
+    issue_fields,
+)
 from gosocket_tui.services.bulk.headers import ColumnMapping
+from gosocket_tui.services.bulk.pool import CheckedRows
 from gosocket_tui.services.bulk.refusals import FileRefused
 from gosocket_tui.services.bulk.report import (
     ImportOptions,
@@ -20,20 +35,21 @@ from gosocket_tui.services.bulk.report import (
     ValidationReport,
 )
 from gosocket_tui.services.bulk.source import SourceInfo, SupplierFile
-from gosocket_tui.services.bulk.spool import Batch, Spool
+from gosocket_tui.services.bulk.spool import Spool
 from gosocket_tui.services.bulk.writer import Action, Known, NetworkCompany, Writer
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session
 from gosocket_tui.services.taxid import format_tax_id
 
-LOOKUP_ROWS: Final = 500  # Tax IDs per lookup query
+LOOKUP_ROWS: Final = 500  # rows per lookup (one query each) and per spooled batch
 PROGRESS_EVERY_ROWS: Final = 1_000
 PROGRESS_EVERY_SECONDS: Final = 0.1
+Kind = Literal["add", "update", "skip"]
 INVITABLE: Final = frozenset({"not_invited", "delivery_failed", "cancelled"})
 
 
 class Pass:
-    """One pass over the rows: look them up 500 at a time, count, optionally write.
+    """One pass over the rows: look them up a chunk at a time, count, optionally write.
 
     The rows come from the file (checked here, and stored in a spool when asked) or from the
     spool of an earlier validation.
@@ -74,23 +90,23 @@ class Pass:
         self.tax_column = next((c for c in source.columns if c.field == "tax_id"), None)
 
     def run_file(self, opened: SupplierFile, spool: Spool | None) -> ValidationReport:
-        """Read and check every row of ``opened``."""
+        """Read and check every row of ``opened`` (field checks in a pool for a big file)."""
         self._new_report(opened.path.name, opened.info)
         self.fraction = opened.progress
-        checker = Checker(self.session, opened.info, self.default_country)
-        batch: Batch = []
+        rows = RowChecker.for_file(opened.info, self.default_country)
+        file_checks = FileChecker(self.session, rows)
         self._tick(force=True)
-        for raw in opened.rows():
-            batch.append(checker.check(raw))
-            if len(batch) >= LOOKUP_ROWS:
-                if spool is not None:
-                    spool.write(batch)
-                self._resolve(batch)
-                batch = []
+        with CheckedRows(rows) as checked:
+            for chunk in checked.chunks(opened.rows()):
+                # A worker's chunk is settled, spooled and looked up in slices of
+                # LOOKUP_ROWS rows, each while it is still in the CPU's cache.
+                for start in range(0, len(chunk), LOOKUP_ROWS):
+                    batch = file_checks.settle(chunk[start : start + LOOKUP_ROWS])
+                    if spool is not None:
+                        spool.write(batch)
+                    self._resolve(batch)
         if spool is not None:
-            spool.write(batch)
             spool.finish()
-        self._resolve(batch)
         if self.report.rows == 0:
             raise FileRefused(
                 _("{name} has no supplier rows below the headers", name=opened.path.name)
@@ -132,13 +148,13 @@ class Pass:
         self.progress(Progress(self.phase, rows, fraction, elapsed, speed, eta))
 
     def _lookup(
-        self, candidates: list[Candidate]
+        self, candidates: list[Fields]
     ) -> tuple[dict[str, Known], dict[str, NetworkCompany]]:
         """The acting company's links and the network's companies for these Tax IDs."""
         db = self.ctx.db
         known: dict[str, Known] = {}
-        compacts = sorted({c.compact for c in candidates})
-        wanted = {c.key for c in candidates}
+        compacts = sorted({c[COMPACT] for c in candidates})
+        wanted = {c[KEY] for c in candidates}
         for row in fast.select_in(
             db,
             "SELECT l.id, l.supplier_id, l.country, l.tax_id, l.name, l.status, l.expires_at, "
@@ -162,8 +178,8 @@ class Pass:
         companies: dict[str, NetworkCompany] = {}
         by_country: dict[str, list[str]] = {}
         for c in candidates:
-            if c.key not in known:
-                by_country.setdefault(c.country, []).append(c.compact)
+            if c[KEY] not in known:
+                by_country.setdefault(c[COUNTRY], []).append(c[COMPACT])
         for country, values in by_country.items():
             for cid, tax_id, name, registered_at in fast.select_in(
                 db,
@@ -178,37 +194,41 @@ class Pass:
                 )
         return known, companies
 
-    def _resolve(self, batch: Batch) -> None:
-        """Decide each row of ``batch`` (add, update, skip or problem), count it, write it."""
+    def _resolve(self, batch: list[Stored]) -> None:
+        """Decide each row of ``batch`` (add, update, skip or problem), count it, write it.
+
+        Rows stay plain tuples (as checked and spooled); a ``Candidate`` is built only for a
+        row handed to the writer.
+        """
         if not batch:
             return
-        candidates = [c for c, _issues in batch if c is not None]
+        candidates = [fields for fields, _issues in batch if fields is not None]
         known, companies = self._lookup(candidates) if candidates else ({}, {})
         report = self.report
         policy = self.options.on_existing
         keep = self.options.max_issues
-        for candidate, issues in batch:
+        for fields, issues in batch:
             report.rows += 1
-            action: Action | None = None
-            if candidate is not None:
-                link = known.get(candidate.key)
+            kind: Kind | None = None
+            invite = False
+            link: Known | None = None
+            company: NetworkCompany | None = None
+            if fields is not None:
+                link = known.get(fields[KEY])
                 if link is None:
-                    company = companies.get(candidate.key)
+                    company = companies.get(fields[KEY])
                     registered = company is not None and company.registered_at is not None
-                    action = Action(
-                        candidate, "add", candidate.notify and not registered, company=company
-                    )
+                    kind, invite = "add", fields[NOTIFY] and not registered
                     report.new += 1
                 else:
                     report.existing += 1
                     if policy == "error":
-                        issues = [*issues, self._existing_issue(candidate, link)]
+                        issues = [*issues, issue_fields(self._existing_issue(fields, link))]
                     elif policy == "update":
-                        invite = candidate.notify and self._may_invite(link)
-                        action = Action(candidate, "update", invite, link=link)
+                        kind, invite = "update", fields[NOTIFY] and self._may_invite(link)
                     else:
-                        action = Action(candidate, "skip", False, link=link)
-            if action is None:
+                        kind = "skip"
+            if fields is None or kind is None:
                 report.invalid += 1
                 if self.writer is not None and not self.options.valid_only:
                     # All or nothing and a problem row: stop writing (the caller rolls
@@ -216,24 +236,26 @@ class Pass:
                     self.writer = None
             else:
                 report.valid += 1
-                if action.invite:
+                if invite:
                     report.notify += 1
                 if self.writer is not None:
-                    self.writer.add(action)
+                    self.writer.add(
+                        Action(Candidate(*fields), kind, invite, company=company, link=link)
+                    )
             for issue in issues:
-                if issue.severity == "error":
+                if issue[SEVERITY] == "error":
                     report.errors += 1
                 else:
                     report.warnings += 1
                 if len(report.issues) < keep:
-                    report.issues.append(issue)
+                    report.issues.append(Issue(*issue))
         self._tick()
 
-    def _existing_issue(self, candidate: Candidate, link: Known) -> Issue:
-        formatted = format_tax_id(candidate.country, candidate.compact)
+    def _existing_issue(self, fields: Fields, link: Known) -> Issue:
+        formatted = format_tax_id(fields[COUNTRY], fields[COMPACT])
         column = self.tax_column
         return Issue(
-            candidate.row,
+            fields[ROW],
             column.letter if column else "",
             column.header if column else "",
             formatted,

@@ -11,11 +11,9 @@ import weakref
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
-from gosocket_tui.services.bulk.checks import Candidate, Issue
-
-Batch = list[tuple[Candidate | None, list[Issue]]]
+from gosocket_tui.services.bulk.checks import Stored
 
 
 class Spool:
@@ -40,17 +38,9 @@ class Spool:
         self._out: BinaryIO | None = os.fdopen(fd, "wb")
         self._finalizer = weakref.finalize(self, _remove_file, name)
 
-    def write(self, batch: list[tuple[Candidate | None, list[Issue]]]) -> None:
+    def write(self, batch: list[Stored]) -> None:
         assert self._out is not None
-        data = zlib.compress(
-            marshal.dumps(
-                [
-                    (None if c is None else _candidate_tuple(c), [_issue_tuple(i) for i in issues])
-                    for c, issues in batch
-                ]
-            ),
-            1,
-        )
+        data = zlib.compress(marshal.dumps(batch), 1)
         self._out.write(len(data).to_bytes(4, "little"))
         self._out.write(data)
 
@@ -60,21 +50,15 @@ class Spool:
             self._out = None
             self.size = self.path.stat().st_size
 
-    def batches(self) -> Iterator[tuple[list[tuple[Candidate | None, list[Issue]]], float]]:
+    def batches(self) -> Iterator[tuple[list[Stored], float]]:
         """Each stored batch and the fraction of the spool read after it."""
         done = 0
         with self.path.open("rb") as fh:
             while head := fh.read(4):
                 length = int.from_bytes(head, "little")
                 done += 4 + length
-                stored = marshal.loads(zlib.decompress(fh.read(length)))
-                yield (
-                    [
-                        (None if c is None else Candidate(*c), [Issue(*i) for i in issues])
-                        for c, issues in stored
-                    ],
-                    done / self.size if self.size else 1.0,
-                )
+                batch: list[Stored] = marshal.loads(zlib.decompress(fh.read(length)))
+                yield batch, done / self.size if self.size else 1.0
 
     def matches(
         self, fingerprint: tuple[str, int, int, str], default_country: str, company_id: int
@@ -99,14 +83,6 @@ class Spool:
 def _remove_file(name: str) -> None:
     with contextlib.suppress(OSError):
         os.unlink(name)
-
-
-def _candidate_tuple(c: Candidate) -> tuple[Any, ...]:
-    return (c.row, c.country, c.compact, c.name, c.email, c.optional, c.groups, c.notify, c.key)
-
-
-def _issue_tuple(i: Issue) -> tuple[Any, ...]:
-    return (i.row, i.letter, i.header, i.value, i.message, i.severity)
 
 
 def fingerprint(path: str | os.PathLike[str]) -> tuple[str, int, int, str]:
