@@ -59,6 +59,7 @@ IN_PROCESS_ROWS: Final = 10_000
 # and spooled while it is still in the CPU's cache (5,000 took a third more time for 1M).
 HERE_ROWS: Final = 500
 AHEAD: Final = 2  # chunks in flight per worker
+END_SECONDS: Final = 5.0  # a worker of a broken pool is asked, then made, to end
 
 CheckedChunk = list[tuple[RawRow | RowText, CheckedFields]]
 
@@ -141,11 +142,29 @@ class CheckedRows:
     ) -> None:
         self.close()
 
-    def close(self) -> None:
-        """Cancel the chunks not started and wait for every worker to exit."""
+    def close(self, *, broken: bool = False) -> None:
+        """Cancel the chunks not started and wait for every worker to exit.
+
+        A pool broken by a dead worker is not asked to shut down in order (on CPython 3.11
+        that wait can hang on the dead worker's queue): its workers are ended and reaped
+        here, each within :data:`END_SECONDS`.
+        """
         executor, self._executor = self._executor, None
-        if executor is not None:
+        if executor is None:
+            return
+        if not broken:
             executor.shutdown(wait=True, cancel_futures=True)
+            return
+        # The executor's own table of its processes: the one way to reach them by pid.
+        processes = list(getattr(executor, "_processes", {}).values())
+        executor.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(END_SECONDS)
+            if process.is_alive():
+                process.kill()
+                process.join(END_SECONDS)
 
     def chunks(self, rows: Iterable[RawRow]) -> Iterator[CheckedChunk]:
         """Each chunk of ``rows`` with its field checks, in the order read."""
@@ -197,7 +216,7 @@ class CheckedRows:
             with _sigint_blocked():
                 return self._executor.submit(_check_chunk, chunk)
         except BrokenProcessPool:
-            self.close()
+            self.close(broken=True)
             return None
 
     def _take(
@@ -208,6 +227,6 @@ class CheckedRows:
         try:
             results = future.result()
         except BrokenProcessPool:
-            self.close()
+            self.close(broken=True)
             return self._here_texts(chunk)
         return list(zip(chunk, results, strict=True))
