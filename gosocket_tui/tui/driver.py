@@ -11,6 +11,11 @@ Textual's thread also wakes ten times a second, keys or not, to time out a lone 
 server with fifty idle sessions that was most of their CPU (``benchmarks/ssh_sessions.py``).
 Here the thread waits for a key without a timeout, and with one only while the parser holds
 the start of a sequence; stopping the driver wakes it through a pipe.
+
+Textual's parser also reads an ESC inside a bracketed paste as the start of a key sequence and,
+when that sequence matches nothing, hands its characters to the app as key presses: a cell
+copied from a hostile spreadsheet could press Tab and Enter. :class:`PasteGuard` drops an ESC
+inside a paste before the parser sees it (as terminals that filter pasted controls do).
 """
 
 from __future__ import annotations
@@ -31,6 +36,52 @@ if TYPE_CHECKING:
 
 READ_SIZE = 4096
 SELECT_SECONDS = 0.1
+ESC = "\x1b"
+PASTE_START = "\x1b[200~"
+PASTE_END = "\x1b[201~"
+
+
+class PasteGuard:
+    """Filters terminal input so that a bracketed paste holds no ESC but its end marker.
+
+    Outside a paste every character passes at once (a lone Escape key is never held); the
+    start marker is recognised as it passes, even split across reads. Inside, an ESC is held
+    while what follows may still be the end marker; otherwise the ESC is dropped and what
+    followed it stays pasted text.
+    """
+
+    def __init__(self) -> None:
+        self._inside = False
+        self._matched = 0  # characters of the start marker seen so far, outside a paste
+        self._held = ""  # inside: an ESC and what followed it, while it may be the end marker
+
+    def feed(self, text: str) -> str:
+        out: list[str] = []
+        for char in text:
+            if not self._inside:
+                out.append(char)
+                if PASTE_START[self._matched] == char:
+                    self._matched += 1
+                else:
+                    self._matched = 1 if char == ESC else 0
+                if self._matched == len(PASTE_START):
+                    self._inside, self._matched = True, 0
+                continue
+            if self._held:
+                candidate = self._held + char
+                if PASTE_END.startswith(candidate):
+                    self._held = candidate
+                    if candidate == PASTE_END:
+                        out.append(PASTE_END)
+                        self._held, self._inside = "", False
+                    continue
+                out.append(self._held[1:])  # the ESC goes; what followed it is text
+                self._held = ""
+            if char == ESC:
+                self._held = ESC
+            else:
+                out.append(char)
+        return "".join(out)
 
 
 class InputEnded(Message):
@@ -69,6 +120,7 @@ class HangupAwareDriver(LinuxDriver):
 
     def run_input_thread(self) -> None:
         parser = XTermParser(self._debug)
+        guard = PasteGuard()
         decode = getincrementaldecoder("utf-8")().decode
         with selectors.SelectSelector() as selector:
             selector.register(self.fileno, selectors.EVENT_READ)
@@ -86,7 +138,7 @@ class HangupAwareDriver(LinuxDriver):
                     if not data:
                         self.send_message(InputEnded())
                         return
-                    for event in parser.feed(decode(data)):
+                    for event in parser.feed(guard.feed(decode(data))):
                         self.process_message(event)
                 for event in parser.tick():
                     self.process_message(event)
