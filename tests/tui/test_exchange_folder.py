@@ -121,6 +121,8 @@ async def test_the_bulk_import_reads_and_writes_only_the_exchange_folder(
     async with remote_app.run_test(size=(80, 24)) as pilot:
         screen = await open_bulk_remote(pilot)
         assert shown(remote_app, "#bulk-exchange").startswith("Your inbox is empty")
+        placeholder = screen.query_one("#bulk-path", Input).placeholder
+        assert placeholder == "name of a file in your inbox (→ completes)"
         for value in hostile(folders):
             await type_into(pilot, "#bulk-path", value)
             await wait_for(pilot, lambda: screen.step == "choose")

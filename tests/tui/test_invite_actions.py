@@ -58,6 +58,9 @@ def outbox_count() -> int:
 async def confirm(pilot: Pilot[Any]) -> None:
     app = pilot.app
     await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+    focused = app.screen.focused
+    if focused is not None and focused.id == "confirm-cancel":  # a destructive action
+        await pilot.press("shift+tab")  # to the action's button
     await pilot.press("enter")
     await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
     await settle(pilot)
@@ -244,6 +247,13 @@ async def test_cancel_then_resend(demo_app: AppFactory, demo_ctx: ServiceContext
         await pilot.press("i")
         await confirm(pilot)
         await wait_for(pilot, lambda: state_of(demo_ctx, session, target.id) == "queued")
+
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("enter")  # a hurried Enter keeps the invitation
+        await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
+        await settle(pilot)
+        assert state_of(demo_ctx, session, target.id) == "queued"
 
         await pilot.press("x")
         await confirm(pilot)

@@ -144,7 +144,13 @@ async def test_removing_a_key_asks_first_then_removes_only_it(
 
         await pilot.press("x")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-        await pilot.press("enter")
+        await pilot.press("enter")  # the focus starts on Cancel: a hurried Enter keeps it
+        await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
+        assert UserKey.select().where(UserKey.fingerprint == desktop).exists()
+
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("shift+tab", "enter")  # Remove, chosen
         await wait_for(pilot, lambda: listed(screen) == [laptop])
         assert not UserKey.select().where(UserKey.fingerprint == desktop).exists()
         assert any("Key removed" in str(n.message) for n in app.notices)
@@ -163,7 +169,7 @@ async def test_removing_the_key_of_this_session_warns_then_ends_it(
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         warning = app.screen.query_one("#confirm-text", Static).render()
         assert "removing it ends the session" in str(warning)
-        await pilot.press("enter")
+        await pilot.press("shift+tab", "enter")
         await wait_for(pilot, lambda: app.return_code is not None)
     assert not UserKey.select().where(UserKey.fingerprint == laptop).exists()
     logout = AuditEvent.get(AuditEvent.action == "auth.logout")

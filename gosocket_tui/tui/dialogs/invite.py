@@ -26,7 +26,8 @@ from gosocket_tui.tui.safe import content, plain
 
 class ConfirmScreen(Dialog[bool]):
     """Ask before an action (an invitation's, or removing an SSH key): a title, a few lines
-    of text, Confirm or Cancel."""
+    of text, Confirm or Cancel. A ``destructive`` action opens with the focus on Cancel, so a
+    hurried Enter keeps what is there."""
 
     CSS_PATH = "invite.tcss"
     FRAME_ID = "confirm-dialog"
@@ -35,8 +36,16 @@ class ConfirmScreen(Dialog[bool]):
         Binding("enter", "confirm", "Confirm", show=False),
     ]
 
-    def __init__(self, title: str, lines: Sequence[str], *, confirm_label: str = "") -> None:
+    def __init__(
+        self,
+        title: str,
+        lines: Sequence[str],
+        *,
+        confirm_label: str = "",
+        destructive: bool = False,
+    ) -> None:
         super().__init__()
+        self._destructive = destructive
         self._title = title
         self._lines = list(lines)
         self._confirm_label = confirm_label or _("Confirm")
@@ -53,7 +62,8 @@ class ConfirmScreen(Dialog[bool]):
 
     def on_mount(self) -> None:
         self.query_one("#confirm-dialog").border_title = content(self._title)
-        self.query_one("#confirm-ok", Button).focus()
+        focused = "#confirm-cancel" if self._destructive else "#confirm-ok"
+        self.query_one(focused, Button).focus()
 
     @on(Button.Pressed, "#confirm-ok")
     def _ok(self, event: Button.Pressed) -> None:

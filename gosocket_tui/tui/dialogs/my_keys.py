@@ -148,7 +148,8 @@ class MyKeysScreen(Dialog[None]):
                 self._remove(key, current=current)
 
         self.app.push_screen(
-            ConfirmScreen(_("Remove SSH key"), lines, confirm_label=_("Remove")), answered
+            ConfirmScreen(_("Remove SSH key"), lines, confirm_label=_("Remove"), destructive=True),
+            answered,
         )
 
     def _remove(self, key: KeyInfo, *, current: bool) -> None:

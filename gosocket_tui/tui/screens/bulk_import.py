@@ -153,7 +153,7 @@ class BulkImportScreen(Screen["BulkImportResult | None"]):
 
     def relabel(self) -> None:
         """Every label in the current language (after a language switch too)."""
-        label_page(self)
+        label_page(self, confined=self.files.confined)
         self._show_paste_area()
 
     def _show_paste_area(self) -> None:

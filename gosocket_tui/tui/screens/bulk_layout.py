@@ -93,8 +93,9 @@ def bulk_page(path: str, suggester: Callable[[], Suggester], country: str) -> Co
     yield KeyFooter()
 
 
-def label_page(screen: Screen[Any]) -> None:
-    """Every label of the page in the current language (after a language switch too)."""
+def label_page(screen: Screen[Any], *, confined: bool) -> None:
+    """Every label of the page in the current language (after a language switch too);
+    ``confined``: the session reads only its exchange inbox, so it names a file there."""
     screen.query_one("#bulk-brand", Static).update(_("Bulk add suppliers"))
     screen.query_one("#bulk-intro", Static).update(
         _(
@@ -103,7 +104,11 @@ def label_page(screen: Screen[Any]) -> None:
         )
     )
     screen.query_one("#bulk-path-label", Label).update(_("File"))
-    screen.query_one("#bulk-path", Input).placeholder = _("path to the file (→ completes)")
+    screen.query_one("#bulk-path", Input).placeholder = (
+        _("name of a file in your inbox (→ completes)")
+        if confined
+        else _("path to the file (→ completes)")
+    )
     screen.query_one("#bulk-paste-label", Label).update(_("Paste"))
     screen.query_one("#bulk-open", Button).label = _("Open")
     screen.query_one("#bulk-template", Button).label = _("Download template")

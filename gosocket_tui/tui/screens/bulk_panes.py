@@ -18,7 +18,7 @@ def progress_line(progress: bulk_import.Progress) -> str:
     """A pass's rows, speed and time left."""
     label = _("Checking") if progress.phase == "validate" else _("Importing")
     return _(
-        "{phase}: {rows} rows · {speed} rows/s · {eta} left · Esc cancels",
+        "{phase}: {rows} rows · {speed} rows/s · {eta} left · Esc to stop",
         phase=label,
         rows=format_int(progress.rows),
         speed=format_int(int(progress.rows_per_second)),

@@ -63,6 +63,7 @@ class InvitationActions:
                             email=row.email,
                         )
                     ],
+                    destructive=True,
                 ),
                 lambda ok: self._cancel_confirmed(row, ok),
             )
