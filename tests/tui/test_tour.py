@@ -38,6 +38,7 @@ from tests.tui.flows import NEW_TAX_ID, fill_activation, open_activation, search
 from tests.tui.helpers import SnapCompare, build_app, burst, log_in, settle, wait_for
 from tests.tui.test_hostile_text import assert_safe
 
+TourDemo = tuple[MailSink, ServiceContext]
 BUYER = "ana.admin"
 HOSTILE_NAME = "Sur [@click=app.quit] SpA"
 SUPPLIER_USER = "sur.admin"
@@ -62,7 +63,7 @@ def tour_key(action: str) -> str:
 
 
 @pytest.fixture
-def tour_app(demo_ctx: ServiceContext, tmp_path: Path, clock: FixedClock) -> Iterator[Any]:
+def tour_app(demo_ctx: ServiceContext, tmp_path: Path, clock: FixedClock) -> Iterator[TourDemo]:
     """The demo as ``demo --fresh --tour`` starts it: its sink, its accounts, the tour on."""
     sink, config = start_demo_sink(demo_ctx.config, maildir=tmp_path / "demo-mail", clock=clock.now)
     ctx = dataclasses.replace(demo_ctx, config=config)
@@ -72,7 +73,7 @@ def tour_app(demo_ctx: ServiceContext, tmp_path: Path, clock: FixedClock) -> Ite
         sink.stop()
 
 
-def app_for(tour_app: Any, lang: str = "en") -> GosocketApp:
+def app_for(tour_app: TourDemo, lang: str = "en") -> GosocketApp:
     sink, ctx = tour_app
     info = demo_info(load_fixture(), sink.maildir)
     return build_app(ctx, demo=info, deliver_mail=True, tour=True, lang=lang)
@@ -83,8 +84,8 @@ class Walk:
 
     def __init__(self, pilot: Pilot[Any], snapshot: SnapshotAssertion) -> None:
         self.pilot = pilot
-        self.app = pilot.app
-        assert isinstance(self.app, GosocketApp)
+        assert isinstance(pilot.app, GosocketApp)
+        self.app: GosocketApp = pilot.app
         self.snapshot = snapshot
 
     @property
@@ -128,7 +129,7 @@ def svg(snapshot: SnapshotAssertion) -> SnapshotAssertion:
 
 
 async def test_a_trainer_walks_the_article_with_the_tour(
-    tour_app: Any, svg: SnapshotAssertion
+    tour_app: TourDemo, svg: SnapshotAssertion
 ) -> None:
     sink, ctx = tour_app
     app = app_for(tour_app)
@@ -209,15 +210,17 @@ async def test_a_trainer_walks_the_article_with_the_tour(
 
         await walk.picture("activate")
         await open_activation(pilot)
-        activation = {
-            "country": "CL",
-            "tax_id": NEW_TAX_ID,
-            "username": SUPPLIER_USER,
-            "password": SUPPLIER_PASSWORD,
-        }
-        await fill_activation(pilot, code="AAAA-AAAA-AAAA", **activation)  # a wrong code
-        await walk.at("activate")
-        await fill_activation(pilot, code=code, **activation)
+        for typed in ("AAAA-AAAA-AAAA", code):  # a wrong code first: no tick
+            await fill_activation(
+                pilot,
+                country="CL",
+                tax_id=NEW_TAX_ID,
+                code=typed,
+                username=SUPPLIER_USER,
+                password=SUPPLIER_PASSWORD,
+            )
+            if typed != code:
+                await walk.at("activate")
         await walk.ticked("activate", then="supplier_login")
 
         await walk.picture("supplier_login")
@@ -249,7 +252,7 @@ async def test_a_trainer_walks_the_article_with_the_tour(
         assert app.screen.query(TourPanel)  # the tour follows onto every full screen
 
 
-async def test_back_skip_hide_and_restart_on_a_fresh_demo_database(tour_app: Any) -> None:
+async def test_back_skip_hide_and_restart_on_a_fresh_demo_database(tour_app: TourDemo) -> None:
     sink, ctx = tour_app
     seeded = SupplierLink.select().count()
     app = app_for(tour_app)
@@ -338,7 +341,7 @@ def test_demo_tour_starts_the_app_with_the_tour(
     assert seen["tour"] is None
 
 
-def test_tour_in_spanish(snap_compare: SnapCompare, tour_app: Any) -> None:
+def test_tour_in_spanish(snap_compare: SnapCompare, tour_app: TourDemo) -> None:
     """The first step on the login screen, in Spanish."""
 
     async def wait(pilot: Pilot[Any]) -> None:
@@ -347,7 +350,7 @@ def test_tour_in_spanish(snap_compare: SnapCompare, tour_app: Any) -> None:
     assert snap_compare(app_for(tour_app, lang="es"), terminal_size=(80, 24), run_before=wait)
 
 
-def test_tour_in_spanish_in_the_shell(snap_compare: SnapCompare, tour_app: Any) -> None:
+def test_tour_in_spanish_in_the_shell(snap_compare: SnapCompare, tour_app: TourDemo) -> None:
     """A step in the shell, its keys in Spanish."""
 
     async def logged_in(pilot: Pilot[Any]) -> None:
