@@ -376,6 +376,8 @@ class GosocketApp(App[None]):
             if callable(relabel):
                 relabel()
         self.screen.refresh_bindings()
+        if self.tour is not None:
+            self.show_tour()
 
     # --------------------------------------------------------------------- activity
 

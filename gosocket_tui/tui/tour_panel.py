@@ -129,6 +129,7 @@ def show_tour(app: App[Any], tour: Tour | None, *, hidden: bool) -> None:
         keys[name] = key_for(app, type(app), name)
     controls = "  ".join(f"{keys[name]} {_(label)}" for name, label in CONTROLS)
     step = tour.current if tour is not None else None
+    app.set_class(tour is not None and not hidden, "-tour-shown")
     for screen in app.screen_stack:
         for widget in screen.query(f".{TARGET_CLASS}"):
             widget.remove_class(TARGET_CLASS)

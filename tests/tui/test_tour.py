@@ -35,7 +35,7 @@ from tests.cli_helpers import Cli
 from tests.invitation_helpers import add_supplier
 from tests.tui.conftest import AppFactory
 from tests.tui.flows import NEW_TAX_ID, fill_activation, open_activation, search_tax_id
-from tests.tui.helpers import SnapCompare, build_app, burst, log_in, settle, wait_for
+from tests.tui.helpers import SnapCompare, build_app, burst, settle, wait_for
 from tests.tui.test_hostile_text import assert_safe
 
 TourDemo = tuple[MailSink, ServiceContext]
@@ -56,6 +56,11 @@ def _bound(owner: type[DOMNode], action: str) -> str:
         if isinstance(binding, Binding) and binding.action == action:
             return binding.key.split(",")[0]
     raise LookupError(action)
+
+
+async def type_login(pilot: Pilot[Any], username: str, password: str) -> None:
+    """The login form typed in one go, as a quick typist's keys arrive."""
+    await burst(pilot, [*username, "enter", *password, "enter"])
 
 
 def tour_key(action: str) -> str:
@@ -136,7 +141,7 @@ async def test_a_trainer_walks_the_article_with_the_tour(
     async with app.run_test(size=(80, 24)) as pilot:
         walk = Walk(pilot, svg)
         await walk.picture("login")
-        await burst(pilot, [*BUYER, "enter", *"not the password", "enter"])
+        await type_login(pilot, BUYER, "not the password")
         await walk.at("login")  # refused: not logged in
         await burst(pilot, [*DEMO_PASSWORD, "enter"])  # the password again
         await walk.ticked("login", then="network")
@@ -232,7 +237,7 @@ async def test_a_trainer_walks_the_article_with_the_tour(
 
         await walk.picture("buyer_sees")
         await pilot.press(key("logout"))
-        await burst(pilot, [*BUYER, "enter", *DEMO_PASSWORD, "enter"])
+        await type_login(pilot, BUYER, DEMO_PASSWORD)
         await walk.at("buyer_sees")
         panel = app.screen.query_one("#suppliers-panel")
         await search_tax_id(pilot, panel, NEW_TAX_ID)  # type: ignore[arg-type]
@@ -281,7 +286,7 @@ async def test_back_skip_hide_and_restart_on_a_fresh_demo_database(tour_app: Tou
         await settle(pilot)
         assert panel.display and login_panel.has_class(TARGET_CLASS)
 
-        await log_in(pilot, BUYER, DEMO_PASSWORD)
+        await type_login(pilot, BUYER, DEMO_PASSWORD)
         await walk.at("network")
         session = app.session
         assert session is not None
@@ -303,11 +308,13 @@ async def test_back_skip_hide_and_restart_on_a_fresh_demo_database(tour_app: Tou
         assert not SupplierLink.select().where(SupplierLink.name == "Sur SpA").exists()
         assert SupplierLink.select().count() == seeded
         assert list((sink.maildir / "new").iterdir()) == []
-        await log_in(pilot, BUYER, DEMO_PASSWORD)  # the demo accounts are back
+        await type_login(pilot, BUYER, DEMO_PASSWORD)  # the demo accounts are back
         await walk.at("network")
 
 
-async def test_the_palette_opens_the_tour_in_the_demo_only(make_demo: AppFactory) -> None:
+async def test_the_palette_opens_the_tour_in_the_demo_only_and_it_follows_the_language(
+    make_demo: AppFactory,
+) -> None:
     app = make_demo()
     async with app.run_test(size=(80, 24)) as pilot:
         assert app.tour is None and not app.screen.query(TourPanel)
@@ -315,7 +322,12 @@ async def test_the_palette_opens_the_tour_in_the_demo_only(make_demo: AppFactory
         entry.callback()
         await settle(pilot)
         assert app.tour is not None and app.tour.current is not None
-        assert app.screen.query_one(TourPanel).display
+        panel = app.screen.query_one(TourPanel)
+        assert panel.display
+        await pilot.press(_bound(LoginScreen, "app.toggle_language"))  # to Spanish
+        await settle(pilot)
+        assert str(panel.query_one("#tour-keys", Static).render()).endswith("Ocultar")
+        assert str(panel.border_title).startswith("Visita guiada 1/12")
     plain = build_app(app.ctx)  # the app on a real database: no tour
     async with plain.run_test(size=(80, 24)) as pilot:
         assert "Guided tour" not in [c.title for c in palette_commands(plain)]
@@ -354,6 +366,6 @@ def test_tour_in_spanish_in_the_shell(snap_compare: SnapCompare, tour_app: TourD
     """A step in the shell, its keys in Spanish."""
 
     async def logged_in(pilot: Pilot[Any]) -> None:
-        await log_in(pilot, BUYER, DEMO_PASSWORD)
+        await type_login(pilot, BUYER, DEMO_PASSWORD)
 
     assert snap_compare(app_for(tour_app, lang="es"), terminal_size=(80, 24), run_before=logged_in)
