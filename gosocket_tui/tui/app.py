@@ -18,6 +18,11 @@ time, each problem logged once, never shown to anyone). Whoever queues an invita
 ``app.kick_delivery()`` so it leaves at once. Tests build the app with the ``SNAPSHOT``
 preset (no background delivery among other things) and deliver explicitly.
 
+The demo's guided tour (``demo --tour``, or Guided tour in its palette) is the app's too:
+``tui/tour.py`` holds its steps, and the app feeds it what happens (``Happened`` messages
+from screens and views, ``tui/host.py``, and its own logins and logouts), so it survives
+every screen change; ``tui/tour_panel.py`` shows it on each full screen.
+
 Imports inside methods are late for startup speed (``benchmarks/startup.py``): the login
 screen paints before the shell, its views and the services behind them are loaded.
 """
