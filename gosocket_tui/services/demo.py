@@ -207,7 +207,9 @@ def prepare_demo(
 def reset_demo(ctx: ServiceContext, maildir: Path | None = None) -> None:
     """Start the demo over on its open database, as ``demo --fresh`` does: every row gone,
     the fixtures seeded again, and the mail the sink kept (its codes belong to data that is
-    gone) removed from ``maildir``. The guided tour's Restart calls it; the demo only."""
+    gone) removed from ``maildir``. The guided tour's Restart calls it; the demo only. A demo
+    stopped between the emptying and the seeding is seeded at its next start
+    (:func:`prepare_demo` seeds an empty database)."""
 
     def empty() -> None:
         for model in reversed(ALL_MODELS):  # listed parents first

@@ -232,7 +232,7 @@ STEPS: tuple[Step, ...] = (
         "supplier_login",
         lambda: _("Log in as the supplier"),
         lambda keys, memory: _(
-            "Log in as {username} with the password just chosen.",
+            "Log in as {username} with the password just chosen, then Enter.",
             username=memory.supplier_username or _("the supplier's new user"),
         ),
         "#login-panel",
