@@ -14,8 +14,11 @@ from gosocket_tui.i18n import _
 
 @root.command("demo")
 @click.option("--fresh", is_flag=True, help="Recreate the demo database from the fixtures.")
+@click.option(
+    "--tour", is_flag=True, help="Open the guided tour of the help article's steps (trainers)."
+)
 @pass_state
-def demo(state: CliState, fresh: bool) -> None:
+def demo(state: CliState, fresh: bool, tour: bool) -> None:
     """Start the app on a demo database with sample companies, users and suppliers.
 
     Invitation emails go to a built-in mail server on this computer (nothing leaves it); read
@@ -36,7 +39,7 @@ def demo(state: CliState, fresh: bool) -> None:
     try:
         ctx, info = prepare_demo(config, fresh=fresh, maildir=sink.maildir)
         try:
-            make_app(ctx, demo=info).run()
+            make_app(ctx, demo=info, tour=tour).run()
         finally:
             ctx.close()
     finally:

@@ -27,7 +27,7 @@ from stdnum.pe import ruc
 
 from gosocket_tui.config import Config
 from gosocket_tui.db.connection import transaction
-from gosocket_tui.db.models import Company, SupplierLink, User
+from gosocket_tui.db.models import ALL_MODELS, Company, SupplierLink, User
 from gosocket_tui.services import audit
 from gosocket_tui.services.context import ServiceContext, open_context
 from gosocket_tui.services.passwords import hash_password
@@ -202,6 +202,25 @@ def prepare_demo(
     if not Company.select().exists():
         seed_demo(ctx, fixture)
     return ctx, demo_info(fixture, maildir)
+
+
+def reset_demo(ctx: ServiceContext, maildir: Path | None = None) -> None:
+    """Start the demo over on its open database, as ``demo --fresh`` does: every row gone,
+    the fixtures seeded again, and the mail the sink kept (its codes belong to data that is
+    gone) removed from ``maildir``. The guided tour's Restart calls it; the demo only. A demo
+    stopped between the emptying and the seeding is seeded at its next start
+    (:func:`prepare_demo` seeds an empty database)."""
+
+    def empty() -> None:
+        for model in reversed(ALL_MODELS):  # listed parents first
+            model.delete().execute()
+
+    transaction(empty)
+    seed_demo(ctx, load_fixture())
+    if maildir is not None:
+        for folder in ("new", "cur", "tmp"):
+            for message in (maildir / folder).glob("*"):
+                message.unlink(missing_ok=True)
 
 
 def demo_maildir(config: Config) -> Path:

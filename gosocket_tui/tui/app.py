@@ -18,6 +18,11 @@ time, each problem logged once, never shown to anyone). Whoever queues an invita
 ``app.kick_delivery()`` so it leaves at once. Tests build the app with the ``SNAPSHOT``
 preset (no background delivery among other things) and deliver explicitly.
 
+The demo's guided tour (``demo --tour``, or Guided tour in its palette) is the app's too:
+``tui/tour.py`` holds its steps, and the app feeds it what happens (``Happened`` messages
+from screens and views, ``tui/host.py``, and its own logins and logouts), so it survives
+every screen change; ``tui/tour_panel.py`` shows it on each full screen.
+
 Imports inside methods are late for startup speed (``benchmarks/startup.py``): the login
 screen paints before the shell, its views and the services behind them are loaded.
 """
@@ -48,9 +53,10 @@ from gosocket_tui.services.delivery.pump import DeliveryPump
 from gosocket_tui.tui.collector import OpeningPause
 from gosocket_tui.tui.commands import NavigationCommands, PaletteHost
 from gosocket_tui.tui.driver import HangupAwareDriver, InputEnded
-from gosocket_tui.tui.host import AppHost, InvitationsQueued, SessionEnded
+from gosocket_tui.tui.host import AppHost, Happened, InvitationsQueued, SessionEnded
 from gosocket_tui.tui.presets import LIVE, Preset
 from gosocket_tui.tui.screens.login import LoginHost, LoginScreen
+from gosocket_tui.tui.tour import Seen, Tour
 from gosocket_tui.tui.typeahead import HeldKeys, moves_on_enter
 from gosocket_tui.tui.workers import call_service
 
@@ -86,6 +92,11 @@ class GosocketApp(App[None]):
         Binding("tab", "step_focus(1)", show=False, priority=True),
         Binding("shift+tab", "step_focus(-1)", show=False, priority=True),
         Binding("enter", "enter_field", show=False, priority=True),
+        # The demo's guided tour (``tui/tour.py``): shown in its panel, not in the footer.
+        Binding("f7", "tour_back", "Back", show=False),
+        Binding("f8", "tour_skip", "Skip", show=False),
+        Binding("f9", "tour_restart", "Restart", show=False),
+        Binding("f10", "tour", "Guided tour", show=False),
     ]
 
     def __init__(
@@ -93,6 +104,7 @@ class GosocketApp(App[None]):
         ctx: ServiceContext,
         *,
         demo: DemoInfo | None = None,
+        tour: bool = False,
         animations: bool = True,
         cursor_blink: bool = True,
         deliver_mail: bool = True,
@@ -121,6 +133,9 @@ class GosocketApp(App[None]):
         self._held_keys = HeldKeys(self)  # typed ahead while a screen opens
         self._opening = OpeningPause()  # the garbage collector, while a shell opens
         self.notices: deque[Notification] = deque(maxlen=NOTICES_KEPT)
+        # The trainers' guided tour: the app's, so it survives login, logout and activation.
+        self.tour: Tour | None = Tour() if tour and demo is not None else None
+        self.tour_hidden = False
         set_language(ctx.config.lang)
 
     # ----------------------------------------------------------------- start and screens
@@ -156,6 +171,9 @@ class GosocketApp(App[None]):
         # what is due; a session still sends at once what it queues (``InvitationsQueued``).
         if self.deliver_mail and not by_key:
             self.set_interval(DELIVERY_SECONDS, self.kick_delivery)
+        self.screen_change_signal.subscribe(self, self._screen_changed)
+        if self.tour is not None:
+            self.call_after_refresh(self.show_tour)
 
     @property
     def maildir(self) -> Path | None:
@@ -219,6 +237,14 @@ class GosocketApp(App[None]):
         self._pop_to_login()
         self.login_screen.reset()
         self.push_screen(ShellScreen(self.ctx, session))
+        self.saw(
+            Seen(
+                "logged_in",
+                admin=session.is_admin,
+                company_id=session.company_id,
+                username=session.username,
+            )
+        )
 
     def show_target(self, view: str, tab: str | None = None) -> None:
         """Open a navigation target of the shell (``network``/``mailbox``/``activity``)."""
@@ -252,6 +278,7 @@ class GosocketApp(App[None]):
             done(result is not None)
 
         self.push_screen(BulkImportScreen(self.ctx, self.session), closed)
+        self.saw(Seen("bulk_opened"))
 
     def action_my_keys(self) -> None:
         """Open My SSH keys over the shell (F4, or the palette)."""
@@ -278,11 +305,6 @@ class GosocketApp(App[None]):
         login.set_focus(login.query_one("#password", Input))
 
     # ------------------------------------------------------------------ keys typed ahead
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "enter_field":  # elsewhere Enter does what the focused widget does
-            return isinstance(self.focused, Input)
-        return True
 
     def action_step_focus(self, step: int) -> None:
         if step > 0:
@@ -359,6 +381,8 @@ class GosocketApp(App[None]):
             if callable(relabel):
                 relabel()
         self.screen.refresh_bindings()
+        if self.tour is not None:
+            self.show_tour()
 
     # --------------------------------------------------------------------- activity
 
@@ -448,6 +472,8 @@ class GosocketApp(App[None]):
                 self._exit_when_done(worker, notice)
                 return
         self.show_login(notice=notice)
+        if session is not None:
+            self.saw(Seen("logged_out"))
 
     @work(group="exit")
     async def _exit_when_done(self, logout: Worker[None], notice: str) -> None:
@@ -489,6 +515,104 @@ class GosocketApp(App[None]):
         if self.session is not None:
             self.end_session(notice=_("You have logged out."))
 
+    # ------------------------------------------------------------------ the guided tour
+
+    def saw(self, seen: Seen) -> None:
+        """Tell the guided tour (if one runs) what happened; its step may tick."""
+        if self.tour is not None and self.tour.see(seen):
+            self.call_after_refresh(self.show_tour)
+
+    def on_happened(self, message: Happened) -> None:
+        message.stop()
+        self.saw(message.seen)
+
+    def _screen_changed(self, screen: Screen[Any]) -> None:
+        if self.tour is not None:
+            self.call_after_refresh(self.show_tour)
+
+    def show_tour(self) -> None:
+        """Show the tour where it is on every screen (a panel, the step's widget marked)."""
+        from gosocket_tui.tui.tour_panel import show_tour
+
+        show_tour(self, self.tour, hidden=self.tour_hidden)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "enter_field":  # elsewhere Enter does what the focused widget does
+            return isinstance(self.focused, Input)
+        if action == "tour":
+            return self.demo is not None
+        if action in ("tour_back", "tour_skip", "tour_restart"):
+            return self.tour is not None and not self.tour_hidden
+        return True
+
+    def action_tour(self) -> None:
+        """Start the guided tour (the demo only), or hide and show its panel again."""
+        if self.demo is None:
+            return
+        if self.tour is None:
+            self.tour = Tour()
+            self.tour_hidden = False
+        else:
+            self.tour_hidden = not self.tour_hidden
+        self.show_tour()
+
+    def open_tour(self) -> None:
+        """The palette's Guided tour: start it, or show its panel if hidden."""
+        if self.tour is not None and self.tour_hidden:
+            self.tour_hidden = False
+            self.show_tour()
+        elif self.tour is None:
+            self.action_tour()
+
+    def action_tour_back(self) -> None:
+        if self.tour is not None and self.tour.back():
+            self.show_tour()
+
+    def action_tour_skip(self) -> None:
+        if self.tour is not None and self.tour.skip():
+            self.show_tour()
+
+    def action_tour_restart(self) -> None:
+        """Ask, then start the tour over on a fresh demo database, at the login screen."""
+        from gosocket_tui.tui.dialogs.invite import ConfirmScreen
+
+        if self.tour is None or self.demo is None:
+            return
+        question = ConfirmScreen(
+            _("Restart the tour"),
+            [
+                _(
+                    "Start the tour over with a fresh demo database? Everything done in the "
+                    "demo is lost, and the login screen comes back."
+                )
+            ],
+            confirm_label=_("Restart"),
+        )
+        self.push_screen(question, self._restart_confirmed)
+
+    def _restart_confirmed(self, ok: bool | None) -> None:
+        from gosocket_tui.services.demo import reset_demo
+
+        if not ok or self.demo is None:
+            return
+        ctx, maildir = self.ctx, self.demo.maildir
+        call_service(
+            self,
+            lambda: reset_demo(ctx, maildir),
+            lambda done: self._demo_reset(),
+            lambda error: self.notify(error.message, severity="error"),
+            group="tour-restart",
+        )
+
+    def _demo_reset(self) -> None:
+        """The demo database is fresh: whoever was logged in is gone with it."""
+        self.session = None
+        if self.tour is not None:
+            self.tour.restart()
+        self.tour_hidden = False
+        self.show_login(notice=_("The demo database is fresh: the tour starts over."))
+        self.show_tour()
+
     # ------------------------------------------------------------------ mail delivery
 
     def kick_delivery(self) -> Worker[None] | None:
@@ -519,6 +643,7 @@ def make_app(
     ctx: ServiceContext,
     *,
     demo: DemoInfo | None = None,
+    tour: bool = False,
     preset: Preset = LIVE,
     remote: bool | None = None,
     signed_in: Session | None = None,
@@ -533,6 +658,7 @@ def make_app(
     server passes it explicitly.
     ``signed_in`` is a session already logged in (by SSH key): the login screen is skipped.
     ``activation`` is an activation over SSH: the app is the activation screen and nothing else.
+    ``tour`` starts the demo's guided tour (``demo --tour``; ignored outside the demo).
     """
     from gosocket_tui.services.exchange import is_remote_environment
 
@@ -540,6 +666,7 @@ def make_app(
     return GosocketApp(
         ctx,
         demo=demo,
+        tour=tour,
         animations=preset.animations,
         # Over SSH a blink is a repaint sent every half second: most of what an idle remote
         # session costs the server (benchmarks/ssh_sessions.py). The cursor stays steady.

@@ -16,6 +16,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from gosocket_tui.i18n import _
 
 if TYPE_CHECKING:
+    from gosocket_tui.services.demo import DemoInfo
     from gosocket_tui.services.session import Session
 
 
@@ -39,6 +40,11 @@ class PaletteHost(Protocol):
 
     def action_toggle_language(self) -> None: ...
 
+    @property
+    def demo(self) -> DemoInfo | None: ...
+
+    def open_tour(self) -> None: ...
+
 
 @dataclass(frozen=True)
 class PaletteCommand:
@@ -49,6 +55,17 @@ class PaletteCommand:
 
 def palette_commands(app: PaletteHost) -> list[PaletteCommand]:
     """The entries for the app as it is now (translated into the current language)."""
+    tour = (
+        [
+            PaletteCommand(
+                _("Guided tour"),
+                _("Walk the help article's steps, with the key for each"),
+                app.open_tour,
+            )
+        ]
+        if app.demo is not None
+        else []
+    )
     if app.session is not None:
         show = app.show_target
         bulk = (
@@ -85,6 +102,7 @@ def palette_commands(app: PaletteHost) -> list[PaletteCommand]:
                 _("See and remove the SSH keys you log in with"),
                 app.action_my_keys,
             ),
+            *tour,
             PaletteCommand(_("Log out"), _("End your session"), app.action_logout),
             PaletteCommand(_("Quit"), _("Leave the application"), app.action_quit),
         ]
@@ -99,6 +117,7 @@ def palette_commands(app: PaletteHost) -> list[PaletteCommand]:
             _("Show the application in the other language"),
             app.action_toggle_language,
         ),
+        *tour,
         PaletteCommand(_("Quit"), _("Leave the application"), app.action_quit),
     ]
 

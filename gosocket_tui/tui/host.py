@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from gosocket_tui.services.context import ServiceContext
     from gosocket_tui.services.exchange import FilePlace
     from gosocket_tui.services.session import Session
+    from gosocket_tui.tui.tour import Seen
 
 
 class AppHost(Protocol):
@@ -67,3 +68,12 @@ class SessionEnded(Message):
 
 class InvitationsQueued(Message):
     """Invitation emails were queued: the app's background delivery sends them now."""
+
+
+class Happened(Message):
+    """Something a trainer's guided tour watches for happened (``tui/tour.py``): a search
+    run, a supplier added, an invitation queued … The app feeds it to the tour, if one runs."""
+
+    def __init__(self, seen: Seen) -> None:
+        super().__init__()
+        self.seen = seen

@@ -33,6 +33,7 @@ def build_app(
     lang: str | None = None,
     deliver_mail: bool = False,
     remote: bool = False,
+    tour: bool = False,
     **config: Any,
 ) -> GosocketApp:
     """The app from the one factory with the ``SNAPSHOT`` preset, in ``lang`` (or the
@@ -47,7 +48,7 @@ def build_app(
     if changes:
         ctx = dataclasses.replace(ctx, config=with_overrides(ctx.config, **changes))
     preset = dataclasses.replace(SNAPSHOT, deliver_mail=deliver_mail)
-    return make_app(ctx, demo=demo, preset=preset, remote=remote)
+    return make_app(ctx, demo=demo, preset=preset, remote=remote, tour=tour)
 
 
 async def settle(pilot: Pilot[Any]) -> None:

@@ -163,6 +163,7 @@ EXEMPT: dict[str, str] = {
     "companies.get_company_by_ref": "looks up a company for operator commands",
     "system.system_session": "the CLI's system actor (server operator)",
     "demo.seed_demo": "fills the trainers' demo database",
+    "demo.reset_demo": "starts the trainers' demo database over (the demo's tour only)",
     # Helpers with no actor of their own, called inside an authorised service.
     "invitation_queue.new_message_id": "Message-ID generator for the invite and import services",
     # The deliverer: sends what an authorised invite queued, as the system (no session).

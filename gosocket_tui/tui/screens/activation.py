@@ -40,6 +40,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from gosocket_tui.errors import Duplicate, GosocketError, ValidationError
 from gosocket_tui.i18n import _
 from gosocket_tui.services.taxid import country_choices
+from gosocket_tui.tui.host import Happened
 from gosocket_tui.tui.safe import plain, text
 from gosocket_tui.tui.screens.activation_form import (
     FIELD_INPUTS,
@@ -47,6 +48,7 @@ from gosocket_tui.tui.screens.activation_form import (
     check_form,
     tax_id_hint,
 )
+from gosocket_tui.tui.tour import Seen
 from gosocket_tui.tui.typeahead import next_on_enter
 from gosocket_tui.tui.widgets.footer import KeyFooter
 from gosocket_tui.tui.workers import call_service
@@ -394,6 +396,7 @@ class ActivationScreen(Screen[str | None]):
                 field.value = ""  # not kept on screen any longer than needed
         self.add_class("-done")
         self._show_success()
+        self.post_message(Happened(Seen("activated", username=result.username)))
         self.set_focus(self.query_one("#activation-next", Button))
 
     def _show_success(self) -> None:

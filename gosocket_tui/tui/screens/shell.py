@@ -23,6 +23,8 @@ from textual.widgets import ContentSwitcher, OptionList
 from textual.widgets.option_list import Option
 
 from gosocket_tui.i18n import _
+from gosocket_tui.tui.host import Happened
+from gosocket_tui.tui.tour import Seen
 from gosocket_tui.tui.views.activity import ActivityView
 from gosocket_tui.tui.views.base import View
 from gosocket_tui.tui.views.mailbox import MailboxView
@@ -104,8 +106,11 @@ class ShellScreen(Screen[None]):
         sidebar = self.query_one("#sidebar", OptionList)
         if sidebar.highlighted != ids.index(view):
             sidebar.highlighted = ids.index(view)
+        network = self.query_one(NetworkView)
         if tab is not None:
-            self.query_one(NetworkView).show_tab(tab)
+            network.show_tab(tab)
+        shown_tab = (tab or network.active_tab) if view == "network" else ""
+        self.post_message(Happened(Seen("view_shown", view=view, tab=shown_tab)))
         if not focus:
             return
 

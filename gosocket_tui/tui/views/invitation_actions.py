@@ -17,8 +17,9 @@ from gosocket_tui.i18n import _, format_int
 from gosocket_tui.services import invitations
 from gosocket_tui.services.suppliers import SupplierRow, get_supplier
 from gosocket_tui.tui.dialogs.invite import ChangeEmailScreen, ConfirmScreen
-from gosocket_tui.tui.host import InvitationsQueued
+from gosocket_tui.tui.host import Happened, InvitationsQueued
 from gosocket_tui.tui.safe import plain
+from gosocket_tui.tui.tour import Seen
 from gosocket_tui.tui.workers import call_service
 
 if TYPE_CHECKING:
@@ -175,6 +176,9 @@ class InvitationActions:
         queued = False
         if isinstance(outcome, invitations.InviteResult):
             queued = bool(outcome.queued)
+            if queued:
+                ids = tuple(o.link_id for o in outcome.queued)
+                panel.post_message(Happened(Seen("invited", link_ids=ids)))
             self._notify_invite(outcome)
             if queued:
                 panel.table.clear_marks()

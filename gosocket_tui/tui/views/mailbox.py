@@ -34,8 +34,9 @@ from textual.widgets import ContentSwitcher, DataTable, Input, Static
 
 from gosocket_tui.errors import GosocketError
 from gosocket_tui.i18n import _
-from gosocket_tui.tui.host import host
+from gosocket_tui.tui.host import Happened, host
 from gosocket_tui.tui.safe import text
+from gosocket_tui.tui.tour import Seen
 from gosocket_tui.tui.views.base import View
 from gosocket_tui.tui.views.delivery_pane import DeliveryPane
 from gosocket_tui.tui.widgets.mail_deliveries import (
@@ -80,6 +81,7 @@ class MailboxView(View):
         self._sink_loaded = False
         self._status_error = ""
         self._shown_key: str | None = None
+        self._announce_mail = False  # the next message shown is reported (the view opened)
 
     @property
     def maildir(self) -> Path | None:
@@ -180,6 +182,7 @@ class MailboxView(View):
     # ------------------------------------------------------------------ loading
 
     def on_show(self, event: Show) -> None:
+        self._announce_mail = True
         self.refresh_mail()
 
     def action_refresh_mail(self) -> None:
@@ -253,6 +256,10 @@ class MailboxView(View):
             return
         selected = self.query_one(MailList).highlighted_message()
         key = selected.key if selected is not None else None
+        if selected is not None and (key != self._shown_key or self._announce_mail):
+            # A message is on screen: newly arrived or chosen, or the view was just opened.
+            self._announce_mail = False
+            self.post_message(Happened(Seen("mail_read")))
         if key == self._shown_key and not force:
             return
         self._shown_key = key

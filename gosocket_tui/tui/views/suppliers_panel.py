@@ -19,7 +19,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -37,8 +37,9 @@ from gosocket_tui.services.suppliers import (
 )
 from gosocket_tui.tui.dialogs.add_supplier import AddSupplierResult, AddSupplierScreen
 from gosocket_tui.tui.dialogs.supplier_detail import SupplierDetailScreen
-from gosocket_tui.tui.host import host
+from gosocket_tui.tui.host import Happened, host
 from gosocket_tui.tui.safe import plain
+from gosocket_tui.tui.tour import Seen
 from gosocket_tui.tui.views.invitation_actions import INVITATION_ACTIONS, InvitationActions
 from gosocket_tui.tui.widgets.filter_bar import FilterBar
 from gosocket_tui.tui.widgets.paged_table import PagedTable
@@ -186,6 +187,8 @@ class SuppliersPanel(Vertical):
         event.stop()
         filt = replace(self._filter, tax_id=event.tax_id, name=event.name)
         self.search(filt, explicit=event.explicit)
+        if event.explicit:
+            self.post_message(Happened(Seen("searched", tax_id=event.tax_id)))
 
     @on(Select.Changed, "#supplier-status")
     def _status_changed(self, event: Select.Changed) -> None:
@@ -282,6 +285,15 @@ class SuppliersPanel(Vertical):
         panel = self.query_one("#supplier-detail", SupplierDetailPanel)
         if self.has_class("-tall"):
             panel.show_row(self.table.cursor_row)
+        self._report_row()
+
+    @on(events.DescendantFocus)
+    def _report_row(self) -> None:
+        """The row the cursor is on in the focused table: a supplier the user looks at."""
+        row = self.table.cursor_row
+        if row is not None and self.table.has_focus:
+            seen = Seen("supplier_seen", link_id=row.id, name=row.name, registered=row.registered)
+            self.post_message(Happened(seen))
 
     @on(PagedTable.LoadFailed, "#supplier-table")
     def _load_failed(self, event: PagedTable.LoadFailed) -> None:
@@ -357,6 +369,17 @@ class SuppliersPanel(Vertical):
             return
         if result.kind == "added":
             self.notify(plain(result.message), title=_("Supplier added"), markup=False)
+            detail = result.detail
+            self.post_message(
+                Happened(
+                    Seen(
+                        "supplier_added",
+                        link_id=result.link_id,
+                        name=detail.name if detail is not None else "",
+                        tax_id=detail.tax_id_formatted if detail is not None else "",
+                    )
+                )
+            )
         else:
             self.notify(plain(result.message), severity="warning", markup=False)
         self.select_supplier(result.link_id)
