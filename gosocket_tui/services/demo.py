@@ -27,7 +27,9 @@ from stdnum.pe import ruc
 
 from gosocket_tui.config import Config
 from gosocket_tui.db.connection import transaction
-from gosocket_tui.db.models import ALL_MODELS, Company, SupplierLink, User
+from gosocket_tui.db.models import ALL_MODELS, AuditEvent, Company, SupplierLink, User
+from gosocket_tui.errors import UserError
+from gosocket_tui.i18n import _
 from gosocket_tui.services import audit
 from gosocket_tui.services.context import ServiceContext, open_context
 from gosocket_tui.services.passwords import hash_password
@@ -131,7 +133,7 @@ def seed_demo(ctx: ServiceContext, fixture: dict[str, Any]) -> None:
         used: set[tuple[str, str]] = {(b.country, b.tax_id) for b in buyers}
         for buyer in buyers:
             rows = []
-            for _ in range(int(fixture["suppliers_per_buyer"])):
+            for _index in range(int(fixture["suppliers_per_buyer"])):
                 country = rng.choice(countries)
                 tax_id = generate_tax_id(country, rng)
                 while (country, tax_id) in used:
@@ -193,15 +195,43 @@ def prepare_demo(
     ``maildir`` is where the demo's mail sink keeps what it receives (see
     :func:`start_demo_sink`); it reaches the app's Mailbox through ``DemoInfo.maildir``.
     """
-    if fresh and config.db.startswith("sqlite:///"):
+    if fresh and config.db == demo_db_url():  # the demo's own file: recreated whole
         path = Path(config.db.removeprefix("sqlite:///"))
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
+        fresh = False
     fixture = load_fixture()
     ctx = open_context(config)
-    if not Company.select().exists():
-        seed_demo(ctx, fixture)
+    try:
+        if Company.select().exists():
+            if config.db != demo_db_url():
+                refuse_unless_demo(ctx)
+            if fresh:
+                reset_demo(ctx, maildir)
+        else:
+            seed_demo(ctx, fixture)
+    except BaseException:
+        ctx.close()
+        raise
     return ctx, demo_info(fixture, maildir)
+
+
+def is_demo_database(ctx: ServiceContext) -> bool:
+    """Whether the open database was seeded by the demo (its ``demo.seed`` audit events: no
+    user can write an audit action, so no one can make a real database look like a demo)."""
+    return bool(AuditEvent.select().where(AuditEvent.action == "demo.seed").exists())
+
+
+def refuse_unless_demo(ctx: ServiceContext) -> None:
+    """The demo seeds, resets and shows its shared password only on a database it seeded:
+    ``demo --db`` pointed at real data must never empty it or run it as a demo."""
+    if not is_demo_database(ctx):
+        raise UserError(
+            _(
+                "This database holds data that is not the demo's: the demo runs only on a "
+                "database of its own (leave out --db, or name an empty database)."
+            )
+        )
 
 
 def reset_demo(ctx: ServiceContext, maildir: Path | None = None) -> None:
@@ -210,6 +240,8 @@ def reset_demo(ctx: ServiceContext, maildir: Path | None = None) -> None:
     gone) removed from ``maildir``. The guided tour's Restart calls it; the demo only. A demo
     stopped between the emptying and the seeding is seeded at its next start
     (:func:`prepare_demo` seeds an empty database)."""
+
+    refuse_unless_demo(ctx)
 
     def empty() -> None:
         for model in reversed(ALL_MODELS):  # listed parents first

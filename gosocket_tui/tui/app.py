@@ -587,6 +587,7 @@ class GosocketApp(App[None]):
                 )
             ],
             confirm_label=_("Restart"),
+            destructive=True,
         )
         self.push_screen(question, self._restart_confirmed)
 

@@ -298,7 +298,14 @@ async def test_back_skip_hide_and_restart_on_a_fresh_demo_database(tour_app: Tou
         await pilot.press("escape")  # asked first: Cancel changes nothing
         await walk.at("network")
         assert isinstance(app.screen, ShellScreen) and app.session == session
-        await pilot.press(tour_key("tour_restart"), "enter")
+        await pilot.press(tour_key("tour_restart"))
+        await settle(pilot)
+        await pilot.press("enter")  # the focus starts on Cancel: a hurried Enter keeps all
+        await walk.at("network")
+        assert SupplierLink.select().where(SupplierLink.name == "Sur SpA").exists()
+        await pilot.press(tour_key("tour_restart"))
+        await settle(pilot)
+        await pilot.press("shift+tab", "enter")  # Restart, chosen
         await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen))
         await walk.at("login")
         assert app.session is None

@@ -163,7 +163,10 @@ EXEMPT: dict[str, str] = {
     "companies.get_company_by_ref": "looks up a company for operator commands",
     "system.system_session": "the CLI's system actor (server operator)",
     "demo.seed_demo": "fills the trainers' demo database",
-    "demo.reset_demo": "starts the trainers' demo database over (the demo's tour only)",
+    "demo.reset_demo": "starts the trainers' demo database over (refuses a database it did "
+    "not seed: test_demo_guard)",
+    "demo.is_demo_database": "whether the demo seeded this database (read-only)",
+    "demo.refuse_unless_demo": "the demo's guard against real data (test_demo_guard)",
     # Helpers with no actor of their own, called inside an authorised service.
     "invitation_queue.new_message_id": "Message-ID generator for the invite and import services",
     # The deliverer: sends what an authorised invite queued, as the system (no session).
