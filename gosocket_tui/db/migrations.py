@@ -467,6 +467,32 @@ def v8_name_index_pending_list(db: peewee.Database) -> None:
     db.execute_sql("SELECT gin_clean_pending_list('supplier_link_name_trgm')")
 
 
+# Frozen copy of the default-language rule (services/supplier_language.py) as this migration
+# applied it: Brazil reads Portuguese, the network's other countries and the Spanish-speaking
+# ones Spanish, the rest English (the column's default).
+V9_PORTUGUESE = ("BR",)
+V9_SPANISH = (
+    "CL", "PE", "CO", "MX", "UY", "EC", "CR", "GT", "AR", "PY", "DO", "VE", "SV", "PA", "HN",
+    "BO", "NI", "ES", "CU", "PR", "GQ",
+)  # fmt: skip
+
+
+def v9_supplier_language(db: peewee.Database) -> None:
+    """Each supplier link says the language its mail and activation screen are written in.
+
+    The column is added with English as its default (no table rewrite on either engine), then
+    one UPDATE sets the others by country: only the rows that do not read English are
+    written, and no index covers the column, so the name and group triggers do not fire.
+    """
+    db.execute_sql("ALTER TABLE supplier_link ADD COLUMN language VARCHAR(5) NOT NULL DEFAULT 'en'")
+    portuguese = ", ".join(f"'{code}'" for code in V9_PORTUGUESE)
+    spanish = ", ".join(f"'{code}'" for code in V9_SPANISH)
+    db.execute_sql(
+        f"UPDATE supplier_link SET language = CASE WHEN country IN ({portuguese}) THEN 'pt' "
+        f"ELSE 'es' END WHERE country IN ({portuguese}, {spanish})"
+    )
+
+
 MIGRATIONS: list[Migration] = [
     v1_tables,
     v2_name_search_index,
@@ -476,6 +502,7 @@ MIGRATIONS: list[Migration] = [
     v6_user_keys,
     v7_set_based_group_triggers,
     v8_name_index_pending_list,
+    v9_supplier_language,
 ]
 LATEST_VERSION = len(MIGRATIONS)
 
