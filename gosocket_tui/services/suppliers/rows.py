@@ -46,6 +46,7 @@ class SupplierDetail(SupplierRow):
     province: str = ""
     phone: str = ""
     fax: str = ""
+    language: str = "en"
     added_at: datetime | None = None
 
 
@@ -74,5 +75,6 @@ def supplier_detail(link: SupplierLink, now: datetime) -> SupplierDetail:
         province=link.province,
         phone=link.phone,
         fax=link.fax,
+        language=link.language,
         added_at=link.added_at,
     )
