@@ -213,9 +213,7 @@ def activate(
         user = insert_user_in_transaction(ctx, supplier.id, name, password_hash, is_admin=True)
         # The new administrator's interface speaks en or es (Portuguese is the supplier's
         # side only): the language of the form when it is one of those, else the default.
-        User.update(language=normalize_language(get_language())).where(
-            User.id == user.id
-        ).execute()
+        User.update(language=normalize_language(get_language())).where(User.id == user.id).execute()
         if key is not None:
             _register_key(ctx, key, user, now)
         buyer_ids = [

@@ -158,7 +158,8 @@ class Pass:
         for row in fast.select_in(
             db,
             "SELECT l.id, l.supplier_id, l.country, l.tax_id, l.name, l.status, l.expires_at, "
-            "c.registered_at, l.language FROM supplier_link AS l JOIN company AS c ON c.id = l.supplier_id "
+            "c.registered_at, l.language FROM supplier_link AS l "
+            "JOIN company AS c ON c.id = l.supplier_id "
             "WHERE l.buyer_id = ? AND l.tax_id IN ({in})",
             [self.session.company_id],
             compacts,
