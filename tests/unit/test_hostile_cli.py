@@ -175,6 +175,7 @@ COMMANDS: dict[str, Entry] = {
             "--phone": TEXT,
             "--fax": TEXT,
             "--groups": TEXT,
+            "--language": OPTIONAL,  # empty: the country's default
         },
     ),
     # The address is taken: the server never starts, so nothing (not even a host key) is made.
