@@ -469,7 +469,7 @@ def v8_name_index_pending_list(db: peewee.Database) -> None:
 
 # Frozen copy of the default-language rule (services/supplier_language.py) as this migration
 # applied it: Brazil reads Portuguese, the network's other countries and the Spanish-speaking
-# ones Spanish, the rest English (the column's default).
+# ones Spanish, the rest English.
 V9_PORTUGUESE = ("BR",)
 V9_SPANISH = (
     "CL", "PE", "CO", "MX", "UY", "EC", "CR", "GT", "AR", "PY", "DO", "VE", "SV", "PA", "HN",
@@ -480,16 +480,18 @@ V9_SPANISH = (
 def v9_supplier_language(db: peewee.Database) -> None:
     """Each supplier link says the language its mail and activation screen are written in.
 
-    The column is added with English as its default (no table rewrite on either engine), then
-    one UPDATE sets the others by country: only the rows that do not read English are
-    written, and no index covers the column, so the name and group triggers do not fire.
+    The column is added empty (no table rewrite on either engine: a constant default), then
+    one UPDATE gives every existing link its country's language. No index covers the column,
+    so no index is rewritten and the name and group triggers (``UPDATE OF name``/``groups``)
+    do not fire. An empty value (a row some later writer leaves without one) reads as the
+    country's default.
     """
-    db.execute_sql("ALTER TABLE supplier_link ADD COLUMN language VARCHAR(5) NOT NULL DEFAULT 'en'")
+    db.execute_sql("ALTER TABLE supplier_link ADD COLUMN language VARCHAR(5) NOT NULL DEFAULT ''")
     portuguese = ", ".join(f"'{code}'" for code in V9_PORTUGUESE)
     spanish = ", ".join(f"'{code}'" for code in V9_SPANISH)
     db.execute_sql(
         f"UPDATE supplier_link SET language = CASE WHEN country IN ({portuguese}) THEN 'pt' "
-        f"ELSE 'es' END WHERE country IN ({portuguese}, {spanish})"
+        f"WHEN country IN ({spanish}) THEN 'es' ELSE 'en' END"
     )
 
 

@@ -19,6 +19,7 @@ from gosocket_tui.db.models import Invitation, InvitationCode, OutboxMessage, Su
 from gosocket_tui.i18n import SUPPLIER_LANGUAGES, normalize_supplier_language, translate
 from gosocket_tui.mail.compose import make_message_id
 from gosocket_tui.services.context import ServiceContext
+from gosocket_tui.services.supplier_language import default_language
 
 #: Invitations whose code may still be sent or used; everything else is history.
 OPEN_STATUSES = ("queued", "sent")
@@ -46,7 +47,7 @@ def new_message_id(ctx: ServiceContext, invitation_id: int) -> str:
 def invitation_language(link: SupplierLink) -> str:
     """The language of everything a supplier receives about its invitation: the one stored
     on its link (chosen per supplier, by default from its country), never the sender's."""
-    return normalize_supplier_language(link.language) or "en"
+    return normalize_supplier_language(link.language) or default_language(link.country)
 
 
 def subjects(buyer_name: str) -> dict[str, str]:

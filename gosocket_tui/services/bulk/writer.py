@@ -247,6 +247,7 @@ class Writer:
                         id=a.link.id,
                         buyer_id=self.session.company_id,
                         supplier_id=a.link.supplier_id,
+                        country=a.candidate.country,
                         email=a.candidate.email,
                         language=a.candidate.language or a.link.language,
                     )
