@@ -73,6 +73,16 @@ def language_from_env(env: dict[str, str] | None = None) -> str:
     return "en"
 
 
+def supplier_language_from_env(env: dict[str, str] | None = None) -> str | None:
+    """The supplier language the environment asks for (``LANG=pt_BR.UTF-8`` → pt), or None."""
+    env = dict(os.environ) if env is None else env
+    for name in ("GOSOCKET_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        lang = normalize_supplier_language(env.get(name))
+        if lang:
+            return lang
+    return None
+
+
 def set_language(lang: str) -> None:
     global _current
     _current = normalize_language(lang) or "en"
