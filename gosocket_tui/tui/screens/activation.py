@@ -32,8 +32,6 @@ moves to the next field and submits from the last one, Escape goes back. The for
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -121,11 +119,6 @@ class ActivationScreen(Screen[str | None]):
         self.result: ActivationResult | None = None
         #: The language of this screen (a supplier language), read by its footer.
         self.screen_language = get_language()
-
-    @contextmanager
-    def _speaking(self) -> Iterator[str]:
-        with speaking(self.screen_language) as lang:
-            yield lang
 
     def action_next_language(self) -> None:
         """F2: the next supplier language (es → pt → en → es)."""
@@ -216,7 +209,7 @@ class ActivationScreen(Screen[str | None]):
 
     def relabel(self) -> None:
         """Every label in the screen's language (after F2); errors in the old one are cleared."""
-        with self._speaking():
+        with speaking(self.screen_language):
             self._relabel()
         self.refresh_bindings()
 
@@ -339,7 +332,7 @@ class ActivationScreen(Screen[str | None]):
     def _country_changed(self, event: Select.Changed) -> None:
         for input_id, select_id in _TAX_ID_SELECT.items():
             if event.select.id == select_id:
-                with self._speaking():
+                with speaking(self.screen_language):
                     self._show_hint(input_id)
 
     # ---------------------------------------------------------------------- keys
@@ -366,7 +359,7 @@ class ActivationScreen(Screen[str | None]):
         """Check the form, then ask the service in a worker."""
         if self._busy or self._done:
             return
-        with self._speaking():
+        with speaking(self.screen_language):
             self._submit()
 
     def _submit(self) -> None:
@@ -480,6 +473,6 @@ class KeyActivationScreen(ActivationScreen):
             return
         self._code_refusals += 1
         if self._code_refusals >= CODE_TRIES_PER_SSH_SESSION:
-            with self._speaking():
+            with speaking(self.screen_language):
                 last = _("That was the last try of this session: connect again to try once more.")
             self.app.exit(message=Text(plain(f"{error.message} {last}")))
