@@ -3,19 +3,35 @@
 English is the source language: the English text is the key. Spanish catalogs live in
 ``locale/es/*.json`` (one file per area of the app, merged at first use) so that each feature
 owns its own strings. A missing translation falls back to English rather than failing.
+
+Two sets of languages: the administrator's interface speaks :data:`LANGUAGES` (English and
+Spanish); what a supplier receives or sees (the invitation email, the activation screen) speaks
+:data:`SUPPLIER_LANGUAGES`, which adds Portuguese (``locale/pt``, supplier-facing texts only).
+
+The interface's language is one per process (:func:`set_language`). Supplier-facing text is
+written in the supplier's language either explicitly (:func:`translate`) or inside
+:func:`speaking`, which changes the language of ``_`` for the current thread (a context
+variable) only: a thread worker that writes Portuguese for a supplier leaves the language of
+the administrator's screens, and of every other thread, as it was.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 LANGUAGES = ("en", "es")
+#: What a supplier may read: the interface's languages and Portuguese.
+SUPPLIER_LANGUAGES = ("es", "pt", "en")
 _LOCALE_DIR = Path(__file__).with_name("locale")
 _current = "en"
+_speaking: ContextVar[str | None] = ContextVar("gosocket_speaking", default=None)
 
 
 @cache
@@ -28,12 +44,24 @@ def _catalog(lang: str) -> dict[str, str]:
     return merged
 
 
+def _language_code(value: str) -> str:
+    return value.strip().lower().replace("-", "_").split(".")[0].split("_")[0]
+
+
 def normalize_language(value: str | None) -> str | None:
-    """Map ``es_CL.UTF-8``, ``ES``, ``en-US`` … to a shipped language, or None."""
+    """Map ``es_CL.UTF-8``, ``ES``, ``en-US`` … to an interface language, or None."""
     if not value:
         return None
-    code = value.strip().lower().replace("-", "_").split(".")[0].split("_")[0]
+    code = _language_code(value)
     return code if code in LANGUAGES else None
+
+
+def normalize_supplier_language(value: str | None) -> str | None:
+    """Map ``pt_BR.UTF-8``, ``PT``, ``es-CL`` … to a supplier language, or None."""
+    if not value:
+        return None
+    code = _language_code(value)
+    return code if code in SUPPLIER_LANGUAGES else None
 
 
 def language_from_env(env: dict[str, str] | None = None) -> str:
@@ -45,13 +73,35 @@ def language_from_env(env: dict[str, str] | None = None) -> str:
     return "en"
 
 
+def supplier_language_from_env(env: dict[str, str] | None = None) -> str | None:
+    """The supplier language the environment asks for (``LANG=pt_BR.UTF-8`` → pt), or None."""
+    env = dict(os.environ) if env is None else env
+    for name in ("GOSOCKET_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        lang = normalize_supplier_language(env.get(name))
+        if lang:
+            return lang
+    return None
+
+
 def set_language(lang: str) -> None:
     global _current
     _current = normalize_language(lang) or "en"
 
 
 def get_language() -> str:
-    return _current
+    """The language ``_`` writes in here: :func:`speaking`'s, else the interface's."""
+    return _speaking.get() or _current
+
+
+@contextmanager
+def speaking(lang: str) -> Iterator[str]:
+    """Within the block, ``_`` writes ``lang`` (a supplier language) in this thread only."""
+    chosen = normalize_supplier_language(lang) or "en"
+    token = _speaking.set(chosen)
+    try:
+        yield chosen
+    finally:
+        _speaking.reset(token)
 
 
 def translate(text: str, lang: str, /, **values: Any) -> str:
@@ -61,12 +111,12 @@ def translate(text: str, lang: str, /, **values: Any) -> str:
 
 
 def _(text: str, /, **values: Any) -> str:
-    """Translate into the current language (the session's)."""
-    return translate(text, _current, **values)
+    """Translate into the current language (the session's, or :func:`speaking`'s)."""
+    return translate(text, _speaking.get() or _current, **values)
 
 
 def format_int(value: int) -> str:
     """A whole number as the current language writes it: ``1,000,000`` in English,
-    ``1.000.000`` in Spanish."""
+    ``1.000.000`` in Spanish and Portuguese."""
     text = f"{value:,}"
-    return text.replace(",", ".") if _current == "es" else text
+    return text.replace(",", ".") if get_language() in ("es", "pt") else text

@@ -12,6 +12,7 @@ import ipaddress
 import os
 import signal
 import socket
+import sys
 import threading
 from pathlib import Path
 from types import FrameType
@@ -28,9 +29,16 @@ from gosocket_tui.cli.base import (
     root,
 )
 from gosocket_tui.cli.suppliers_group import suppliers
-from gosocket_tui.errors import UserError
-from gosocket_tui.i18n import _
+from gosocket_tui.errors import GosocketError, UserError
+from gosocket_tui.i18n import (
+    SUPPLIER_LANGUAGES,
+    _,
+    get_language,
+    speaking,
+    supplier_language_from_env,
+)
 from gosocket_tui.mail.sink import run_sink_forever
+from gosocket_tui.safe_text import plain
 from gosocket_tui.services import invitations
 from gosocket_tui.services.activation import activate, parse_activation_ref
 from gosocket_tui.services.context import ServiceContext
@@ -275,6 +283,11 @@ def smtp_sink_command(state: CliState, host: str, port: int, maildir: Path | Non
 @click.option("--code", required=True, help="The activation code from the invitation email.")
 @click.option("--username", required=True, help="The username you want.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option(
+    "--language",
+    type=click.Choice(SUPPLIER_LANGUAGES),
+    help="Language of the messages (es, pt or en); default: --lang, else LANG's.",
+)
 @pass_state
 def activate_command(
     state: CliState,
@@ -283,8 +296,31 @@ def activate_command(
     code: str,
     username: str,
     password_stdin: bool,
+    language: str | None,
 ) -> None:
     """Activate with activation code: register your company and create your user."""
+    # The supplier's language: this option, else the root --lang, else the environment's
+    # (LANG=pt_BR.UTF-8 reads Portuguese, which the interface does not speak), else the
+    # interface's.
+    state.config()
+    lang = language or state.flags.get("lang") or supplier_language_from_env() or get_language()
+    with speaking(lang):
+        try:
+            _activate(state, supplier_ref, inviter_ref, code, username, password_stdin)
+        except GosocketError as exc:
+            # The supplier's language, "Error:" included: one line, exit 1, as elsewhere.
+            click.echo(_("Error: {message}", message=plain(exc.message)), err=True)
+            sys.exit(1)
+
+
+def _activate(
+    state: CliState,
+    supplier_ref: str,
+    inviter_ref: str,
+    code: str,
+    username: str,
+    password_stdin: bool,
+) -> None:
     ctx = state.services()
     supplier = parse_activation_ref(supplier_ref, "tax_id")
     inviter = parse_activation_ref(inviter_ref, "inviter_tax_id")

@@ -134,6 +134,12 @@ def _cell(value: Any) -> str:
 @click.option("--phone", default="")
 @click.option("--fax", default="")
 @click.option("--groups", default="", help="Comma-separated group names.")
+@click.option(
+    "--language",
+    default="",
+    metavar="es|pt|en",
+    help="The language of the supplier's mail; default: by its country (BR pt, else es).",
+)
 @pass_state
 def add_command(state: CliState, /, company_ref: str | None, **fields: str) -> None:
     """Add a supplier, as the Add Supplier form does."""
@@ -143,5 +149,5 @@ def add_command(state: CliState, /, company_ref: str | None, **fields: str) -> N
     status = "registered" if row.registered else "not invited"
     click.echo(
         f"Added {row.name} ({row.country}:{row.tax_id_formatted}, "
-        f"{country_name(row.country)}), {status}."
+        f"{country_name(row.country)}), {status}, mail in {row.language}."
     )

@@ -83,6 +83,9 @@ class SupplierLink(BaseModel):
     phone = peewee.TextField(default="")
     fax = peewee.TextField(default="")
     groups = peewee.TextField(default="")
+    # What the supplier is written to in: es, pt or en (services/supplier_language.py); a row
+    # written without one ("") reads as its country's default.
+    language = peewee.CharField(max_length=5, default="")
     status = peewee.CharField(max_length=20, default="not_invited")
     status_at = peewee.DateTimeField(null=True)
     expires_at = peewee.DateTimeField(null=True)

@@ -23,7 +23,7 @@ from email.utils import format_datetime, parseaddr
 from typing import Any
 from urllib.parse import urlsplit
 
-from gosocket_tui.i18n import normalize_language, translate
+from gosocket_tui.i18n import normalize_supplier_language, translate
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
@@ -109,11 +109,12 @@ def compose_invitation(
 ) -> ComposedEmail:
     """The invitation a buyer sends a supplier, carrying the activation code.
 
+    ``lang`` is the supplier's language (es, pt or en; anything else is written in English).
     ``expires_at`` and ``now`` are UTC (naive values are taken as UTC). ``supplier_country``
     defaults to the buyer's country; it only shows in the terminal activation command.
     Raises ValueError for a malformed recipient, Message-ID or activation URL.
     """
-    lang = normalize_language(lang) or "en"
+    lang = normalize_supplier_language(lang) or "en"
     recipient = recipient.strip()
     if not recipient or "@" not in recipient or _BAD_ADDRESS_CHARS.search(recipient):
         raise ValueError(f"not a usable recipient address: {recipient!r}")

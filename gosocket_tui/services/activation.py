@@ -39,7 +39,7 @@ from gosocket_tui.db.models import (
     UserKey,
 )
 from gosocket_tui.errors import UserError, ValidationError
-from gosocket_tui.i18n import _, get_language
+from gosocket_tui.i18n import _, get_language, normalize_language, normalize_supplier_language
 from gosocket_tui.services import audit
 from gosocket_tui.services.auth import check_username, insert_user_in_transaction
 from gosocket_tui.services.codes import invalid_code, parse_code, verify_code
@@ -64,6 +64,8 @@ class ActivationResult:
     username: str
     #: How many buyers' tables now show the supplier as registered.
     clients: int
+    #: The language the invitation was written in (the activation screen speaks it after).
+    language: str = "en"
 
 
 def _parse(country: str, tax_id: str, field: str) -> TaxId:
@@ -209,7 +211,9 @@ def activate(
         if not won:
             return refuse(supplier.id, "refused", "registered meanwhile")
         user = insert_user_in_transaction(ctx, supplier.id, name, password_hash, is_admin=True)
-        User.update(language=get_language()).where(User.id == user.id).execute()
+        # The new administrator's interface speaks en or es (Portuguese is the supplier's
+        # side only): the language of the form when it is one of those, else the default.
+        User.update(language=normalize_language(get_language())).where(User.id == user.id).execute()
         if key is not None:
             _register_key(ctx, key, user, now)
         buyer_ids = [
@@ -261,6 +265,7 @@ def activate(
             user_id=user.id,
             username=name,
             clients=len(buyer_ids),
+            language=normalize_supplier_language(invitation.language) or "en",
         )
 
     result = transaction(write)

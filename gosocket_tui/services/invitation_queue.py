@@ -16,10 +16,10 @@ from email.utils import parseaddr
 import peewee
 
 from gosocket_tui.db.models import Invitation, InvitationCode, OutboxMessage, SupplierLink
-from gosocket_tui.db.models import User as UserModel
-from gosocket_tui.i18n import get_language, normalize_language, translate
+from gosocket_tui.i18n import SUPPLIER_LANGUAGES, normalize_supplier_language, translate
 from gosocket_tui.mail.compose import make_message_id
 from gosocket_tui.services.context import ServiceContext
+from gosocket_tui.services.supplier_language import default_language
 
 #: Invitations whose code may still be sent or used; everything else is history.
 OPEN_STATUSES = ("queued", "sent")
@@ -44,19 +44,16 @@ def new_message_id(ctx: ServiceContext, invitation_id: int) -> str:
         return make_message_id(FALLBACK_MAIL_DOMAIN, token)
 
 
-def mail_language(user_id: int | None) -> str:
-    """The language an administrator's invitations are written in: their saved one, else the
-    interface's (``None``, the system actor, takes the interface's).
+def invitation_language(link: SupplierLink) -> str:
+    """The language of everything a supplier receives about its invitation: the one stored
+    on its link (chosen per supplier, by default from its country), never the sender's."""
+    return normalize_supplier_language(link.language) or default_language(link.country)
 
-    Public for the bulk import, which queues invitations in the same language.
-    """
-    if user_id is not None:
-        user = UserModel.get_or_none(UserModel.id == user_id)
-        if user is not None and user.language:
-            lang = normalize_language(user.language)
-            if lang:
-                return lang
-    return get_language()
+
+def subjects(buyer_name: str) -> dict[str, str]:
+    """The invitation's subject in each supplier language (the outbox stores it per row)."""
+    buyer = " ".join(buyer_name.split())
+    return {lang: translate(SUBJECT, lang, buyer=buyer) for lang in SUPPLIER_LANGUAGES}
 
 
 def drop_codes(invitation_ids: Sequence[int]) -> None:
@@ -94,7 +91,6 @@ def close_open_invitations(condition: peewee.Expression, status: str, now: datet
 def queue_invitations(
     ctx: ServiceContext,
     links: Sequence[SupplierLink],
-    lang: str,
     buyer_name: str,
     now: datetime,
     *,
@@ -106,7 +102,9 @@ def queue_invitations(
     the invitations (status 'queued', no code yet), their outbox messages and the links'
     state are written with one statement each, so inviting a thousand suppliers stays quick.
     Public for the bulk import's updated suppliers; it authorises nothing itself, so it
-    takes the inviting user's id (None for the system actor), not a session.
+    takes the inviting user's id (None for the system actor), not a session. Each message is
+    written in its link's language (:func:`invitation_language`), recorded on the
+    invitation and its outbox row.
     """
     if not links:
         return
@@ -119,7 +117,7 @@ def queue_invitations(
                 "buyer": link.buyer_id,
                 "supplier": link.supplier_id,
                 "email": link.email,
-                "language": lang,
+                "language": invitation_language(link),
                 "status": "queued",
                 "attempts": 0,
                 "created_at": now,
@@ -134,7 +132,7 @@ def queue_invitations(
             Invitation.link.in_(ids) & (Invitation.status == "queued")
         )
     }
-    subject = translate(SUBJECT, lang, buyer=" ".join(buyer_name.split()))
+    subject = subjects(buyer_name)
     OutboxMessage.insert_many(
         [
             {
@@ -142,8 +140,8 @@ def queue_invitations(
                 "invitation": invitation_of[link.id],
                 "kind": KIND_INVITATION,
                 "recipient": link.email,
-                "subject": subject,
-                "language": lang,
+                "subject": subject[invitation_language(link)],
+                "language": invitation_language(link),
                 "message_id": new_message_id(ctx, invitation_of[link.id]),
                 "status": "pending",
                 "attempts": 0,

@@ -30,7 +30,6 @@ from gosocket_tui.services import audit
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.invitation_queue import (
     close_open_invitations,
-    mail_language,
     queue_invitations,
 )
 from gosocket_tui.services.session import Session, require_admin, require_session
@@ -164,7 +163,6 @@ def invite(ctx: ServiceContext, session: Session, link_ids: Sequence[int]) -> In
     nothing about another company's list leaks). An expired or failed invitation is replaced.
     """
     session = require_admin(ctx, session, "invitation.invite")
-    lang = mail_language(_user_id(session))
     ids = _unique(link_ids)
     outcomes: dict[int, InviteOutcome] = {}
 
@@ -222,7 +220,7 @@ def invite(ctx: ServiceContext, session: Session, link_ids: Sequence[int]) -> In
                     message=message,
                 )
             )
-        queue_invitations(ctx, to_queue, lang, buyer_name, now, invited_by=_user_id(session))
+        queue_invitations(ctx, to_queue, buyer_name, now, invited_by=_user_id(session))
         audit.record_many(ctx, session, "invitation.invite", events)
         return done
 
@@ -250,8 +248,9 @@ def _requeue(
     action: str,
     new_email: str | None,
 ) -> InvitationInfo:
-    """Resend (optionally to a new address): the old code stops working, a new one is queued."""
-    lang = mail_language(_user_id(session))
+    """Resend (optionally to a new address): the old code stops working, a new one is queued.
+
+    The new mail is written in the supplier's language, like the first one."""
 
     def write() -> SupplierLink | UserError:
         now = ctx.clock.now()
@@ -290,7 +289,7 @@ def _requeue(
                 ValidationError(_skip_message("no_email", link.name), field="email"),
             )
         buyer_name = Company.get_by_id(session.company_id).name
-        queue_invitations(ctx, [link], lang, buyer_name, now, invited_by=_user_id(session))
+        queue_invitations(ctx, [link], buyer_name, now, invited_by=_user_id(session))
         audit.record(ctx, session, action, target=link_ref(link), detail=f"to {link.email}")
         return SupplierLink.get_by_id(link.id)
 

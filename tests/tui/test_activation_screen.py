@@ -196,8 +196,9 @@ async def test_nit_without_check_digit_activates_and_login_is_prefilled(
         await fill_activation(pilot, tax_id="860007386", code=code.replace("-", "").lower())
         assert screen.has_class("-done")
         success = str(screen.query_one("#activation-success", Static).render())
+        # The code is known now: the panel speaks the invitation's language (Colombia: es).
         assert success == (
-            f"{SUPPLIER_NAME} is now registered in the Gosocket network. Log in as cafe.admin."
+            f"{SUPPLIER_NAME} ya está registrado en la red Gosocket. Inicie sesión como cafe.admin."
         )
         assert app.focused is screen.query_one("#activation-next", Button)
         assert all(not field.value for field in screen.query(Input) if field.password)

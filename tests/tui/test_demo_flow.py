@@ -140,7 +140,7 @@ async def test_trainer_invites_reads_the_code_and_the_supplier_activates(
         text = str(mailbox.query_one("#mail-message-text", Static).render())
         code = find_code(text)
         assert code is not None and code == find_code(received.text)
-        assert f"Hello {link.name}," in text
+        assert f"Hola, {link.name}:" in text  # the supplier's language (Colombia), not ana's
 
         # Log out; the supplier activates with the code from the email.
         await pilot.press("ctrl+l")
@@ -160,8 +160,9 @@ async def test_trainer_invites_reads_the_code_and_the_supplier_activates(
         )
         assert screen.has_class("-done"), str(screen.query_one("#act-code-note").render())
         success = str(screen.query_one("#activation-success", Static).render())
+        # The code is known: the panel speaks the invitation's language.
         assert success == (
-            f"{link.name} is now registered in the Gosocket network. Log in as proveedor.co."
+            f"{link.name} ya está registrado en la red Gosocket. Inicie sesión como proveedor.co."
         )
 
         # Back on the login screen with the new username: the supplier logs in.

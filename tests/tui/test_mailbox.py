@@ -136,7 +136,7 @@ async def test_received_mail_newest_first_with_the_code_in_full(
         assert status(view) == "2 messages · F5 refresh"
         pane = rendered(view, "mail-message-text")
         assert f"Activation code: {code_in(second)}" in pane
-        assert "Hello Proveedora Sur Ltda," in pane
+        assert "Hola, Proveedora Sur Ltda:" in pane  # the supplier's language (Chile)
         assert "Received: 2026-03-02 12:05:00 UTC" in pane
         await pilot.press("down")
         await pilot.pause()

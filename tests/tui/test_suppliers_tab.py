@@ -494,3 +494,33 @@ async def test_keys_faster_than_the_pages_still_land_on_the_right_row(
         ids = [r.id for r in table.rows]
         start = expected.index(ids[0])
         assert ids == expected[start : start + len(ids)]  # the window is one piece
+
+
+async def test_add_supplier_language_follows_the_country_until_chosen(
+    demo_app: AppFactory, demo_ctx: ServiceContext
+) -> None:
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = await open_suppliers(pilot)
+        panel.table.focus()
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: isinstance(app.screen, AddSupplierScreen))
+        dialog = app.screen
+        country = dialog.query_one("#add-country", Select)
+        language = dialog.query_one("#add-language", Select)
+        assert (country.value, language.value) == ("CL", "es")
+        country.value = "BR"
+        await wait_for(pilot, lambda: language.value == "pt")
+        language.value = "en"  # the user's choice stays when the country changes again
+        await pilot.pause()
+        country.value = "PE"
+        await pilot.pause()
+        assert language.value == "en"
+        dialog.query_one("#add-tax_id", Input).value = "20512333797"
+        dialog.query_one("#add-name", Input).value = "Andes Export SAC"
+        dialog.query_one("#add-email", Input).value = "ventas@andes.example"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not isinstance(app.screen, AddSupplierScreen))
+        row = suppliers.find_supplier(demo_ctx, session_of(app), "PE", "20512333797")
+        assert row is not None
+        assert suppliers.get_supplier(demo_ctx, session_of(app), row.id).language == "en"

@@ -280,3 +280,33 @@ def test_deliver_watch_runs_until_terminated(cli: Cli, sink: MailSink, tmp_path:
         out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert "1 sent" in out and out.rstrip().endswith("Stopped.")
+
+
+def test_activate_speaks_portuguese_from_the_environment(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Brazilian supplier's terminal (LANG=pt_BR) reads the command in Portuguese; the
+    interface's languages stay English and Spanish."""
+    assert cli("suppliers", "invite", "--company", COMPANY, "CO:8600073861", "--send").code == 0
+    monkeypatch.setenv("LANG", "pt_BR.UTF-8")
+    status, out, err = activate(cli, "0000-0000-0000")
+    assert status == 1 and out == ""
+    assert err == "Erro: Código de ativação inválido ou expirado.\n"
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    result = cli(
+        "activate",
+        "--tax-id",
+        "CO:860007386",
+        "--inviter",
+        COMPANY,
+        "--code",
+        "0000-0000-0000",
+        "--username",
+        "cafe.admin",
+        "--password-stdin",
+        "--language",
+        "pt",
+        stdin="tostado medio 2026\n",
+    )
+    assert result.code == 1
+    assert result.err == "Erro: Código de ativação inválido ou expirado.\n"

@@ -155,3 +155,26 @@ def test_import_reads_standard_input(cli: Cli) -> None:
     assert result.code == 0, result.err
     listed = cli("suppliers", "list", "--company", "CL:760864285", "--format", "json")
     assert [row["name"] for row in json.loads(listed.out)] == ["Desde Stdin Ltda"]
+
+
+def test_add_with_a_language(cli: Cli) -> None:
+    """``--language`` chooses the supplier's mail language; empty is its country's."""
+    args = ("--country", "CO", "--tax-id", "860007386-1", "--name", "A", "--email", "a@b.co")
+    result = cli("suppliers", "add", "--company", "CL:760864285", *args, "--language", "pt")
+    assert result.code == 0 and result.out.rstrip().endswith("mail in pt.")
+    brazil = (
+        "--country",
+        "BR",
+        "--tax-id",
+        "16.727.230/0001-97",
+        "--name",
+        "B",
+        "--email",
+        "b@b.co",
+    )
+    result = cli("suppliers", "add", "--company", "CL:760864285", *brazil)
+    assert result.code == 0 and result.out.rstrip().endswith("mail in pt.")
+    chile = ("--country", "CL", "--tax-id", "96.790.240-3", "--name", "C", "--email", "c@c.cl")
+    bad = cli("suppliers", "add", "--company", "CL:760864285", *chile, "--language", "fr")
+    assert bad.code == 1 and bad.err.count("\n") == 1
+    assert "pt (Portuguese)" in bad.err

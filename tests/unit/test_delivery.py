@@ -382,17 +382,19 @@ def test_run_forever_delivers_what_gets_queued(
     assert sum(r.sent for r in reports) == 1
 
 
-def test_email_is_in_the_inviting_admins_language(
+def test_email_is_in_the_suppliers_language_not_the_admins(
     ctx: ServiceContext, admin: Session, sink: MailSink
 ) -> None:
     User.update(language="es").where(User.username == "ana").execute()
     session = auth.authenticate(ctx, "ana", PASSWORD)
-    invitations.invite(ctx, session, [add_supplier(ctx, session)])
-    assert Invitation.get().language == "es"
+    link_id = add_supplier(ctx, session)
+    SupplierLink.update(language="en").where(SupplierLink.id == link_id).execute()
+    invitations.invite(ctx, session, [link_id])
+    assert Invitation.get().language == "en"
     deliver(ctx, sink.port)
     (message,) = sink.wait_for(1)
-    assert message.subject.startswith("Invitación a la red Gosocket")
-    assert "código de activación" in message.text
+    assert message.subject.startswith("Invitation to the Gosocket network")
+    assert "Your activation code" in message.text
 
 
 def test_settings_come_from_the_config(ctx: ServiceContext) -> None:

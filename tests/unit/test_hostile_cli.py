@@ -175,6 +175,7 @@ COMMANDS: dict[str, Entry] = {
             "--phone": TEXT,
             "--fax": TEXT,
             "--groups": TEXT,
+            "--language": OPTIONAL,  # empty: the country's default
         },
     ),
     # The address is taken: the server never starts, so nothing (not even a host key) is made.
@@ -200,7 +201,13 @@ COMMANDS: dict[str, Entry] = {
             "sur.admin",
             "--password-stdin",
         ),
-        {"--tax-id": STRICT, "--inviter": STRICT, "--code": STRICT, "--username": NEW_NAME},
+        {
+            "--tax-id": STRICT,
+            "--inviter": STRICT,
+            "--code": STRICT,
+            "--username": NEW_NAME,
+            "--language": STRICT,
+        },
         stdin=PASSWORD + "\n",
         counts_refusals=True,
     ),

@@ -44,11 +44,13 @@ def test_invite_queues_invitation_and_message_without_a_code(
     assert result.outcomes[0].tax_id_formatted == CO_TAX
     invitation = Invitation.get(Invitation.link == link_id)
     assert invitation.status == "queued" and not code_hashes(invitation.id)
-    assert invitation.email == "ventas@cafe.example" and invitation.language == "en"
+    # Written in the supplier's language (Colombia: Spanish), not the administrator's.
+    assert invitation.email == "ventas@cafe.example" and invitation.language == "es"
     message = OutboxMessage.get(OutboxMessage.invitation == invitation.id)
     assert message.status == "pending" and message.next_attempt_at == clock.now()
     assert message.message_id.startswith("<gosocket.") and message.message_id.endswith(">")
-    assert message.subject == "Invitation to the Gosocket network from Comercial Andes SpA"
+    assert message.subject == "Invitación a la red Gosocket de Comercial Andes SpA"
+    assert message.language == "es"
     link = SupplierLink.get_by_id(link_id)
     assert (link.status, link.status_at, link.expires_at) == ("queued", clock.now(), None)
     assert invitations.invitation_state(link, clock.now()) == "queued"

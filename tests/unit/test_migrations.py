@@ -155,3 +155,31 @@ def test_version_6_adds_user_keys_one_user_per_fingerprint(tmp_path: Path) -> No
     ctx.db.execute_sql("DELETE FROM app_user WHERE id = 1")
     assert ctx.db.execute_sql("SELECT COUNT(*) FROM user_key").fetchone()[0] == 0
     ctx.close()
+
+
+def test_existing_suppliers_get_their_countrys_language(tmp_path: Path) -> None:
+    """Migration 9: Brazil pt, the network's countries es, anything else en (set-based)."""
+    url = f"sqlite:///{tmp_path / 'v8.db'}"
+    db = open_database(url)
+    db.execute_sql("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    for version, migration in enumerate(migrations.MIGRATIONS[:8], start=1):
+        migration(db)
+        db.execute_sql(f"INSERT INTO schema_version (version) VALUES ({version})")
+    at = "'2026-01-01 00:00:00'"
+    countries = ("CL", "BR", "CO", "NI", "US")
+    for number, country in enumerate(countries, start=1):
+        db.execute_sql(
+            "INSERT INTO company (country, tax_id, name, created_at) "
+            f"VALUES ('{country}', '{number}', '', {at})"
+        )
+    for supplier in range(2, len(countries) + 1):
+        db.execute_sql(
+            "INSERT INTO supplier_link (buyer_id, supplier_id, country, tax_id, name, "
+            f"added_at, updated_at) SELECT 1, id, country, tax_id, 'x', {at}, {at} "
+            f"FROM company WHERE id = {supplier}"
+        )
+    db.close()
+    ctx = open_context(Config(db=url))
+    rows = ctx.db.execute_sql("SELECT country, language FROM supplier_link ORDER BY id")
+    assert dict(rows.fetchall()) == {"BR": "pt", "CO": "es", "NI": "es", "US": "en"}
+    ctx.close()

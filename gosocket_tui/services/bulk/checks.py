@@ -7,6 +7,9 @@ Decisions (shown to the user, documented here once):
   this flag sends email to a third party, so a typo must not decide it.
 * **Country**: the Country column when the file has one and the cell is filled, else the
   import's default country (the acting company's country unless chosen).
+* **Language**: ``es``, ``pt`` or ``en`` (or the language's name); an empty cell is the
+  country's default for a new supplier and leaves an existing supplier's as it is. Any other
+  value is a problem of the row: mail to a supplier in a language it does not read is lost.
 * Duplicates inside the file are found on the compact Tax ID, so "76.086.428-5" and
   "760864285" collide; the check keeps one short string per row.
 """
@@ -28,6 +31,7 @@ from gosocket_tui.services.bulk.headers import FIELDS, ColumnMapping, header_lab
 from gosocket_tui.services.bulk.source import RawRow, SourceInfo
 from gosocket_tui.services.companies import clean_name
 from gosocket_tui.services.session import Session
+from gosocket_tui.services.supplier_language import parse_language, unknown_language
 from gosocket_tui.services.suppliers import (
     MAX_FIELD,
     OPTIONAL_FIELDS,
@@ -86,6 +90,7 @@ class Candidate:
     groups: str
     notify: bool
     key: str  # "CC:compact", the identity inside the file and in the network
+    language: str  # "es", "pt", "en", or "" (the cell was empty)
 
 
 # A checked row as plain tuples (what workers send back, the spool stores and a pass reads):
@@ -99,7 +104,18 @@ SEVERITY = 5
 
 def candidate_fields(c: Candidate) -> tuple[Any, ...]:
     """The candidate as a plain tuple (``Candidate(*fields)`` rebuilds it): cheap to pickle."""
-    return (c.row, c.country, c.compact, c.name, c.email, c.optional, c.groups, c.notify, c.key)
+    return (
+        c.row,
+        c.country,
+        c.compact,
+        c.name,
+        c.email,
+        c.optional,
+        c.groups,
+        c.notify,
+        c.key,
+        c.language,
+    )
 
 
 def issue_fields(i: Issue) -> tuple[Any, ...]:
@@ -171,6 +187,7 @@ class RowChecker:
             "{column} must be 1 (invite now) or 0 (not yet)",
             column=header_label("notify"),
         )
+        self.language_message = unknown_language()
 
     @classmethod
     def for_file(cls, info: SourceInfo, default_country: str) -> RowChecker:
@@ -243,6 +260,12 @@ class RowChecker:
                 issues.append(self._too_long(raw, key_name))
             optional.append(text)
         groups = normalize_groups(values["groups"]) if values["groups"] else ""
+        language = values["language"]
+        if language:
+            language = parse_language(language) or ""
+            if not language:
+                errors = True
+                issues.append(self.issue(raw, "language", self.language_message))
         key = f"{country}:{compact}" if compact else ""
         if errors or name is None or email is None:
             return None, issues, key
@@ -256,6 +279,7 @@ class RowChecker:
             groups=groups,
             notify=notify_text == "1",
             key=key,
+            language=language,
         )
         return candidate, issues, key
 

@@ -30,6 +30,7 @@ FIELDS: Final = (
     "groups",
     "notify",
     "country",
+    "language",
 )
 MANDATORY_FIELDS: Final = ("tax_id", "name", "email", "notify")
 
@@ -49,6 +50,7 @@ TEMPLATE_HEADERS: Final[dict[str, dict[str, str]]] = {
         "groups": "Groups",
         "notify": "Notify",
         "country": "Country",
+        "language": "Language",
     },
     "es": {
         "tax_id": "ID Fiscal",
@@ -63,6 +65,7 @@ TEMPLATE_HEADERS: Final[dict[str, dict[str, str]]] = {
         "groups": "Grupos",
         "notify": "Notificar",
         "country": "País",
+        "language": "Idioma",
     },
 }
 
@@ -107,6 +110,7 @@ _ALIASES: Final[dict[str, tuple[str, ...]]] = {
     "groups": ("Groups", "Group", "Grupos", "Grupo"),
     "notify": ("Notify", "Send invitation", "Notificar", "Enviar invitación"),
     "country": ("Country", "Country code", "País", "Código de país"),
+    "language": ("Language", "Supplier language", "Idioma", "Idioma del proveedor", "Lengua"),
 }
 
 # Excel's own limit (column XFD); a wider header is not a spreadsheet's (and column letters
@@ -221,7 +225,7 @@ def map_columns(headers: Sequence[str]) -> tuple[list[ColumnMapping], list[str]]
             text = _("The mandatory columns {columns} are missing", columns=", ".join(missing))
         hint = _(
             "The first row must hold the template headers, e.g. {headers}",
-            headers=", ".join(header_label(name) for name in FIELDS[:-1]),
+            headers=", ".join(header_label(name) for name in FIELDS[:-2]),
         )
         raise FileRefused(f"{text}. {hint}")
     return columns, notes

@@ -32,6 +32,7 @@ _EXAMPLE_EN: Final[dict[str, str]] = {
     "groups": "Hardware",
     "notify": "1",
     "country": "CL",
+    "language": "es",
 }
 # The same supplier in Spanish: only the words change.
 _EXAMPLE: Final[dict[str, dict[str, str]]] = {
@@ -59,7 +60,7 @@ def write_template(
     CRLF line ends; the delimiter is ``,`` for English and ``;`` for Spanish because Excel uses
     the locale's list separator, and Spanish locales use ``;`` (the comma is their decimal
     mark). The .xlsx formats Tax ID, phone and fax as Text so Excel keeps leading zeros and
-    check digits, and offers 1/0 in Notify.
+    check digits, offers 1/0 in Notify and es/pt/en in Language (empty: the country's).
     """
     language = lang if lang in TEMPLATE_HEADERS else "en"
     names = [n for n in FIELDS if include_country or n != "country"]
@@ -89,6 +90,10 @@ def write_template(
             check = DataValidation(type="list", formula1='"1,0"', allow_blank=False)
             check.add(f"{letter}2:{letter}{EXCEL_MAX_ROWS}")
             sheet.add_data_validation(check)
+        if name == "language":
+            choice = DataValidation(type="list", formula1='"es,pt,en"', allow_blank=True)
+            choice.add(f"{letter}2:{letter}{EXCEL_MAX_ROWS}")
+            sheet.add_data_validation(choice)
     sheet.column_dimensions[get_column_letter(names.index("name") + 1)].width = 32
     sheet.freeze_panes = "A2"
     with open_output(target, "wb", force=force) as fh:

@@ -158,13 +158,14 @@ class Pass:
         for row in fast.select_in(
             db,
             "SELECT l.id, l.supplier_id, l.country, l.tax_id, l.name, l.status, l.expires_at, "
-            "c.registered_at FROM supplier_link AS l JOIN company AS c ON c.id = l.supplier_id "
+            "c.registered_at, l.language FROM supplier_link AS l "
+            "JOIN company AS c ON c.id = l.supplier_id "
             "WHERE l.buyer_id = ? AND l.tax_id IN ({in})",
             [self.session.company_id],
             compacts,
             batch=LOOKUP_ROWS,
         ):
-            link_id, supplier_id, country, tax_id, name, status, expires_at, registered = row
+            link_id, supplier_id, country, tax_id, name, status, expires_at, registered, lang = row
             key = f"{country}:{tax_id}"
             if key in wanted:
                 known[key] = Known(
@@ -174,6 +175,7 @@ class Pass:
                     str(status),
                     as_datetime(expires_at),
                     registered is not None or status == "registered",
+                    str(lang),
                 )
         companies: dict[str, NetworkCompany] = {}
         by_country: dict[str, list[str]] = {}

@@ -18,12 +18,12 @@ from typing import Any, Final, Literal
 from gosocket_tui.db import bulk as fast
 from gosocket_tui.db.connection import is_postgres
 from gosocket_tui.db.models import Company, SupplierLink
-from gosocket_tui.i18n import translate
 from gosocket_tui.mail.compose import make_message_id
 from gosocket_tui.services import invitation_queue
 from gosocket_tui.services.bulk.checks import Candidate
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session
+from gosocket_tui.services.supplier_language import default_language
 from gosocket_tui.services.suppliers import OPTIONAL_FIELDS
 
 WRITE_ROWS: Final = 5_000  # rows per staged batch
@@ -45,6 +45,7 @@ _STAGE_COLUMNS: Final = (
     ("email", "text"),
     *((name, "text") for name in OPTIONAL_FIELDS),
     ("groups", "text"),
+    ("language", "text"),
     ("status", "text"),
     ("status_at", "ts"),
 )
@@ -62,9 +63,9 @@ _COMPANY_IDS_SQL: Final = (
 )
 _NEW_LINKS_SQL: Final = (
     "INSERT INTO supplier_link (buyer_id, supplier_id, country, tax_id, name, email, "
-    f"{_OPTIONAL}, groups, status, status_at, added_by_id, added_at, updated_at) "
-    f"SELECT ?, company_id, country, compact, name, email, {_OPTIONAL}, groups, status, "
-    f"status_at, CAST(? AS BIGINT), ?, ? FROM {STAGE} WHERE kind = 'add' ORDER BY seq"
+    f"{_OPTIONAL}, groups, language, status, status_at, added_by_id, added_at, updated_at) "
+    f"SELECT ?, company_id, country, compact, name, email, {_OPTIONAL}, groups, language, "
+    f"status, status_at, CAST(? AS BIGINT), ?, ? FROM {STAGE} WHERE kind = 'add' ORDER BY seq"
 )
 _LINK_IDS_SQL: Final = (
     f"UPDATE {STAGE} SET link_id = (SELECT l.id FROM supplier_link AS l "
@@ -82,24 +83,25 @@ _PG_ADD_SQL: Final = (
     f"SELECT country, compact, '', ? FROM {STAGE} "
     "WHERE kind = 'add' AND company_id IS NULL ORDER BY seq RETURNING id, country, tax_id), "
     "added AS (INSERT INTO supplier_link (buyer_id, supplier_id, country, tax_id, name, email, "
-    f"{_OPTIONAL}, groups, status, status_at, added_by_id, added_at, updated_at) "
+    f"{_OPTIONAL}, groups, language, status, status_at, added_by_id, added_at, updated_at) "
     "SELECT ?, COALESCE(s.company_id, made.id), s.country, s.compact, s.name, s.email, "
     + ", ".join(f"s.{name}" for name in OPTIONAL_FIELDS)
-    + ", s.groups, s.status, s.status_at, CAST(? AS BIGINT), ?, ? "
+    + ", s.groups, s.language, s.status, s.status_at, CAST(? AS BIGINT), ?, ? "
     f"FROM {STAGE} AS s LEFT JOIN made ON made.country = s.country AND made.tax_id = s.compact "
     "WHERE s.kind = 'add' ORDER BY s.seq RETURNING id, supplier_id, country, tax_id) "
     "INSERT INTO invitation (link_id, buyer_id, supplier_id, email, language, status, "
     "attempts, created_at, invited_by_id) "
-    "SELECT added.id, ?, added.supplier_id, s.email, ?, 'queued', 0, ?, CAST(? AS BIGINT) "
-    f"FROM added JOIN {STAGE} AS s ON s.country = added.country AND s.compact = added.tax_id "
-    "WHERE s.kind = 'add' AND s.invite = 1 ORDER BY s.seq RETURNING id, email"
+    "SELECT added.id, ?, added.supplier_id, s.email, s.language, 'queued', 0, ?, "
+    f"CAST(? AS BIGINT) FROM added JOIN {STAGE} AS s ON s.country = added.country "
+    "AND s.compact = added.tax_id WHERE s.kind = 'add' AND s.invite = 1 ORDER BY s.seq "
+    "RETURNING id, email, language"
 )
 # An empty cell keeps the stored value: ``update`` never erases what the buyer typed before.
 _UPDATE_SQL: Final = (
     "UPDATE supplier_link SET email = s.email, "
     + ", ".join(
         f"{name} = COALESCE(NULLIF(s.{name}, ''), supplier_link.{name})"
-        for name in (*OPTIONAL_FIELDS, "groups")
+        for name in (*OPTIONAL_FIELDS, "groups", "language")
     )
     + f", updated_at = ? FROM {STAGE} AS s "
     "WHERE s.kind = 'update' AND supplier_link.id = s.link_id"
@@ -113,8 +115,8 @@ _AUDIT_SQL: Final = (
 _NEW_INVITATIONS_SQL: Final = (
     "INSERT INTO invitation (link_id, buyer_id, supplier_id, email, language, status, "
     "attempts, created_at, invited_by_id) "
-    "SELECT link_id, ?, company_id, email, ?, 'queued', 0, ?, CAST(? AS BIGINT) "
-    f"FROM {STAGE} WHERE kind = 'add' AND invite = 1 ORDER BY seq RETURNING id, email"
+    "SELECT link_id, ?, company_id, email, language, 'queued', 0, ?, CAST(? AS BIGINT) "
+    f"FROM {STAGE} WHERE kind = 'add' AND invite = 1 ORDER BY seq RETURNING id, email, language"
 )
 _OUTBOX_COLUMNS: Final = (
     "buyer_id",
@@ -141,6 +143,7 @@ class Known:
     status: str
     expires_at: datetime | None
     registered: bool
+    language: str
 
 
 @dataclass(slots=True)
@@ -173,7 +176,6 @@ class Writer:
         self.now_db = fast.db_datetime(self.db, self.now)
         self.added_by = None if session.is_system else session.user_id
         self.actor_id = None if session.is_system else session.user_id
-        self.lang = invitation_queue.mail_language(self.actor_id)
         buyer = Company.get_or_none(Company.id == session.company_id)
         self.buyer_name = buyer.name if buyer is not None else session.company_name
         domain = invitation_queue.mail_domain(ctx.config.smtp_sender)
@@ -182,9 +184,7 @@ class Writer:
         except ValueError:
             domain = invitation_queue.FALLBACK_MAIL_DOMAIN
         self.mail_domain = domain
-        self.subject = translate(
-            invitation_queue.SUBJECT, self.lang, buyer=" ".join(self.buyer_name.split())
-        )
+        self.subjects = invitation_queue.subjects(self.buyer_name)
         self.pending: list[Action] = []
         self.added = 0
         self.updated = 0
@@ -247,12 +247,13 @@ class Writer:
                         id=a.link.id,
                         buyer_id=self.session.company_id,
                         supplier_id=a.link.supplier_id,
+                        country=a.candidate.country,
                         email=a.candidate.email,
+                        language=a.candidate.language or a.link.language,
                     )
                     for a in again
                     if a.link is not None
                 ],
-                self.lang,
                 self.buyer_name,
                 self.now,
                 invited_by=self.actor_id,
@@ -264,7 +265,8 @@ class Writer:
 
         A registered company's link shows its own profile name and is 'registered'; a link
         that gets its invitation now is written as 'queued' at once, which is what the
-        invitations service would set right after.
+        invitations service would set right after. An empty Language cell is the country's
+        default for a new supplier and keeps the stored language of an existing one.
         """
         c = action.candidate
         company_id: int | None = None
@@ -294,6 +296,7 @@ class Writer:
             c.email,
             *c.optional,
             c.groups,
+            c.language or (default_language(c.country) if action.kind == "add" else ""),
             status,
             status_at,
         )
@@ -304,11 +307,11 @@ class Writer:
         Invitations are written for the links that say Notify=1: the same rows
         ``invitation_queue.queue_invitations`` writes (status 'queued', no code yet: the
         deliverer creates it when it sends), minus its superseding step, which a link created
-        in this transaction cannot need. Returns (invitation id, email) of each.
+        in this transaction cannot need. Returns (invitation id, email, language) of each.
         """
         db = self.db
         buyer = self.session.company_id
-        invitation = [buyer, self.lang, self.now_db, self.added_by]
+        invitation = [buyer, self.now_db, self.added_by]
         self.added += len(adds)
         if is_postgres(db):
             # The group trigger works per statement; the name index is the table's own.
@@ -341,15 +344,15 @@ class Writer:
                     int(invitation_id),
                     invitation_queue.KIND_INVITATION,
                     email,
-                    self.subject,
-                    self.lang,
+                    self.subjects.get(language, self.subjects["en"]),
+                    language,
                     self._message_id(int(invitation_id)),
                     "pending",
                     0,
                     self.now_db,
                     self.now_db,
                 )
-                for invitation_id, email in made
+                for invitation_id, email, language in made
             ],
         )
         self.invitations += len(made)

@@ -15,6 +15,7 @@ from gosocket_tui.services import audit
 from gosocket_tui.services.companies import clean_name, find_company
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session, require_admin
+from gosocket_tui.services.supplier_language import clean_language
 from gosocket_tui.services.suppliers.fields import (
     OPTIONAL_FIELDS,
     clean_optional,
@@ -27,7 +28,8 @@ from gosocket_tui.services.taxid import parse_tax_id
 
 @dataclass(frozen=True)
 class SupplierInput:
-    """The Add Supplier form. ``country``, ``tax_id``, ``name`` and ``email`` are required."""
+    """The Add Supplier form. ``country``, ``tax_id``, ``name`` and ``email`` are required;
+    an empty ``language`` is the country's default (``supplier_language``)."""
 
     country: str
     tax_id: str
@@ -40,6 +42,7 @@ class SupplierInput:
     phone: str = ""
     fax: str = ""
     groups: Sequence[str] | str = ()
+    language: str = ""
 
 
 def add_supplier(ctx: ServiceContext, session: Session, data: SupplierInput) -> SupplierDetail:
@@ -59,6 +62,7 @@ def add_supplier(ctx: ServiceContext, session: Session, data: SupplierInput) -> 
         email = normalize_email(data.email)
         optional = {key: clean_optional(key, getattr(data, key)) for key in OPTIONAL_FIELDS}
         groups = normalize_groups(data.groups)
+        language = clean_language(data.language, tax.country)
     except ValidationError as exc:
         audit.record(
             ctx,
@@ -103,6 +107,7 @@ def add_supplier(ctx: ServiceContext, session: Session, data: SupplierInput) -> 
             name=company.name if registered else name,
             email=email,
             groups=groups,
+            language=language,
             status="registered" if registered else "not_invited",
             status_at=company.registered_at,
             added_by=None if session.is_system else session.user_id,

@@ -11,6 +11,7 @@ from gosocket_tui.db.models import Invitation, OutboxMessage, SupplierLink
 from gosocket_tui.services import audit
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session, require_admin
+from gosocket_tui.services.supplier_language import clean_language
 from gosocket_tui.services.suppliers.fields import (
     OPTIONAL_FIELDS,
     clean_optional,
@@ -33,12 +34,16 @@ class SupplierUpdate:
     province: str | None = None
     phone: str | None = None
     fax: str | None = None
+    language: str | None = None
 
 
 def update_supplier(
     ctx: ServiceContext, session: Session, link_id: int, changes: SupplierUpdate
 ) -> SupplierDetail:
-    """Change the buyer's contact data for one supplier (not its identity)."""
+    """Change the buyer's contact data for one supplier (not its identity).
+
+    An empty ``language`` sets the country's default again; mail already queued keeps the
+    language it was written in."""
     session = require_admin(ctx, session, "supplier.update")
     values: dict[str, Any] = {}
     if changes.email is not None:
@@ -52,6 +57,8 @@ def update_supplier(
 
     def write() -> SupplierLink:
         link = own_link(session.company_id, link_id)
+        if changes.language is not None:
+            values["language"] = clean_language(changes.language, link.country)
         if values:
             values["updated_at"] = ctx.clock.now()
             SupplierLink.update(values).where(SupplierLink.id == link.id).execute()

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Literal
 
 from gosocket_tui.db.models import SupplierLink
+from gosocket_tui.services.supplier_language import default_language
 from gosocket_tui.services.suppliers.states import display_state
 from gosocket_tui.services.taxid import format_tax_id
 
@@ -46,6 +47,7 @@ class SupplierDetail(SupplierRow):
     province: str = ""
     phone: str = ""
     fax: str = ""
+    language: str = "en"
     added_at: datetime | None = None
 
 
@@ -74,5 +76,6 @@ def supplier_detail(link: SupplierLink, now: datetime) -> SupplierDetail:
         province=link.province,
         phone=link.phone,
         fax=link.fax,
+        language=link.language or default_language(link.country),
         added_at=link.added_at,
     )

@@ -3,6 +3,8 @@
 Country (the buyer's by default) and Tax ID come first; the Tax ID is checked as it is typed
 and its display form shown under the field (or what the country's Tax ID looks like). Name and
 email are required; description, address, city, province, phone, fax and groups are optional.
+The Language select says what the supplier's mail is written in: it follows the country's
+default (Brazil Portuguese, the rest of Latin America Spanish) until another one is chosen.
 The form scrolls, so it fits 80x24 with every error shown.
 
 Save checks what can be checked without the database (Tax ID, name, email) and shows every
@@ -26,6 +28,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from gosocket_tui.errors import Duplicate, GosocketError, ValidationError
 from gosocket_tui.i18n import _
 from gosocket_tui.services.companies import clean_name
+from gosocket_tui.services.supplier_language import default_language, language_choices
 from gosocket_tui.services.suppliers import (
     SupplierDetail,
     SupplierInput,
@@ -87,6 +90,7 @@ class AddSupplierScreen(Dialog[AddSupplierResult | None]):
         self.session = session
         self._tax_id = tax_id
         self._country = country or session.company_country
+        self._shown_country = self._country
         self._saving = False
         self._strict = False  # after a Save: show Tax ID problems as errors, not hints
 
@@ -104,6 +108,18 @@ class AddSupplierScreen(Dialog[AddSupplierResult | None]):
                         id="add-country",
                     )
                     yield Static(classes="field-note", id="note-country")
+            with Horizontal(classes="field", id="field-language"):
+                yield Label(_("Language"), classes="field-label")
+                with Vertical(classes="field-body"):
+                    yield Select(
+                        language_choices(),
+                        value=default_language(self._country),
+                        allow_blank=False,
+                        compact=True,
+                        id="add-language",
+                        tooltip=_("The language of the invitation and the activation screen"),
+                    )
+                    yield Static(classes="field-note", id="note-language")
             for name, label, required in FIELDS:
                 with Horizontal(classes="field", id=f"field-{name}"):
                     yield Label(_(label) + (" *" if required else ""), classes="field-label")
@@ -169,10 +185,20 @@ class AddSupplierScreen(Dialog[AddSupplierResult | None]):
     def _tax_id_changed(self) -> None:
         self._check_tax_id()
 
+    @property
+    def language(self) -> str:
+        value = self.query_one("#add-language", Select).value
+        return value if isinstance(value, str) else ""
+
     @on(Select.Changed, "#add-country")
     def _country_changed(self) -> None:
         self._note("country", "")
         self._check_tax_id()
+        # The language follows the country until the user picks one of its own.
+        language = self.query_one("#add-language", Select)
+        if language.value == default_language(self._shown_country):
+            language.value = default_language(self.country)
+        self._shown_country = self.country
 
     @on(Input.Changed)
     def _field_changed(self, event: Input.Changed) -> None:
@@ -211,7 +237,7 @@ class AddSupplierScreen(Dialog[AddSupplierResult | None]):
 
     def show_error(self, field: str | None, text: str) -> None:
         """Show ``text`` next to ``field`` (or above the form) and focus that field."""
-        known = {"country"} | {name for name, _label, _req in FIELDS}
+        known = {"country", "language"} | {name for name, _label, _req in FIELDS}
         if field in known:
             self._note(field, text, "error")
             target = self.query_one(f"#add-{field}")
@@ -252,6 +278,7 @@ class AddSupplierScreen(Dialog[AddSupplierResult | None]):
             phone=self._value("phone"),
             fax=self._value("fax"),
             groups=self._value("groups"),
+            language=self.language,
         )
         self._saving = True
         self.query_one("#add-save", Button).disabled = True

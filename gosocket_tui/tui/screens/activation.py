@@ -17,6 +17,13 @@ the supplier connected with becomes the new user's login (in the activation's tr
 the success panel shows the ``ssh`` line to connect with next time, and leaving the screen
 (Escape, Quit, Close, Ctrl+Q) ends the session.
 
+Language: the screen speaks the supplier's language, es, pt or en, which is not always the
+administrator interface's (that one has no Portuguese). It opens in the app's language; F2
+cycles Spanish → Portuguese → English → Spanish before the code is known; once an activation
+succeeds, the invitation's language (the one its emails were written in) takes over. The
+screen's texts, its footer and the service's messages (computed in the worker under
+``i18n.speaking``) are in that language; the app's own language does not change.
+
 Colombia: the NIT may be typed without its check digit (the service computes it); the hint
 under each Tax ID field says what is expected for the chosen country. Keyboard only: Enter
 moves to the next field and submits from the last one, Escape goes back. The form scrolls
@@ -38,7 +45,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
 from gosocket_tui.errors import Duplicate, GosocketError, ValidationError
-from gosocket_tui.i18n import _
+from gosocket_tui.i18n import SUPPLIER_LANGUAGES, _, get_language, speaking
 from gosocket_tui.services.taxid import country_choices
 from gosocket_tui.tui.host import Happened
 from gosocket_tui.tui.safe import plain, text
@@ -103,7 +110,7 @@ class ActivationScreen(Screen[str | None]):
     AUTO_FOCUS = "#act-country"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
-        Binding("f2", "app.toggle_language", "Español"),
+        Binding("f2", "next_language", "Language"),
     ]
 
     def __init__(self, ctx: ServiceContext, *, over_ssh: KeyActivation | None = None) -> None:
@@ -112,6 +119,16 @@ class ActivationScreen(Screen[str | None]):
         self.over_ssh = over_ssh
         self._busy = False
         self.result: ActivationResult | None = None
+        #: The language of this screen (a supplier language), read by its footer.
+        self.screen_language = get_language()
+
+    def action_next_language(self) -> None:
+        """F2: the next supplier language (es → pt → en → es)."""
+        order = SUPPLIER_LANGUAGES
+        current = self.screen_language
+        index = order.index(current) if current in order else -1
+        self.screen_language = order[(index + 1) % len(order)]
+        self.relabel()
 
     # ----------------------------------------------------------------------- layout
 
@@ -193,7 +210,12 @@ class ActivationScreen(Screen[str | None]):
         self.relabel()
 
     def relabel(self) -> None:
-        """Every label in the current language (after F2); errors in the old one are cleared."""
+        """Every label in the screen's language (after F2); errors in the old one are cleared."""
+        with speaking(self.screen_language):
+            self._relabel()
+        self.refresh_bindings()
+
+    def _relabel(self) -> None:
         self.query_one("#brand", Static).update(_("Gosocket — Suppliers"))
         self.query_one("#activation-panel").border_title = _("Activate with activation code")
         intro = _(
@@ -312,7 +334,8 @@ class ActivationScreen(Screen[str | None]):
     def _country_changed(self, event: Select.Changed) -> None:
         for input_id, select_id in _TAX_ID_SELECT.items():
             if event.select.id == select_id:
-                self._show_hint(input_id)
+                with speaking(self.screen_language):
+                    self._show_hint(input_id)
 
     # ---------------------------------------------------------------------- keys
 
@@ -338,6 +361,10 @@ class ActivationScreen(Screen[str | None]):
         """Check the form, then ask the service in a worker."""
         if self._busy or self._done:
             return
+        with speaking(self.screen_language):
+            self._submit()
+
+    def _submit(self) -> None:
         self.clear_errors()
         form = self.read_form()
         errors = check_form(form)
@@ -359,19 +386,22 @@ class ActivationScreen(Screen[str | None]):
 
         ctx = self.ctx
         ssh_public_key = self.over_ssh.public_key if self.over_ssh is not None else None
+        lang = self.screen_language
 
         def call() -> ActivationResult:
-            return activate(
-                ctx,
-                supplier_country=form.supplier_country,
-                supplier_tax_id=form.supplier_tax_id,
-                inviter_country=form.inviter_country,
-                inviter_tax_id=form.inviter_tax_id,
-                code=form.code,
-                username=form.username,
-                password=form.password,
-                ssh_public_key=ssh_public_key,
-            )
+            # The service's messages in the screen's language, in this worker thread only.
+            with speaking(lang):
+                return activate(
+                    ctx,
+                    supplier_country=form.supplier_country,
+                    supplier_tax_id=form.supplier_tax_id,
+                    inviter_country=form.inviter_country,
+                    inviter_tax_id=form.inviter_tax_id,
+                    code=form.code,
+                    username=form.username,
+                    password=form.password,
+                    ssh_public_key=ssh_public_key,
+                )
 
         call_service(self, call, self._activated, self._refused, group="activation")
 
@@ -395,7 +425,9 @@ class ActivationScreen(Screen[str | None]):
             if field.password:
                 field.value = ""  # not kept on screen any longer than needed
         self.add_class("-done")
-        self._show_success()
+        # The code is known now: the screen speaks the invitation's language from here on.
+        self.screen_language = result.language
+        self.relabel()
         self.post_message(Happened(Seen("activated", username=result.username)))
         self.set_focus(self.query_one("#activation-next", Button))
 
@@ -444,5 +476,6 @@ class KeyActivationScreen(ActivationScreen):
             return
         self._code_refusals += 1
         if self._code_refusals >= CODE_TRIES_PER_SSH_SESSION:
-            last = _("That was the last try of this session: connect again to try once more.")
+            with speaking(self.screen_language):
+                last = _("That was the last try of this session: connect again to try once more.")
             self.app.exit(message=Text(plain(f"{error.message} {last}")))

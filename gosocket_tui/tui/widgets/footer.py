@@ -17,6 +17,7 @@ not those of the screen behind it.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
+from typing import Protocol, runtime_checkable
 
 from textual import events
 from textual.app import App, ComposeResult
@@ -25,13 +26,24 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey  # Textual exports no public FooterKey
 
-from gosocket_tui.i18n import _, get_language
+from gosocket_tui.i18n import _, get_language, speaking
 
 # Columns around a key's text: " ^l " before its description and one space after it.
 KEY_PADDING = 3
 PALETTE_EXTRA = 2  # the palette key's border and right padding, beside its label
 PALETTE_EXTRA_NARROW = 1  # the border alone: the bare key needs no padding after it
 NARROW_BELOW = 100  # columns: narrower terminals show the palette key without "palette"
+
+
+@runtime_checkable
+class OwnLanguage(Protocol):
+    """A screen that speaks its own language, not the app's (the supplier's activation)."""
+
+    screen_language: str
+
+
+def _language(screen: Screen[object]) -> str:
+    return screen.screen_language if isinstance(screen, OwnLanguage) else get_language()
 
 
 class KeyFooter(Footer):
@@ -64,6 +76,11 @@ class KeyFooter(Footer):
     def compose(self) -> ComposeResult:
         if not self._bindings_ready:
             return
+        with speaking(_language(self.screen)):
+            keys = list(self._keys())  # built whole: the language is this block's only
+        yield from keys
+
+    def _keys(self) -> ComposeResult:
         active = self.screen.active_bindings
         palette = active.get(self.app.COMMAND_PALETTE_BINDING)
         show_palette = (
@@ -144,4 +161,4 @@ def _what_is_shown(screen: Screen[object]) -> Hashable:
         (binding.key, binding.description, binding.action, binding.show, enabled, tooltip)
         for _node, binding, enabled, tooltip in screen.active_bindings.values()
     )
-    return (get_language(), screen.app.size.width, keys)
+    return (_language(screen), screen.app.size.width, keys)

@@ -17,6 +17,7 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from gosocket_tui.i18n import _
+from gosocket_tui.services.supplier_language import language_name
 from gosocket_tui.services.suppliers import SupplierDetail, SupplierRow, get_supplier, state_label
 from gosocket_tui.services.taxid import country_name
 from gosocket_tui.tui.host import host
@@ -63,6 +64,7 @@ def detail_fields(row: SupplierRow) -> list[tuple[str, Text]]:
                 (_("Phone"), text(row.phone or "—")),
                 (_("Fax"), text(row.fax or "—")),
                 (_("Description"), text(row.description or "—")),
+                (_("Language"), Text(language_name(row.language))),
                 (_("Added"), Text(long_date(row.added_at) or "—")),
             ]
         )
