@@ -1,0 +1,214 @@
+"""The onboarding overview of the acting company: funnel, time to activation, weekly activity,
+and the oldest invitations still waiting.
+
+Every figure is an SQL aggregate or a LIMITed query, so a company with a million suppliers
+costs a few index scans, never a load of its rows; the queries are the same on SQLite and
+PostgreSQL but for the difference of two timestamps (:func:`_days_between`).
+
+The funnel is a partition of the company's suppliers by the state they show in: not invited,
+invited (queued or sent, code still valid), registered, and beside them expired, delivery
+failed and cancelled; the six counts add up to the total. "Expired" counts a stored
+``expired`` state and an ``invited`` one past its expiry alike, so the figure is right
+whether or not expiry has been stored as a state.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import peewee
+
+from gosocket_tui.db.connection import is_postgres
+from gosocket_tui.db.models import Invitation, SupplierLink
+from gosocket_tui.services.context import ServiceContext
+from gosocket_tui.services.session import Session, require_session
+from gosocket_tui.services.suppliers.rows import SupplierRow, supplier_row
+
+WEEKS = 12
+OLDEST_PENDING = 10
+PENDING_STATES = ("queued", "invited", "expired")  # stored states still waiting for the supplier
+FUNNEL = ("not_invited", "invited", "registered")
+BESIDE = ("expired", "delivery_failed", "cancelled")
+
+
+@dataclass(frozen=True)
+class WeekCount:
+    """One week (Monday 00:00 UTC onwards): invitations sent and activations in it."""
+
+    start: date
+    invited: int
+    activated: int
+
+
+@dataclass(frozen=True)
+class PendingInvitation:
+    """An invitation still waiting for its supplier; ``row`` carries the supplier's state."""
+
+    row: SupplierRow
+    invited_at: datetime | None
+    age_days: int
+
+
+@dataclass(frozen=True)
+class Overview:
+    total: int
+    counts: dict[str, int]  # every state of FUNNEL and BESIDE
+    activations: int  # activations with a known send time: the basis of the two figures below
+    median_days: float | None
+    p90_days: float | None
+    weeks: list[WeekCount]
+    oldest_pending: list[PendingInvitation]
+
+    def percent(self, state: str) -> float:
+        """Share of the company's suppliers in ``state`` (0 for a company without any)."""
+        return 100.0 * self.counts[state] / self.total if self.total else 0.0
+
+
+def overview(ctx: ServiceContext, session: Session) -> Overview:
+    """The acting company's onboarding figures at the clock's now."""
+    session = require_session(ctx, session)
+    company_id = session.company_id
+    now = ctx.clock.now()
+    counts, total = _state_counts(company_id, now)
+    activations, median, p90 = _time_to_activation(ctx.db, company_id)
+    return Overview(
+        total=total,
+        counts=counts,
+        activations=activations,
+        median_days=median,
+        p90_days=p90,
+        weeks=_weeks(company_id, now),
+        oldest_pending=_oldest_pending(company_id, now),
+    )
+
+
+def _state_counts(company_id: int, now: datetime) -> tuple[dict[str, int], int]:
+    """Counts per shown state: one GROUP BY over the (buyer, status) index, and the invited
+    ones already past their expiry."""
+    mine = SupplierLink.buyer == company_id
+    stored: dict[str, int] = {
+        status: int(count)
+        for status, count in SupplierLink.select(SupplierLink.status, peewee.fn.COUNT(1))
+        .where(mine)
+        .group_by(SupplierLink.status)
+        .tuples()
+    }
+    lapsed = (
+        SupplierLink.select()
+        .where(mine & (SupplierLink.status == "invited") & (SupplierLink.expires_at <= now))
+        .count()
+    )
+    counts = {
+        "not_invited": stored.get("not_invited", 0),
+        "invited": stored.get("queued", 0) + stored.get("invited", 0) - lapsed,
+        "registered": stored.get("registered", 0),
+        "expired": stored.get("expired", 0) + lapsed,
+        "delivery_failed": stored.get("delivery_failed", 0),
+        "cancelled": stored.get("cancelled", 0),
+    }
+    return counts, sum(stored.values())
+
+
+def _days_between(db: peewee.Database, start: Any, end: Any) -> Any:
+    """``end - start`` in days, as a number both engines sort and return."""
+    if is_postgres(db):
+        return peewee.fn.EXTRACT(peewee.NodeList((peewee.SQL("EPOCH FROM"), end - start))) / 86400.0
+    return peewee.fn.julianday(end) - peewee.fn.julianday(start)
+
+
+def _time_to_activation(
+    db: peewee.Database, company_id: int
+) -> tuple[int, float | None, float | None]:
+    """How many activations, and the median and 90th percentile of their days from sending
+    to activation (linear between the two nearest ranks): a count, then at most two rows at
+    each percentile's offset of the ordered durations."""
+    used = (
+        (Invitation.buyer == company_id)
+        & (Invitation.status == "used")
+        & Invitation.sent_at.is_null(False)
+        & Invitation.used_at.is_null(False)
+    )
+    count = Invitation.select().where(used).count()
+    if not count:
+        return 0, None, None
+    days = _days_between(db, Invitation.sent_at, Invitation.used_at)
+
+    def percentile(share: float) -> float:
+        position = share * (count - 1)
+        lower = math.floor(position)
+        values = [
+            float(value)
+            for (value,) in Invitation.select(days)
+            .where(used)
+            .order_by(days)
+            .limit(2)
+            .offset(lower)
+            .tuples()
+        ]
+        upper = values[1] if len(values) > 1 else values[0]
+        return values[0] + (upper - values[0]) * (position - lower)
+
+    return count, percentile(0.5), percentile(0.9)
+
+
+def week_starts(now: datetime) -> list[datetime]:
+    """The Mondays (00:00 UTC) of the last ``WEEKS`` weeks, the current one last."""
+    monday = datetime.combine(now.date() - timedelta(days=now.weekday()), datetime.min.time())
+    return [monday - timedelta(weeks=WEEKS - 1 - i) for i in range(WEEKS)]
+
+
+def _weekly(company_id: int, column: Any, starts: list[datetime], end: datetime) -> list[int]:
+    """How many of the company's invitations have ``column`` in each week: one query, one
+    conditional sum per week, over the rows of the twelve weeks only."""
+    bounds = [*starts, end]
+    sums = [
+        peewee.fn.SUM(peewee.Case(None, [((column >= low) & (column < high), 1)], 0))
+        for low, high in zip(bounds, bounds[1:], strict=False)
+    ]
+    row = (
+        Invitation.select(*sums)
+        .where((Invitation.buyer == company_id) & (column >= starts[0]) & (column < end))
+        .tuples()
+        .get()
+    )
+    return [int(value or 0) for value in row]
+
+
+def _weeks(company_id: int, now: datetime) -> list[WeekCount]:
+    starts = week_starts(now)
+    end = starts[-1] + timedelta(weeks=1)
+    sent = _weekly(company_id, Invitation.sent_at, starts, end)
+    used = _weekly(company_id, Invitation.used_at, starts, end)
+    return [
+        WeekCount(start.date(), invited, activated)
+        for start, invited, activated in zip(starts, sent, used, strict=True)
+    ]
+
+
+def _oldest_pending(company_id: int, now: datetime) -> list[PendingInvitation]:
+    """The ten oldest invitations still waiting: the ten oldest of each pending state (one
+    ordered, LIMITed index range each), merged."""
+    found: list[SupplierLink] = []
+    for status in PENDING_STATES:
+        found += list(
+            SupplierLink.select()
+            .where(
+                (SupplierLink.buyer == company_id)
+                & (SupplierLink.status == status)
+                & SupplierLink.status_at.is_null(False)
+            )
+            .order_by(SupplierLink.status_at, SupplierLink.id)
+            .limit(OLDEST_PENDING)
+        )
+    found.sort(key=lambda link: (link.status_at, link.id))
+    return [
+        PendingInvitation(
+            row=supplier_row(link, now),
+            invited_at=link.status_at,
+            age_days=max(0, (now - link.status_at).days),
+        )
+        for link in found[:OLDEST_PENDING]
+    ]
