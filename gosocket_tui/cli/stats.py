@@ -12,7 +12,7 @@ import click
 
 from gosocket_tui.cli.base import COMPANY_HELP, CliState, pass_state
 from gosocket_tui.cli.suppliers_group import suppliers
-from gosocket_tui.i18n import _, format_int
+from gosocket_tui.i18n import _, format_decimal, format_int
 from gosocket_tui.safe_text import json_text, plain
 from gosocket_tui.services.overview import BESIDE, FUNNEL, Overview, overview
 from gosocket_tui.services.session import Session
@@ -63,12 +63,13 @@ def stats_record(session: Session, figures: Overview) -> dict[str, Any]:
 
 
 def _days_text(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f}"
+    return "–" if value is None else format_decimal(value)
 
 
 def stats_lines(session: Session, figures: Overview) -> list[str]:
     """The figures as a table for people."""
-    company = f"{session.company_country}:{format_tax_id(session.company_country, session.company_tax_id)}"
+    country = session.company_country
+    company = f"{country}:{format_tax_id(country, session.company_tax_id)}"
     lines = [
         _(
             "{company} ({ref}): {count} suppliers",
@@ -83,7 +84,7 @@ def stats_lines(session: Session, figures: Overview) -> list[str]:
             lines.append("")
         lines.append(
             f"  {state_label(state):<18} {format_int(figures.counts[state]):>10}"
-            f" {figures.percent(state):>6.1f}%"
+            f" {format_decimal(figures.percent(state)):>6}%"
         )
     lines += [
         "",

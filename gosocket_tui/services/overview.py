@@ -14,6 +14,7 @@ whether or not expiry has been stored as a state.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -89,13 +90,13 @@ def _state_counts(company_id: int, now: datetime) -> tuple[dict[str, int], int]:
     """Counts per shown state: one GROUP BY over the (buyer, status) index, and the invited
     ones already past their expiry."""
     mine = SupplierLink.buyer == company_id
-    stored: dict[str, int] = {
-        status: int(count)
-        for status, count in SupplierLink.select(SupplierLink.status, peewee.fn.COUNT(1))
+    grouped: Any = (  # (status, count) tuples
+        SupplierLink.select(SupplierLink.status, peewee.fn.COUNT(1))
         .where(mine)
         .group_by(SupplierLink.status)
         .tuples()
-    }
+    )
+    stored: dict[str, int] = {str(status): int(count) for status, count in grouped}
     lapsed = (
         SupplierLink.select()
         .where(mine & (SupplierLink.status == "invited") & (SupplierLink.expires_at <= now))
@@ -139,15 +140,9 @@ def _time_to_activation(
     def percentile(share: float) -> float:
         position = share * (count - 1)
         lower = math.floor(position)
-        values = [
-            float(value)
-            for (value,) in Invitation.select(days)
-            .where(used)
-            .order_by(days)
-            .limit(2)
-            .offset(lower)
-            .tuples()
-        ]
+        ordered = Invitation.select(days).where(used).order_by(days).limit(2).offset(lower)
+        rows: Any = ordered.tuples()
+        values = [float(value) for (value,) in rows]
         upper = values[1] if len(values) > 1 else values[0]
         return values[0] + (upper - values[0]) * (position - lower)
 
@@ -166,14 +161,12 @@ def _weekly(company_id: int, column: Any, starts: list[datetime], end: datetime)
     bounds = [*starts, end]
     sums = [
         peewee.fn.SUM(peewee.Case(None, [((column >= low) & (column < high), 1)], 0))
-        for low, high in zip(bounds, bounds[1:], strict=False)
+        for low, high in itertools.pairwise(bounds)
     ]
-    row = (
-        Invitation.select(*sums)
-        .where((Invitation.buyer == company_id) & (column >= starts[0]) & (column < end))
-        .tuples()
-        .get()
+    query = Invitation.select(*sums).where(
+        (Invitation.buyer == company_id) & (column >= starts[0]) & (column < end)
     )
+    row: Any = query.tuples().get()
     return [int(value or 0) for value in row]
 
 
@@ -204,11 +197,14 @@ def _oldest_pending(company_id: int, now: datetime) -> list[PendingInvitation]:
             .limit(OLDEST_PENDING)
         )
     found.sort(key=lambda link: (link.status_at, link.id))
-    return [
-        PendingInvitation(
-            row=supplier_row(link, now),
-            invited_at=link.status_at,
-            age_days=max(0, (now - link.status_at).days),
+    oldest = []
+    for link in found[:OLDEST_PENDING]:
+        invited_at: datetime = link.status_at or now  # never null: the query asked so
+        oldest.append(
+            PendingInvitation(
+                row=supplier_row(link, now),
+                invited_at=invited_at,
+                age_days=max(0, (now - invited_at).days),
+            )
         )
-        for link in found[:OLDEST_PENDING]
-    ]
+    return oldest

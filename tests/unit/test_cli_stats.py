@@ -21,7 +21,10 @@ def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.
     ):
         added = runner("company", "add", "--country", country, "--tax-id", tax_id, "--name", name)
         assert added.code == 0, added.err
-    suppliers = (("CO", "860007386-1", "Cafés SAS"), ("CL", "96.790.240-3", "[@click=quit] \x1b[2J"))
+    suppliers = (
+        ("CO", "860007386-1", "Cafés SAS"),
+        ("CL", "96.790.240-3", "[@click=quit] \x1b[2J"),
+    )
     for country, tax_id, name in suppliers:
         added = runner(
             "suppliers", "add", "--company", BUYER, "--country", country, "--tax-id", tax_id,
