@@ -89,11 +89,11 @@ def stats_lines(session: Session, figures: Overview) -> list[str]:
     lines += [
         "",
         _(
-            "Days from invitation to activation ({count} activations): "
-            "median {median}, 90th percentile {p90}",
-            count=format_int(figures.activations),
+            "Days from invitation to activation: median {median}, 90th percentile {p90} "
+            "({count} activations)",
             median=_days_text(figures.median_days),
             p90=_days_text(figures.p90_days),
+            count=format_int(figures.activations),
         ),
         "",
         f"  {_('Week of'):<12} {_('Invited'):>10} {_('Activated'):>10}",

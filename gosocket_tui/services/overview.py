@@ -3,7 +3,7 @@ and the oldest invitations still waiting.
 
 Every figure is an SQL aggregate or a LIMITed query, so a company with a million suppliers
 costs a few index scans, never a load of its rows; the queries are the same on SQLite and
-PostgreSQL but for the difference of two timestamps (:func:`_days_between`).
+PostgreSQL but for the difference of two timestamps (:func:`_activation_order`).
 
 The funnel is a partition of the company's suppliers by the state they show in: not invited,
 invited (queued or sent, code still valid), registered, and beside them expired, delivery
@@ -27,11 +27,13 @@ from gosocket_tui.db.models import Invitation, SupplierLink
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session, require_session
 from gosocket_tui.services.suppliers.rows import SupplierRow, supplier_row
+from gosocket_tui.services.suppliers.states import STATUSES
 
 WEEKS = 12
 OLDEST_PENDING = 10
 PENDING_STATES = ("queued", "invited", "expired")  # stored states still waiting for the supplier
 FUNNEL = ("not_invited", "invited", "registered")
+STORED_STATES = STATUSES  # "expired" too: counted whether or not expiry is stored as a state
 BESIDE = ("expired", "delivery_failed", "cancelled")
 
 
@@ -87,60 +89,68 @@ def overview(ctx: ServiceContext, session: Session) -> Overview:
 
 
 def _state_counts(company_id: int, now: datetime) -> tuple[dict[str, int], int]:
-    """Counts per shown state: one GROUP BY over the (buyer, status) index, and the invited
+    """Counts per shown state: one COUNT per stored state over its (buyer, status) index
+    range (measured twice as fast as one GROUP BY over them all on SQLite), and the invited
     ones already past their expiry."""
     mine = SupplierLink.buyer == company_id
-    grouped: Any = (  # (status, count) tuples
-        SupplierLink.select(SupplierLink.status, peewee.fn.COUNT(1))
-        .where(mine)
-        .group_by(SupplierLink.status)
-        .tuples()
-    )
-    stored: dict[str, int] = {str(status): int(count) for status, count in grouped}
+    stored = {
+        status: SupplierLink.select().where(mine & (SupplierLink.status == status)).count()
+        for status in STORED_STATES
+    }
     lapsed = (
         SupplierLink.select()
         .where(mine & (SupplierLink.status == "invited") & (SupplierLink.expires_at <= now))
         .count()
     )
     counts = {
-        "not_invited": stored.get("not_invited", 0),
-        "invited": stored.get("queued", 0) + stored.get("invited", 0) - lapsed,
-        "registered": stored.get("registered", 0),
-        "expired": stored.get("expired", 0) + lapsed,
-        "delivery_failed": stored.get("delivery_failed", 0),
-        "cancelled": stored.get("cancelled", 0),
+        "not_invited": stored["not_invited"],
+        "invited": stored["queued"] + stored["invited"] - lapsed,
+        "registered": stored["registered"],
+        "expired": stored["expired"] + lapsed,
+        "delivery_failed": stored["delivery_failed"],
+        "cancelled": stored["cancelled"],
     }
     return counts, sum(stored.values())
 
 
-def _days_between(db: peewee.Database, start: Any, end: Any) -> Any:
-    """``end - start`` in days, as a number both engines sort and return."""
+def _activation_order(db: peewee.Database) -> Any:
+    """The order of activations by time taken: exactly the expression of the
+    ``invitation_buyer_activation`` index (migration 9), so the index serves it."""
     if is_postgres(db):
-        return peewee.fn.EXTRACT(peewee.NodeList((peewee.SQL("EPOCH FROM"), end - start))) / 86400.0
-    return peewee.fn.julianday(end) - peewee.fn.julianday(start)
+        return Invitation.used_at - Invitation.sent_at
+    return peewee.fn.julianday(Invitation.used_at) - peewee.fn.julianday(Invitation.sent_at)
+
+
+def _activation_days(db: peewee.Database) -> Any:
+    """The time taken in days, as a number (on SQLite, the order expression itself)."""
+    if is_postgres(db):
+        interval = Invitation.used_at - Invitation.sent_at
+        return peewee.fn.EXTRACT(peewee.NodeList((peewee.SQL("EPOCH FROM"), interval))) / 86400.0
+    return _activation_order(db)
 
 
 def _time_to_activation(
     db: peewee.Database, company_id: int
 ) -> tuple[int, float | None, float | None]:
     """How many activations, and the median and 90th percentile of their days from sending
-    to activation (linear between the two nearest ranks): a count, then at most two rows at
-    each percentile's offset of the ordered durations."""
+    to activation (linear between the two nearest ranks): a count, then two index entries at
+    each percentile's offset of the activations in order."""
+    # An invitation is used exactly when it has a use time; the condition is the partial
+    # index's own.
     used = (
         (Invitation.buyer == company_id)
-        & (Invitation.status == "used")
-        & Invitation.sent_at.is_null(False)
         & Invitation.used_at.is_null(False)
+        & Invitation.sent_at.is_null(False)
     )
     count = Invitation.select().where(used).count()
     if not count:
         return 0, None, None
-    days = _days_between(db, Invitation.sent_at, Invitation.used_at)
+    days, order = _activation_days(db), _activation_order(db)
 
     def percentile(share: float) -> float:
         position = share * (count - 1)
         lower = math.floor(position)
-        ordered = Invitation.select(days).where(used).order_by(days).limit(2).offset(lower)
+        ordered = Invitation.select(days).where(used).order_by(order).limit(2).offset(lower)
         rows: Any = ordered.tuples()
         values = [float(value) for (value,) in rows]
         upper = values[1] if len(values) > 1 else values[0]
@@ -156,18 +166,15 @@ def week_starts(now: datetime) -> list[datetime]:
 
 
 def _weekly(company_id: int, column: Any, starts: list[datetime], end: datetime) -> list[int]:
-    """How many of the company's invitations have ``column`` in each week: one query, one
-    conditional sum per week, over the rows of the twelve weeks only."""
+    """How many of the company's invitations have ``column`` in each week: one COUNT per week
+    over an index range of (buyer, ``column``), so only those weeks' index entries are read."""
     bounds = [*starts, end]
-    sums = [
-        peewee.fn.SUM(peewee.Case(None, [((column >= low) & (column < high), 1)], 0))
+    return [
+        Invitation.select()
+        .where((Invitation.buyer == company_id) & (column >= low) & (column < high))
+        .count()
         for low, high in itertools.pairwise(bounds)
     ]
-    query = Invitation.select(*sums).where(
-        (Invitation.buyer == company_id) & (column >= starts[0]) & (column < end)
-    )
-    row: Any = query.tuples().get()
-    return [int(value or 0) for value in row]
 
 
 def _weeks(company_id: int, now: datetime) -> list[WeekCount]:

@@ -62,19 +62,24 @@ async def test_sidebar_and_function_keys_navigate(make: AppFactory) -> None:
         sidebar = app.screen.query_one("#sidebar", OptionList)
         sidebar.focus()
         await pilot.pause()
+        assert current_view(app) == "network"  # where a login lands, Overview above it
+        assert sidebar.highlighted == 1
         await pilot.press("down")
         assert current_view(app) == "mailbox"
         await pilot.press("down")
         assert current_view(app) == "activity"
         await pilot.press("f1")
         await pilot.pause()
-        assert current_view(app) == "network"
+        assert current_view(app) == "overview"
         assert sidebar.highlighted == 0
         await pilot.press("f2")
         await pilot.pause()
-        assert current_view(app) == "mailbox"
+        assert current_view(app) == "network"
         assert sidebar.highlighted == 1
         await pilot.press("f3")
+        await pilot.pause()
+        assert current_view(app) == "mailbox"
+        await pilot.press("f4")
         await pilot.pause()
         assert current_view(app) == "activity"
 

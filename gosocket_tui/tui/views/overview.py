@@ -100,7 +100,11 @@ class OverviewView(View):
             yield Static(content(_("Per week, last 12 weeks")), classes="overview-heading")
             yield WeeklyChart(id="overview-weeks")
             yield Static(content(_("Oldest pending invitations")), classes="overview-heading")
-            yield Static(id="overview-no-pending", classes="overview-line")
+            yield Static(
+                content(_("None: no invitation is waiting.")),
+                id="overview-no-pending",
+                classes="overview-line",
+            )
             yield PendingTable(id="overview-pending")
 
     def focus_content(self) -> bool:
@@ -145,9 +149,7 @@ class OverviewView(View):
         pending = self.query_one(PendingTable)
         pending.show(figures.oldest_pending)
         pending.display = bool(figures.oldest_pending)
-        self.query_one("#overview-no-pending", Static).update(
-            content("" if figures.oldest_pending else _("None: no invitation is waiting."))
-        )
+        self.query_one("#overview-no-pending", Static).display = not figures.oldest_pending
 
     @staticmethod
     def _times(figures: service.Overview) -> str:
