@@ -76,3 +76,25 @@ def test_an_unknown_company_is_one_line_on_stderr(cli: Cli) -> None:
     result = cli("suppliers", "stats", "--company", "CL:11.111.111-1")
     assert result.code == 1
     assert len(result.err.splitlines()) == 1
+
+
+def test_spanish_catalog_covers_the_overview() -> None:
+    """Every message of the Overview (view, charts, CLI) has its Spanish translation."""
+    import ast
+
+    from gosocket_tui.i18n import translate
+
+    root = Path(__file__).resolve().parents[2] / "gosocket_tui"
+    modules = ("tui/views/overview.py", "tui/widgets/overview_charts.py", "cli/stats.py")
+    ids = {
+        node.args[0].value
+        for module in modules
+        for node in ast.walk(ast.parse((root / module).read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "_"
+        and isinstance(node.args[0], ast.Constant)
+    }
+    assert ids
+    untranslated = {text for text in ids if translate(text, "es") == text and text != "{days} d"}
+    assert not untranslated
