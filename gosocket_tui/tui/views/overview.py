@@ -19,12 +19,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.events import Show
+from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from gosocket_tui.errors import GosocketError
 from gosocket_tui.i18n import _, format_decimal, format_int
 from gosocket_tui.services import overview as service
 from gosocket_tui.services.suppliers import SupplierRow, state_label
+from gosocket_tui.tui.host import host
 from gosocket_tui.tui.safe import content, text
 from gosocket_tui.tui.views.base import View
 from gosocket_tui.tui.views.invitation_actions import InvitationActions
@@ -66,22 +68,32 @@ class PendingTable(DataTable[Text]):
                 Text(state_label(row.state)),
             )
 
+    class Resend(Message):
+        """Resend the invitation of ``row`` (the view runs the invitation action)."""
+
+        def __init__(self, row: SupplierRow) -> None:
+            super().__init__()
+            self.row = row
+
     @property
     def current(self) -> SupplierRow | None:
-        if not self.pending or not 0 <= self.cursor_row < len(self.pending):
+        if not 0 <= self.cursor_row < len(self.pending):
             return None
         return self.pending[self.cursor_row].row
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Resend shows greyed out for non-administrators (as in the Suppliers tab)."""
+        session = host(self).session
+        return None if action == "resend" and not (session and session.is_admin) else True
+
     def action_resend(self) -> None:
-        view = self.screen.query_one(OverviewView)
-        view.resend(self.current)
+        if self.current is not None:
+            self.post_message(self.Resend(self.current))
 
 
 class OverviewView(View):
     """The acting company's onboarding figures (every user may see them; resending is for
     administrators, as the service decides)."""
-
-    BINDINGS: ClassVar[list[BindingType]] = []
 
     def __init__(self, ctx: ServiceContext, session: Session, *, id: str | None = None) -> None:
         super().__init__(ctx, session, id=id)
@@ -165,8 +177,8 @@ class OverviewView(View):
 
     # ------------------------------------------------------------- row action
 
-    def resend(self, row: SupplierRow | None) -> None:
-        self._invitations.run("resend", row, set())
+    def on_pending_table_resend(self, event: PendingTable.Resend) -> None:
+        self._invitations.run("resend", event.row, set())
 
     def shown_rows(self) -> list[SupplierRow]:
         return [item.row for item in self.query_one(PendingTable).pending]
