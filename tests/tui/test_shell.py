@@ -232,7 +232,7 @@ async def test_quitting_while_logged_in_is_audited_as_a_logout(make: AppFactory)
     assert [event.detail for event in events] == ["quit"]
 
 
-@pytest.mark.parametrize(("row", "view"), [(2, "mailbox"), (3, "activity")])
+@pytest.mark.parametrize(("row", "view"), [(1, "overview"), (3, "mailbox"), (4, "activity")])
 async def test_a_click_on_a_view_not_built_yet_opens_it(
     make: AppFactory, row: int, view: str
 ) -> None:
