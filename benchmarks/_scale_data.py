@@ -1,7 +1,10 @@
 """Build a database with one buyer holding N suppliers, fast (cursor ``executemany``).
 
 Shared by the scale benchmarks. The Tax IDs are valid Chilean RUTs (sequential bodies with
-their check digit) so that every row looks like real data to the app.
+their check digit) so that every row looks like real data to the app. A quarter of the
+suppliers were registered before; of the rest, 40 % were invited over the twelve weeks before
+the build (:func:`_history`): about half of those activated, the others wait, expired, bounced
+or were cancelled, so the Overview's figures have rows to count.
 """
 
 from __future__ import annotations
@@ -9,8 +12,9 @@ from __future__ import annotations
 import random
 import sqlite3
 import time
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from stdnum.cl import rut
 
@@ -73,6 +77,8 @@ def build(url: str, n: int, *, seed: int = 7) -> float:
     with con:
         companies_rows = []
         links = []
+        invitations: list[tuple[Any, ...]] = []
+        history_now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
         for i in range(n):
             body = str(10_000_000 + i * 7)
             tax_id = body + rut.calc_check_digit(body)
@@ -81,9 +87,17 @@ def build(url: str, n: int, *, seed: int = 7) -> float:
             )
             registered = now if i % 4 == 0 else None
             companies_rows.append((i + 2, "CL", tax_id, name, registered, now))
-            status = "registered" if registered else "not_invited"
+            status, status_at, expires_at = ("registered", registered, None)
+            if not registered:
+                status, status_at, expires_at = "not_invited", None, None
+                if rng.random() < 0.4:
+                    status, status_at, expires_at, invitation = _history(
+                        rng, history_now, i + 1, i + 2
+                    )
+                    invitations.append(invitation)
             links.append(
                 (
+                    i + 1,
                     1,
                     i + 2,
                     "CL",
@@ -91,7 +105,8 @@ def build(url: str, n: int, *, seed: int = 7) -> float:
                     name,
                     f"contacto{i}@example.com",
                     status,
-                    registered,
+                    status_at,
+                    expires_at,
                     now,
                     now,
                 )
@@ -102,9 +117,16 @@ def build(url: str, n: int, *, seed: int = 7) -> float:
             companies_rows,
         )
         con.executemany(
-            "INSERT INTO supplier_link (buyer_id, supplier_id, country, tax_id, name, email, "
-            "status, status_at, added_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO supplier_link (id, buyer_id, supplier_id, country, tax_id, name, email, "
+            "status, status_at, expires_at, added_at, updated_at) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             links,
+        )
+        con.executemany(
+            "INSERT INTO invitation (link_id, buyer_id, supplier_id, email, language, status, "
+            "attempts, created_at, sent_at, expires_at, used_at, cancelled_at) "
+            "VALUES (?, 1, ?, ?, 'es', ?, 1, ?, ?, ?, ?, ?)",
+            invitations,
         )
     with con:
         for statement in SQLITE_NAME_INDEX[1:]:
@@ -112,6 +134,51 @@ def build(url: str, n: int, *, seed: int = 7) -> float:
     con.execute("ANALYZE")
     con.close()
     return time.perf_counter() - started
+
+
+HISTORY = timedelta(weeks=12)
+LIFETIME = timedelta(days=7)
+
+
+def _history(
+    rng: random.Random, now: datetime, link_id: int, supplier_id: int
+) -> tuple[str, str, str | None, tuple[Any, ...]]:
+    """One invitation of the last twelve weeks: the link's state, state time and expiry, and
+    the invitation row (times as SQLite text, as peewee writes them)."""
+    sent = now - timedelta(seconds=rng.randrange(int(HISTORY.total_seconds())))
+    expires = sent + LIFETIME
+    used = cancelled = None
+    roll = rng.random()
+    if roll < 0.5:
+        used = sent + timedelta(days=min(rng.lognormvariate(0.2, 0.9), 6.8))
+        if used >= now:
+            used = None
+    if used is not None:
+        link_state, at, status = "registered", used, "used"
+    elif roll > 0.93:
+        link_state, at, status = "delivery_failed", sent, "failed"
+    elif roll > 0.88:
+        cancelled = sent + timedelta(hours=rng.randrange(1, 100))
+        link_state, at, status = "cancelled", cancelled, "cancelled"
+    else:
+        link_state, at, status = "invited", sent, "sent"
+
+    def text(moment: datetime | None) -> str | None:
+        return None if moment is None else moment.isoformat(sep=" ")
+
+    keep_expiry = text(expires) if link_state == "invited" else None
+    row = (
+        link_id,
+        supplier_id,
+        f"contacto{supplier_id}@example.com",
+        status,
+        text(sent),
+        None if status == "failed" else text(sent),
+        None if status == "failed" else text(expires),
+        text(used),
+        text(cancelled),
+    )
+    return link_state, text(at) or "", keep_expiry, row
 
 
 if __name__ == "__main__":

@@ -12,6 +12,9 @@ is the median of ``--runs`` repetitions (at least 5):
   counted; Enter cancels it and searches at once);
 * ``name_nomatch_ms``: a name that matches nothing, Enter, to the empty result painted;
 * ``last_row_ms``: End on the table (from the first page) to the very last supplier painted;
+* ``overview_ms``: F1 (from Network) to the Overview painted with its figures (funnel, time to
+  activation, the weekly chart and the oldest pending invitations: ``services.overview``'s
+  aggregates in a worker); the first run also mounts the view;
 * the event loop's own CPU time during ``open_ms`` (``time.thread_time`` of the loop's
   thread; printed beside the figures, not in the RESULT line): on a shared machine the wall
   figures also wait for a core, this one much less;
@@ -45,7 +48,8 @@ Usage::
                                                              # then copied with db.copy
     python benchmarks/suppliers_scale.py --reuse postgresql://user@host/db   # already built
 
-Ends with one line: ``RESULT open_ms=… filter_ms=… name_nomatch_ms=… last_row_ms=… rss_mib=…``.
+Ends with one line:
+``RESULT open_ms=… filter_ms=… name_nomatch_ms=… last_row_ms=… overview_ms=… rss_mib=…``.
 """
 
 from __future__ import annotations
@@ -69,6 +73,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from textual import events
+from textual.widgets import ContentSwitcher
 from textual.worker import WorkerCancelled
 
 from benchmarks import _scale_data
@@ -79,6 +84,7 @@ from gosocket_tui.services.session import Session
 from gosocket_tui.tui.app import GosocketApp, make_app
 from gosocket_tui.tui.presets import Preset
 from gosocket_tui.tui.views.network import SuppliersPanel
+from gosocket_tui.tui.views.overview import OverviewView
 from gosocket_tui.tui.widgets.supplier_table import SupplierTable
 
 TIMEOUT = 30.0
@@ -274,7 +280,13 @@ async def open_with_few(url: str, runs: int, size: tuple[int, int]) -> float:
 async def drive(ctx: ServiceContext, runs: int, size: tuple[int, int]) -> dict[str, float]:
     app: GosocketApp = make_app(ctx, preset=STEADY)
     probe = PaintProbe(app)
-    results: dict[str, list[float]] = {"open": [], "filter": [], "nomatch": [], "last": []}
+    results: dict[str, list[float]] = {
+        "open": [],
+        "filter": [],
+        "nomatch": [],
+        "last": [],
+        "overview": [],
+    }
     results["open_cpu"] = []
     async with app.run_test(size=size) as pilot:
         admin = await log_in(app, pilot)
@@ -346,10 +358,27 @@ async def drive(ctx: ServiceContext, runs: int, size: tuple[int, int]) -> dict[s
             results["nomatch"].append(await probe.painted("the name search") - started)
             assert not table().rows and panel().is_empty
             await _settle_count(table())
+
+        # The Overview: F1 from Network until its figures are painted.
+        for _run in range(runs):
+            send_key(app, "f2")
+            await wait_until(lambda: _current_view(app) == "network", "F2")
+            await idle(pilot)
+            for view in app.screen.query(OverviewView):
+                view.figures = None
+            probe.arm(lambda: any(v.figures for v in app.screen.query(OverviewView)))
+            started = time.perf_counter()
+            send_key(app, "f1")
+            results["overview"].append(await probe.painted("the Overview") - started)
+            await idle(pilot)
         await app.workers.wait_for_complete()
     for key, values in results.items():
         print(f"  {key}: " + ", ".join(f"{v * 1000:.0f}" for v in values) + " ms", flush=True)
     return {key: median_ms(values) for key, values in results.items()}
+
+
+def _current_view(app: GosocketApp) -> str | None:
+    return app.screen.query_one("#content", ContentSwitcher).current
 
 
 def _tax_id_near(index: int) -> str:
@@ -393,7 +422,8 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"{runs} runs at {width}x{height}: open {figures['open']:.1f} ms, "
         f"Tax ID search {figures['filter']:.1f} ms, name without match "
-        f"{figures['nomatch']:.1f} ms, End {figures['last']:.1f} ms, peak RSS {rss_mib:.0f} MiB"
+        f"{figures['nomatch']:.1f} ms, End {figures['last']:.1f} ms, "
+        f"Overview {figures['overview']:.1f} ms, peak RSS {rss_mib:.0f} MiB"
     )
     print(
         f"open, the event loop's own CPU: {figures['open_cpu']:.1f} ms (what the load of a "
@@ -403,7 +433,7 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"RESULT open_ms={figures['open']:.1f} filter_ms={figures['filter']:.1f} "
         f"name_nomatch_ms={figures['nomatch']:.1f} last_row_ms={figures['last']:.1f} "
-        f"rss_mib={rss_mib:.0f}"
+        f"overview_ms={figures['overview']:.1f} rss_mib={rss_mib:.0f}"
     )
 
 

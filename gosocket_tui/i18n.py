@@ -120,3 +120,10 @@ def format_int(value: int) -> str:
     ``1.000.000`` in Spanish and Portuguese."""
     text = f"{value:,}"
     return text.replace(",", ".") if get_language() in ("es", "pt") else text
+
+
+def format_decimal(value: float) -> str:
+    """A number with one decimal as the current language writes it: ``12.5`` in English,
+    ``12,5`` in Spanish and Portuguese."""
+    text = f"{value:.1f}"
+    return text.replace(".", ",") if get_language() in ("es", "pt") else text

@@ -53,6 +53,7 @@ def _register_commands() -> None:
         deploy,
         invitations,
         serve,
+        stats,
         suppliers,
         user_keys,
     )

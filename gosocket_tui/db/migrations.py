@@ -510,6 +510,35 @@ def v9_supplier_language(db: peewee.Database) -> None:
     db.execute_sql(f"UPDATE supplier_link SET language = {by_country}")
 
 
+V10_OVERVIEW_INDEXES = (
+    # Counts per state, the invited ones past their expiry, and the oldest waiting ones in
+    # order, all from the index (services/overview.py).
+    "CREATE INDEX supplier_link_buyer_status_at "
+    "ON supplier_link (buyer_id, status, status_at, expires_at)",
+    # Invitations sent per week; activations per week and how many (sent_at: covered).
+    "CREATE INDEX invitation_buyer_sent ON invitation (buyer_id, sent_at)",
+    "CREATE INDEX invitation_buyer_used ON invitation (buyer_id, used_at, sent_at)",
+)
+# The time from sending to activation, in order: percentiles read two index entries at an
+# offset instead of sorting every activation. Each engine's own difference of two times; the
+# expression must stay the one services/overview.py orders by (its _activation_order).
+ACTIVATION_INDEX = (
+    "CREATE INDEX invitation_buyer_activation ON invitation (buyer_id, {expression}){include} "
+    "WHERE used_at IS NOT NULL AND sent_at IS NOT NULL"
+)
+
+
+def v10_overview_indexes(db: peewee.Database) -> None:
+    """The Overview's figures over a million suppliers from index ranges, not table scans."""
+    for statement in V10_OVERVIEW_INDEXES:
+        db.execute_sql(statement)
+    if is_postgres(db):
+        expression, include = "(used_at - sent_at)", " INCLUDE (used_at, sent_at)"
+    else:
+        expression, include = "(julianday(used_at) - julianday(sent_at))", ""
+    db.execute_sql(ACTIVATION_INDEX.format(expression=expression, include=include))
+
+
 MIGRATIONS: list[Migration] = [
     v1_tables,
     v2_name_search_index,
@@ -520,6 +549,7 @@ MIGRATIONS: list[Migration] = [
     v7_set_based_group_triggers,
     v8_name_index_pending_list,
     v9_supplier_language,
+    v10_overview_indexes,
 ]
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -1,7 +1,10 @@
 """The trainers' demo: a database seeded from ``fixtures/demo.toml`` with realistic data.
 
 Suppliers are generated deterministically (seeded) with valid Tax IDs, so every demo and every
-snapshot shows the same companies.
+snapshot shows the same companies. Each buyer also gets twelve weeks of onboarding history
+before the demo clock's now (:func:`seed_history`): invitations sent, activated after a
+realistic delay, expired, bounced or cancelled, with their outbox messages, delivery attempts
+and audit events, so the Overview has a story to tell.
 
 The demo needs no mail server: :func:`start_demo_sink` runs the built-in SMTP sink
 (``mail/sink.py``) on a free loopback port, keeping what it receives in a Maildir beside the
@@ -11,12 +14,13 @@ reads that Maildir (``DemoInfo.maildir``), so a trainer can show the invitation 
 
 from __future__ import annotations
 
+import math
 import random
 import shutil
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,11 +31,22 @@ from stdnum.pe import ruc
 
 from gosocket_tui.config import Config
 from gosocket_tui.db.connection import transaction
-from gosocket_tui.db.models import ALL_MODELS, AuditEvent, Company, SupplierLink, User
+from gosocket_tui.db.models import (
+    ALL_MODELS,
+    AuditEvent,
+    Company,
+    DeliveryAttempt,
+    Invitation,
+    OutboxMessage,
+    SupplierLink,
+    User,
+)
 from gosocket_tui.errors import UserError
-from gosocket_tui.i18n import _
+from gosocket_tui.i18n import _, translate
 from gosocket_tui.services import audit
 from gosocket_tui.services.context import ServiceContext, open_context
+from gosocket_tui.services.invitation_queue import KIND_INVITATION, SUBJECT
+from gosocket_tui.services.overview import week_starts
 from gosocket_tui.services.passwords import hash_password
 from gosocket_tui.services.taxid import parse_tax_id
 
@@ -103,6 +118,7 @@ def seed_demo(ctx: ServiceContext, fixture: dict[str, Any]) -> None:
 
     def write() -> None:
         buyers: list[Company] = []
+        admins: dict[int, User] = {}  # the buyer's first user: its administrator
         for spec in fixture["buyer"]:
             tax = parse_tax_id(spec["country"], spec["tax_id"])
             company = Company.create(
@@ -114,13 +130,15 @@ def seed_demo(ctx: ServiceContext, fixture: dict[str, Any]) -> None:
             )
             buyers.append(company)
             for username, is_admin in ((spec["admin"], True), (spec["user"], False)):
-                User.create(
+                user = User.create(
                     company=company,
                     username=username,
                     password_hash=password_hash,
                     is_admin=is_admin,
                     created_at=now,
                 )
+                if is_admin:
+                    admins[company.id] = user
             audit.record(
                 ctx,
                 None,
@@ -169,6 +187,7 @@ def seed_demo(ctx: ServiceContext, fixture: dict[str, Any]) -> None:
                 )
             for start in range(0, len(rows), 200):
                 SupplierLink.insert_many(rows[start : start + 200]).execute()
+            seed_history(ctx, buyer, admins[buyer.id], fixture["history"], now)
         # Each buyer supplies the next one, so the Clients tab has something to show.
         for buyer, client in zip(buyers, buyers[1:] + buyers[:1], strict=True):
             SupplierLink.create(
@@ -185,6 +204,166 @@ def seed_demo(ctx: ServiceContext, fixture: dict[str, Any]) -> None:
             )
 
     transaction(write)
+
+
+BOUNCE_REPLY = "550 5.1.1 <{email}>: Recipient address rejected: User unknown"
+SENT_REPLY = "250 2.0.0 Ok: queued"
+
+
+def seed_history(
+    ctx: ServiceContext, buyer: Company, admin: User, spec: dict[str, Any], now: datetime
+) -> None:
+    """Twelve weeks of onboarding before ``now`` for some of ``buyer``'s suppliers not yet
+    invited: each was invited by ``admin`` and sent, then activated after a delay (most within
+    two days, a few near the code's expiry), bounced, was cancelled, expired, or is still
+    waiting. Written as the app would have: invitation, outbox message and delivery attempt,
+    the link's state, the registered supplier company, and the audit events of each step.
+
+    Deterministic for a buyer (its own seeded generator, so the suppliers drawn before stay
+    the same); ``spec`` is the fixture's ``[history]`` table (shares of each outcome).
+    """
+    rng = random.Random(f"{spec['seed']}:{buyer.country}:{buyer.tax_id}")
+    lifetime = timedelta(hours=ctx.config.activation_code_lifetime_hours)
+    candidates = list(
+        SupplierLink.select()
+        .where((SupplierLink.buyer == buyer.id) & (SupplierLink.status == "not_invited"))
+        .order_by(SupplierLink.id)
+    )
+    chosen = rng.sample(candidates, round(len(candidates) * float(spec["invited_share"])))
+    subject = translate(SUBJECT, "es", buyer=buyer.name)
+    span = (now - week_starts(now)[0]).total_seconds() - 3600  # within the Overview's weeks
+    for link in sorted(chosen, key=lambda link: link.id):
+        # More invitations in recent weeks (the company is rolling the network out).
+        sent = now - timedelta(seconds=int(span * (1 - math.sqrt(rng.random()))) + 600)
+        outcome = rng.random()
+        used = cancelled = None
+        if outcome < float(spec["activated_share"]):
+            delay = min(rng.lognormvariate(math.log(1.2), 0.9), 6.8)  # days; median 1.2
+            used = sent + timedelta(days=delay)
+            if used >= now:
+                used = None  # not yet: still waiting
+        failed = used is None and outcome > 1 - float(spec["bounced_share"])
+        if used is None and not failed and rng.random() < float(spec["cancelled_share"]):
+            cancelled = sent + timedelta(days=rng.uniform(1, 6))
+            if cancelled >= now:
+                cancelled = None
+        _write_history(
+            ctx, buyer, admin, link, subject, sent, lifetime, used, cancelled, failed, rng
+        )
+
+
+def _write_history(
+    ctx: ServiceContext,
+    buyer: Company,
+    admin: User,
+    link: SupplierLink,
+    subject: str,
+    sent: datetime,
+    lifetime: timedelta,
+    used: datetime | None,
+    cancelled: datetime | None,
+    failed: bool,
+    rng: random.Random,
+) -> None:
+    """One supplier's invitation and what became of it (see :func:`seed_history`)."""
+    queued = sent - timedelta(seconds=rng.randint(2, 40))
+    expires = None if failed else sent + lifetime
+    target = f"{link.country}:{link.tax_id}"
+    status = "used" if used else "cancelled" if cancelled else "failed" if failed else "sent"
+    invitation = Invitation.create(
+        link=link,
+        buyer=buyer,
+        supplier=link.supplier_id,
+        email=link.email,
+        language="es",
+        status=status,
+        attempts=1,
+        created_at=queued,
+        sent_at=None if failed else sent,
+        expires_at=expires,
+        used_at=used,
+        cancelled_at=cancelled,
+        invited_by=admin,
+    )
+    message_id = f"<history-{invitation.id}-{rng.getrandbits(48):012x}@demo.gosocket.example>"
+    reply = BOUNCE_REPLY.format(email=link.email) if failed else SENT_REPLY
+    message = OutboxMessage.create(
+        buyer=buyer,
+        invitation=invitation,
+        kind=KIND_INVITATION,
+        recipient=link.email,
+        subject=subject,
+        language="es",
+        message_id=message_id,
+        status="failed" if failed else "sent",
+        attempts=1,
+        next_attempt_at=queued,
+        sent_at=None if failed else sent,
+        last_error=reply if failed else None,
+        server_reply=None if failed else reply,
+        created_at=queued,
+    )
+    DeliveryAttempt.create(
+        message=message,
+        at=sent,
+        outcome="permanent" if failed else "sent",
+        code=550 if failed else 250,
+        reply=reply,
+    )
+    events: list[tuple[datetime, str, int | None, int, str, str, str]] = [
+        (queued, admin.username, admin.id, buyer.id, "invitation.invite", "ok", f"to {link.email}")
+    ]
+    if failed:
+        detail = f"to {link.email}; {message_id}; {reply}"
+        events.append(
+            (sent, "system", None, buyer.id, "invitation.delivery_failed", "failed", detail)
+        )
+    else:
+        detail = f"to {link.email}; {message_id}; {reply}"
+        events.append((sent, "system", None, buyer.id, "invitation.sent", "ok", detail))
+    if cancelled:
+        events.append(
+            (cancelled, admin.username, admin.id, buyer.id, "invitation.cancel", "ok", "")
+        )
+    if used:
+        username = f"{link.tax_id.lower()}.admin"
+        events += [
+            (used, username, None, link.supplier_id, "supplier.activate", "ok", ""),
+            (
+                used,
+                username,
+                None,
+                buyer.id,
+                "supplier.registered",
+                "ok",
+                "activated with your invitation",
+            ),
+        ]
+        Company.update(name=link.name, registered_at=used).where(
+            Company.id == link.supplier_id
+        ).execute()
+    AuditEvent.insert_many(
+        [
+            {
+                "at": at,
+                "actor_id": actor_id,
+                "actor_name": actor,
+                "company_id": company_id,
+                "action": action,
+                "target": target,
+                "outcome": outcome,
+                "detail": detail,
+            }
+            for at, actor, actor_id, company_id, action, outcome, detail in events
+        ]
+    ).execute()
+    state = {"used": "registered", "cancelled": "cancelled", "failed": "delivery_failed"}
+    SupplierLink.update(
+        status=state.get(status, "invited"),
+        status_at=used or cancelled or sent,
+        expires_at=expires if status == "sent" else None,
+        updated_at=used or cancelled or sent,
+    ).where(SupplierLink.id == link.id).execute()
 
 
 def prepare_demo(

@@ -19,6 +19,7 @@ REMOTE_COMMANDS: frozenset[tuple[str, str]] = frozenset(
     (GROUP, name)
     for name in (
         "list",
+        "stats",
         "add",
         "invite",
         "resend",

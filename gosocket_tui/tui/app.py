@@ -281,7 +281,7 @@ class GosocketApp(App[None]):
         self.saw(Seen("bulk_opened"))
 
     def action_my_keys(self) -> None:
-        """Open My SSH keys over the shell (F4, or the palette)."""
+        """Open My SSH keys over the shell (its key in the shell's bindings, or the palette)."""
         from gosocket_tui.tui.dialogs.my_keys import MyKeysScreen
 
         if self.session is not None and not isinstance(self.screen, MyKeysScreen):

@@ -81,6 +81,11 @@ def palette_commands(app: PaletteHost) -> list[PaletteCommand]:
         )
         return [
             PaletteCommand(
+                _("Overview"),
+                _("Onboarding: funnel, time to activation, weekly chart, oldest invitations"),
+                partial(show, "overview"),
+            ),
+            PaletteCommand(
                 _("Network → Suppliers"),
                 _("Your suppliers: search by Tax ID, add, invite"),
                 partial(show, "network", "suppliers"),

@@ -95,6 +95,20 @@ async def test_a_non_administrator_gets_the_refusals_of_the_app(
     assert refused.exists()
 
 
+async def test_stats_over_ssh_counts_her_companys_suppliers_only(
+    served: Served, ctx: ServiceContext, admin: Session, other_admin: Session
+) -> None:
+    """A read-only supplier command: any user of the company runs it, for her company."""
+    _add(ctx, admin, "CL", "78.555.111-7", "Proveedor de Ana Ltda")
+    _add(ctx, other_admin, "CL", "96.790.240-3", "Proveedor de Lucía SAC")
+    _add(ctx, other_admin, "CL", "79.111.222-2", "Otro de Lucía SAC")
+    result = await _run(served, "suppliers stats --format json", "carlos", served.carlos_key)
+    assert result.exit_status == 0, result.stderr
+    figures = json.loads(str(result.stdout))
+    assert figures["total"] == 1
+    assert figures["funnel"]["not_invited"]["count"] == 1
+
+
 async def test_a_non_administrator_gets_no_template_as_in_the_app(served: Served) -> None:
     """The app offers the bulk screen (and its template) to administrators only."""
     result = await _run(served, "suppliers template t.csv", "carlos", served.carlos_key)

@@ -85,7 +85,7 @@ def all_rows(ctx: ServiceContext, session: Session) -> list[suppliers.SupplierRo
 
 async def open_activity(pilot: Pilot[None], username: str = "ana") -> None:
     await log_in(pilot, username, PASSWORD)
-    await pilot.press("f3")
+    await pilot.press("f4")
     await settle(pilot)
 
 
@@ -111,7 +111,7 @@ def shown(app: GosocketApp, selector: str) -> str:
 
 async def open_mailbox(pilot: Pilot[Any], username: str = "ana") -> MailboxView:
     await log_in(pilot, username, PASSWORD)
-    await pilot.press("f2")
+    await pilot.press("f3")
     await settle(pilot)
     return pilot.app.screen.query_one(MailboxView)
 

@@ -272,11 +272,11 @@ async def test_the_view_refreshes_when_shown_again(
     async with app.run_test(size=(80, 24)) as pilot:
         await open_activity(pilot)
         before = table(app).row_count
-        await pilot.press("f1")
+        await pilot.press("f2")
         await settle(pilot)
         clock.advance(seconds=5)
         audit.record(ctx, touch(ctx, admin), "supplier.add", target="CL:96.790.240-3")
-        await pilot.press("f3")
+        await pilot.press("f4")
         await settle(pilot)
         assert table(app).row_count == before + 1
         assert loaded(app, "action")[0] == "supplier.add"
@@ -361,9 +361,9 @@ async def test_an_admin_demoted_while_logged_in_is_refused_by_the_service(
     async with app.run_test(size=(80, 24)) as pilot:
         await open_activity(pilot)
         assert table(app).row_count > 0
-        await pilot.press("f1")
+        await pilot.press("f2")
         User.update(is_admin=False).where(User.username == "ana").execute()
-        await pilot.press("f3")
+        await pilot.press("f4")
         await settle(pilot)
         assert app.screen.query_one("#activity-refused", Static).display
         assert not app.screen.query_one("#activity-body").display
@@ -380,7 +380,7 @@ async def test_an_account_disabled_while_logged_in_is_logged_out_when_the_trail_
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot, "ana", PASSWORD)
         auth.set_user_active(ctx, "ana", False)
-        await pilot.press("f3")
+        await pilot.press("f4")
         await settle(pilot)
         reason = "Your account is no longer active. Please log in again."
         assert app.session is None

@@ -132,7 +132,7 @@ async def test_trainer_invites_reads_the_code_and_the_supplier_activates(
         assert received.rcpt_tos == (link.email,)
 
         # The Mailbox shows the email with its code.
-        await pilot.press("f2")
+        await pilot.press("f3")
         await settle(pilot)
         mailbox = app.screen.query_one(MailboxView)
         mail = mailbox.query_one(MailList)

@@ -298,7 +298,7 @@ async def test_mailbox_messages_and_delivery_log(
     app = build_app(ctx, maildir=tmp_path / "maildir")
     async with app.run_test(size=(200, 50)) as pilot:
         await log_in(pilot, "ana", PASSWORD)
-        await pilot.press("f2")
+        await pilot.press("f3")
         await settle(pilot)
         view = app.screen.query_one(MailboxView)
         await show_tab(pilot, view, RECEIVED)

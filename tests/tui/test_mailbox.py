@@ -91,7 +91,7 @@ async def test_an_account_disabled_while_logged_in_is_logged_out_when_the_log_lo
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot, "ana", PASSWORD)
         auth.set_user_active(ctx, "ana", False)
-        await pilot.press("f2")
+        await pilot.press("f3")
         await settle(pilot)
         reason = "Your account is no longer active. Please log in again."
         assert app.session is None

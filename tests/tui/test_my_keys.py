@@ -69,7 +69,7 @@ def key_app(
 async def open_keys(pilot: Pilot[Any]) -> MyKeysScreen:
     await settle(pilot)
     assert isinstance(pilot.app.screen, ShellScreen)
-    await pilot.press("f4")
+    await pilot.press("f6")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, MyKeysScreen))
     await settle(pilot)
     screen = pilot.app.screen

@@ -1,7 +1,7 @@
 """Every screen reachable by keyboard, and the footer that says how.
 
 Bulk add suppliers opens from the Suppliers tab (a button and ctrl+o, shown in the footer)
-and from the command palette; administrators only. The footer keeps the global keys (F1–F3,
+and from the command palette; administrators only. The footer keeps the global keys (F2–F4,
 ^l, ^q) in sight at 80 columns whatever is focused, and every dialog shows its own keys.
 """
 
@@ -24,7 +24,7 @@ from tests.conftest import PASSWORD
 from tests.tui.conftest import AppFactory
 from tests.tui.helpers import SnapCompare, log_in, settle
 
-GLOBAL_KEYS = ["f1", "f2", "f3", "ctrl+l", "ctrl+q"]
+GLOBAL_KEYS = ["f2", "f3", "f4", "ctrl+l", "ctrl+q"]
 
 
 def footer_keys(app: GosocketApp) -> dict[str, bool]:
@@ -107,7 +107,7 @@ async def test_dialogs_show_their_own_keys(make: AppFactory) -> None:
         assert isinstance(app.screen, AddSupplierScreen)
         keys = footer_keys(app)
         assert keys.get("escape") is True and keys.get("ctrl+s") is True
-        assert "f1" not in keys and "i" not in keys  # nothing of the screen behind
+        assert "f2" not in keys and "i" not in keys  # nothing of the screen behind
 
 
 def test_snapshot_shell_table_focused(snap_compare: SnapCompare, make: AppFactory) -> None:

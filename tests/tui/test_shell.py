@@ -62,19 +62,24 @@ async def test_sidebar_and_function_keys_navigate(make: AppFactory) -> None:
         sidebar = app.screen.query_one("#sidebar", OptionList)
         sidebar.focus()
         await pilot.pause()
+        assert current_view(app) == "network"  # where a login lands, Overview above it
+        assert sidebar.highlighted == 1
         await pilot.press("down")
         assert current_view(app) == "mailbox"
         await pilot.press("down")
         assert current_view(app) == "activity"
         await pilot.press("f1")
         await pilot.pause()
-        assert current_view(app) == "network"
+        assert current_view(app) == "overview"
         assert sidebar.highlighted == 0
         await pilot.press("f2")
         await pilot.pause()
-        assert current_view(app) == "mailbox"
+        assert current_view(app) == "network"
         assert sidebar.highlighted == 1
         await pilot.press("f3")
+        await pilot.pause()
+        assert current_view(app) == "mailbox"
+        await pilot.press("f4")
         await pilot.pause()
         assert current_view(app) == "activity"
 
@@ -227,7 +232,7 @@ async def test_quitting_while_logged_in_is_audited_as_a_logout(make: AppFactory)
     assert [event.detail for event in events] == ["quit"]
 
 
-@pytest.mark.parametrize(("row", "view"), [(2, "mailbox"), (3, "activity")])
+@pytest.mark.parametrize(("row", "view"), [(1, "overview"), (3, "mailbox"), (4, "activity")])
 async def test_a_click_on_a_view_not_built_yet_opens_it(
     make: AppFactory, row: int, view: str
 ) -> None:

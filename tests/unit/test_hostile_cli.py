@@ -147,6 +147,10 @@ COMMANDS: dict[str, Entry] = {
             "--format": STRICT,
         },
     ),
+    "suppliers stats": Entry(
+        ("suppliers", "stats", "--company", BUYER),
+        {"--company": STRICT, "--format": STRICT},
+    ),
     "suppliers add": Entry(
         (
             "suppliers",

@@ -35,7 +35,7 @@ from gosocket_tui.db.models import (
 )
 from gosocket_tui.errors import NotFound, PermissionDenied
 from gosocket_tui.mail.sink import MailSink
-from gosocket_tui.services import activity, bulk, invitations, ssh_keys, suppliers
+from gosocket_tui.services import activity, bulk, invitations, overview, ssh_keys, suppliers
 from gosocket_tui.services.bulk import ImportOptions
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.delivery import log as delivery_log
@@ -126,6 +126,7 @@ READS: dict[str, Call] = {
         ctx, s, [f"CO:{CO_TAX}"]
     ),
     "ssh_keys.my_keys": lambda ctx, s, w: ssh_keys.my_keys(ctx, s),
+    "overview.overview": lambda ctx, s, w: overview.overview(ctx, s),
 }
 """Reads any user of the company may call."""
 
@@ -167,6 +168,7 @@ EXEMPT: dict[str, str] = {
     "not seed: test_demo_guard)",
     "demo.is_demo_database": "whether the demo seeded this database (read-only)",
     "demo.refuse_unless_demo": "the demo's guard against real data (test_demo_guard)",
+    "demo.seed_history": "the demo's onboarding history, part of seed_demo",
     # Helpers with no actor of their own, called inside an authorised service.
     "invitation_queue.new_message_id": "Message-ID generator for the invite and import services",
     # The deliverer: sends what an authorised invite queued, as the system (no session).
@@ -390,6 +392,13 @@ def _check_count(ctx: ServiceContext, s: Session, ev: Evidence) -> None:
     assert suppliers.count_suppliers(ctx, s, suppliers.SupplierFilter(tax_id=CL_ONLY_COMPACT)) == 0
 
 
+def _check_overview(ctx: ServiceContext, s: Session, ev: Evidence) -> None:
+    figures = overview.overview(ctx, s)
+    assert figures.total == 1
+    assert [p.row.id for p in figures.oldest_pending] == [ev.pe_link_id]
+    _no_marker(ev, figures)
+
+
 def _check_get(ctx: ServiceContext, s: Session, ev: Evidence) -> None:
     for link_id in (ev.world.invited_id, ev.world.plain_id):
         with pytest.raises(NotFound):
@@ -503,6 +512,7 @@ ISOLATION: dict[str, Callable[[ServiceContext, Session, Evidence], None]] = {
     "activity.export_events_csv": _check_audit_csv,
     "bulk.importer.validate": _check_validate,
     "ssh_keys.my_keys": _check_my_keys,
+    "overview.overview": _check_overview,
 }
 """How another company's administrator must see each read: its own data, none of ours."""
 

@@ -1,4 +1,4 @@
-"""My SSH keys (F4 or the palette): the logged-in user sees and removes their own keys.
+"""My SSH keys (F6 or the palette): the logged-in user sees and removes their own keys.
 
 Keys are added by the server's operator (``gosocket-tui user key add``), never here: a key
 is a credential, and adding one from inside a session would let whoever holds the session

@@ -1,5 +1,6 @@
 """The invitation actions of the Suppliers tab: Invite (the cursor row or the marked rows),
-Resend, Change email and Cancel, for administrators.
+Resend, Change email and Cancel, for administrators; the Overview's pending invitations reuse
+them (anything that is an :class:`ActionOwner`).
 
 Each asks first where it should (a confirmation naming the first few suppliers, the new email),
 runs the ``invitations`` service in a worker, tells the outcome in a notice and redraws the
@@ -9,8 +10,8 @@ whose background delivery sends them; the rows are redrawn again as it does.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from gosocket_tui.errors import GosocketError
 from gosocket_tui.i18n import _, format_int
@@ -23,19 +24,40 @@ from gosocket_tui.tui.tour import Seen
 from gosocket_tui.tui.workers import call_service
 
 if TYPE_CHECKING:
+    from textual.widget import Widget
+
+    from gosocket_tui.services.context import ServiceContext
     from gosocket_tui.services.session import Session
-    from gosocket_tui.tui.views.suppliers_panel import SuppliersPanel
 
 INVITATION_ACTIONS = ("invite", "invite_selected", "resend", "change_email", "cancel")
 INVITE_PREVIEW = 3  # suppliers named in the invite confirmation and the skipped notice
 REFRESH_AFTER_INVITE = (3.0, 8.0)  # seconds: redraw the rows as the deliverer sends
 
 
-class InvitationActions:
-    """The invitation actions of one Suppliers panel (its workers, notices and dialogs)."""
+class SupplierRows(Protocol):
+    """What the actions need of the view showing the rows, besides it being a widget: its
+    context and session, the rows on screen, and a way to show them again."""
 
-    def __init__(self, panel: SuppliersPanel) -> None:
-        self.panel = panel
+    ctx: ServiceContext
+
+    @property
+    def session(self) -> Session: ...
+
+    def shown_rows(self) -> Sequence[SupplierRow]:
+        """The rows on screen (named in a confirmation without asking the database)."""
+        ...
+
+    def clear_marks(self) -> None: ...
+
+    def refresh_rows(self) -> None: ...
+
+
+class InvitationActions:
+    """The invitation actions of one view showing suppliers (its workers, notices, dialogs)."""
+
+    def __init__(self, panel: Widget, rows: SupplierRows) -> None:
+        self.panel = panel  # where the workers, notices and dialogs belong
+        self.rows = rows
 
     def run(self, action: str, row: SupplierRow | None, marked: set[int]) -> None:
         """``invite`` takes the marked rows when any are marked (Invite selected), else the
@@ -46,8 +68,8 @@ class InvitationActions:
         elif row is None:
             return
         elif action == "resend":
-            session = panel.session
-            self._call("resend", lambda: invitations.resend(panel.ctx, session, row.id))
+            session = self.rows.session
+            self._call("resend", lambda: invitations.resend(self.rows.ctx, session, row.id))
         elif action == "change_email":
             panel.app.push_screen(
                 ChangeEmailScreen(row.name, row.email),
@@ -75,7 +97,7 @@ class InvitationActions:
         """Confirm how many suppliers get an invitation and to which emails (the first few);
         marked suppliers outside the table's window are read in a worker first."""
         panel = self.panel
-        session = panel.session
+        session = self.rows.session
         if marked:
             ids = marked
         elif row is not None:
@@ -86,7 +108,7 @@ class InvitationActions:
                 return
         else:
             return
-        known = {r.id: r for r in panel.table.rows}
+        known = {r.id: r for r in self.rows.shown_rows()}
         shown = ids[:INVITE_PREVIEW]
         if all(link_id in known for link_id in shown):
             # At once, so keys typed right after ``i`` reach the confirmation.
@@ -99,7 +121,7 @@ class InvitationActions:
                 found = known.get(link_id)
                 if found is None:
                     try:
-                        found = get_supplier(panel.ctx, session, link_id)
+                        found = get_supplier(self.rows.ctx, session, link_id)
                     except GosocketError:
                         continue  # gone meanwhile: the service will say so
                 rows.append(found)
@@ -138,7 +160,7 @@ class InvitationActions:
         )
 
     def _run_invite(self, session: Session, ids: list[int]) -> None:
-        ctx = self.panel.ctx
+        ctx = self.rows.ctx
         self._call("invite", lambda: invitations.invite(ctx, session, ids))
 
     # ------------------------------------------------------------ email and cancel
@@ -146,13 +168,13 @@ class InvitationActions:
     def _email_chosen(self, row: SupplierRow, email: str | None) -> None:
         if email is None:
             return
-        ctx, session = self.panel.ctx, self.panel.session
+        ctx, session = self.rows.ctx, self.rows.session
         self._call("change_email", lambda: invitations.change_email(ctx, session, row.id, email))
 
     def _cancel_confirmed(self, row: SupplierRow, ok: bool | None) -> None:
         if not ok:
             return
-        ctx, session = self.panel.ctx, self.panel.session
+        ctx, session = self.rows.ctx, self.rows.session
         self._call("cancel", lambda: invitations.cancel(ctx, session, row.id))
 
     # ------------------------------------------------------------------- outcome
@@ -181,7 +203,7 @@ class InvitationActions:
                 panel.post_message(Happened(Seen("invited", link_ids=ids)))
             self._notify_invite(outcome)
             if queued:
-                panel.table.clear_marks()
+                self.rows.clear_marks()
         elif isinstance(outcome, invitations.InvitationInfo):
             queued = outcome.state == "queued"
             if action == "cancel":
@@ -195,7 +217,7 @@ class InvitationActions:
             else:
                 text = _("A new invitation to {name} is queued.", name=outcome.name)
             panel.notify(plain(text), markup=False)
-        panel.refresh_rows()
+        self.rows.refresh_rows()
         if queued:
             panel.post_message(InvitationsQueued())
             # The deliverer sends in the background: show queued → invited as it happens.
@@ -204,7 +226,7 @@ class InvitationActions:
 
     def _refresh_if_mounted(self) -> None:
         if self.panel.is_mounted:
-            self.panel.refresh_rows()
+            self.rows.refresh_rows()
 
     def _notify_invite(self, result: invitations.InviteResult) -> None:
         """``2 invitations queued, 1 skipped`` and the reasons of the first few skipped."""

@@ -33,6 +33,7 @@ from gosocket_tui.services.suppliers import (
     SortKey,
     SupplierFilter,
     SupplierLocation,
+    SupplierRow,
     state_label,
 )
 from gosocket_tui.tui.dialogs.add_supplier import AddSupplierResult, AddSupplierScreen
@@ -109,7 +110,7 @@ class SuppliersPanel(Vertical):
         self.is_admin = session.is_admin
         self._filter = SupplierFilter()
         self._focus_after_search = False
-        self._invitations = InvitationActions(self)
+        self._invitations = InvitationActions(self, self)
 
     @property
     def session(self) -> Session:
@@ -386,3 +387,9 @@ class SuppliersPanel(Vertical):
 
     def refresh_rows(self) -> None:
         self.table.refresh_rows()
+
+    def shown_rows(self) -> list[SupplierRow]:
+        return self.table.rows
+
+    def clear_marks(self) -> None:
+        self.table.clear_marks()

@@ -2,7 +2,7 @@
 
 Which keys show, in this order (the rule the footer keeps at any width):
 
-1. The screen's and the app's own keys (the shell's F1–F3, ^l Log out, ^q Quit; a dialog's
+1. The screen's and the app's own keys (the shell's F1–F4, ^l Log out, ^q Quit; a dialog's
    Esc Cancel and ^s Save): always shown, always in the same place, on the left.
 2. The keys of the focused widget and its containers (the table's View, Invite, Mark…), in
    the space that is left, whole keys only: what does not fit is left out, never half cut,

@@ -1,0 +1,217 @@
+"""The onboarding overview of the acting company: funnel, time to activation, weekly activity,
+and the oldest invitations still waiting.
+
+Every figure is an SQL aggregate or a LIMITed query, so a company with a million suppliers
+costs a few index scans, never a load of its rows; the queries are the same on SQLite and
+PostgreSQL but for the difference of two timestamps (:func:`_activation_order`).
+
+The funnel is a partition of the company's suppliers by the state they show in: not invited,
+invited (queued or sent, code still valid), registered, and beside them expired, delivery
+failed and cancelled; the six counts add up to the total. "Expired" counts a stored
+``expired`` state and an ``invited`` one past its expiry alike, so the figure is right
+whether or not expiry has been stored as a state.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import peewee
+
+from gosocket_tui.db.connection import is_postgres
+from gosocket_tui.db.models import Invitation, SupplierLink
+from gosocket_tui.services.context import ServiceContext
+from gosocket_tui.services.session import Session, require_session
+from gosocket_tui.services.suppliers.rows import SupplierRow, supplier_row
+from gosocket_tui.services.suppliers.states import STATUSES
+
+WEEKS = 12
+OLDEST_PENDING = 10
+PENDING_STATES = ("queued", "invited", "expired")  # stored states still waiting for the supplier
+FUNNEL = ("not_invited", "invited", "registered")
+STORED_STATES = STATUSES  # "expired" too: counted whether or not expiry is stored as a state
+BESIDE = ("expired", "delivery_failed", "cancelled")
+
+
+@dataclass(frozen=True)
+class WeekCount:
+    """One week (Monday 00:00 UTC onwards): invitations sent and activations in it."""
+
+    start: date
+    invited: int
+    activated: int
+
+
+@dataclass(frozen=True)
+class PendingInvitation:
+    """An invitation still waiting for its supplier; ``row`` carries the supplier's state."""
+
+    row: SupplierRow
+    invited_at: datetime | None
+    age_days: int
+
+
+@dataclass(frozen=True)
+class Overview:
+    total: int
+    counts: dict[str, int]  # every state of FUNNEL and BESIDE
+    activations: int  # activations with a known send time: the basis of the two figures below
+    median_days: float | None
+    p90_days: float | None
+    weeks: list[WeekCount]
+    oldest_pending: list[PendingInvitation]
+
+    def percent(self, state: str) -> float:
+        """Share of the company's suppliers in ``state`` (0 for a company without any)."""
+        return 100.0 * self.counts[state] / self.total if self.total else 0.0
+
+
+def overview(ctx: ServiceContext, session: Session) -> Overview:
+    """The acting company's onboarding figures at the clock's now."""
+    session = require_session(ctx, session)
+    company_id = session.company_id
+    now = ctx.clock.now()
+    counts, total = _state_counts(company_id, now)
+    activations, median, p90 = _time_to_activation(ctx.db, company_id)
+    return Overview(
+        total=total,
+        counts=counts,
+        activations=activations,
+        median_days=median,
+        p90_days=p90,
+        weeks=_weeks(company_id, now),
+        oldest_pending=_oldest_pending(company_id, now),
+    )
+
+
+def _state_counts(company_id: int, now: datetime) -> tuple[dict[str, int], int]:
+    """Counts per shown state: one COUNT per stored state over its (buyer, status) index
+    range (measured twice as fast as one GROUP BY over them all on SQLite), and the invited
+    ones already past their expiry."""
+    mine = SupplierLink.buyer == company_id
+    stored = {
+        status: SupplierLink.select().where(mine & (SupplierLink.status == status)).count()
+        for status in STORED_STATES
+    }
+    lapsed = (
+        SupplierLink.select()
+        .where(mine & (SupplierLink.status == "invited") & (SupplierLink.expires_at <= now))
+        .count()
+    )
+    counts = {
+        "not_invited": stored["not_invited"],
+        "invited": stored["queued"] + stored["invited"] - lapsed,
+        "registered": stored["registered"],
+        "expired": stored["expired"] + lapsed,
+        "delivery_failed": stored["delivery_failed"],
+        "cancelled": stored["cancelled"],
+    }
+    return counts, sum(stored.values())
+
+
+def _activation_order(db: peewee.Database) -> Any:
+    """The order of activations by time taken: exactly the expression of the
+    ``invitation_buyer_activation`` index (migration 10), so the index serves it."""
+    if is_postgres(db):
+        return Invitation.used_at - Invitation.sent_at
+    return peewee.fn.julianday(Invitation.used_at) - peewee.fn.julianday(Invitation.sent_at)
+
+
+def _activation_days(db: peewee.Database) -> Any:
+    """The time taken in days, as a number (on SQLite, the order expression itself)."""
+    if is_postgres(db):
+        interval = Invitation.used_at - Invitation.sent_at
+        return peewee.fn.EXTRACT(peewee.NodeList((peewee.SQL("EPOCH FROM"), interval))) / 86400.0
+    return _activation_order(db)
+
+
+def _time_to_activation(
+    db: peewee.Database, company_id: int
+) -> tuple[int, float | None, float | None]:
+    """How many activations, and the median and 90th percentile of their days from sending
+    to activation (linear between the two nearest ranks): a count, then two index entries at
+    each percentile's offset of the activations in order."""
+    # An invitation is used exactly when it has a use time; the condition is the partial
+    # index's own.
+    used = (
+        (Invitation.buyer == company_id)
+        & Invitation.used_at.is_null(False)
+        & Invitation.sent_at.is_null(False)
+    )
+    count = Invitation.select().where(used).count()
+    if not count:
+        return 0, None, None
+    days, order = _activation_days(db), _activation_order(db)
+
+    def percentile(share: float) -> float:
+        position = share * (count - 1)
+        lower = math.floor(position)
+        ordered = Invitation.select(days).where(used).order_by(order).limit(2).offset(lower)
+        rows: Any = ordered.tuples()
+        values = [float(value) for (value,) in rows]
+        upper = values[1] if len(values) > 1 else values[0]
+        return values[0] + (upper - values[0]) * (position - lower)
+
+    return count, percentile(0.5), percentile(0.9)
+
+
+def week_starts(now: datetime) -> list[datetime]:
+    """The Mondays (00:00 UTC) of the last ``WEEKS`` weeks, the current one last."""
+    monday = datetime.combine(now.date() - timedelta(days=now.weekday()), datetime.min.time())
+    return [monday - timedelta(weeks=WEEKS - 1 - i) for i in range(WEEKS)]
+
+
+def _weekly(company_id: int, column: Any, starts: list[datetime], end: datetime) -> list[int]:
+    """How many of the company's invitations have ``column`` in each week: one COUNT per week
+    over an index range of (buyer, ``column``), so only those weeks' index entries are read."""
+    bounds = [*starts, end]
+    return [
+        Invitation.select()
+        .where((Invitation.buyer == company_id) & (column >= low) & (column < high))
+        .count()
+        for low, high in itertools.pairwise(bounds)
+    ]
+
+
+def _weeks(company_id: int, now: datetime) -> list[WeekCount]:
+    starts = week_starts(now)
+    end = starts[-1] + timedelta(weeks=1)
+    sent = _weekly(company_id, Invitation.sent_at, starts, end)
+    used = _weekly(company_id, Invitation.used_at, starts, end)
+    return [
+        WeekCount(start.date(), invited, activated)
+        for start, invited, activated in zip(starts, sent, used, strict=True)
+    ]
+
+
+def _oldest_pending(company_id: int, now: datetime) -> list[PendingInvitation]:
+    """The ten oldest invitations still waiting: the ten oldest of each pending state (one
+    ordered, LIMITed index range each), merged."""
+    found: list[SupplierLink] = []
+    for status in PENDING_STATES:
+        found += list(
+            SupplierLink.select()
+            .where(
+                (SupplierLink.buyer == company_id)
+                & (SupplierLink.status == status)
+                & SupplierLink.status_at.is_null(False)
+            )
+            .order_by(SupplierLink.status_at, SupplierLink.id)
+            .limit(OLDEST_PENDING)
+        )
+    found.sort(key=lambda link: (link.status_at, link.id))
+    oldest = []
+    for link in found[:OLDEST_PENDING]:
+        invited_at: datetime = link.status_at or now  # never null: the query asked so
+        oldest.append(
+            PendingInvitation(
+                row=supplier_row(link, now),
+                invited_at=invited_at,
+                age_days=max(0, (now - invited_at).days),
+            )
+        )
+    return oldest
