@@ -45,6 +45,7 @@ from textual.worker import Worker, get_current_worker
 from gosocket_tui.i18n import _, get_language, set_language
 from gosocket_tui.safe_text import plain
 from gosocket_tui.services.delivery.pump import DeliveryPump
+from gosocket_tui.services.screenshots import ScreenshotFolder, default_screenshots_dir
 from gosocket_tui.tui.collector import OpeningPause
 from gosocket_tui.tui.commands import NavigationCommands, PaletteHost
 from gosocket_tui.tui.driver import HangupAwareDriver, InputEnded
@@ -86,6 +87,8 @@ class GosocketApp(App[None]):
         Binding("tab", "step_focus(1)", show=False, priority=True),
         Binding("shift+tab", "step_focus(-1)", show=False, priority=True),
         Binding("enter", "enter_field", show=False, priority=True),
+        # Every screen, login and activation included (``tui/screenshot.py``).
+        Binding("f12", "screenshot", "Screenshot", show=False, priority=True),
     ]
 
     def __init__(
@@ -99,6 +102,7 @@ class GosocketApp(App[None]):
         remote: bool = False,
         signed_in: Session | None = None,
         activation: KeyActivation | None = None,
+        screenshots: ScreenshotFolder | None = None,
     ) -> None:
         super().__init__()
         self.ctx = ctx
@@ -110,6 +114,7 @@ class GosocketApp(App[None]):
         # is; leaving it ends the app (the connection).
         self.activation = activation
         self.demo = demo
+        self.screenshots = screenshots or ScreenshotFolder(default_screenshots_dir())
         self.session: Session | None = None
         self.cursor_blink = cursor_blink
         self.deliver_mail = deliver_mail
@@ -176,11 +181,12 @@ class GosocketApp(App[None]):
         )
 
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
-        """Textual's screenshot action writes to any server path: never in a remote session."""
-        if self.remote:
-            self.bell()
-            return
-        super().action_screenshot(filename, path)
+        """F12 and the palette: the screen as SVG in the screenshots folder (remotely the
+        exchange folder). Textual's ``filename`` and ``path`` are ignored: nothing but the app
+        names the file or its folder (``tui/screenshot.py``)."""
+        from gosocket_tui.tui.screenshot import take_screenshot
+
+        take_screenshot(self)
 
     def login_screen_mounted(self) -> None:
         """Called by the login screen once mounted."""
@@ -523,6 +529,7 @@ def make_app(
     remote: bool | None = None,
     signed_in: Session | None = None,
     activation: KeyActivation | None = None,
+    screenshots: Path | None = None,
 ) -> GosocketApp:
     """The one app factory: the CLI, the demo, the tests and any remote front end use it.
 
@@ -533,6 +540,7 @@ def make_app(
     server passes it explicitly.
     ``signed_in`` is a session already logged in (by SSH key): the login screen is skipped.
     ``activation`` is an activation over SSH: the app is the activation screen and nothing else.
+    ``screenshots`` is the folder F12 saves pictures in (default: in the user data folder).
     """
     from gosocket_tui.services.exchange import is_remote_environment
 
@@ -548,4 +556,5 @@ def make_app(
         remote=remote,
         signed_in=signed_in,
         activation=activation,
+        screenshots=ScreenshotFolder(screenshots) if screenshots is not None else None,
     )

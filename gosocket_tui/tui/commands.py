@@ -39,6 +39,8 @@ class PaletteHost(Protocol):
 
     def action_toggle_language(self) -> None: ...
 
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None: ...
+
 
 @dataclass(frozen=True)
 class PaletteCommand:
@@ -49,6 +51,11 @@ class PaletteCommand:
 
 def palette_commands(app: PaletteHost) -> list[PaletteCommand]:
     """The entries for the app as it is now (translated into the current language)."""
+    screenshot = PaletteCommand(
+        _("Save screenshot"),
+        _("Save the screen as an SVG picture in the screenshots folder"),
+        app.action_screenshot,
+    )
     if app.session is not None:
         show = app.show_target
         bulk = (
@@ -85,6 +92,7 @@ def palette_commands(app: PaletteHost) -> list[PaletteCommand]:
                 _("See and remove the SSH keys you log in with"),
                 app.action_my_keys,
             ),
+            screenshot,
             PaletteCommand(_("Log out"), _("End your session"), app.action_logout),
             PaletteCommand(_("Quit"), _("Leave the application"), app.action_quit),
         ]
@@ -99,6 +107,7 @@ def palette_commands(app: PaletteHost) -> list[PaletteCommand]:
             _("Show the application in the other language"),
             app.action_toggle_language,
         ),
+        screenshot,
         PaletteCommand(_("Quit"), _("Leave the application"), app.action_quit),
     ]
 
