@@ -126,6 +126,8 @@ class GosocketApp(App[None]):
         self._held_keys = HeldKeys(self)  # typed ahead while a screen opens
         self._opening = OpeningPause()  # the garbage collector, while a shell opens
         self.notices: deque[Notification] = deque(maxlen=NOTICES_KEPT)
+        # Set by a replayed script (``tui/script.py``): every notice lasts this long.
+        self.notice_timeout: float | None = None
         set_language(ctx.config.lang)
 
     # ----------------------------------------------------------------- start and screens
@@ -326,7 +328,7 @@ class GosocketApp(App[None]):
             plain(message, keep_newlines=True),
             title=plain(title),
             severity=severity,
-            timeout=timeout,
+            timeout=self.notice_timeout or timeout,
             markup=False,
         )
 
