@@ -57,6 +57,12 @@ class SizeType(click.ParamType):  # type: ignore[type-arg]  # generic only in ne
     show_default=True,
     help="The screen size of --script.",
 )
+@click.option("--web", is_flag=True, help="Serve the demo to browsers: a fresh demo per tab.")
+@click.option(
+    "--listen",
+    metavar="HOST:PORT",
+    help="The address of --web (default 127.0.0.1:8000; another address prints a warning).",
+)
 @pass_state
 def demo(
     state: CliState,
@@ -64,6 +70,8 @@ def demo(
     screenshots: Path | None,
     script: Path | None,
     size: tuple[int, int],
+    web: bool,
+    listen: str | None,
 ) -> None:
     """Start the app on a demo database with sample companies, users and suppliers.
 
@@ -77,6 +85,17 @@ def demo(
 
     config = state.config()
     folder = screenshots or state.screenshots
+    if listen is not None and not web:
+        raise click.UsageError(_("--listen goes with --web."))
+    if web:
+        if script is not None:
+            raise click.UsageError(_("--web and --script do not go together."))
+        from gosocket_tui.cli.demo_web import parse_listen, serve_demo
+
+        if listen is not None:
+            parse_listen(listen)  # a bad address is refused before anything starts
+        serve_demo(config, listen, state.config_path)
+        return
     if script is not None:
         from gosocket_tui.cli.demo_script import echo_saved, run_demo_script
 

@@ -188,7 +188,7 @@ class GosocketApp(App[None]):
         names the file or its folder (``tui/screenshot.py``)."""
         from gosocket_tui.tui.screenshot import take_screenshot
 
-        take_screenshot(self)
+        take_screenshot(self, self, self.screenshots)
 
     def login_screen_mounted(self) -> None:
         """Called by the login screen once mounted."""
@@ -386,6 +386,19 @@ class GosocketApp(App[None]):
             from gosocket_tui.services.session import touch
 
             self.session = touch(self.ctx, self.session)
+
+    def watch_app_focus(self, focus: bool) -> None:
+        """In a browser (``demo --web``) Textual's web driver blurs the app as it starts,
+        before the first screen focused its field, and the focus came back to nothing: keys
+        typed went nowhere. A screen with nothing focused gets its ``AUTO_FOCUS`` field at
+        once (the key that gave the app its focus back goes there too)."""
+        screen = self.screen
+        if not focus or screen.focused is not None or not screen.AUTO_FOCUS:
+            return
+        for widget in screen.query(screen.AUTO_FOCUS):
+            if widget.focusable:
+                screen.set_focus(widget, scroll_visible=False)
+                return
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         # Snapshot mode: a focused input shows a steady cursor instead of a blinking one.

@@ -18,8 +18,9 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from textual.app import App
 from textual.screen import Screen
 
 from gosocket_tui.errors import GosocketError
@@ -30,7 +31,8 @@ from gosocket_tui.tui.safe import plain
 from gosocket_tui.tui.workers import call_service
 
 if TYPE_CHECKING:
-    from gosocket_tui.tui.app import GosocketApp
+    from gosocket_tui.services.screenshots import ScreenshotFolder
+    from gosocket_tui.tui.host import AppHost
 
 SHOT_NOTICE_SECONDS = 10
 
@@ -50,10 +52,11 @@ def screen_place(screen: Screen[object]) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
 
 
-def take_screenshot(app: GosocketApp) -> None:
-    """Save the screen now (painted on the UI thread, written in a worker) and say where."""
+def take_screenshot(app: App[Any], host: AppHost, folder: ScreenshotFolder) -> None:
+    """Save ``app``'s screen now (painted on the UI thread, written in a worker) in
+    ``folder``, or where ``host`` keeps a remote session's files; say where."""
     svg = app.export_screenshot()
-    when = app.ctx.clock.now()
+    when = host.ctx.clock.now()
     name = screenshot_name(screen_place(app.screen), get_language(), app.size, when)
     if app.is_web:
         app.deliver_text(
@@ -65,8 +68,8 @@ def take_screenshot(app: GosocketApp) -> None:
         )
         app.notify(_("Screenshot sent to your browser: {name}", name=name + SUFFIX))
         return
-    if app.remote:
-        session = app.session
+    if host.remote:
+        session = host.session
         if session is None:
             app.bell()
             app.notify(
@@ -74,7 +77,7 @@ def take_screenshot(app: GosocketApp) -> None:
                 severity="warning",
             )
             return
-        files = app.files_for(session)
+        files = host.files_for(session)
 
         def write_remote() -> str:
             return write_export(files, name + SUFFIX, lambda path: _write_text(path, svg))[1]
@@ -91,7 +94,6 @@ def take_screenshot(app: GosocketApp) -> None:
             exclusive=False,
         )
         return
-    folder = app.screenshots
 
     def write_local() -> Path:
         try:
