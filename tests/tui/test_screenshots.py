@@ -157,3 +157,33 @@ async def test_a_remote_session_saves_in_its_outbox_only(
         assert (outbox / name).is_file()
         assert f"Screenshot saved: {name}" in notices(app)
     assert not folder.exists()
+
+
+def test_spanish_catalog_covers_the_screenshot_and_script_messages() -> None:
+    import ast
+    import json
+
+    import gosocket_tui
+
+    package = Path(gosocket_tui.__file__).parent
+    modules = [
+        "services/screenshots.py",
+        "tui/screenshot.py",
+        "tui/script.py",
+        "cli/demo_script.py",
+        "cli/demo_web.py",
+        "cli/app.py",
+    ]
+    ids = {
+        node.args[0].value
+        for module in modules
+        for node in ast.walk(ast.parse((package / module).read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "_"
+        and isinstance(node.args[0], ast.Constant)
+    }
+    catalog: dict[str, str] = {}
+    for path in (package / "locale" / "es").glob("*.json"):
+        catalog.update(json.loads(path.read_text(encoding="utf-8")))
+    assert ids - set(catalog) == set()

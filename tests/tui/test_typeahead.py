@@ -130,3 +130,20 @@ async def test_keys_arriving_one_by_one_as_the_app_starts_keep_their_order(
             await asyncio.sleep(0)
         await settle(pilot)
         assert value(app, "#username") == "ana.admin"
+
+
+async def test_the_focus_given_back_to_an_unfocused_screen_lands_in_its_first_field(
+    make: AppFactory,
+) -> None:
+    """Textual's web driver blurs the app as it starts, before the login screen focused its
+    field: when the browser gives the focus back, the keys must reach the username."""
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.screen.set_focus(None)
+        app.app_focus = False
+        app._last_focused_on_app_blur = None  # the blur came before any field had the focus
+        app.post_message(events.AppFocus())
+        await settle(pilot)
+        await burst(pilot, list("ana"))
+        assert value(app, "#username") == "ana"

@@ -104,7 +104,7 @@ COMMANDS: dict[str, Entry] = {
     # Without --script it starts the full-screen app (refused here: no terminal).
     "demo": Entry(
         ("demo", "--script", "missing.txt"),
-        {"--screenshots": SHOTS_DIR, "--script": STRICT, "--size": STRICT},
+        {"--screenshots": SHOTS_DIR, "--script": STRICT, "--size": STRICT, "--listen": STRICT},
     ),
     "suppliers import": Entry(
         ("suppliers", "import", "missing.csv", "--company", BUYER, "--dry-run"),

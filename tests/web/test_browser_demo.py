@@ -59,9 +59,11 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-def web_demo(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """``gosocket-tui demo --web --listen 127.0.0.1:PORT``, its own process; stopped by id."""
+@pytest.fixture(scope="module")
+def web_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """``gosocket-tui demo --web --listen 127.0.0.1:PORT``, its own process (stopped by its
+    id), and the temporary folder it keeps its tabs' folders in."""
+    tmp_path = tmp_path_factory.mktemp("web")
     port = free_port()
     env = {
         **os.environ,
@@ -72,14 +74,16 @@ def web_demo(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
         "LANG": "en_US.UTF-8",
     }
     env.pop("GOSOCKET_DB", None)
+    log = (tmp_path / "server.log").open("wb")  # a file: a full pipe would stop the server
     process = subprocess.Popen(
         [sys.executable, "-m", "gosocket_tui", "demo", "--web", "--listen", f"127.0.0.1:{port}"],
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
     )
     try:
-        yield f"http://127.0.0.1:{port}/", process
+        yield f"http://127.0.0.1:{port}/", tmp_path
+        assert process.poll() is None  # still serving
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -87,8 +91,8 @@ def web_demo(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
-        if process.stdout is not None:
-            process.stdout.close()
+        log.close()
+    assert not list(tmp_path.glob("gosocket-web-*")), "the server left its folder behind"
 
 
 async def wait_until_serving(url: str) -> None:
@@ -124,9 +128,9 @@ async def wait_for_text(browser: Browser, *fragments: str) -> str:
 
 @pytest.mark.skipif(chromium_path() is None, reason="Chromium is not installed")
 async def test_the_browser_demo_logs_in_and_shows_suppliers(
-    web_demo: tuple[str, subprocess.Popen[bytes]], tmp_path: Path
+    web_demo: tuple[str, Path], tmp_path: Path
 ) -> None:
-    url, server = web_demo
+    url, _folder = web_demo
     await wait_until_serving(url)
     executable = chromium_path()
     assert executable is not None
@@ -152,4 +156,43 @@ async def test_the_browser_demo_logs_in_and_shows_suppliers(
         finally:
             await browser.close()
     assert picture.stat().st_size > 1000
-    assert server.poll() is None  # still serving other tabs
+
+
+def tab_folders(folder: Path) -> list[Path]:
+    return sorted(folder.glob("gosocket-web-*/tab-*"))
+
+
+async def test_each_tab_has_its_own_demo_and_leaves_nothing(web_demo: tuple[str, Path]) -> None:
+    url, folder = web_demo
+    await wait_until_serving(url)
+    before = set(tab_folders(folder))
+    async with aiohttp.ClientSession() as session:
+        first = await session.ws_connect(url + "ws?width=80&height=24")
+        second = await session.ws_connect(url + "ws?width=80&height=24")
+        deadline = time.monotonic() + WAIT_SECONDS
+        while len(set(tab_folders(folder)) - before) < 2 or not all(
+            (tab / "demo.db").exists() for tab in set(tab_folders(folder)) - before
+        ):
+            assert time.monotonic() < deadline, "the tabs did not start"
+            await asyncio.sleep(0.1)
+        tabs = sorted(set(tab_folders(folder)) - before)
+        assert (tabs[0] / "demo.db").stat().st_ino != (tabs[1] / "demo.db").stat().st_ino
+        for tab in tabs:
+            assert (tab.stat().st_mode & 0o777) == 0o700
+        await first.close()
+        await second.close()
+    deadline = time.monotonic() + WAIT_SECONDS
+    while any(tab.exists() for tab in tabs):
+        assert time.monotonic() < deadline, "a closed tab left its folder"
+        await asyncio.sleep(0.1)
+
+
+async def test_a_websocket_opened_by_another_site_is_refused(web_demo: tuple[str, Path]) -> None:
+    url, folder = web_demo
+    await wait_until_serving(url)
+    before = tab_folders(folder)
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await session.ws_connect(url + "ws", headers={"Origin": "http://evil.example"})
+    assert refused.value.status == 403
+    assert tab_folders(folder) == before  # no demo was started for it
