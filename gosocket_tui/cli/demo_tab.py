@@ -18,10 +18,11 @@ import tempfile
 from contextlib import closing
 from pathlib import Path
 
-from gosocket_tui.cli.demo_web import TEMPLATE_NAME
 from gosocket_tui.config import load_config, with_overrides
 from gosocket_tui.i18n import set_language
 from gosocket_tui.services.demo import prepare_demo, start_demo_sink
+
+TEMPLATE_NAME = "template.db"  # in ROOT: the demo database every tab copies
 
 
 def copy_database(template: Path, target: Path) -> None:

@@ -35,13 +35,13 @@ import click
 from aiohttp import web
 from textual_serve.server import Server
 
+from gosocket_tui.cli.demo_tab import TEMPLATE_NAME
 from gosocket_tui.config import Config
 from gosocket_tui.i18n import _
 from gosocket_tui.services.context import open_context
 from gosocket_tui.services.demo import load_fixture, seed_demo
 
 DEFAULT_LISTEN = "127.0.0.1:8000"
-TEMPLATE_NAME = "template.db"
 MAX_TABS = 40
 _HOST = re.compile(r"(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?")
 
@@ -121,7 +121,7 @@ def serve_demo(config: Config, listen: str | None, config_path: Path | None) -> 
             shutil.rmtree(root, ignore_errors=True)
 
 
-class DemoServer(Server):  # type: ignore[misc]
+class DemoServer(Server):
     """textual-serve's server, with the page's addresses taken from the address the browser
     used, websockets from other sites refused and the number of tabs bounded."""
 

@@ -29,7 +29,7 @@ def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.
 def test_the_example_script_gives_the_same_pictures_twice(cli: Cli, tmp_path: Path) -> None:
     first, second = tmp_path / "first", tmp_path / "second"
     for folder in (first, second):
-        result = cli("demo", "--script", str(EXAMPLE), "--screenshots", str(folder))
+        result = cli("--lang", "en", "demo", "--script", str(EXAMPLE), "--screenshots", str(folder))
         assert result.code == 0, result.err
         assert result.out.splitlines() == [str(folder / name) for name in PICTURES]
     for name in PICTURES:

@@ -6,6 +6,7 @@ a link, the name says screen, language, size and time, and no markup in data tak
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import stat
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from textual.command import CommandPalette
 from textual.widgets import Static
 
+from gosocket_tui.config import with_overrides
 from gosocket_tui.services import suppliers
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session
@@ -21,6 +23,7 @@ from gosocket_tui.services.suppliers import SupplierInput
 from gosocket_tui.tui.app import GosocketApp, make_app
 from gosocket_tui.tui.presets import SNAPSHOT
 from tests.conftest import PASSWORD
+from tests.tui.flows import open_activation
 from tests.tui.helpers import log_in, settle, wait_for
 from tests.tui.test_hostile_text import click_everywhere, rows_showing
 
@@ -48,6 +51,21 @@ async def test_f12_on_the_login_screen_saves_a_private_picture(
         assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
         assert stat.S_IMODE(os.stat(saved).st_mode) == 0o600
         assert f"Screenshot saved: {saved}" in notices(app)
+
+
+async def test_f12_on_the_activation_screen_in_spanish(
+    ctx: ServiceContext, buyers: object, tmp_path: Path
+) -> None:
+    app = make_app(
+        dataclasses.replace(ctx, config=with_overrides(ctx.config, lang="es")),
+        preset=SNAPSHOT,
+        screenshots=tmp_path,
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_activation(pilot)
+        await pilot.press("f12")
+        await settle(pilot)
+    assert (tmp_path / f"activation-es-80x24-{STAMP}.svg").is_file()
 
 
 async def test_f12_and_the_palette_in_the_shell_never_replace_a_picture(
