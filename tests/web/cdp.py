@@ -107,6 +107,18 @@ class Browser:
                 **({"text": "\r"} if kind == "keyDown" else {}),
             )
 
+    async def press_key(self, key: str, code: int) -> None:
+        """A key without text (``F12``), by its DOM name and Windows key code."""
+        for kind in ("rawKeyDown", "keyUp"):
+            await self.send(
+                "Input.dispatchKeyEvent",
+                type=kind,
+                key=key,
+                code=key,
+                windowsVirtualKeyCode=code,
+                nativeVirtualKeyCode=code,
+            )
+
     async def screenshot(self, path: Path) -> None:
         data = await self.send("Page.captureScreenshot", format="png")
         path.write_bytes(base64.b64decode(data["data"]))

@@ -133,7 +133,7 @@ async def wait_for_text(browser: Browser, *fragments: str) -> str:
 async def test_the_browser_demo_logs_in_and_shows_suppliers(
     web_demo: tuple[str, Path], tmp_path: Path
 ) -> None:
-    url, _folder = web_demo
+    url, folder = web_demo
     await wait_until_serving(url)
     executable = chromium_path()
     assert executable is not None
@@ -153,12 +153,16 @@ async def test_the_browser_demo_logs_in_and_shows_suppliers(
         await browser.type_text(DEMO_PASSWORD)
         await browser.press_enter()
         await wait_for_text(browser, "Suppliers", "Showing", "administrator")
+        # F12: the picture goes to the browser (a download), not to a folder of the server.
+        await browser.press_key("F12", 123)
+        await wait_for_text(browser, "deliver_file_start")
     finally:
         try:
             await browser.screenshot(picture)  # the artifact, also of a failure
         finally:
             await browser.close()
     assert picture.stat().st_size > 1000
+    assert not list(folder.rglob("*.svg"))
 
 
 def tab_folders(folder: Path) -> list[Path]:
