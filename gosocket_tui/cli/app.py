@@ -90,11 +90,9 @@ def demo(
     if web:
         if script is not None:
             raise click.UsageError(_("--web and --script do not go together."))
-        from gosocket_tui.cli.demo_web import parse_listen, serve_demo
+        from gosocket_tui.cli.demo_web import serve_demo
 
-        if listen is not None:
-            parse_listen(listen)  # a bad address is refused before anything starts
-        serve_demo(config, listen, state.config_path)
+        serve_demo(config, listen, state.config_path)  # a bad --listen: before anything starts
         return
     if script is not None:
         from gosocket_tui.cli.demo_script import echo_saved, run_demo_script
