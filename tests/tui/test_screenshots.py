@@ -22,6 +22,7 @@ from gosocket_tui.services.session import Session
 from gosocket_tui.services.suppliers import SupplierInput
 from gosocket_tui.tui.app import GosocketApp, make_app
 from gosocket_tui.tui.presets import SNAPSHOT
+from tests.cli_helpers import Cli
 from tests.conftest import PASSWORD
 from tests.tui.flows import open_activation
 from tests.tui.helpers import log_in, settle, wait_for
@@ -205,3 +206,26 @@ def test_spanish_catalog_covers_the_screenshot_and_script_messages() -> None:
     for path in (package / "locale" / "es").glob("*.json"):
         catalog.update(json.loads(path.read_text(encoding="utf-8")))
     assert ids - set(catalog) == set()
+
+
+@pytest.mark.parametrize("argv", [["--screenshots", "{dir}"], ["demo", "--screenshots", "{dir}"]])
+def test_the_app_and_the_demo_take_the_folder_from_the_command_line(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
+) -> None:
+    seen: list[Path] = []
+
+    def run(app: GosocketApp) -> None:  # instead of taking over the terminal
+        seen.append(app.screenshots.folder)
+
+    monkeypatch.setattr(GosocketApp, "run", run)
+    monkeypatch.setattr("gosocket_tui.cli.base.require_terminal", lambda: None)
+    monkeypatch.setattr("gosocket_tui.cli.app.require_terminal", lambda: None)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    cli = Cli(tmp_path / "app.db", capsys, monkeypatch)
+    folder = tmp_path / "pictures"
+    result = cli(*(arg.replace("{dir}", str(folder)) for arg in argv))
+    assert result.code == 0, result.err
+    assert seen == [folder]
