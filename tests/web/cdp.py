@@ -32,7 +32,7 @@ FLAGS = [
     "--remote-debugging-port=0",
     "--window-size=1280,800",
 ]
-START_SECONDS = 30.0
+START_SECONDS = 60.0  # a loaded CI machine starts Chromium slowly
 
 
 def chromium_path() -> str | None:
