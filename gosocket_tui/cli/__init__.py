@@ -20,7 +20,7 @@ from gosocket_tui.errors import GosocketError
 from gosocket_tui.i18n import _, language_from_env, normalize_language, set_language
 from gosocket_tui.safe_text import SafeStream, plain
 
-ROOT_OPTIONS_WITH_VALUE = ("--db", "--lang", "--config")
+ROOT_OPTIONS_WITH_VALUE = ("--db", "--lang", "--config", "--screenshots")
 
 
 def _wants_subcommand(argv: list[str]) -> bool:

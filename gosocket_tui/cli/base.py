@@ -30,6 +30,7 @@ class CliState:
     flags: dict[str, Any] = field(default_factory=dict)
     config_path: Path | None = None
     remote: Session | None = None
+    screenshots: Path | None = None  # ``--screenshots``: where F12 saves pictures
     _config: Config | None = None
     _services: ServiceContext | None = None
 
@@ -94,7 +95,7 @@ def run_app(state: CliState) -> None:
 
     state.config()  # the language of the refusal
     require_terminal()
-    app = make_app(state.services())
+    app = make_app(state.services(), screenshots=state.screenshots)
     app.run()
 
 
@@ -126,6 +127,21 @@ def read_password(password_stdin: bool) -> str:
     return str(click.prompt(_("Password"), hide_input=True, confirmation_prompt=True))
 
 
+def screenshots_dir(ctx: click.Context, param: click.Parameter, text: str | None) -> Path | None:
+    """``--screenshots DIR``: a folder path that can exist (the folder's own rules are checked
+    when a picture is saved, ``services/screenshots.py``)."""
+    if text is None:
+        return None
+    value = Path(text)
+    if not text.strip() or text != text.strip():
+        raise click.BadParameter(_("Name a folder."), ctx, param)
+    if not text.isprintable():
+        raise click.BadParameter(_("The folder name holds control characters."), ctx, param)
+    if len(text) > 1024 or any(len(part.encode()) > 255 for part in value.parts):
+        raise click.BadParameter(_("The folder name is too long."), ctx, param)
+    return value
+
+
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", metavar="URL", help="Database URL (sqlite:///path or postgresql://…).")
 @click.option("--lang", type=click.Choice(["en", "es"]), help="Language of the interface.")
@@ -135,14 +151,28 @@ def read_password(password_stdin: bool) -> str:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Config file (default: config.toml in the user config folder).",
 )
+@click.option(
+    "--screenshots",
+    metavar="DIR",
+    callback=screenshots_dir,
+    help="Folder for the screenshots F12 saves (default: in the user data folder).",
+)
 @click.version_option(package_name="gosocket-tui")
 @click.pass_context
-def root(ctx: click.Context, db: str | None, lang: str | None, config_path: Path | None) -> None:
+def root(
+    ctx: click.Context,
+    db: str | None,
+    lang: str | None,
+    config_path: Path | None,
+    screenshots: Path | None,
+) -> None:
     """Manage your suppliers in the Gosocket network.
 
     Without a command, starts the full-screen app.
     """
-    ctx.obj = CliState(flags={"db": db, "lang": lang}, config_path=config_path)
+    ctx.obj = CliState(
+        flags={"db": db, "lang": lang}, config_path=config_path, screenshots=screenshots
+    )
     ctx.call_on_close(lambda: ctx.obj._services.close() if ctx.obj._services else None)
     if ctx.invoked_subcommand is None:
         run_app(ctx.obj)

@@ -50,6 +50,7 @@ from textual.worker import Worker, get_current_worker
 from gosocket_tui.i18n import _, get_language, set_language
 from gosocket_tui.safe_text import plain
 from gosocket_tui.services.delivery.pump import DeliveryPump
+from gosocket_tui.services.screenshots import ScreenshotFolder, default_screenshots_dir
 from gosocket_tui.tui.collector import OpeningPause
 from gosocket_tui.tui.commands import NavigationCommands, PaletteHost
 from gosocket_tui.tui.driver import HangupAwareDriver, InputEnded
@@ -97,6 +98,8 @@ class GosocketApp(App[None]):
         Binding("f8", "tour_skip", "Skip", show=False),
         Binding("f9", "tour_restart", "Restart", show=False),
         Binding("f10", "tour", "Guided tour", show=False),
+        # Every screen, login and activation included (``tui/screenshot.py``).
+        Binding("f12", "screenshot", "Screenshot", show=False, priority=True),
     ]
 
     def __init__(
@@ -111,6 +114,7 @@ class GosocketApp(App[None]):
         remote: bool = False,
         signed_in: Session | None = None,
         activation: KeyActivation | None = None,
+        screenshots: ScreenshotFolder | None = None,
     ) -> None:
         super().__init__()
         self.ctx = ctx
@@ -122,6 +126,7 @@ class GosocketApp(App[None]):
         # is; leaving it ends the app (the connection).
         self.activation = activation
         self.demo = demo
+        self.screenshots = screenshots or ScreenshotFolder(default_screenshots_dir())
         self.session: Session | None = None
         self.cursor_blink = cursor_blink
         self.deliver_mail = deliver_mail
@@ -136,6 +141,8 @@ class GosocketApp(App[None]):
         # The trainers' guided tour: the app's, so it survives login, logout and activation.
         self.tour: Tour | None = Tour() if tour and demo is not None else None
         self.tour_hidden = False
+        # Set by a replayed script (``tui/script.py``): every notice lasts this long.
+        self.notice_timeout: float | None = None
         set_language(ctx.config.lang)
 
     # ----------------------------------------------------------------- start and screens
@@ -194,11 +201,12 @@ class GosocketApp(App[None]):
         )
 
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
-        """Textual's screenshot action writes to any server path: never in a remote session."""
-        if self.remote:
-            self.bell()
-            return
-        super().action_screenshot(filename, path)
+        """F12 and the palette: the screen as SVG in the screenshots folder (remotely the
+        exchange folder). Textual's ``filename`` and ``path`` are ignored: nothing but the app
+        names the file or its folder (``tui/screenshot.py``)."""
+        from gosocket_tui.tui.screenshot import take_screenshot
+
+        take_screenshot(self, self, self.screenshots)
 
     def login_screen_mounted(self) -> None:
         """Called by the login screen once mounted."""
@@ -342,7 +350,7 @@ class GosocketApp(App[None]):
             plain(message, keep_newlines=True),
             title=plain(title),
             severity=severity,
-            timeout=timeout,
+            timeout=self.notice_timeout or timeout,
             markup=False,
         )
 
@@ -402,6 +410,19 @@ class GosocketApp(App[None]):
             from gosocket_tui.services.session import touch
 
             self.session = touch(self.ctx, self.session)
+
+    def watch_app_focus(self, focus: bool) -> None:
+        """In a browser (``demo --web``) Textual's web driver blurs the app as it starts,
+        before the first screen focused its field, and the focus came back to nothing: keys
+        typed went nowhere. A screen with nothing focused gets its ``AUTO_FOCUS`` field at
+        once (the key that gave the app its focus back goes there too)."""
+        screen = self.screen
+        if not focus or screen.focused is not None or not screen.AUTO_FOCUS:
+            return
+        for widget in screen.query(screen.AUTO_FOCUS):
+            if widget.focusable:
+                screen.set_focus(widget, scroll_visible=False)
+                return
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         # Snapshot mode: a focused input shows a steady cursor instead of a blinking one.
@@ -649,6 +670,7 @@ def make_app(
     remote: bool | None = None,
     signed_in: Session | None = None,
     activation: KeyActivation | None = None,
+    screenshots: Path | None = None,
 ) -> GosocketApp:
     """The one app factory: the CLI, the demo, the tests and any remote front end use it.
 
@@ -660,6 +682,7 @@ def make_app(
     ``signed_in`` is a session already logged in (by SSH key): the login screen is skipped.
     ``activation`` is an activation over SSH: the app is the activation screen and nothing else.
     ``tour`` starts the demo's guided tour (``demo --tour``; ignored outside the demo).
+    ``screenshots`` is the folder F12 saves pictures in (default: in the user data folder).
     """
     from gosocket_tui.services.exchange import is_remote_environment
 
@@ -676,4 +699,5 @@ def make_app(
         remote=remote,
         signed_in=signed_in,
         activation=activation,
+        screenshots=ScreenshotFolder(screenshots) if screenshots is not None else None,
     )

@@ -45,6 +45,8 @@ class PaletteHost(Protocol):
 
     def open_tour(self) -> None: ...
 
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None: ...
+
 
 @dataclass(frozen=True)
 class PaletteCommand:
@@ -65,6 +67,11 @@ def palette_commands(app: PaletteHost) -> list[PaletteCommand]:
         ]
         if app.demo is not None
         else []
+    )
+    screenshot = PaletteCommand(
+        _("Save screenshot"),
+        _("Save the screen as an SVG picture in the screenshots folder"),
+        app.action_screenshot,
     )
     if app.session is not None:
         show = app.show_target
@@ -108,6 +115,7 @@ def palette_commands(app: PaletteHost) -> list[PaletteCommand]:
                 app.action_my_keys,
             ),
             *tour,
+            screenshot,
             PaletteCommand(_("Log out"), _("End your session"), app.action_logout),
             PaletteCommand(_("Quit"), _("Leave the application"), app.action_quit),
         ]
@@ -123,6 +131,7 @@ def palette_commands(app: PaletteHost) -> list[PaletteCommand]:
             app.action_toggle_language,
         ),
         *tour,
+        screenshot,
         PaletteCommand(_("Quit"), _("Leave the application"), app.action_quit),
     ]
 

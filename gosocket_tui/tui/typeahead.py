@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from typing import Any
 
 from textual import events
@@ -46,22 +47,30 @@ class HeldKeys:
     the dialog opens, ahead of the dialog putting the focus in its first field, and
     would go to whatever Textual focused first. The first key that meets a screen other
     than the one the previous key went to is held, with every key behind it, until that
-    screen is mounted; then they are queued again, in order, behind the screen's own
-    focus change.
+    screen is mounted; then they go again, one at a time and in order, behind the screen's
+    own focus change. One at a time: keys that arrive meanwhile (a browser sends each key
+    as its own message) wait behind the held ones instead of overtaking them, and a held
+    key that opens another screen makes the rest wait for that one.
     """
 
     def __init__(self, app: App[Any]) -> None:
         self._app = app
-        self._held: list[events.Key] = []
+        self._pending: deque[events.Key] = deque()
+        self._in_flight: events.Key | None = None  # the held key sent again, not yet back
         self._screen: Screen[Any] | None = None  # the screen the last key went to
 
     def hold(self, key: events.Key) -> bool:
         """Whether ``key`` is held (the app then does not dispatch it now)."""
-        screen = self._app.screen
-        if not self._held and screen is self._screen:
+        if key is self._in_flight:
+            self._in_flight = None
+            if self._pending:
+                self._app.call_later(self._send_next)  # once this key has been handled
             return False
-        self._held.append(key)
-        if len(self._held) == 1:
+        screen = self._app.screen
+        if not self._pending and self._in_flight is None and screen is self._screen:
+            return False
+        self._pending.append(key)
+        if len(self._pending) == 1 and self._in_flight is None:
             self._app.run_worker(self._release(screen), group="typeahead")
         return True
 
@@ -70,6 +79,16 @@ class HeldKeys:
         while not screen.is_mounted and time.monotonic() < deadline:
             await asyncio.sleep(HOLD_KEYS_POLL)
         self._screen = screen
-        held, self._held = self._held, []
-        for key in held:
-            self._app.post_message(events.Key(key.key, key.character))
+        self._send_next()
+
+    def _send_next(self) -> None:
+        """Send the oldest held key again, unless a held key opened another screen."""
+        if not self._pending or self._in_flight is not None:
+            return
+        screen = self._app.screen
+        if screen is not self._screen:
+            self._app.run_worker(self._release(screen), group="typeahead")
+            return
+        key = self._pending.popleft()
+        self._in_flight = events.Key(key.key, key.character)
+        self._app.post_message(self._in_flight)

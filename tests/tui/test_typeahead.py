@@ -8,9 +8,11 @@ their own tests (``test_login.py``, ``test_activation_screen.py``).
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -114,3 +116,34 @@ async def test_keys_typed_right_after_ctrl_n_reach_the_new_form(make: AppFactory
         assert isinstance(app.screen, AddSupplierScreen)
         assert value(app, "#add-tax_id") == "76.086.429-3"
         assert value(app, "#add-name") == "Proveedora Sur SAC"
+
+
+async def test_keys_arriving_one_by_one_as_the_app_starts_keep_their_order(
+    make: AppFactory,
+) -> None:
+    """A browser's keys (``demo --web``) arrive one message at a time while the first one is
+    held for the login screen: those behind it must not overtake it."""
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        for char in "ana.admin":
+            app.post_message(events.Key(char if char.isalnum() else "full_stop", char))
+            await asyncio.sleep(0)
+        await settle(pilot)
+        assert value(app, "#username") == "ana.admin"
+
+
+async def test_the_focus_given_back_to_an_unfocused_screen_lands_in_its_first_field(
+    make: AppFactory,
+) -> None:
+    """Textual's web driver blurs the app as it starts, before the login screen focused its
+    field: when the browser gives the focus back, the keys must reach the username."""
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.screen.set_focus(None)
+        app.app_focus = False
+        app._last_focused_on_app_blur = None  # the blur came before any field had the focus
+        app.post_message(events.AppFocus())
+        await settle(pilot)
+        await burst(pilot, list("ana"))
+        assert value(app, "#username") == "ana"
