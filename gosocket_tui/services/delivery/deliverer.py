@@ -65,7 +65,9 @@ from gosocket_tui.services.delivery.outcomes import (
     record_server_problem,
     reserve_code,
 )
+from gosocket_tui.services.delivery.reminders import queue_due_reminders
 from gosocket_tui.services.delivery.report import DeliveryReport
+from gosocket_tui.services.expiry import sweep_expired
 
 log = logging.getLogger(__name__)
 
@@ -196,6 +198,10 @@ class Deliverer:
         report = DeliveryReport()
         try:
             self._record_unrecorded(report)
+            # Expired codes become a state, and due reminders join the outbox, before the
+            # claim: both are idempotent, so concurrent deliverers may all run them.
+            sweep_expired(self.ctx)
+            queue_due_reminders(self.ctx)
             if self._paused_until is not None and self.ctx.clock.now() < self._paused_until:
                 report.server_error = self._pause_reason
                 return report

@@ -69,12 +69,19 @@ def check_activation_url(config: Config, sender: str) -> None:
 def prepare(ctx: ServiceContext, job: Job, sender: str, lifetime: timedelta) -> Prepared:
     """Create the code and the email; the plain code never leaves this email.
 
-    A message whose invitation no longer waits for it gets no code (``email`` None).
+    A message whose invitation no longer waits for it gets no code (``email`` None): an
+    invitation email needs its invitation queued, a reminder needs it sent and not expired.
     """
-    if job.invitation_id is None or job.invitation_status != "queued":
-        return Prepared(job, None, "", datetime.min, None)
     now = ctx.clock.now()
-    expires_at = now + lifetime
+    if job.is_reminder:
+        # A reminder's code expires with the invitation: the deadline never moves.
+        expires_at = job.invitation_expires_at or now
+        if job.invitation_id is None or job.invitation_status != "sent" or expires_at <= now:
+            return Prepared(job, None, "", datetime.min, None)
+    elif job.invitation_id is None or job.invitation_status != "queued":
+        return Prepared(job, None, "", datetime.min, None)
+    else:
+        expires_at = now + lifetime
     code = generate_code(ctx.rng)
     code_hash = hash_code(code, new_salt(ctx.rng))
     try:
@@ -93,6 +100,9 @@ def prepare(ctx: ServiceContext, job: Job, sender: str, lifetime: timedelta) -> 
             expires_at=expires_at,
             activation_url=ctx.config.activation_url or None,
             now=now,
+            note=job.note,
+            reply_to=job.reply_to,
+            reminder=job.is_reminder,
         )
     except ValueError as exc:  # a recipient no server could take: no point retrying
         return Prepared(job, None, "", expires_at, f"message not built: {exc}")
