@@ -25,7 +25,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from gosocket_tui.db.connection import transaction
 from gosocket_tui.db.models import CompanySettings
-from gosocket_tui.errors import PermissionDenied, ValidationError
+from gosocket_tui.errors import PermissionDenied, UserError, ValidationError
 from gosocket_tui.i18n import _
 from gosocket_tui.services import audit
 from gosocket_tui.services.context import ServiceContext
@@ -170,17 +170,20 @@ def check_reply_to(text: str) -> str:
 # -- reading and changing -------------------------------------------------------------------
 
 
-def _require_settings_admin(ctx: ServiceContext, session: Session, action: str) -> Session:
+def _settings_admin(ctx: ServiceContext, session: Session, action: str) -> Session | UserError:
+    """The session re-checked, or the refusal (audited: the caller's transaction commits it)."""
     current = require_session(ctx, session)
-    if not current.is_admin or current.is_system:
+    if not current.is_admin:
         audit.record(ctx, current, action, outcome="refused", detail="not an administrator")
-        raise PermissionDenied(_("Only administrators can see or change the company settings."))
+        return PermissionDenied(_("Only administrators can see or change the company settings."))
     return current
 
 
 def get_settings(ctx: ServiceContext, session: Session) -> CompanySettingsInfo:
     """The acting company's settings (administrators only)."""
-    current = transaction(lambda: _require_settings_admin(ctx, session, "settings.read"))
+    current = transaction(lambda: _settings_admin(ctx, session, "settings.read"))
+    if isinstance(current, UserError):
+        raise current
     return settings_of(current.company_id)
 
 
@@ -198,8 +201,10 @@ def update_settings(
     Every value is checked before anything is written: one bad value changes nothing.
     """
 
-    def write() -> CompanySettingsInfo | ValidationError:
-        current = _require_settings_admin(ctx, session, "settings.update")
+    def write() -> CompanySettingsInfo | UserError:
+        current = _settings_admin(ctx, session, "settings.update")
+        if isinstance(current, UserError):
+            return current
         before = settings_of(current.company_id)
         try:
             changes: dict[str, object] = {}
@@ -233,7 +238,12 @@ def update_settings(
         if not changed:
             return before
         now = ctx.clock.now()
-        row = {**old, **changed, "updated_at": now, "updated_by": current.user_id}
+        row = {
+            **old,
+            **changed,
+            "updated_at": now,
+            "updated_by": None if current.is_system else current.user_id,
+        }
         (
             CompanySettings.insert(company=current.company_id, **row)
             .on_conflict(conflict_target=[CompanySettings.company], update=row)
@@ -243,7 +253,7 @@ def update_settings(
         return settings_of(current.company_id)
 
     result = transaction(write)
-    if isinstance(result, ValidationError):
+    if isinstance(result, UserError):
         raise result
     return result
 

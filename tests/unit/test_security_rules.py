@@ -30,12 +30,21 @@ from gosocket_tui import services
 from gosocket_tui.db.models import (
     ALL_MODELS,
     AuditEvent,
+    CompanySettings,
     DeliveryAttempt,
     OutboxMessage,
+    User,
 )
 from gosocket_tui.errors import NotFound, PermissionDenied
 from gosocket_tui.mail.sink import MailSink
-from gosocket_tui.services import activity, bulk, invitations, ssh_keys, suppliers
+from gosocket_tui.services import (
+    activity,
+    bulk,
+    company_settings,
+    invitations,
+    ssh_keys,
+    suppliers,
+)
 from gosocket_tui.services.bulk import ImportOptions
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.delivery import log as delivery_log
@@ -91,6 +100,9 @@ WRITES: dict[str, Call] = {
     "bulk.importer.import_file": lambda ctx, s, w: bulk.import_file(
         ctx, s, w.import_file, ImportOptions(default_country="CL")
     ),
+    "company_settings.update_settings": lambda ctx, s, w: company_settings.update_settings(
+        ctx, s, reminders_enabled=True, note="Gracias"
+    ),
 }
 """Services that change data: administrators only."""
 
@@ -107,6 +119,7 @@ ADMIN_READS: dict[str, Call] = {
     "bulk.importer.validate": lambda ctx, s, w: bulk.validate(
         ctx, s, w.import_file, ImportOptions(default_country="CL")
     ),
+    "company_settings.get_settings": lambda ctx, s, w: company_settings.get_settings(ctx, s),
 }
 """Reads that show evidence (audit trail, recipients and server replies, a file check that
 prepares an import): administrators only, held to the same refusal rule as the writes."""
@@ -175,6 +188,9 @@ EXEMPT: dict[str, str] = {
     "delivery.outcomes.record_sent": "the deliverer's evidence of a try",
     "delivery.outcomes.record_server_problem": "the deliverer's evidence of a try",
     "delivery.outcomes.record_failed": "the deliverer's evidence of a try",
+    "delivery.reminders.queue_due_reminders": "the deliverer queues the reminders a company's "
+    "administrator scheduled, as the system",
+    "expiry.sweep_expired": "marks expired codes' invitations, as the system (deliverer, listing)",
     "invitation_queue.queue_invitations": "queues the links an authorised service chose (invite, "
     "resend, bulk import), inside its transaction",
 }
@@ -484,7 +500,19 @@ def _check_my_keys(ctx: ServiceContext, s: Session, ev: Evidence) -> None:
     assert [k.fingerprint for k in ssh_keys.list_keys(ctx, "ana")] == [ana.fingerprint]
 
 
+def _check_settings(ctx: ServiceContext, s: Session, ev: Evidence) -> None:
+    chile = CompanySettings.create(
+        company=User.get(User.username == "ana").company_id, note=CL_ONLY_NAME, reply_to=CL_EMAIL
+    )
+    own = company_settings.get_settings(ctx, s)
+    assert own == company_settings.DEFAULTS
+    _no_marker(ev, own)
+    company_settings.update_settings(ctx, s, note="Peru")
+    assert CompanySettings.get_by_id(chile.id).note == CL_ONLY_NAME
+
+
 ISOLATION: dict[str, Callable[[ServiceContext, Session, Evidence], None]] = {
+    "company_settings.get_settings": _check_settings,
     "suppliers.listing.list_suppliers": _check_list,
     "suppliers.listing.count_suppliers": _check_count,
     "suppliers.lookup.get_supplier": _check_get,
