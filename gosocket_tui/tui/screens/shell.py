@@ -1,7 +1,9 @@
-"""The app shell after login: header, sidebar (Network, Mailbox, Activity), content, footer.
+"""The app shell after login: header, sidebar (Network, Mailbox, Activity, Settings), content,
+footer.
 
 The sidebar is an ``OptionList``: arrows move and show the view at once, Enter moves the focus
-into it. F1, F2 and F3 jump to Network, Mailbox and Activity from anywhere in the shell;
+into it. F1, F2 and F3 jump to Network, Mailbox and Activity from anywhere in the shell, F5
+to Settings (administrators only: not in anyone else's sidebar, footer or palette);
 F4 opens the user's own SSH keys (a dialog, not a view); ctrl+l logs out. The command
 palette (ctrl+p) reaches the same targets through :meth:`ShellScreen.show`.
 
@@ -27,6 +29,7 @@ from gosocket_tui.tui.views.activity import ActivityView
 from gosocket_tui.tui.views.base import View
 from gosocket_tui.tui.views.mailbox import MailboxView
 from gosocket_tui.tui.views.network import NetworkView
+from gosocket_tui.tui.views.settings import SettingsView
 from gosocket_tui.tui.views.suppliers_panel import SuppliersPanel
 from gosocket_tui.tui.widgets.footer import KeyFooter
 from gosocket_tui.tui.widgets.header import ShellHeader
@@ -40,7 +43,10 @@ TARGETS: tuple[tuple[str, str], ...] = (
     ("network", "Network"),
     ("mailbox", "Mailbox"),
     ("activity", "Activity"),
+    ("settings", "Settings"),
 )
+#: Targets only administrators see (sidebar, F-key and palette); the services refuse the rest.
+ADMIN_TARGETS = frozenset({"settings"})
 
 
 class ShellScreen(Screen[None]):
@@ -53,6 +59,7 @@ class ShellScreen(Screen[None]):
         Binding("f2", "show('mailbox')", "Mailbox"),
         Binding("f3", "show('activity')", "Activity"),
         Binding("f4", "app.my_keys", "My SSH keys", show=False),
+        Binding("f5", "show('settings')", "Settings"),
         Binding("ctrl+l", "app.logout", "Log out"),
     ]
 
@@ -64,7 +71,8 @@ class ShellScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield ShellHeader(self.session, id="header")
         with Horizontal(id="shell-body"):
-            yield OptionList(*(Option(_(label), id=view) for view, label in TARGETS), id="sidebar")
+            options = (Option(_(label), id=view) for view, label in self.targets)
+            yield OptionList(*options, id="sidebar")
             with ContentSwitcher(id="content", initial="network"):
                 yield NetworkView(self.ctx, self.session, id="network")
         yield KeyFooter()
@@ -78,7 +86,11 @@ class ShellScreen(Screen[None]):
         if existing:
             widget = existing.first()
             return None if widget.is_mounted else AwaitMount(content, [widget])
-        views: dict[str, type[View]] = {"mailbox": MailboxView, "activity": ActivityView}
+        views: dict[str, type[View]] = {
+            "mailbox": MailboxView,
+            "activity": ActivityView,
+            "settings": SettingsView,
+        }
         return content.mount(views[view](self.ctx, self.session, id=view))
 
     def on_mount(self) -> None:
@@ -91,12 +103,24 @@ class ShellScreen(Screen[None]):
             event.panel.action_focus_search()
 
     @property
+    def targets(self) -> tuple[tuple[str, str], ...]:
+        """The sidebar's targets for this user (administrators see Settings too)."""
+        admin = self.session.is_admin
+        return tuple(t for t in TARGETS if admin or t[0] not in ADMIN_TARGETS)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Settings' key is neither shown nor working for a non-administrator."""
+        if action == "show" and parameters and parameters[0] not in dict(self.targets):
+            return False
+        return True
+
+    @property
     def current(self) -> str:
         return self.query_one("#content", ContentSwitcher).current or "network"
 
     def show(self, view: str, tab: str | None = None, *, focus: bool = False) -> None:
         """Show ``view`` (and, for the network, its ``suppliers`` or ``clients`` tab)."""
-        ids = [target for target, _label in TARGETS]
+        ids = [target for target, _label in self.targets]
         if view not in ids:
             raise ValueError(view)
         mounting = self._mounted_view(view)
