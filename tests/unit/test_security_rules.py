@@ -48,6 +48,7 @@ from gosocket_tui.services import (
 from gosocket_tui.services.bulk import ImportOptions
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.delivery import log as delivery_log
+from gosocket_tui.services.delivery import preview
 from gosocket_tui.services.session import Session
 from tests.invitation_helpers import CO_TAX, deliver
 
@@ -120,6 +121,9 @@ ADMIN_READS: dict[str, Call] = {
         ctx, s, w.import_file, ImportOptions(default_country="CL")
     ),
     "company_settings.get_settings": lambda ctx, s, w: company_settings.get_settings(ctx, s),
+    "delivery.preview.preview_invitation": lambda ctx, s, w: preview.preview_invitation(
+        ctx, s, note="", reply_to=""
+    ),
 }
 """Reads that show evidence (audit trail, recipients and server replies, a file check that
 prepares an import): administrators only, held to the same refusal rule as the writes."""
@@ -183,6 +187,8 @@ EXEMPT: dict[str, str] = {
     "delivery.claims.claim_due": "the deliverer's claims",
     "delivery.claims.release_claims": "the deliverer's claims",
     "delivery.message.prepare": "the deliverer builds the queued email with its code",
+    "delivery.message.compose_job_email": "builds one email from data its caller read "
+    "(the deliverer, or the preview after its administrator check)",
     "delivery.outcomes.load_jobs": "the deliverer reads the messages it claimed",
     "delivery.outcomes.reserve_code": "the deliverer stores a code's hash before sending",
     "delivery.outcomes.record_sent": "the deliverer's evidence of a try",
@@ -511,7 +517,17 @@ def _check_settings(ctx: ServiceContext, s: Session, ev: Evidence) -> None:
     assert CompanySettings.get_by_id(chile.id).note == CL_ONLY_NAME
 
 
+def _check_preview(ctx: ServiceContext, s: Session, ev: Evidence) -> None:
+    CompanySettings.create(
+        company=User.get(User.username == "ana").company_id, note=CL_ONLY_NAME, reply_to=CL_EMAIL
+    )
+    email = preview.preview_invitation(ctx, s, note="", reply_to="")
+    assert "Distribuidora del Pacífico SAC" in email.text
+    _no_marker(ev, email)
+
+
 ISOLATION: dict[str, Callable[[ServiceContext, Session, Evidence], None]] = {
+    "delivery.preview.preview_invitation": _check_preview,
     "company_settings.get_settings": _check_settings,
     "suppliers.listing.list_suppliers": _check_list,
     "suppliers.listing.count_suppliers": _check_count,

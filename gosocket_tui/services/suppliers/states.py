@@ -43,10 +43,13 @@ def state_label(state: str) -> str:
     return labels.get(state, state)
 
 
-def invitation_label(state: str, reminders: int) -> str:
+def invitation_label(state: str, reminders: int, *, short: bool = False) -> str:
     """The Invitation column's text: the state, and how many reminders went out
-    ("Invited · reminded 2×"). Pure, so every view shows it alike."""
+    ("Invited · reminded 2×"; ``short``: "Invited · 2×" for a narrow column). Pure, so
+    every view shows it alike."""
     label = state_label(state)
     if reminders > 0 and state in ("invited", "expired"):
+        if short:
+            return f"{label} · {reminders}×"
         return _("{state} · reminded {count}×", state=label, count=reminders)
     return label
