@@ -16,6 +16,7 @@ Everything is checked here, so the CLI and the Settings view give the same answe
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -107,7 +108,7 @@ def parse_reminder_days(text: str, lifetime_hours: int) -> tuple[int, ...]:
         raise ValidationError(
             _("A reminder goes at least 1 day after the invitation."), field="reminder_days"
         )
-    if any(later <= earlier for earlier, later in zip(days, days[1:], strict=False)):
+    if any(later <= earlier for earlier, later in itertools.pairwise(days)):
         raise ValidationError(
             _("The reminder days must increase, for example 2,5."), field="reminder_days"
         )
@@ -162,9 +163,7 @@ def check_reply_to(text: str) -> str:
     try:
         return str(validate_email(address, check_deliverability=False).normalized)
     except EmailNotValidError:
-        raise ValidationError(
-            _("The reply-to address is not valid."), field="reply_to"
-        ) from None
+        raise ValidationError(_("The reply-to address is not valid."), field="reply_to") from None
 
 
 # -- reading and changing -------------------------------------------------------------------
@@ -211,9 +210,7 @@ def update_settings(
             if reminders_enabled is not None:
                 changes["reminders_enabled"] = bool(reminders_enabled)
             if reminder_days is not None:
-                days = parse_reminder_days(
-                    reminder_days, ctx.config.activation_code_lifetime_hours
-                )
+                days = parse_reminder_days(reminder_days, ctx.config.activation_code_lifetime_hours)
                 changes["reminder_days"] = ",".join(str(day) for day in days)
             if note is not None:
                 changes["note"] = check_note(note)

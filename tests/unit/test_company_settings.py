@@ -132,7 +132,8 @@ def test_the_command_line_shows_changes_and_refuses_in_one_line(
 ) -> None:
     cli = Cli(tmp_path / "cli.db", capsys, monkeypatch)
     for country, tax_id, name in (("CL", "76.086.428-5", "Andes"), ("PE", "20100070970", "Sur")):
-        assert cli("company", "add", "--country", country, "--tax-id", tax_id, "--name", name).code == 0
+        added = cli("company", "add", "--country", country, "--tax-id", tax_id, "--name", name)
+        assert added.code == 0
     shown = cli("company", "settings", "--company", BUYER_REF)
     assert shown.code == 0, shown.err
     assert "reminders = off" in shown.out and "reminder_days = 2,5" in shown.out

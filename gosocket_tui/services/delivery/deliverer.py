@@ -67,7 +67,6 @@ from gosocket_tui.services.delivery.outcomes import (
 )
 from gosocket_tui.services.delivery.reminders import queue_due_reminders
 from gosocket_tui.services.delivery.report import DeliveryReport
-from gosocket_tui.services.expiry import sweep_expired
 
 log = logging.getLogger(__name__)
 
@@ -198,9 +197,8 @@ class Deliverer:
         report = DeliveryReport()
         try:
             self._record_unrecorded(report)
-            # Expired codes become a state, and due reminders join the outbox, before the
-            # claim: both are idempotent, so concurrent deliverers may all run them.
-            sweep_expired(self.ctx)
+            # Expired codes become a state (the sweep) and due reminders join the outbox,
+            # before the claim: both are idempotent, so concurrent deliverers may all run them.
             queue_due_reminders(self.ctx)
             if self._paused_until is not None and self.ctx.clock.now() < self._paused_until:
                 report.server_error = self._pause_reason

@@ -110,9 +110,8 @@ class ShellScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Settings' key is neither shown nor working for a non-administrator."""
-        if action == "show" and parameters and parameters[0] not in dict(self.targets):
-            return False
-        return True
+        shown = dict(self.targets)
+        return not (action == "show" and bool(parameters) and parameters[0] not in shown)
 
     @property
     def current(self) -> str:

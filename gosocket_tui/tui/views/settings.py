@@ -69,8 +69,7 @@ class SettingsView(View):
             yield Static(
                 content(
                     _(
-                        "At most {count}, increasing, before the code expires "
-                        "({days} days).",
+                        "At most {count}, increasing, before the code expires ({days} days).",
                         count=company_settings.MAX_REMINDERS,
                         days=f"{lifetime:g}",
                     )
