@@ -8,6 +8,7 @@ import pytest
 
 from gosocket_tui.clock import FixedClock
 from gosocket_tui.db.models import AuditEvent, Invitation, OutboxMessage, SupplierLink
+from gosocket_tui.errors import UserError
 from gosocket_tui.i18n import set_language
 from gosocket_tui.mail.sink import MailSink
 from gosocket_tui.services import auth, company_settings, invitations, suppliers
@@ -229,3 +230,17 @@ def test_the_listing_filter_sweeps_first(
     listed = suppliers.list_suppliers(ctx, admin, suppliers.SupplierFilter(status="expired"))
     assert [row.id for row in listed.rows] == [link_id]
     assert SupplierLink.get_by_id(link_id).status == "expired"
+
+
+def test_an_expired_invitation_never_activates(
+    ctx: ServiceContext, admin: Session, clock: FixedClock, sink: MailSink
+) -> None:
+    invited(ctx, admin, sink, days=None)
+    code = code_in(sink.wait_for(1)[0])
+    clock.advance(hours=ctx.config.activation_code_lifetime_hours)
+    assert sweep_expired(ctx) == 1
+    with pytest.raises(UserError) as info:
+        activate_cafe(ctx, code)
+    assert info.value.message == "Invalid or expired activation code."
+    refusal = AuditEvent.get(AuditEvent.action == "supplier.activate")
+    assert (refusal.outcome, refusal.detail) == ("expired", "code expired")
