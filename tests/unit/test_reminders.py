@@ -16,10 +16,11 @@ from gosocket_tui.services.activation import activate
 from gosocket_tui.services.codes import verify_code
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.delivery import log as delivery_log
+from gosocket_tui.services.delivery.deliverer import deliver_over_connections
 from gosocket_tui.services.expiry import sweep_expired
 from gosocket_tui.services.session import Session
 from tests.conftest import PASSWORD
-from tests.invitation_helpers import add_supplier, code_hashes, code_in, deliver
+from tests.invitation_helpers import add_supplier, code_hashes, code_in, deliver, smtp_settings
 
 
 @pytest.fixture
@@ -244,3 +245,13 @@ def test_an_expired_invitation_never_activates(
     assert info.value.message == "Invalid or expired activation code."
     refusal = AuditEvent.get(AuditEvent.action == "supplier.activate")
     assert (refusal.outcome, refusal.detail) == ("expired", "code expired")
+
+
+def test_three_deliverers_at_once_send_one_reminder(
+    ctx: ServiceContext, admin: Session, clock: FixedClock, sink: MailSink
+) -> None:
+    invited(ctx, admin, sink)
+    clock.advance(days=2)
+    report = deliver_over_connections(ctx, smtp_settings(sink.port), "race", 3)
+    assert report.sent == 1
+    assert reminders_sent() == 1 and len(sink.wait_for(2)) == 2
