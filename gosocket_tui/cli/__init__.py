@@ -50,6 +50,7 @@ def _register_commands() -> None:
         admin,
         app,
         bulk,
+        company_settings,
         deploy,
         invitations,
         serve,

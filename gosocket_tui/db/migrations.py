@@ -539,6 +539,38 @@ def v10_overview_indexes(db: peewee.Database) -> None:
     db.execute_sql(ACTIVATION_INDEX.format(expression=expression, include=include))
 
 
+V11_REMINDERS_AND_EXPIRY = """
+CREATE TABLE company_settings (
+    id {pk},
+    company_id {ref} NOT NULL UNIQUE REFERENCES company (id) ON DELETE CASCADE,
+    reminders_enabled BOOLEAN NOT NULL DEFAULT FALSE,
+    reminder_days VARCHAR(32) NOT NULL DEFAULT '2,5',
+    note TEXT NOT NULL DEFAULT '',
+    reply_to TEXT NOT NULL DEFAULT '',
+    updated_at {ts},
+    updated_by_id {ref} REFERENCES app_user (id) ON DELETE SET NULL
+);
+ALTER TABLE supplier_link ADD COLUMN reminders INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE invitation ADD COLUMN reminders_queued INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX supplier_link_invited_expiry ON supplier_link (expires_at) WHERE status = 'invited';
+CREATE INDEX invitation_sent_expiry ON invitation (expires_at) WHERE status = 'sent';
+CREATE INDEX invitation_sent_buyer ON invitation (buyer_id, sent_at) WHERE status = 'sent'
+"""
+
+
+def v11_reminders_and_expiry(db: peewee.Database) -> None:
+    """Company settings (reminders, note, reply-to), reminder counts, and expiry as a state.
+
+    Settings live in a table of their own, one row per company written on the first change
+    (no row: the defaults): the company row is read on every hot path and copied by
+    ``db copy``, and its settings are an administrator's, audited on their own. The reminder
+    count sits on the link so the million-row listing shows it without a join. The partial
+    indexes hold only invitations still waiting, so the expiry sweep and the reminder
+    scheduler find their few rows without reading the rest.
+    """
+    _run_script(db, V11_REMINDERS_AND_EXPIRY)
+
+
 MIGRATIONS: list[Migration] = [
     v1_tables,
     v2_name_search_index,
@@ -550,6 +582,7 @@ MIGRATIONS: list[Migration] = [
     v8_name_index_pending_list,
     v9_supplier_language,
     v10_overview_indexes,
+    v11_reminders_and_expiry,
 ]
 LATEST_VERSION = len(MIGRATIONS)
 

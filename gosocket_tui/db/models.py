@@ -89,6 +89,7 @@ class SupplierLink(BaseModel):
     status = peewee.CharField(max_length=20, default="not_invited")
     status_at = peewee.DateTimeField(null=True)
     expires_at = peewee.DateTimeField(null=True)
+    reminders = peewee.IntegerField(default=0)
     added_by = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL")
     added_at = peewee.DateTimeField()
     updated_at = peewee.DateTimeField()
@@ -114,6 +115,8 @@ class Invitation(BaseModel):
     used_at = peewee.DateTimeField(null=True)
     cancelled_at = peewee.DateTimeField(null=True)
     invited_by = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL")
+    #: Reminders queued for this invitation so far: the scheduler's "never twice" guard.
+    reminders_queued = peewee.IntegerField(default=0)
 
     class Meta:
         table_name = "invitation"
@@ -194,6 +197,22 @@ class AuditEvent(BaseModel):
         table_name = "audit_event"
 
 
+class CompanySettings(BaseModel):
+    """A company's own choices for its invitations; no row means the defaults."""
+
+    company = peewee.ForeignKeyField(Company, unique=True, on_delete="CASCADE")
+    company_id: int
+    reminders_enabled = peewee.BooleanField(default=False)
+    reminder_days = peewee.CharField(max_length=32, default="2,5")
+    note = peewee.TextField(default="")
+    reply_to = peewee.TextField(default="")
+    updated_at = peewee.DateTimeField(null=True)
+    updated_by = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL")
+
+    class Meta:
+        table_name = "company_settings"
+
+
 class SchemaVersion(peewee.Model):
     version = peewee.IntegerField()
 
@@ -213,4 +232,5 @@ ALL_MODELS: list[type[BaseModel]] = [
     OutboxMessage,
     DeliveryAttempt,
     AuditEvent,
+    CompanySettings,
 ]

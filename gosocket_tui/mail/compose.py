@@ -106,13 +106,19 @@ def compose_invitation(
     activation_url: str | None,
     now: datetime,
     supplier_country: str | None = None,
+    note: str = "",
+    reply_to: str = "",
+    reminder: bool = False,
 ) -> ComposedEmail:
     """The invitation a buyer sends a supplier, carrying the activation code.
 
     ``lang`` is the supplier's language (es, pt or en; anything else is written in English).
     ``expires_at`` and ``now`` are UTC (naive values are taken as UTC). ``supplier_country``
     defaults to the buyer's country; it only shows in the terminal activation command.
-    Raises ValueError for a malformed recipient, Message-ID or activation URL.
+    ``note`` is the buyer's own words (plain text, checked by the services), shown as text
+    in both parts; ``reply_to`` becomes the Reply-To header; ``reminder`` writes the
+    reminder's subject and first line. Raises ValueError for a malformed recipient,
+    Reply-To, Message-ID or activation URL.
     """
     lang = normalize_supplier_language(lang) or "en"
     recipient = recipient.strip()
@@ -121,6 +127,9 @@ def compose_invitation(
     if not _MESSAGE_ID.match(message_id):
         raise ValueError(f"not a valid Message-ID: {message_id!r}")
     url = _check_url(activation_url)
+    reply_to = reply_to.strip()
+    if reply_to and ("@" not in reply_to or _BAD_ADDRESS_CHARS.search(reply_to)):
+        raise ValueError(f"not a usable Reply-To address: {reply_to!r}")
 
     buyer = _one_line(buyer_name)
     supplier = _one_line(supplier_name)
@@ -151,11 +160,14 @@ def compose_invitation(
         ]
     )
     subject = translate("Invitation to the Gosocket network from {buyer}", lang, buyer=buyer)
+    if reminder:
+        subject = translate(REMINDER_SUBJECT, lang, buyer=buyer)
     sender_name, sender_address = parseaddr(_one_line(sender))
     headers = [
         ("Subject", _encoded(subject, "Subject")),
         ("From", _address(sender_name, sender_address or _one_line(sender))),
         ("To", _address(supplier, recipient)),
+        *([("Reply-To", _address(buyer, reply_to))] if reply_to else []),
         ("Date", format_datetime(_as_utc(now).replace(tzinfo=UTC))),
         ("Message-ID", message_id),
         ("Auto-Submitted", "auto-generated"),  # asks vacation responders not to answer
@@ -164,8 +176,8 @@ def compose_invitation(
     ]
     raw = _multipart_alternative(
         headers,
-        _text_body(lang, values, url, command),
-        _html_body(lang, values, url, command, subject),
+        _text_body(lang, values, url, command, _note_lines(note), reminder),
+        _html_body(lang, values, url, command, subject, _note_lines(note), reminder),
         boundary=f"=_gosocket_{hashlib.sha256(message_id.encode()).hexdigest()[:24]}",
     )
     return ComposedEmail(raw=raw, recipient=recipient, message_id=message_id, subject=subject)
@@ -224,6 +236,12 @@ def _multipart_alternative(
 
 # -- bodies --------------------------------------------------------------------------------
 
+REMINDER_SUBJECT = "Reminder: invitation to the Gosocket network from {buyer}"
+_REMINDER = (
+    "A reminder: your company's invitation is still waiting. This email carries a new code; "
+    "the code of an earlier email works too, until one of them is used."
+)
+_NOTE = "A note from {buyer}:"
 _HELLO = "Hello {supplier},"
 _INTRO = (
     "{buyer} (Tax ID {buyer_tax_id}) invites your company to join the Gosocket network as its "
@@ -246,16 +264,37 @@ _IGNORE = "If you did not expect this invitation, ignore this email: the code ex
 _SIGNATURE = "The Gosocket team"
 
 
-def _text_body(lang: str, values: dict[str, str], url: str | None, command: str) -> str:
+def _note_lines(note: str) -> list[str]:
+    """The buyer's note as lines of text: control characters become spaces, line breaks stay
+    (the services refuse them already; this keeps the mail safe whoever calls it)."""
+    lines = [_one_line(line) for line in note.replace("\r\n", "\n").split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    while lines and not lines[0]:
+        lines.pop(0)
+    return lines
+
+
+def _text_body(
+    lang: str,
+    values: dict[str, str],
+    url: str | None,
+    command: str,
+    note: list[str],
+    reminder: bool,
+) -> str:
     def t(text: str) -> str:
         return translate(text, lang, **values)
 
     how = [translate(_LINK, lang, url=url)] if url else [t(_TUI), "", "  " + command]
+    note_block = [t(_NOTE), *("  " + line if line else "" for line in note), ""] if note else []
     lines = [
         t(_HELLO),
         "",
+        *([t(_REMINDER), ""] if reminder else []),
         t(_INTRO),
         "",
+        *note_block,
         t(_CODE) + " " + values["code"],
         t(_VALID),
         "",
@@ -276,7 +315,13 @@ def _text_body(lang: str, values: dict[str, str], url: str | None, command: str)
 
 
 def _html_body(
-    lang: str, values: dict[str, str], url: str | None, command: str, subject: str
+    lang: str,
+    values: dict[str, str],
+    url: str | None,
+    command: str,
+    subject: str,
+    note: list[str],
+    reminder: bool,
 ) -> str:
     def h(text: str, **safe: str) -> str:
         """Translate, escape the template and every value; ``safe`` values are markup."""
@@ -289,6 +334,13 @@ def _html_body(
     else:
         how = f'<p>{h(_TUI)}</p>\n<pre style="{_PRE_STYLE}">{html.escape(command)}</pre>'
     code = html.escape(values["code"])
+    first = f"<p>{h(_REMINDER)}</p>\n" if reminder else ""
+    note_html = (
+        f"<p>{h(_NOTE)}</p>\n<blockquote>{'<br>'.join(html.escape(line) for line in note)}"
+        "</blockquote>\n"
+        if note
+        else ""
+    )
     return f"""<!DOCTYPE html>
 <html lang="{lang}">
 <head>
@@ -297,8 +349,8 @@ def _html_body(
 </head>
 <body style="{_BODY_STYLE}">
 <p>{h(_HELLO)}</p>
-<p>{h(_INTRO)}</p>
-<p>{h(_CODE)}<br>
+{first}<p>{h(_INTRO)}</p>
+{note_html}<p>{h(_CODE)}<br>
 <strong style="{_CODE_STYLE}">{code}</strong></p>
 <p>{h(_VALID)}</p>
 <h2 style="font-size: 16px;">{h(_HOW)}</h2>

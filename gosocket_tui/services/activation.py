@@ -159,13 +159,15 @@ def activate(
             .where(
                 (Invitation.supplier == supplier.id)
                 & (Invitation.buyer == inviter.id)
-                & Invitation.status.in_(OPEN_STATUSES)
+                & Invitation.status.in_((*OPEN_STATUSES, "expired"))
             )
             .order_by(Invitation.id.desc())
             .first()
         )
         if invitation is None:
             return refuse(inviter.id, "failed", "no pending invitation")
+        if invitation.status == "expired":  # the sweep ran: every code of it has expired
+            return refuse(inviter.id, "expired", "code expired")
         if invitation.attempts >= max_attempts:
             return refuse(inviter.id, "blocked", "too many wrong codes; resend needed")
         live = [

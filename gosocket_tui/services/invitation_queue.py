@@ -25,6 +25,7 @@ from gosocket_tui.services.supplier_language import default_language
 OPEN_STATUSES = ("queued", "sent")
 SUBJECT = "Invitation to the Gosocket network from {buyer}"
 KIND_INVITATION = "invitation"
+KIND_REMINDER = "reminder"
 FALLBACK_MAIL_DOMAIN = "gosocket.local"
 
 
@@ -151,6 +152,6 @@ def queue_invitations(
             for link in links
         ]
     ).execute()
-    SupplierLink.update(status="queued", status_at=now, expires_at=None, updated_at=now).where(
-        SupplierLink.id.in_(ids)
-    ).execute()
+    SupplierLink.update(
+        status="queued", status_at=now, expires_at=None, reminders=0, updated_at=now
+    ).where(SupplierLink.id.in_(ids)).execute()

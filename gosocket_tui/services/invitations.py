@@ -9,9 +9,12 @@ writes only for administrators and only touches the acting company's suppliers.
 Link states (``SupplierLink.status``) move like this::
 
     not_invited ─invite→ queued ─sent→ invited ─activate→ registered
-                           │             │ (expires_at passed: shown as "expired")
+                           │             └─code expired (services/expiry.py)→ expired
                            └─failed→ delivery_failed
     queued / invited ─cancel→ cancelled;  any but registered ─resend→ queued (new code)
+
+While ``invited``, the deliverer may send reminders (``services/delivery/reminders.py``);
+each carries one more working code and the link counts them (``reminders``).
 """
 
 from __future__ import annotations
@@ -104,7 +107,8 @@ class InvitationInfo:
 
 
 def invitation_state(link: HasInvitationState, now: datetime) -> State:
-    """The state to show: ``invited`` past its expiry is ``expired`` (never stored)."""
+    """The state to show: ``expired`` is stored by the sweep, and an ``invited`` past its
+    expiry already shows as ``expired`` before the sweep runs."""
     state = display_state(link.status, link.expires_at, now)
     return state if state in STATES else "not_invited"
 

@@ -86,6 +86,17 @@ def palette_commands(app: PaletteHost) -> list[PaletteCommand]:
             if app.session.is_admin
             else []
         )
+        settings = (
+            [
+                PaletteCommand(
+                    _("Settings"),
+                    _("Reminders, personal note and reply-to of your invitations"),
+                    partial(show, "settings"),
+                )
+            ]
+            if app.session.is_admin
+            else []
+        )
         return [
             PaletteCommand(
                 _("Overview"),
@@ -109,6 +120,7 @@ def palette_commands(app: PaletteHost) -> list[PaletteCommand]:
             PaletteCommand(
                 _("Activity"), _("Your company's audit trail"), partial(show, "activity")
             ),
+            *settings,
             PaletteCommand(
                 _("My SSH keys"),
                 _("See and remove the SSH keys you log in with"),

@@ -81,6 +81,18 @@ COMMANDS: dict[str, Entry] = {
         ("company", "add", "--country", "CL", "--tax-id", "96.790.240-3", "--name", "Nueva SpA"),
         {"--country": STRICT, "--tax-id": STRICT, "--name": TEXT},
     ),
+    "company settings": Entry(
+        ("company", "settings", "--company", BUYER, "--reminders", "on"),
+        {
+            "--company": STRICT,
+            "--reminders": STRICT,
+            "--reminder-days": STRICT,
+            "--note": TEXT,
+            "--reply-to": OPTIONAL,
+            "--format": STRICT,
+        },
+        counts_refusals=True,  # a refused change is audited
+    ),
     "user add": Entry(
         ("user", "add", "--company", BUYER, "--username", "nuevo", "--password-stdin"),
         {"--company": STRICT, "--username": NEW_NAME},

@@ -30,15 +30,26 @@ from gosocket_tui import services
 from gosocket_tui.db.models import (
     ALL_MODELS,
     AuditEvent,
+    CompanySettings,
     DeliveryAttempt,
     OutboxMessage,
+    User,
 )
 from gosocket_tui.errors import NotFound, PermissionDenied
 from gosocket_tui.mail.sink import MailSink
-from gosocket_tui.services import activity, bulk, invitations, overview, ssh_keys, suppliers
+from gosocket_tui.services import (
+    activity,
+    bulk,
+    company_settings,
+    invitations,
+    overview,
+    ssh_keys,
+    suppliers,
+)
 from gosocket_tui.services.bulk import ImportOptions
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.delivery import log as delivery_log
+from gosocket_tui.services.delivery import preview
 from gosocket_tui.services.session import Session
 from tests.invitation_helpers import CO_TAX, deliver
 
@@ -91,6 +102,9 @@ WRITES: dict[str, Call] = {
     "bulk.importer.import_file": lambda ctx, s, w: bulk.import_file(
         ctx, s, w.import_file, ImportOptions(default_country="CL")
     ),
+    "company_settings.update_settings": lambda ctx, s, w: company_settings.update_settings(
+        ctx, s, reminders_enabled=True, note="Gracias"
+    ),
 }
 """Services that change data: administrators only."""
 
@@ -106,6 +120,10 @@ ADMIN_READS: dict[str, Call] = {
     "delivery.log.recent_deliveries": lambda ctx, s, w: delivery_log.recent_deliveries(ctx, s),
     "bulk.importer.validate": lambda ctx, s, w: bulk.validate(
         ctx, s, w.import_file, ImportOptions(default_country="CL")
+    ),
+    "company_settings.get_settings": lambda ctx, s, w: company_settings.get_settings(ctx, s),
+    "delivery.preview.preview_invitation": lambda ctx, s, w: preview.preview_invitation(
+        ctx, s, note="", reply_to=""
     ),
 }
 """Reads that show evidence (audit trail, recipients and server replies, a file check that
@@ -176,11 +194,16 @@ EXEMPT: dict[str, str] = {
     "delivery.claims.claim_due": "the deliverer's claims",
     "delivery.claims.release_claims": "the deliverer's claims",
     "delivery.message.prepare": "the deliverer builds the queued email with its code",
+    "delivery.message.compose_job_email": "builds one email from data its caller read "
+    "(the deliverer, or the preview after its administrator check)",
     "delivery.outcomes.load_jobs": "the deliverer reads the messages it claimed",
     "delivery.outcomes.reserve_code": "the deliverer stores a code's hash before sending",
     "delivery.outcomes.record_sent": "the deliverer's evidence of a try",
     "delivery.outcomes.record_server_problem": "the deliverer's evidence of a try",
     "delivery.outcomes.record_failed": "the deliverer's evidence of a try",
+    "delivery.reminders.queue_due_reminders": "the deliverer queues the reminders a company's "
+    "administrator scheduled, as the system",
+    "expiry.sweep_expired": "marks expired codes' invitations, as the system (deliverer, listing)",
     "invitation_queue.queue_invitations": "queues the links an authorised service chose (invite, "
     "resend, bulk import), inside its transaction",
 }
@@ -497,7 +520,29 @@ def _check_my_keys(ctx: ServiceContext, s: Session, ev: Evidence) -> None:
     assert [k.fingerprint for k in ssh_keys.list_keys(ctx, "ana")] == [ana.fingerprint]
 
 
+def _check_settings(ctx: ServiceContext, s: Session, ev: Evidence) -> None:
+    chile = CompanySettings.create(
+        company=User.get(User.username == "ana").company_id, note=CL_ONLY_NAME, reply_to=CL_EMAIL
+    )
+    own = company_settings.get_settings(ctx, s)
+    assert own == company_settings.DEFAULTS
+    _no_marker(ev, own)
+    company_settings.update_settings(ctx, s, note="Peru")
+    assert CompanySettings.get_by_id(chile.id).note == CL_ONLY_NAME
+
+
+def _check_preview(ctx: ServiceContext, s: Session, ev: Evidence) -> None:
+    CompanySettings.create(
+        company=User.get(User.username == "ana").company_id, note=CL_ONLY_NAME, reply_to=CL_EMAIL
+    )
+    email = preview.preview_invitation(ctx, s, note="", reply_to="")
+    assert "Distribuidora del Pacífico SAC" in email.text
+    _no_marker(ev, email)
+
+
 ISOLATION: dict[str, Callable[[ServiceContext, Session, Evidence], None]] = {
+    "delivery.preview.preview_invitation": _check_preview,
+    "company_settings.get_settings": _check_settings,
     "suppliers.listing.list_suppliers": _check_list,
     "suppliers.listing.count_suppliers": _check_count,
     "suppliers.lookup.get_supplier": _check_get,

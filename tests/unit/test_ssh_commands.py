@@ -13,6 +13,7 @@ from gosocket_tui.ssh.commands import REMOTE_COMMANDS, CommandRefused, remote_ar
 LOCAL_ONLY = {
     "activate",
     "company add",
+    "company settings",
     "config show",
     "db copy",
     "db upgrade",

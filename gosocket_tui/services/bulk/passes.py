@@ -45,7 +45,7 @@ LOOKUP_ROWS: Final = 500  # rows per lookup (one query each) and per spooled bat
 PROGRESS_EVERY_ROWS: Final = 1_000
 PROGRESS_EVERY_SECONDS: Final = 0.1
 Kind = Literal["add", "update", "skip"]
-INVITABLE: Final = frozenset({"not_invited", "delivery_failed", "cancelled"})
+INVITABLE: Final = frozenset({"not_invited", "expired", "delivery_failed", "cancelled"})
 
 
 class Pass:

@@ -65,6 +65,7 @@ from gosocket_tui.services.delivery.outcomes import (
     record_server_problem,
     reserve_code,
 )
+from gosocket_tui.services.delivery.reminders import queue_due_reminders
 from gosocket_tui.services.delivery.report import DeliveryReport
 
 log = logging.getLogger(__name__)
@@ -196,6 +197,9 @@ class Deliverer:
         report = DeliveryReport()
         try:
             self._record_unrecorded(report)
+            # Expired codes become a state (the sweep) and due reminders join the outbox,
+            # before the claim: both are idempotent, so concurrent deliverers may all run them.
+            queue_due_reminders(self.ctx)
             if self._paused_until is not None and self.ctx.clock.now() < self._paused_until:
                 report.server_error = self._pause_reason
                 return report

@@ -66,34 +66,53 @@ def check_activation_url(config: Config, sender: str) -> None:
         raise ConfigError(str(exc)) from None
 
 
+def compose_job_email(
+    ctx: ServiceContext, job: Job, sender: str, code: str, expires_at: datetime
+) -> ComposedEmail:
+    """The email of one job (invitation or reminder), with the company's note and reply-to:
+    the one composer the deliverer and the Settings preview share. ValueError when it
+    cannot be built."""
+    return compose_invitation(
+        lang=job.language,
+        sender=sender,
+        recipient=job.recipient,
+        message_id=job.message_id,
+        buyer_name=job.buyer_name,
+        buyer_tax_id_formatted=job.buyer_tax_id,
+        buyer_country=job.buyer_country,
+        supplier_name=job.supplier_name,
+        supplier_tax_id_formatted=format_tax_id(job.supplier_country, job.supplier_tax_id),
+        supplier_country=job.supplier_country,
+        code=code,
+        expires_at=expires_at,
+        activation_url=ctx.config.activation_url or None,
+        now=ctx.clock.now(),
+        note=job.note,
+        reply_to=job.reply_to,
+        reminder=job.is_reminder,
+    )
+
+
 def prepare(ctx: ServiceContext, job: Job, sender: str, lifetime: timedelta) -> Prepared:
     """Create the code and the email; the plain code never leaves this email.
 
-    A message whose invitation no longer waits for it gets no code (``email`` None).
+    A message whose invitation no longer waits for it gets no code (``email`` None): an
+    invitation email needs its invitation queued, a reminder needs it sent and not expired.
     """
-    if job.invitation_id is None or job.invitation_status != "queued":
-        return Prepared(job, None, "", datetime.min, None)
     now = ctx.clock.now()
-    expires_at = now + lifetime
+    if job.is_reminder:
+        # A reminder's code expires with the invitation: the deadline never moves.
+        expires_at = job.invitation_expires_at or now
+        if job.invitation_id is None or job.invitation_status != "sent" or expires_at <= now:
+            return Prepared(job, None, "", datetime.min, None)
+    elif job.invitation_id is None or job.invitation_status != "queued":
+        return Prepared(job, None, "", datetime.min, None)
+    else:
+        expires_at = now + lifetime
     code = generate_code(ctx.rng)
     code_hash = hash_code(code, new_salt(ctx.rng))
     try:
-        email = compose_invitation(
-            lang=job.language,
-            sender=sender,
-            recipient=job.recipient,
-            message_id=job.message_id,
-            buyer_name=job.buyer_name,
-            buyer_tax_id_formatted=job.buyer_tax_id,
-            buyer_country=job.buyer_country,
-            supplier_name=job.supplier_name,
-            supplier_tax_id_formatted=format_tax_id(job.supplier_country, job.supplier_tax_id),
-            supplier_country=job.supplier_country,
-            code=code,
-            expires_at=expires_at,
-            activation_url=ctx.config.activation_url or None,
-            now=now,
-        )
+        email = compose_job_email(ctx, job, sender, code, expires_at)
     except ValueError as exc:  # a recipient no server could take: no point retrying
         return Prepared(job, None, "", expires_at, f"message not built: {exc}")
     # The plain code now lives only inside ``email``; the database gets the hash.

@@ -32,7 +32,9 @@ from gosocket_tui.mail.smtp_failures import (
     backoff_delay,
 )
 from gosocket_tui.services import audit
+from gosocket_tui.services.company_settings import CompanySettingsInfo, settings_of
 from gosocket_tui.services.context import ServiceContext
+from gosocket_tui.services.invitation_queue import KIND_INVITATION, KIND_REMINDER
 from gosocket_tui.services.taxid import format_tax_id
 
 #: Never retry sooner than this, whatever the jitter drew (keeps one run from spinning).
@@ -65,6 +67,15 @@ class Job:
     supplier_name: str
     supplier_country: str
     supplier_tax_id: str  # compact, as stored
+    kind: str = KIND_INVITATION
+    #: When the invitation's codes expire (a reminder's code expires with them).
+    invitation_expires_at: datetime | None = None
+    note: str = ""
+    reply_to: str = ""
+
+    @property
+    def is_reminder(self) -> bool:
+        return self.kind == KIND_REMINDER
 
 
 def is_server_problem(failure: SmtpFailure) -> bool:
@@ -90,6 +101,7 @@ def maybe_delivered(failure: SmtpFailure) -> bool:
 def load_jobs(ctx: ServiceContext, worker_id: str, ids: list[int]) -> list[Job]:
     """The claimed messages among ``ids`` still this worker's, with what sending them needs."""
     buyers: dict[int, Company] = {}
+    settings: dict[int, CompanySettingsInfo] = {}
     jobs = []
     query = (
         OutboxMessage.select(
@@ -100,6 +112,7 @@ def load_jobs(ctx: ServiceContext, worker_id: str, ids: list[int]) -> list[Job]:
             OutboxMessage.attempts,
             OutboxMessage.buyer,
             OutboxMessage.invitation,
+            OutboxMessage.kind,
         )
         .where(OutboxMessage.id.in_(ids) & (OutboxMessage.claimed_by == worker_id))
         .order_by(OutboxMessage.id)
@@ -109,7 +122,7 @@ def load_jobs(ctx: ServiceContext, worker_id: str, ids: list[int]) -> list[Job]:
     invitations = {
         inv.id: inv
         for inv in Invitation.select(
-            Invitation.id, Invitation.status, Invitation.link, SupplierLink
+            Invitation.id, Invitation.status, Invitation.expires_at, Invitation.link, SupplierLink
         )
         .join(SupplierLink)
         .where(Invitation.id.in_(invitation_ids))
@@ -117,7 +130,9 @@ def load_jobs(ctx: ServiceContext, worker_id: str, ids: list[int]) -> list[Job]:
     for message in messages:
         if message.buyer_id not in buyers:
             buyers[message.buyer_id] = Company.get_by_id(message.buyer_id)
+            settings[message.buyer_id] = settings_of(message.buyer_id)
         buyer = buyers[message.buyer_id]
+        own = settings[message.buyer_id]
         invitation = invitations.get(message.invitation_id or 0)
         link = invitation.link if invitation is not None else None
         jobs.append(
@@ -137,9 +152,21 @@ def load_jobs(ctx: ServiceContext, worker_id: str, ids: list[int]) -> list[Job]:
                 supplier_name=link.name if link is not None else "",
                 supplier_country=link.country if link is not None else "",
                 supplier_tax_id=link.tax_id if link is not None else "",
+                kind=message.kind,
+                invitation_expires_at=invitation.expires_at if invitation is not None else None,
+                note=own.note,
+                reply_to=own.reply_to,
             )
         )
     return jobs
+
+
+def waiting_for(job: Job, now: datetime) -> object:
+    """The invitation still waits for this message: queued for its first email; sent and
+    not expired for a reminder (never after registration, cancellation or expiry)."""
+    if job.is_reminder:
+        return (Invitation.status == "sent") & (Invitation.expires_at > now)
+    return Invitation.status == "queued"
 
 
 def reserve_code(
@@ -166,7 +193,7 @@ def reserve_code(
         return TAKEN_OVER  # another worker took it over: it sends it
     waiting = (
         Invitation.select(Invitation.id)
-        .where((Invitation.id == job.invitation_id) & (Invitation.status == "queued"))
+        .where((Invitation.id == job.invitation_id) & waiting_for(job, now))
         .exists()
     )
     if not waiting:
@@ -212,22 +239,48 @@ def _sent_statements(param: str) -> tuple[str, ...]:
     return tuple(text.replace("?", param) for text in statements)
 
 
+@functools.cache
+def _reminder_statements(param: str) -> tuple[str, ...]:
+    """The writes of a sent reminder: the invitation's state and expiry stay as they are."""
+    statements = (
+        "UPDATE supplier_link SET reminders = reminders + 1 WHERE id = ? AND status = 'invited'",
+        "INSERT INTO audit_event (at, actor_id, actor_name, company_id, action, target, "
+        "outcome, detail) VALUES (?, NULL, 'system', ?, 'invitation.reminded', ?, ?, ?)",
+    )
+    return tuple(text.replace("?", param) for text in statements)
+
+
 def record_sent(
     ctx: ServiceContext, job: Job, result: SendResult, subject: str, expires_at: datetime
 ) -> None:
-    """Record a delivery: message sent, attempt, the invitation and the link 'invited'.
+    """Record a delivery: message sent, attempt, the invitation and the link 'invited'
+    (a reminder: the link's reminder count goes up, the invitation stays as it is).
 
     The hot path of a big invite (one short transaction per message, so a crash loses at
     most the message in flight), hence plain SQL: the query builder costs more than the
     writes themselves.
     """
     sql = _sent_statements(ctx.db.param)
+    reminder_sql = _reminder_statements(ctx.db.param)
 
     def write() -> None:
         now = _db_time(ctx.clock.now())
         expires = _db_time(expires_at)
         ctx.db.execute_sql(sql[0], (now, result.reply, subject, job.id))
         ctx.db.execute_sql(sql[1], (job.id, now, result.code, result.reply))
+        if job.is_reminder:
+            counted = ctx.db.execute_sql(reminder_sql[0], (job.link_id,)).rowcount
+            ctx.db.execute_sql(
+                reminder_sql[1],
+                (
+                    now,
+                    job.buyer_id,
+                    f"{job.supplier_country}:{job.supplier_tax_id}",
+                    "ok" if counted else "stale",
+                    f"to {job.recipient}; {job.message_id}; {result.reply}"[:1000],
+                ),
+            )
+            return
         # Only the invitation still waiting for this very message turns 'sent': one
         # superseded or cancelled meanwhile has dropped its hashes, so the code is dead.
         current = ctx.db.execute_sql(sql[2], (now, expires, job.invitation_id)).rowcount
@@ -321,6 +374,20 @@ def record_failed(
             return
         changes["status"] = "failed"
         OutboxMessage.update(changes).where(OutboxMessage.id == job.id).execute()
+        if job.is_reminder:
+            # The first email was delivered and its code still works; a failed reminder
+            # (a hard bounce) only stops the reminders (``reminders.queue_due_reminders``).
+            audit.record(
+                ctx,
+                None,
+                "invitation.reminder_failed",
+                target=f"{job.supplier_country}:{job.supplier_tax_id}",
+                company_id=job.buyer_id,
+                actor_name="system",
+                outcome="failed",
+                detail=f"to {job.recipient}; {job.message_id}; {failure.reply}",
+            )
+            return
         current = (
             Invitation.update(status="failed")
             .where((Invitation.id == job.invitation_id) & (Invitation.status == "queued"))

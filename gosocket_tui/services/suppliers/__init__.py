@@ -35,7 +35,12 @@ from gosocket_tui.services.suppliers.listing import (
 )
 from gosocket_tui.services.suppliers.lookup import find_supplier, get_supplier
 from gosocket_tui.services.suppliers.rows import SortKey, SupplierDetail, SupplierRow
-from gosocket_tui.services.suppliers.states import STATUSES, display_state, state_label
+from gosocket_tui.services.suppliers.states import (
+    STATUSES,
+    display_state,
+    invitation_label,
+    state_label,
+)
 
 __all__ = [
     "MAX_FIELD",
@@ -58,6 +63,7 @@ __all__ = [
     "display_state",
     "find_supplier",
     "get_supplier",
+    "invitation_label",
     "list_clients",
     "list_suppliers",
     "locate_supplier",

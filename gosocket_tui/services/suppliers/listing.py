@@ -13,6 +13,7 @@ from typing import Any
 from gosocket_tui.db.models import SupplierLink
 from gosocket_tui.safe_text import storable
 from gosocket_tui.services.context import ServiceContext
+from gosocket_tui.services.expiry import sweep_expired
 from gosocket_tui.services.session import Session, require_session
 from gosocket_tui.services.suppliers.fields import normalize_groups
 from gosocket_tui.services.suppliers.filters import (
@@ -53,6 +54,8 @@ def _filtered(ctx: ServiceContext, company_id: int, filt: SupplierFilter) -> Any
     if filt.name.strip():
         query = query.where(name_condition(ctx.db, storable(filt.name)))
     if filt.status:
+        if filt.status in ("invited", "expired"):
+            sweep_expired(ctx)  # "expired" is a stored state: bring it up to date first
         query = query.where(status_condition(filt.status, ctx.clock.now()))
     group = normalize_groups(storable(filt.group)).split(",")[0]
     if group:

@@ -30,6 +30,8 @@ class SupplierRow:
     state: str
     state_at: datetime | None
     expires_at: datetime | None
+    #: Reminders sent for the current invitation (shown as "Invited · reminded 2×").
+    reminders: int = 0
 
     @property
     def registered(self) -> bool:
@@ -63,6 +65,7 @@ def supplier_row(link: SupplierLink, now: datetime) -> SupplierRow:
         state=display_state(link.status, link.expires_at, now),
         state_at=link.status_at,
         expires_at=link.expires_at,
+        reminders=link.reminders,
     )
 
 

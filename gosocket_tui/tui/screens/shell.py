@@ -1,10 +1,11 @@
-"""The app shell after login: header, sidebar (Overview, Network, Mailbox, Activity), content,
-footer.
+"""The app shell after login: header, sidebar (Overview, Network, Mailbox, Activity, Settings),
+content, footer.
 
 The sidebar is an ``OptionList``: arrows move and show the view at once, Enter moves the focus
 into it. The function keys of :attr:`ShellScreen.BINDINGS` jump to each view from anywhere in
-the shell (F1 Overview, F2 Network, F3 Mailbox, F4 Activity); F6 opens the user's own SSH keys
-(a dialog, not a view); ctrl+l logs out. The command palette (ctrl+p) reaches the same targets
+the shell (F1 Overview, F2 Network, F3 Mailbox, F4 Activity, F5 Settings: administrators
+only, not in anyone else's sidebar, footer or palette); F6 opens the user's own SSH keys (a
+dialog, not a view); ctrl+l logs out. The command palette (ctrl+p) reaches the same targets
 through :meth:`ShellScreen.show`.
 
 Login lands on Network → Suppliers (the article's first step), though Overview is first in the
@@ -33,6 +34,7 @@ from gosocket_tui.tui.views.base import View
 from gosocket_tui.tui.views.mailbox import MailboxView
 from gosocket_tui.tui.views.network import NetworkView
 from gosocket_tui.tui.views.overview import OverviewView
+from gosocket_tui.tui.views.settings import SettingsView
 from gosocket_tui.tui.views.suppliers_panel import SuppliersPanel
 from gosocket_tui.tui.widgets.footer import KeyFooter
 from gosocket_tui.tui.widgets.header import ShellHeader
@@ -47,7 +49,10 @@ TARGETS: tuple[tuple[str, str], ...] = (
     ("network", "Network"),
     ("mailbox", "Mailbox"),
     ("activity", "Activity"),
+    ("settings", "Settings"),
 )
+#: Targets only administrators see (sidebar, F-key and palette); the services refuse the rest.
+ADMIN_TARGETS = frozenset({"settings"})
 
 LANDING = "network"  # where a login lands: the Tax ID filter of Network → Suppliers
 LANDING_INDEX = [view for view, _label in TARGETS].index(LANDING)
@@ -65,6 +70,8 @@ class ShellScreen(Screen[None]):
         Binding("f2", "show('network')", "Network"),
         Binding("f3", "show('mailbox')", "Mailbox"),
         Binding("f4", "show('activity')", "Activity"),
+        # Not in the footer either (like F1): at 80 columns the table's keys need the room.
+        Binding("f5", "show('settings')", "Settings", show=False),
         Binding("f6", "app.my_keys", "My SSH keys", show=False),
         Binding("ctrl+l", "app.logout", "Log out"),
     ]
@@ -77,7 +84,8 @@ class ShellScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield ShellHeader(self.session, id="header")
         with Horizontal(id="shell-body"):
-            yield OptionList(*(Option(_(label), id=view) for view, label in TARGETS), id="sidebar")
+            options = (Option(_(label), id=view) for view, label in self.targets)
+            yield OptionList(*options, id="sidebar")
             with ContentSwitcher(id="content", initial=LANDING):
                 yield NetworkView(self.ctx, self.session, id="network")
         yield KeyFooter()
@@ -95,6 +103,7 @@ class ShellScreen(Screen[None]):
             "overview": OverviewView,
             "mailbox": MailboxView,
             "activity": ActivityView,
+            "settings": SettingsView,
         }
         return content.mount(views[view](self.ctx, self.session, id=view))
 
@@ -108,12 +117,23 @@ class ShellScreen(Screen[None]):
             event.panel.action_focus_search()
 
     @property
+    def targets(self) -> tuple[tuple[str, str], ...]:
+        """The sidebar's targets for this user (administrators see Settings too)."""
+        admin = self.session.is_admin
+        return tuple(t for t in TARGETS if admin or t[0] not in ADMIN_TARGETS)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Settings' key is neither shown nor working for a non-administrator."""
+        shown = dict(self.targets)
+        return not (action == "show" and bool(parameters) and parameters[0] not in shown)
+
+    @property
     def current(self) -> str:
         return self.query_one("#content", ContentSwitcher).current or LANDING
 
     def show(self, view: str, tab: str | None = None, *, focus: bool = False) -> None:
         """Show ``view`` (and, for the network, its ``suppliers`` or ``clients`` tab)."""
-        ids = [target for target, _label in TARGETS]
+        ids = [target for target, _label in self.targets]
         if view not in ids:
             raise ValueError(view)
         mounting = self._mounted_view(view)

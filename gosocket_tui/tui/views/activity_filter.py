@@ -29,12 +29,15 @@ KNOWN_ACTIONS: tuple[str, ...] = (
     "invitation.cancel",
     "invitation.change_email",
     "invitation.delivery_failed",
+    "invitation.reminded",
+    "invitation.reminder_failed",
     "user.",
     "user.create",
     "user.disable",
     "user.enable",
     "user.unlock",
     "company.create",
+    "settings.update",
     "audit.read",
 )
 """Suggestions for the action filter (a prefix such as ``supplier.`` matches a family)."""

@@ -27,8 +27,8 @@ from gosocket_tui.services.suppliers import (
     SupplierFilter,
     SupplierRow,
     count_suppliers,
+    invitation_label,
     list_suppliers,
-    state_label,
 )
 from gosocket_tui.tui.safe import plain
 from gosocket_tui.tui.widgets.paged_table import PagedTable
@@ -271,7 +271,9 @@ class SupplierTable(PagedTable[SupplierRow]):
     def _render_invitation(self, row: SupplierRow, width: int) -> Spans:
         if row.state == "registered":
             return []
-        label = state_label(row.state)
+        label = invitation_label(row.state, row.reminders)
+        if len(label) > width:
+            label = invitation_label(row.state, row.reminders, short=True)
         spans: Spans = [(label, STATE_RICH_STYLES.get(row.state))]
         when = short_date(invitation_date(row), self.ctx.clock.now())
         if when and len(label) + 1 + len(when) <= width:
