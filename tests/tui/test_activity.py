@@ -294,7 +294,7 @@ async def test_export_writes_the_filtered_trail_with_formulas_neutralised(
         path = app.screen.query_one("#activity-path", Input)
         assert path.value == "~/gosocket-activity-20260302.csv"
         await type_into(pilot, "#activity-action", "supplier", submit=False)
-        await pilot.press("f6")
+        await pilot.press("ctrl+s")
         assert app.focused is path
         await type_into(pilot, "#activity-path", str(target))
         rows = list(csv.reader(target.open(encoding="utf-8-sig")))

@@ -167,7 +167,7 @@ async def test_the_delivery_log_export_stays_in_the_exchange_folder(
         app.remote = True
         async with app.run_test(size=(80, 24)) as pilot:
             view = await open_mailbox(pilot)
-            await pilot.press("f6")
+            await pilot.press("ctrl+s")
             await pilot.pause()
             field = view.query_one("#delivery-path", Input)
             assert field.value == "gosocket-delivery-8600073861.txt"

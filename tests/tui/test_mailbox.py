@@ -133,7 +133,7 @@ async def test_received_mail_newest_first_with_the_code_in_full(
         mail = view.query_one(MailList)
         assert app.focused is mail
         assert [m.rcpt_tos for m in mail.messages] == [(SECOND_EMAIL,), ("ventas@cafe.example",)]
-        assert status(view) == "2 messages · F5 refresh"
+        assert status(view) == "2 messages · Ctrl+R refresh"
         pane = rendered(view, "mail-message-text")
         assert f"Activation code: {code_in(second)}" in pane
         assert "Hola, Proveedora Sur Ltda:" in pane  # the supplier's language (Chile)
@@ -155,7 +155,7 @@ async def test_f5_shows_a_newly_delivered_message(
         clock.advance(minutes=1)
         invite_and_deliver(ctx, admin, sink, **SECOND, email=SECOND_EMAIL)
         newest = sink.wait_for(2)[-1]
-        await pilot.press("f5")
+        await pilot.press("ctrl+r")
         await settle(pilot)
         assert mail.messages[0].key == newest.key
         assert mail.cursor_row == 0  # the cursor was on the newest: it follows the new one
@@ -234,7 +234,7 @@ async def test_delivery_log_shows_the_evidence_of_each_email(
             (SECOND_EMAIL, "failed"),
             ("ventas@cafe.example", "sent"),
         ]
-        assert status(view) == "2 emails · F6 export"
+        assert status(view) == "2 emails · Ctrl+S export"
         detail = rendered(view, "delivery-detail-text")
         assert "Proveedora Sur Ltda (CL:967902403)  Failed" in detail
         assert "Server reply: 550 5.1.1 <facturas@sur.example>: mailbox unavailable" in detail
@@ -280,7 +280,7 @@ async def test_export_writes_the_supplier_delivery_log(
     app = build_app(ctx, maildir=sink.maildir)
     async with app.run_test(size=(80, 24)) as pilot:
         view = await open_mailbox(pilot)
-        await pilot.press("f6")
+        await pilot.press("ctrl+s")
         await pilot.pause()
         path = view.query_one("#delivery-path", Input)
         assert app.focused is path
@@ -306,7 +306,7 @@ async def test_export_to_a_folder_is_explained(
     app = build_app(ctx, maildir=sink.maildir)
     async with app.run_test(size=(80, 24)) as pilot:
         view = await open_mailbox(pilot)
-        await pilot.press("f6")
+        await pilot.press("ctrl+s")
         view.query_one("#delivery-path", Input).value = str(tmp_path)
         await pilot.press("enter")
         await settle(pilot)
@@ -357,7 +357,7 @@ async def test_kick_delivery_sends_in_the_background(
         assert app.kick_delivery() is None  # one run at a time: this one asks for another
         await worker.wait()
         (message,) = sink.wait_for(1)
-        await pilot.press("f5")
+        await pilot.press("ctrl+r")
         await settle(pilot)
         assert code_in(message) in rendered(view, "mail-message-text")
     assert OutboxMessage.get().status == "sent"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Checkbox, Input, OptionList, Static, TextArea
+from textual.widgets import Checkbox, Input, OptionList, Select, Static, TextArea
 
 from gosocket_tui.services import company_settings
 from gosocket_tui.services.context import ServiceContext
@@ -48,6 +48,11 @@ async def test_save_checks_every_value_and_the_preview_shows_the_email_as_text(
     async with app.run_test(size=(80, 24)) as pilot:
         view = await open_settings(pilot)
         assert shell(app).current == "settings"
+        # A Chilean company's suppliers read Spanish unless chosen otherwise.
+        assert "Subject: Invitación a la red Gosocket de Comercial Andes SpA" in preview_text(view)
+        view.query_one("#settings-preview-language", Select).value = "en"
+        await app.workers.wait_for_complete()
+        await settle(pilot)
         assert "Subject: Invitation to the Gosocket network from Comercial Andes SpA" in (
             preview_text(view)
         )
@@ -84,7 +89,7 @@ async def test_non_administrators_have_no_settings(make: AppFactory) -> None:
         await log_in(pilot, "carlos", PASSWORD)
         sidebar = app.screen.query_one("#sidebar", OptionList)
         ids = [sidebar.get_option_at_index(i).id for i in range(sidebar.option_count)]
-        assert ids == ["network", "mailbox", "activity"]
+        assert ids == ["overview", "network", "mailbox", "activity"]
         assert "Settings" not in [c.title for c in palette_commands(app)]
         await pilot.press("f5")
         await settle(pilot)
@@ -120,3 +125,25 @@ def test_snapshot_settings(
         await open_settings(pilot)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_the_shell_keys_work_from_inside_every_view(make: AppFactory) -> None:
+    """F5 and F6 belong to the shell everywhere: the Mailbox and Activity views refresh with
+    ctrl+r and export with ctrl+s, so inside them F5 still opens Settings, F6 My SSH keys."""
+    from gosocket_tui.tui.dialogs.my_keys import MyKeysScreen
+
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "ana", PASSWORD)
+        for view in ("f3", "f4"):  # Mailbox, Activity
+            await pilot.press(view)
+            await settle(pilot)
+            await pilot.press("tab")  # the focus inside the view
+            await pilot.press("f5")
+            await settle(pilot)
+            assert shell(app).current == "settings"
+            await pilot.press(view, "tab", "f6")
+            await settle(pilot)
+            assert isinstance(app.screen, MyKeysScreen)
+            await pilot.press("escape")
+            await settle(pilot)

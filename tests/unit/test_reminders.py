@@ -73,7 +73,8 @@ def test_reminders_go_on_schedule_once_each_and_every_code_works(
     assert deliver(ctx, sink.port).claimed == 0  # the schedule ends at two
 
     first, second, third = sink.wait_for(3)
-    assert second.subject.startswith("Reminder: ") and third.subject.startswith("Reminder: ")
+    reminder = "Recordatorio: "  # in the Chilean supplier's Spanish, like its invitation
+    assert second.subject.startswith(reminder) and third.subject.startswith(reminder)
     codes = [code_in(message) for message in (first, second, third)]
     assert len(set(codes)) == 3
     invitation = Invitation.get()
@@ -92,7 +93,7 @@ def test_reminders_go_on_schedule_once_each_and_every_code_works(
     admin = auth.authenticate(ctx, "ana", PASSWORD)
     entries = delivery_log.delivery_log(ctx, admin, link_id)
     assert [e.status for e in entries] == ["sent", "sent", "sent"]
-    assert entries[1].subject.startswith("Reminder: ")
+    assert entries[1].subject.startswith(reminder)
 
     activate_cafe(ctx, codes[0])  # the original code still works after two reminders
     assert SupplierLink.get_by_id(link_id).status == "registered"

@@ -73,8 +73,8 @@ class ActivityView(View):
     """The zone times are shown in and dates are read in; None: the local zone."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f5", "refresh_events", "Refresh", show=False),
-        Binding("f6", "focus_export", "Export…", show=False),
+        Binding("ctrl+r", "refresh_events", "Refresh", show=False),
+        Binding("ctrl+s", "focus_export", "Export…", show=False),
     ]
 
     def __init__(self, ctx: ServiceContext, session: Session, *, id: str | None = None) -> None:
@@ -165,7 +165,7 @@ class ActivityView(View):
         self.refresh_events()
 
     def refresh_events(self) -> None:
-        """Read the first page again with the applied filters (when shown, F5, Enter)."""
+        """Read the first page again with the applied filters (when shown, ctrl+r, Enter)."""
         if not self.session.is_admin:
             self._set_refused(True)
             return

@@ -8,11 +8,11 @@ For administrators, three tabs:
   Maildir (``services.received_mail.read_maildir``) in a thread worker.
 - **Delivery log** (Registro de entregas): the company's invitation emails and what became
   of them, one supplier's only after Enter (Escape: all of them again), and the export of
-  that supplier's log (F6 jumps to it): ``views/delivery_pane.py``.
+  that supplier's log (ctrl+s jumps to it): ``views/delivery_pane.py``.
 - **Not received?**: the checklist for a supplier whose email failed or never arrived (spam
   folder, safelisting the sender address, a typo in the address: change it and resend).
 
-Non-administrators see one sentence. F5 reads everything again; while the view is shown it
+Non-administrators see one sentence. Ctrl+R reads everything again; while the view is shown it
 also refreshes every few seconds (redrawing only what changed). Every read runs through
 ``tui.workers.call_service``: a newer read drops the answer of an older one, and an expired
 session logs out instead of showing a load error.
@@ -70,8 +70,8 @@ class MailboxView(View):
     RECENT_LIMIT: ClassVar[int] = 200
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f5", "refresh_mail", "Refresh", show=False),
-        Binding("f6", "focus_export", "Export…", show=False),
+        Binding("ctrl+r", "refresh_mail", "Refresh", show=False),
+        Binding("ctrl+s", "focus_export", "Export…", show=False),
         Binding("escape", "all_suppliers", "All suppliers", show=False),
     ]
 
@@ -189,7 +189,7 @@ class MailboxView(View):
         self.refresh_mail()
 
     def refresh_mail(self) -> None:
-        """Read the sink's Maildir and the delivery log again (when shown, F5)."""
+        """Read the sink's Maildir and the delivery log again (when shown, ctrl+r)."""
         if not self._check_admin():
             return
         self._sink_stamp = None  # read the Maildir even if it looks unchanged
@@ -319,14 +319,14 @@ class MailboxView(View):
                 line = (
                     (_("1 message") if count == 1 else _("{count} messages", count=count))
                     + " · "
-                    + _("F5 refresh")
+                    + _("Ctrl+R refresh")
                 )
             elif active == DELIVERIES and self.deliveries.loaded:
                 count = self.deliveries.count
                 line = (
                     (_("1 email") if count == 1 else _("{count} emails", count=count))
                     + " · "
-                    + _("F6 export")
+                    + _("Ctrl+S export")
                 )
         widget.update(text(line))
         widget.set_class(bool(self._status_error) and not loading, "-error")

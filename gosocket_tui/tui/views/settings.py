@@ -21,13 +21,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.events import Show
-from textual.widgets import Button, Checkbox, Input, Label, Static, TextArea
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
 
 from gosocket_tui.errors import GosocketError, PermissionDenied, ValidationError
 from gosocket_tui.i18n import _
 from gosocket_tui.services import company_settings
 from gosocket_tui.services.company_settings import CompanySettingsInfo
 from gosocket_tui.services.delivery import preview
+from gosocket_tui.services.supplier_language import default_language, language_choices
 from gosocket_tui.tui.safe import content
 from gosocket_tui.tui.views.base import View
 from gosocket_tui.tui.workers import call_service
@@ -102,6 +103,13 @@ class SettingsView(View):
                 yield Button(_("Save"), id="settings-save", compact=True, variant="primary")
                 yield Button(_("Preview"), id="settings-preview-button", compact=True)
             yield Label(_("The invitation email as it will be sent"), classes="settings-label")
+            yield Select(
+                language_choices(),
+                value=default_language(self.session.company_country),
+                allow_blank=False,
+                compact=True,
+                id="settings-preview-language",
+            )
             yield Static(id="settings-preview")
 
     def on_mount(self) -> None:
@@ -192,13 +200,19 @@ class SettingsView(View):
         self._message(_("Settings saved."), error=False)
 
     @on(Button.Pressed, "#settings-preview-button")
+    @on(Select.Changed, "#settings-preview-language")
     def show_preview(self) -> None:
-        """Build the email from the form's note and reply-to (saved or not)."""
+        """Build the email from the form's note and reply-to (saved or not), in the supplier
+        language chosen (each supplier reads its own; the company's country's by default)."""
         _enabled, _days, note, reply_to = self._values()
+        chosen = self.query_one("#settings-preview-language", Select).value
+        language = chosen if isinstance(chosen, str) else None
         ctx, session = self.ctx, self.session
         call_service(
             self,
-            lambda: preview.preview_invitation(ctx, session, note=note, reply_to=reply_to),
+            lambda: preview.preview_invitation(
+                ctx, session, note=note, reply_to=reply_to, language=language
+            ),
             self._previewed,
             self._failed,
             group="settings-preview",

@@ -128,7 +128,7 @@ def troubleshooting(sender: str) -> Text:
         ),
         _(
             "Still nothing? Try another address of the supplier, or export the delivery log "
-            "(F6) and send it to support."
+            "(Ctrl+S) and send it to support."
         ),
     ]
     view = Text()
