@@ -122,7 +122,8 @@ async def test_activating_registers_the_key_and_it_logs_the_new_user_in(
         painted = await read_until(
             process.stdout, f"ssh -p {served.port} cafe.admin@127.0.0.1".encode()
         )
-        assert b"is now registered" in painted
+        # In the invitation's language from the accepted code on: the Colombian supplier's Spanish.
+        assert "ya está registrado".encode() in painted
         process.stdin.write(ENTER)  # Close: the session ends
         assert await ended(process) == 0
     # The child's status told the server the supplier was registered.
