@@ -35,6 +35,7 @@ from gosocket_tui.db.models import (
     ALL_MODELS,
     AuditEvent,
     Company,
+    CompanySettings,
     DeliveryAttempt,
     Invitation,
     OutboxMessage,
@@ -43,9 +44,16 @@ from gosocket_tui.db.models import (
 )
 from gosocket_tui.errors import UserError
 from gosocket_tui.i18n import _, translate
+from gosocket_tui.mail.compose import REMINDER_SUBJECT
 from gosocket_tui.services import audit
+from gosocket_tui.services.company_settings import DEFAULT_REMINDER_DAYS
 from gosocket_tui.services.context import ServiceContext, open_context
-from gosocket_tui.services.invitation_queue import KIND_INVITATION, SUBJECT
+from gosocket_tui.services.invitation_queue import (
+    KIND_INVITATION,
+    KIND_REMINDER,
+    SUBJECT,
+    invitation_language,
+)
 from gosocket_tui.services.overview import week_starts
 from gosocket_tui.services.passwords import hash_password
 from gosocket_tui.services.taxid import parse_tax_id
@@ -187,6 +195,8 @@ def seed_demo(ctx: ServiceContext, fixture: dict[str, Any]) -> None:
                 )
             for start in range(0, len(rows), 200):
                 SupplierLink.insert_many(rows[start : start + 200]).execute()
+            # The demo's buyers chase their invitations: reminders on, the default schedule.
+            CompanySettings.create(company=buyer, reminders_enabled=True, updated_at=now)
             seed_history(ctx, buyer, admins[buyer.id], fixture["history"], now)
         # Each buyer supplies the next one, so the Clients tab has something to show.
         for buyer, client in zip(buyers, buyers[1:] + buyers[:1], strict=True):
@@ -230,7 +240,6 @@ def seed_history(
         .order_by(SupplierLink.id)
     )
     chosen = rng.sample(candidates, round(len(candidates) * float(spec["invited_share"])))
-    subject = translate(SUBJECT, "es", buyer=buyer.name)
     span = (now - week_starts(now)[0]).total_seconds() - 3600  # within the Overview's weeks
     for link in sorted(chosen, key=lambda link: link.id):
         # More invitations in recent weeks (the company is rolling the network out).
@@ -247,9 +256,7 @@ def seed_history(
             cancelled = sent + timedelta(days=rng.uniform(1, 6))
             if cancelled >= now:
                 cancelled = None
-        _write_history(
-            ctx, buyer, admin, link, subject, sent, lifetime, used, cancelled, failed, rng
-        )
+        _write_history(ctx, buyer, admin, link, now, sent, lifetime, used, cancelled, failed, rng)
 
 
 def _write_history(
@@ -257,7 +264,7 @@ def _write_history(
     buyer: Company,
     admin: User,
     link: SupplierLink,
-    subject: str,
+    now: datetime,
     sent: datetime,
     lifetime: timedelta,
     used: datetime | None,
@@ -265,7 +272,10 @@ def _write_history(
     failed: bool,
     rng: random.Random,
 ) -> None:
-    """One supplier's invitation and what became of it (see :func:`seed_history`)."""
+    """One supplier's invitation, its reminders, and what became of it (see
+    :func:`seed_history`)."""
+    language = invitation_language(link)
+    subject = translate(SUBJECT, language, buyer=buyer.name)
     queued = sent - timedelta(seconds=rng.randint(2, 40))
     expires = None if failed else sent + lifetime
     target = f"{link.country}:{link.tax_id}"
@@ -275,7 +285,7 @@ def _write_history(
         buyer=buyer,
         supplier=link.supplier_id,
         email=link.email,
-        language="es",
+        language=language,
         status=status,
         attempts=1,
         created_at=queued,
@@ -293,7 +303,7 @@ def _write_history(
         kind=KIND_INVITATION,
         recipient=link.email,
         subject=subject,
-        language="es",
+        language=language,
         message_id=message_id,
         status="failed" if failed else "sent",
         attempts=1,
@@ -313,6 +323,37 @@ def _write_history(
     events: list[tuple[datetime, str, int | None, int, str, str, str]] = [
         (queued, admin.username, admin.id, buyer.id, "invitation.invite", "ok", f"to {link.email}")
     ]
+    # The reminders the deliverer sent on the default schedule while the code still waited.
+    until = min(moment for moment in (used, cancelled, expires, now) if moment is not None)
+    reminders = (
+        []
+        if failed
+        else [
+            sent + timedelta(days=day, seconds=rng.randint(30, 900))
+            for day in DEFAULT_REMINDER_DAYS
+            if sent + timedelta(days=day) < until
+        ]
+    )
+    for at in reminders:
+        reminder_id = f"<history-{invitation.id}-r{rng.getrandbits(48):012x}@demo.gosocket.example>"
+        reminder = OutboxMessage.create(
+            buyer=buyer,
+            invitation=invitation,
+            kind=KIND_REMINDER,
+            recipient=link.email,
+            subject=translate(REMINDER_SUBJECT, language, buyer=buyer.name),
+            language=language,
+            message_id=reminder_id,
+            status="sent",
+            attempts=1,
+            next_attempt_at=at,
+            sent_at=at,
+            server_reply=SENT_REPLY,
+            created_at=at,
+        )
+        DeliveryAttempt.create(message=reminder, at=at, outcome="sent", code=250, reply=SENT_REPLY)
+        detail = f"to {link.email}; {reminder_id}; {SENT_REPLY}"
+        events.append((at, "system", None, buyer.id, "invitation.reminded", "ok", detail))
     if failed:
         detail = f"to {link.email}; {message_id}; {reply}"
         events.append(
@@ -358,7 +399,11 @@ def _write_history(
         ]
     ).execute()
     state = {"used": "registered", "cancelled": "cancelled", "failed": "delivery_failed"}
+    Invitation.update(reminders_queued=len(reminders)).where(
+        Invitation.id == invitation.id
+    ).execute()
     SupplierLink.update(
+        reminders=len(reminders),
         status=state.get(status, "invited"),
         status_at=used or cancelled or sent,
         expires_at=expires if status == "sent" else None,

@@ -25,7 +25,7 @@ from textual.widgets import DataTable, Static
 from gosocket_tui.errors import GosocketError
 from gosocket_tui.i18n import _, format_decimal, format_int
 from gosocket_tui.services import overview as service
-from gosocket_tui.services.suppliers import SupplierRow, state_label
+from gosocket_tui.services.suppliers import SupplierRow, invitation_label, state_label
 from gosocket_tui.tui.host import host
 from gosocket_tui.tui.safe import content, text
 from gosocket_tui.tui.views.base import View
@@ -65,7 +65,7 @@ class PendingTable(DataTable[Text]):
                 text(f"{row.country} {row.tax_id_formatted}"),
                 Text(invited),
                 Text(_("{days} d", days=format_int(item.age_days)), justify="right"),
-                Text(state_label(row.state)),
+                Text(invitation_label(row.state, row.reminders)),
             )
 
     class Resend(Message):
