@@ -237,7 +237,7 @@ def drop_stage(db: peewee.Database, table: str) -> None:
 
 LinkIndexer = Callable[[str, Sequence[Any]], None]
 """Indexes a set of new supplier links: ``(links_sql, params)``, where ``links_sql`` is a
-parenthesised subquery giving ``id, buyer_id, name, groups`` of links just inserted."""
+parenthesised subquery giving ``id, buyer_id, name, groups, status`` of links just inserted."""
 
 # SQLite's per-row insert triggers of supplier_link, each as migrations created it, and the one
 # statement that does its work for a set of new links ``{links}``.
@@ -252,6 +252,12 @@ SQLITE_LINK_INSERT_TRIGGERS: Final = {
         "SELECT l.id, l.buyer_id, j.value FROM {links} AS l, "
         "json_each('[\"' || replace(l.groups, ',', '\",\"') || '\"]') AS j "
         "WHERE l.groups <> ''",
+    ),
+    "supplier_state_count_ai": (
+        migrations.SQLITE_STATE_COUNTS[0],
+        "INSERT INTO supplier_state_count (buyer_id, status, n) "
+        "SELECT buyer_id, status, COUNT(*) FROM {links} WHERE true GROUP BY buyer_id, status "
+        "ON CONFLICT (buyer_id, status) DO UPDATE SET n = n + excluded.n",
     ),
 }
 
