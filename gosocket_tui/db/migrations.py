@@ -541,10 +541,12 @@ def v10_overview_indexes(db: peewee.Database) -> None:
 
 # The number of each company's suppliers in each stored state, kept by the same transactions
 # that write the links (services/overview.py reads the funnel here instead of counting a
-# million index entries). A row per (company, state) ever seen; a count may fall to 0.
+# million index entries). A row per (company, state) ever seen; a count may fall to 0. No
+# foreign key: the counts fall to 0 with the links, which must go before their company, and
+# a copy or a demo reset that empties the companies leaves them at 0.
 STATE_COUNT_TABLE = """
 CREATE TABLE supplier_state_count (
-    buyer_id {ref} NOT NULL REFERENCES company (id),
+    buyer_id {ref} NOT NULL,
     status VARCHAR(20) NOT NULL,
     n BIGINT NOT NULL,
     PRIMARY KEY (buyer_id, status)
@@ -622,7 +624,7 @@ INVITED_EXPIRY_INDEX = (
 # index ranges of every invitation of twelve weeks (and the activations, of all time).
 DAY_COUNT_TABLE = """
 CREATE TABLE invitation_day_count (
-    buyer_id {ref} NOT NULL REFERENCES company (id),
+    buyer_id {ref} NOT NULL,
     kind VARCHAR(10) NOT NULL,
     day DATE NOT NULL,
     n BIGINT NOT NULL,

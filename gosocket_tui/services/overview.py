@@ -125,27 +125,25 @@ def _state_counts(company_id: int, now: datetime) -> tuple[dict[str, int], int]:
 
 
 def _activation_order(db: peewee.Database) -> Any:
-    """The order of activations by time taken: exactly the expression of the
-    ``invitation_buyer_activation`` index (migration 10), so the index serves it."""
+    """The time each activation took: exactly the expression of the
+    ``invitation_buyer_activation`` index (migration 10), so the index serves it in order and
+    hands it back (PostgreSQL: an interval; SQLite: a difference of Julian days)."""
     if is_postgres(db):
         return Invitation.used_at - Invitation.sent_at
     return peewee.fn.julianday(Invitation.used_at) - peewee.fn.julianday(Invitation.sent_at)
 
 
-def _activation_days(db: peewee.Database) -> Any:
-    """The time taken in days, as a number (on SQLite, the order expression itself)."""
-    if is_postgres(db):
-        interval = Invitation.used_at - Invitation.sent_at
-        return peewee.fn.EXTRACT(peewee.NodeList((peewee.SQL("EPOCH FROM"), interval))) / 86400.0
-    return _activation_order(db)
+def _days(value: timedelta | float) -> float:
+    return value.total_seconds() / 86400 if isinstance(value, timedelta) else float(value)
 
 
 def _time_to_activation(
     db: peewee.Database, company_id: int
 ) -> tuple[int, float | None, float | None]:
-    """How many activations, and the median and 90th percentile of their days from sending
-    to activation (linear between the two nearest ranks): a count, then two index entries at
-    each percentile's offset of the activations in order."""
+    """How many activations (the stored count), and the median and 90th percentile of their
+    days from sending to activation (linear between the two nearest ranks): the two index
+    entries at each percentile's rank, reached from the nearer end of the index (a 90th
+    percentile reads a tenth of the entries, not nine tenths)."""
     # An invitation is used exactly when it has a use time; the condition is the partial
     # index's own.
     used = (
@@ -159,14 +157,21 @@ def _time_to_activation(
     count = int(total.scalar() or 0)
     if not count:
         return 0, None, None
-    days, order = _activation_days(db), _activation_order(db)
+    order = _activation_order(db)
+
+    def ranks(lower: int, upper: int) -> list[float]:
+        """The values at ranks ``lower``..``upper`` (0-based, ascending) in order."""
+        query = Invitation.select(order).where(used).limit(upper - lower + 1)
+        if lower <= count - 1 - upper:
+            rows: Any = query.order_by(order).offset(lower).tuples()
+            return [_days(value) for (value,) in rows]
+        rows = query.order_by(order.desc()).offset(count - 1 - upper).tuples()
+        return [_days(value) for (value,) in rows][::-1]
 
     def percentile(share: float) -> float:
         position = share * (count - 1)
         lower = math.floor(position)
-        ordered = Invitation.select(days).where(used).order_by(order).limit(2).offset(lower)
-        rows: Any = ordered.tuples()
-        values = [float(value) for (value,) in rows]
+        values = ranks(lower, min(lower + 1, count - 1))
         upper = values[1] if len(values) > 1 else values[0]
         return values[0] + (upper - values[0]) * (position - lower)
 
