@@ -80,12 +80,24 @@ def bulk_writes(db: peewee.Database) -> Iterator[None]:
     quadratic time. The indexes the lookups need exist; this makes the planner use them.
     That setting prices every plan above ``jit_above_cost``, so every statement of the import
     would be JIT-compiled (~100-200 ms each, for statements that run in a few ms): no JIT.
+    The Overview's state counts changed meanwhile are gathered in a temporary table and added
+    at the end (migration 11): a count row is then locked only from there to the commit, not
+    for the whole import, and the company's other writes do not wait for the import.
     """
     if is_postgres(db):
         db.execute_sql("SET LOCAL enable_seqscan = off")
         db.execute_sql("SET LOCAL jit = off")
         db.execute_sql("SET LOCAL gin_pending_list_limit = 65536")
+        db.execute_sql(
+            f"CREATE TEMP TABLE IF NOT EXISTS {migrations.STATE_DELTAS} (buyer_id BIGINT NOT NULL, "
+            "status VARCHAR(20) NOT NULL, n BIGINT NOT NULL) ON COMMIT DROP"
+        )
+        db.execute_sql(f"SET LOCAL {migrations.STATE_DELTAS_SETTING} = on")
         yield
+        db.execute_sql(f"SET LOCAL {migrations.STATE_DELTAS_SETTING} = off")
+        gathered = f"SELECT buyer_id, status, n AS k FROM {migrations.STATE_DELTAS}"
+        db.execute_sql(migrations.POSTGRES_STATE_COUNT_APPLY.format(rows=gathered))
+        db.execute_sql(f"DROP TABLE {migrations.STATE_DELTAS}")
         return
     if not is_sqlite(db):
         yield

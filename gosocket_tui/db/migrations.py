@@ -583,11 +583,23 @@ SQLITE_STATE_COUNTS = (
 # groups), so a bulk INSERT … SELECT of thousands of links adds its counts in one upsert. The
 # rows are upserted in key order, so two transactions take the count rows' locks in the same
 # order; an update applies only the states that changed (old rows -1, new rows +1, summed).
+# A count row stays locked until its transaction ends: a long one (a bulk import) sets
+# STATE_DELTAS_SETTING and gathers its changes in its own temporary STATE_DELTAS table
+# instead, adding them up in its last moment (db/bulk.py), so the company's other writes
+# meanwhile do not wait for it.
+STATE_DELTAS = "supplier_state_delta"
+STATE_DELTAS_SETTING = "gosocket.state_count_deltas"
 POSTGRES_STATE_COUNT_APPLY = (
     "INSERT INTO supplier_state_count (buyer_id, status, n) "
     "SELECT buyer_id, status, SUM(k) FROM ({rows}) AS d GROUP BY buyer_id, status "
     "HAVING SUM(k) <> 0 ORDER BY buyer_id, status "
     "ON CONFLICT (buyer_id, status) DO UPDATE SET n = supplier_state_count.n + excluded.n"
+)
+POSTGRES_STATE_DELTA_APPLY = (
+    f"IF current_setting('{STATE_DELTAS_SETTING}', true) = 'on' THEN "
+    f"INSERT INTO {STATE_DELTAS} (buyer_id, status, n) "
+    "SELECT buyer_id, status, SUM(k) FROM ({rows}) AS d GROUP BY buyer_id, status; "
+    f"ELSE {POSTGRES_STATE_COUNT_APPLY}; END IF"
 )
 POSTGRES_STATE_COUNTS = tuple(
     statement
@@ -601,7 +613,7 @@ POSTGRES_STATE_COUNTS = tuple(
     )
     for statement in (
         f"CREATE FUNCTION supplier_state_count_{name}() RETURNS trigger AS $$ BEGIN "
-        + POSTGRES_STATE_COUNT_APPLY.format(rows=rows)
+        + POSTGRES_STATE_DELTA_APPLY.format(rows=rows)
         + "; RETURN NULL; END $$ LANGUAGE plpgsql",
         f"CREATE TRIGGER supplier_state_count_{name} AFTER {event} ON supplier_link "
         f"REFERENCING {tables} FOR EACH STATEMENT "

@@ -7,6 +7,7 @@ activated per (company, day) here, in Python, from the invitation rows."""
 from __future__ import annotations
 
 import csv
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,7 @@ from gosocket_tui.services.activation import activate
 from gosocket_tui.services.bulk import ImportOptions, import_file, writer
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session
+from tests.conftest import on_postgres
 from tests.invitation_helpers import add_supplier, code_in, deliver
 
 Counts = dict[Any, int]
@@ -159,3 +161,39 @@ def test_the_upgrade_counts_the_links_already_there(tmp_path: Path) -> None:
     assert migrations.upgrade(db)[0] == 11
     rows = db.execute_sql("SELECT buyer_id, status, n FROM supplier_state_count ORDER BY 1, 2")
     assert rows.fetchall() == [(1, "invited", 2), (2, "registered", 1)]
+
+
+@pytest.mark.skipif(not on_postgres(), reason="SQLite's import holds the database write lock")
+def test_an_import_in_progress_does_not_hold_the_counts(
+    ctx: ServiceContext, admin: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While a long import of a company runs, the same company's other writes (a supplier
+    added by hand, a delivery) change its counts without waiting for the import to end: the
+    import gathers its counts apart and adds them in its last moment."""
+    monkeypatch.setattr(writer, "WRITE_ROWS", 4)
+    paused, resume = threading.Event(), threading.Event()
+    flush = writer.Writer.flush
+
+    def flush_then_wait(self: writer.Writer) -> None:
+        flush(self)
+        if not paused.is_set():
+            paused.set()
+            assert resume.wait(30)
+
+    monkeypatch.setattr(writer.Writer, "flush", flush_then_wait)
+    path = write_file(tmp_path / "a.csv", 0, 11)
+    importing = threading.Thread(
+        target=import_file, args=(ctx, admin, path, ImportOptions(default_country="CL"))
+    )
+    importing.start()
+    try:
+        assert paused.wait(30)
+        adding = threading.Thread(target=add_supplier, args=(ctx, admin))
+        adding.start()
+        adding.join(10)
+        assert not adding.is_alive(), "the add waited for the import"
+    finally:
+        resume.set()
+        importing.join(30)
+    assert kept(ctx) == fresh(ctx)
+    assert sum(n for (buyer, _state), n in kept(ctx).items() if buyer == admin.company_id) == 12
