@@ -21,7 +21,7 @@ from typing import Any
 
 import peewee
 
-from gosocket_tui.db.connection import is_postgres
+from gosocket_tui.db.connection import is_postgres, transaction
 from gosocket_tui.db.models import (
     Invitation,
     InvitationDayCount,
@@ -75,21 +75,30 @@ class Overview:
 
 
 def overview(ctx: ServiceContext, session: Session) -> Overview:
-    """The acting company's onboarding figures at the clock's now."""
-    session = require_session(ctx, session)
-    company_id = session.company_id
-    now = ctx.clock.now()
-    counts, total = _state_counts(company_id, now)
-    activations, median, p90 = _time_to_activation(ctx.db, company_id)
-    return Overview(
-        total=total,
-        counts=counts,
-        activations=activations,
-        median_days=median,
-        p90_days=p90,
-        weeks=_weeks(company_id, now),
-        oldest_pending=_oldest_pending(company_id, now),
-    )
+    """The acting company's onboarding figures at the clock's now, all read from one snapshot
+    of the database: the stored counts and the index ranges they are combined with agree (no
+    state counted below zero, no percentile rank past the activations counted) whatever
+    commits meanwhile."""
+
+    def read() -> Overview:
+        if is_postgres(ctx.db):  # SQLite's read transaction is one snapshot already
+            ctx.db.execute_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        current = require_session(ctx, session)
+        company_id = current.company_id
+        now = ctx.clock.now()
+        counts, total = _state_counts(company_id, now)
+        activations, median, p90 = _time_to_activation(ctx.db, company_id)
+        return Overview(
+            total=total,
+            counts=counts,
+            activations=activations,
+            median_days=median,
+            p90_days=p90,
+            weeks=_weeks(company_id, now),
+            oldest_pending=_oldest_pending(company_id, now),
+        )
+
+    return transaction(read, write=False, db=ctx.db)
 
 
 def _state_counts(company_id: int, now: datetime) -> tuple[dict[str, int], int]:
