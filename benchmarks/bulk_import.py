@@ -307,7 +307,7 @@ def floor_child(file: str, url: str) -> int:
             fast.insert_rows(db, "invitation", invitation_columns, invitations)
             fast.insert_rows(db, "outbox_message", outbox_columns, outbox)
             index_links(
-                "(SELECT id, buyer_id, name, groups FROM supplier_link WHERE id > ?)",
+                "(SELECT id, buyer_id, name, groups, status FROM supplier_link WHERE id > ?)",
                 [number - len(chunk)],
             )
             spent += time.perf_counter() - started

@@ -80,12 +80,24 @@ def bulk_writes(db: peewee.Database) -> Iterator[None]:
     quadratic time. The indexes the lookups need exist; this makes the planner use them.
     That setting prices every plan above ``jit_above_cost``, so every statement of the import
     would be JIT-compiled (~100-200 ms each, for statements that run in a few ms): no JIT.
+    The Overview's state counts changed meanwhile are gathered in a temporary table and added
+    at the end (migration 12): a count row is then locked only from there to the commit, not
+    for the whole import, and the company's other writes do not wait for the import.
     """
     if is_postgres(db):
         db.execute_sql("SET LOCAL enable_seqscan = off")
         db.execute_sql("SET LOCAL jit = off")
         db.execute_sql("SET LOCAL gin_pending_list_limit = 65536")
+        db.execute_sql(
+            f"CREATE TEMP TABLE IF NOT EXISTS {migrations.STATE_DELTAS} (buyer_id BIGINT NOT NULL, "
+            "status VARCHAR(20) NOT NULL, n BIGINT NOT NULL) ON COMMIT DROP"
+        )
+        db.execute_sql(f"SET LOCAL {migrations.STATE_DELTAS_SETTING} = on")
         yield
+        db.execute_sql(f"SET LOCAL {migrations.STATE_DELTAS_SETTING} = off")
+        gathered = f"SELECT buyer_id, status, n AS k FROM {migrations.STATE_DELTAS}"
+        db.execute_sql(migrations.POSTGRES_STATE_COUNT_APPLY.format(rows=gathered))
+        db.execute_sql(f"DROP TABLE {migrations.STATE_DELTAS}")
         return
     if not is_sqlite(db):
         yield
@@ -237,7 +249,7 @@ def drop_stage(db: peewee.Database, table: str) -> None:
 
 LinkIndexer = Callable[[str, Sequence[Any]], None]
 """Indexes a set of new supplier links: ``(links_sql, params)``, where ``links_sql`` is a
-parenthesised subquery giving ``id, buyer_id, name, groups`` of links just inserted."""
+parenthesised subquery giving ``id, buyer_id, name, groups, status`` of links just inserted."""
 
 # SQLite's per-row insert triggers of supplier_link, each as migrations created it, and the one
 # statement that does its work for a set of new links ``{links}``.
@@ -252,6 +264,12 @@ SQLITE_LINK_INSERT_TRIGGERS: Final = {
         "SELECT l.id, l.buyer_id, j.value FROM {links} AS l, "
         "json_each('[\"' || replace(l.groups, ',', '\",\"') || '\"]') AS j "
         "WHERE l.groups <> ''",
+    ),
+    "supplier_state_count_ai": (
+        migrations.SQLITE_STATE_COUNTS[0],
+        "INSERT INTO supplier_state_count (buyer_id, status, n) "
+        "SELECT buyer_id, status, COUNT(*) FROM {links} WHERE true GROUP BY buyer_id, status "
+        "ON CONFLICT (buyer_id, status) DO UPDATE SET n = n + excluded.n",
     ),
 }
 

@@ -1,8 +1,10 @@
 """Move a whole installation between databases (SQLite ⇄ PostgreSQL), verified by row counts.
 
 Rows are copied table by table in foreign-key order, in batches, inside one transaction on the
-target, keeping their ids; PostgreSQL sequences are then moved past the copied ids. The target
-is brought to the same schema version first and must be empty unless ``replace`` is given.
+target, keeping their ids; PostgreSQL sequences are then moved past the copied ids, and the
+tables vacuumed and analysed. The tables kept by triggers (group index, Overview counts) are
+not copied: the target's triggers rebuild them from the rows written. The target is brought to
+the same schema version first and must be empty unless ``replace`` is given.
 """
 
 from __future__ import annotations
@@ -73,6 +75,12 @@ def copy_database(
                     )
 
         transaction(write, db=target)
+        if is_postgres(target):
+            # What the server's autovacuum would do some minutes later: fresh statistics and
+            # the visibility map, without which every count reads the table's rows as well as
+            # its index (the Overview took 0.8 s instead of 0.2 s at 1M suppliers). Outside
+            # the transaction, as VACUUM must be.
+            target.execute_sql("VACUUM (ANALYZE)")
         copied = {t: _count(target, t) for t in tables}
         if copied != totals:
             raise DatabaseError(f"Row counts differ after the copy: {totals} → {copied}")

@@ -98,6 +98,20 @@ class SupplierLink(BaseModel):
         table_name = "supplier_link"
 
 
+class SupplierStateCount(BaseModel):
+    """How many of a buyer's suppliers are in a stored state: written only by the triggers of
+    migration 12 (and the bulk writer in their place); not in ``ALL_MODELS`` (a copy rebuilds
+    it from the links it writes)."""
+
+    buyer_id = peewee.IntegerField()
+    status = peewee.CharField(max_length=20)
+    n = peewee.BigIntegerField()
+
+    class Meta:
+        table_name = "supplier_state_count"
+        primary_key = peewee.CompositeKey("buyer_id", "status")
+
+
 class Invitation(BaseModel):
     link = peewee.ForeignKeyField(SupplierLink, backref="invitations", on_delete="CASCADE")
     link_id: int
@@ -120,6 +134,21 @@ class Invitation(BaseModel):
 
     class Meta:
         table_name = "invitation"
+
+
+class InvitationDayCount(BaseModel):
+    """Invitations of a buyer ``sent``, ``used`` or ``activated`` (used, send time known) on a
+    day: written only by the triggers of migration 12; not in ``ALL_MODELS`` (a copy
+    rebuilds it from the invitations it writes)."""
+
+    buyer_id = peewee.IntegerField()
+    kind = peewee.CharField(max_length=10)
+    day = peewee.DateField()
+    n = peewee.BigIntegerField()
+
+    class Meta:
+        table_name = "invitation_day_count"
+        primary_key = peewee.CompositeKey("buyer_id", "kind", "day")
 
 
 class InvitationCode(BaseModel):

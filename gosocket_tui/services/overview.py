@@ -14,7 +14,6 @@ whether or not expiry has been stored as a state.
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -22,8 +21,13 @@ from typing import Any
 
 import peewee
 
-from gosocket_tui.db.connection import is_postgres
-from gosocket_tui.db.models import Invitation, SupplierLink
+from gosocket_tui.db.connection import is_postgres, transaction
+from gosocket_tui.db.models import (
+    Invitation,
+    InvitationDayCount,
+    SupplierLink,
+    SupplierStateCount,
+)
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session, require_session
 from gosocket_tui.services.suppliers.rows import SupplierRow, supplier_row
@@ -71,70 +75,84 @@ class Overview:
 
 
 def overview(ctx: ServiceContext, session: Session) -> Overview:
-    """The acting company's onboarding figures at the clock's now."""
-    session = require_session(ctx, session)
-    company_id = session.company_id
-    now = ctx.clock.now()
-    counts, total = _state_counts(company_id, now)
-    activations, median, p90 = _time_to_activation(ctx.db, company_id)
-    return Overview(
-        total=total,
-        counts=counts,
-        activations=activations,
-        median_days=median,
-        p90_days=p90,
-        weeks=_weeks(company_id, now),
-        oldest_pending=_oldest_pending(company_id, now),
-    )
+    """The acting company's onboarding figures at the clock's now, all read from one snapshot
+    of the database: the stored counts and the index ranges they are combined with agree (no
+    state counted below zero, no percentile rank past the activations counted) whatever
+    commits meanwhile."""
+
+    def read() -> Overview:
+        if is_postgres(ctx.db):  # SQLite's read transaction is one snapshot already
+            ctx.db.execute_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        current = require_session(ctx, session)
+        company_id = current.company_id
+        now = ctx.clock.now()
+        counts, total = _state_counts(company_id, now)
+        activations, median, p90 = _time_to_activation(ctx.db, company_id)
+        return Overview(
+            total=total,
+            counts=counts,
+            activations=activations,
+            median_days=median,
+            p90_days=p90,
+            weeks=_weeks(company_id, now),
+            oldest_pending=_oldest_pending(company_id, now),
+        )
+
+    return transaction(read, write=False, db=ctx.db)
 
 
 def _state_counts(company_id: int, now: datetime) -> tuple[dict[str, int], int]:
-    """Counts per shown state: one COUNT per stored state over its (buyer, status) index
-    range (measured twice as fast as one GROUP BY over them all on SQLite), and the invited
-    ones already past their expiry."""
-    mine = SupplierLink.buyer == company_id
-    stored = {
-        status: SupplierLink.select().where(mine & (SupplierLink.status == status)).count()
-        for status in STORED_STATES
-    }
-    lapsed = (
-        SupplierLink.select()
-        .where(mine & (SupplierLink.status == "invited") & (SupplierLink.expires_at <= now))
-        .count()
+    """Counts per shown state: the stored count of each state (``supplier_state_count``,
+    kept by the writing transactions' triggers, migration 12), and the invited ones still
+    valid, the short range of a partial index of invited links by expiry: the rest of the
+    invited ones have lapsed."""
+    stored = dict.fromkeys(STORED_STATES, 0)
+    rows: Any = (
+        SupplierStateCount.select(SupplierStateCount.status, SupplierStateCount.n)
+        .where(SupplierStateCount.buyer_id == company_id)
+        .tuples()
     )
+    for status, count in rows:
+        stored[status] = int(count)
+    # A literal state, so the planner can match the partial index's own condition.
+    invited = (SupplierLink.buyer == company_id) & (SupplierLink.status == peewee.SQL("'invited'"))
+    # Two ranges rather than one OR, which SQLite would answer by reading every invited link.
+    valid = sum(
+        SupplierLink.select().where(invited & still_valid).count()
+        for still_valid in (SupplierLink.expires_at > now, SupplierLink.expires_at.is_null())
+    )
+    lapsed = stored["invited"] - valid
     counts = {
         "not_invited": stored["not_invited"],
-        "invited": stored["queued"] + stored["invited"] - lapsed,
+        "invited": stored["queued"] + valid,
         "registered": stored["registered"],
         "expired": stored["expired"] + lapsed,
         "delivery_failed": stored["delivery_failed"],
         "cancelled": stored["cancelled"],
     }
-    return counts, sum(stored.values())
+    return counts, sum(stored[status] for status in STORED_STATES)
 
 
 def _activation_order(db: peewee.Database) -> Any:
-    """The order of activations by time taken: exactly the expression of the
-    ``invitation_buyer_activation`` index (migration 10), so the index serves it."""
+    """The time each activation took: exactly the expression of the
+    ``invitation_buyer_activation`` index (migration 10), so the index serves it in order and
+    hands it back (PostgreSQL: an interval; SQLite: a difference of Julian days)."""
     if is_postgres(db):
         return Invitation.used_at - Invitation.sent_at
     return peewee.fn.julianday(Invitation.used_at) - peewee.fn.julianday(Invitation.sent_at)
 
 
-def _activation_days(db: peewee.Database) -> Any:
-    """The time taken in days, as a number (on SQLite, the order expression itself)."""
-    if is_postgres(db):
-        interval = Invitation.used_at - Invitation.sent_at
-        return peewee.fn.EXTRACT(peewee.NodeList((peewee.SQL("EPOCH FROM"), interval))) / 86400.0
-    return _activation_order(db)
+def _days(value: timedelta | float) -> float:
+    return value.total_seconds() / 86400 if isinstance(value, timedelta) else float(value)
 
 
 def _time_to_activation(
     db: peewee.Database, company_id: int
 ) -> tuple[int, float | None, float | None]:
-    """How many activations, and the median and 90th percentile of their days from sending
-    to activation (linear between the two nearest ranks): a count, then two index entries at
-    each percentile's offset of the activations in order."""
+    """How many activations (the stored count), and the median and 90th percentile of their
+    days from sending to activation (linear between the two nearest ranks): the two index
+    entries at each percentile's rank, reached from the nearer end of the index (a 90th
+    percentile reads a tenth of the entries, not nine tenths)."""
     # An invitation is used exactly when it has a use time; the condition is the partial
     # index's own.
     used = (
@@ -142,17 +160,27 @@ def _time_to_activation(
         & Invitation.used_at.is_null(False)
         & Invitation.sent_at.is_null(False)
     )
-    count = Invitation.select().where(used).count()
+    total: Any = InvitationDayCount.select(peewee.fn.SUM(InvitationDayCount.n)).where(
+        (InvitationDayCount.buyer_id == company_id) & (InvitationDayCount.kind == "activated")
+    )
+    count = int(total.scalar() or 0)
     if not count:
         return 0, None, None
-    days, order = _activation_days(db), _activation_order(db)
+    order = _activation_order(db)
+
+    def ranks(lower: int, upper: int) -> list[float]:
+        """The values at ranks ``lower``..``upper`` (0-based, ascending) in order."""
+        query = Invitation.select(order).where(used).limit(upper - lower + 1)
+        if lower <= count - 1 - upper:
+            rows: Any = query.order_by(order).offset(lower).tuples()
+            return [_days(value) for (value,) in rows]
+        rows = query.order_by(order.desc()).offset(count - 1 - upper).tuples()
+        return [_days(value) for (value,) in rows][::-1]
 
     def percentile(share: float) -> float:
         position = share * (count - 1)
         lower = math.floor(position)
-        ordered = Invitation.select(days).where(used).order_by(order).limit(2).offset(lower)
-        rows: Any = ordered.tuples()
-        values = [float(value) for (value,) in rows]
+        values = ranks(lower, min(lower + 1, count - 1))
         upper = values[1] if len(values) > 1 else values[0]
         return values[0] + (upper - values[0]) * (position - lower)
 
@@ -165,23 +193,28 @@ def week_starts(now: datetime) -> list[datetime]:
     return [monday - timedelta(weeks=WEEKS - 1 - i) for i in range(WEEKS)]
 
 
-def _weekly(company_id: int, column: Any, starts: list[datetime], end: datetime) -> list[int]:
-    """How many of the company's invitations have ``column`` in each week: one COUNT per week
-    over an index range of (buyer, ``column``), so only those weeks' index entries are read."""
-    bounds = [*starts, end]
-    return [
-        Invitation.select()
-        .where((Invitation.buyer == company_id) & (column >= low) & (column < high))
-        .count()
-        for low, high in itertools.pairwise(bounds)
-    ]
-
-
 def _weeks(company_id: int, now: datetime) -> list[WeekCount]:
+    """Invitations sent and activations per week: the stored counts of the weeks' 84 days
+    (``invitation_day_count``, kept by triggers, migration 12), summed per week."""
     starts = week_starts(now)
-    end = starts[-1] + timedelta(weeks=1)
-    sent = _weekly(company_id, Invitation.sent_at, starts, end)
-    used = _weekly(company_id, Invitation.used_at, starts, end)
+    first = starts[0].date()
+    end = first + timedelta(weeks=WEEKS)
+    sent, used = [0] * WEEKS, [0] * WEEKS
+    rows: Any = (
+        InvitationDayCount.select(
+            InvitationDayCount.kind, InvitationDayCount.day, InvitationDayCount.n
+        )
+        .where(
+            (InvitationDayCount.buyer_id == company_id)
+            & InvitationDayCount.kind.in_(("sent", "used"))
+            & (InvitationDayCount.day >= first)
+            & (InvitationDayCount.day < end)
+        )
+        .tuples()
+    )
+    for kind, day, count in rows:
+        week = (day - first).days // 7
+        (sent if kind == "sent" else used)[week] += int(count)
     return [
         WeekCount(start.date(), invited, activated)
         for start, invited, activated in zip(starts, sent, used, strict=True)

@@ -5,8 +5,9 @@ On SQLite the writer drops supplier_link's per-row index triggers (name search, 
 it moves a batch and recreates them afterwards, all inside the import's transaction. The child
 process here stops right after a batch of links is inserted (on SQLite: triggers dropped, the
 new links not yet indexed) and waits; the test kills it there (SIGKILL) or interrupts it
-(SIGINT). Afterwards the triggers are exactly as before, the tables hold what they held, the
-name index agrees with its table, and a supplier added by hand is found by name and group.
+(SIGINT). Afterwards the triggers are exactly as before, the tables hold what they held (the
+Overview's state counts too), the name index agrees with its table, and a supplier added by
+hand is found by name and group, and counted.
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ ROOT = Path(__file__).parents[2]
 BUYER = "CL:76.086.428-5"
 ROWS = 2_000
 TABLES = ("company", "supplier_link", "supplier_group", "invitation", "outbox_message")
+STATE_COUNTS = "SELECT buyer_id, status, n FROM supplier_state_count WHERE n <> 0 ORDER BY 1, 2"
+FRESH_COUNTS = (
+    "SELECT buyer_id, status, COUNT(*) FROM supplier_link GROUP BY buyer_id, status ORDER BY 1, 2"
+)
 CHILD = """
 import sys, time
 from gosocket_tui.config import Config
@@ -87,7 +92,11 @@ def triggers(ctx: ServiceContext) -> list[tuple[str, str]]:
     return [(str(a), str(b)) for a, b in ctx.db.execute_sql(sql).fetchall()]
 
 
-def snapshot(url: str) -> tuple[dict[str, int], list[tuple[str, str]]]:
+def stored_counts(ctx: ServiceContext) -> list[tuple[int, str, int]]:
+    return [(int(b), str(s), int(n)) for b, s, n in ctx.db.execute_sql(STATE_COUNTS).fetchall()]
+
+
+def snapshot(url: str) -> tuple[dict[str, int], list[tuple[str, str]], list[tuple[int, str, int]]]:
     ctx = open_context(Config(db=url), upgrade=False)
     try:
         counts = {
@@ -99,7 +108,7 @@ def snapshot(url: str) -> tuple[dict[str, int], list[tuple[str, str]]]:
             ctx.db.execute_sql(
                 "INSERT INTO supplier_link_fts (supplier_link_fts) VALUES ('integrity-check')"
             )
-        return counts, triggers(ctx)
+        return counts, triggers(ctx), stored_counts(ctx)
     finally:
         ctx.close()
 
@@ -151,5 +160,7 @@ def test_import_stopped_mid_move_keeps_the_triggers(
         page = suppliers.list_suppliers(ctx, session, SupplierFilter(name="Agregada a Mano"))
         assert [row.name for row in page.rows] == ["Agregada a Mano SpA"]
         assert suppliers.count_suppliers(ctx, session, SupplierFilter(group="manual")) == 1
+        fresh = [(int(b), str(s), int(n)) for b, s, n in ctx.db.execute_sql(FRESH_COUNTS)]
+        assert stored_counts(ctx) == fresh  # the Overview's counts, by the restored trigger
     finally:
         ctx.close()

@@ -4,6 +4,7 @@ Python over the rows the test itself wrote; another company's rows are never cou
 from __future__ import annotations
 
 import random
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -11,9 +12,12 @@ import pytest
 
 from gosocket_tui.clock import FixedClock
 from gosocket_tui.db.models import Company, Invitation, SupplierLink
+from gosocket_tui.services import invitations
+from gosocket_tui.services import overview as overview_module
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.overview import overview
 from gosocket_tui.services.session import Session
+from tests.invitation_helpers import add_supplier
 
 STATUSES = ("not_invited", "queued", "invited", "registered", "expired", "delivery_failed")
 STATUSES += ("cancelled",)
@@ -203,3 +207,28 @@ def test_one_activation_is_its_own_median(ctx: ServiceContext, admin: Session) -
     result = overview(ctx, admin)
     assert result.median_days == pytest.approx(3.0, abs=1e-4)
     assert result.p90_days == pytest.approx(3.0, abs=1e-4)
+
+
+def test_all_figures_come_from_one_snapshot(
+    ctx: ServiceContext, admin: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A supplier invited by another session while the figures are read (here: right after
+    the counts) shows in none of them, or the funnel and the oldest pending would disagree."""
+    first = add_supplier(ctx, admin)
+    second = add_supplier(ctx, admin, country="CL", tax_id="12.345.678-5", name="Otra")
+    invitations.invite(ctx, admin, [first])
+    counts = overview_module._state_counts
+
+    def counts_then_invite(company_id: int, now: datetime) -> tuple[dict[str, int], int]:
+        found = counts(company_id, now)
+        other = threading.Thread(target=invitations.invite, args=(ctx, admin, [second]))
+        other.start()
+        other.join(30)
+        assert not other.is_alive()
+        return found
+
+    monkeypatch.setattr(overview_module, "_state_counts", counts_then_invite)
+    result = overview(ctx, admin)
+    assert result.counts["invited"] == 1
+    assert [item.row.id for item in result.oldest_pending] == [first]
+    assert [item.row.id for item in overview(ctx, admin).oldest_pending] == [first, second]

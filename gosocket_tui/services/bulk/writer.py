@@ -72,7 +72,7 @@ _LINK_IDS_SQL: Final = (
     f"WHERE l.buyer_id = ? AND l.supplier_id = {STAGE}.company_id) WHERE kind = 'add'"
 )
 _NEW_LINKS: Final = (
-    f"(SELECT link_id AS id, CAST(? AS BIGINT) AS buyer_id, name, groups FROM {STAGE} "
+    f"(SELECT link_id AS id, CAST(? AS BIGINT) AS buyer_id, name, groups, status FROM {STAGE} "
     "WHERE kind = 'add')"
 )
 # PostgreSQL does the same in one statement: data-modifying CTEs hand the new companies'
