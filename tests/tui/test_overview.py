@@ -32,6 +32,14 @@ async def open_overview(pilot: Pilot[Any], username: str = "ana.admin") -> Overv
     await settle(pilot)
     view = pilot.app.screen.query_one(OverviewView)
     await wait_for(pilot, lambda: view.figures is not None)
+    table = view.query_one(PendingTable)
+
+    def laid_out() -> bool:  # the rows arrived and the table has its height for them
+        figures = view.figures
+        rows = len(figures.oldest_pending) if figures is not None else 0
+        return table.row_count == rows and (rows == 0 or table.size.height > 1)
+
+    await wait_for(pilot, laid_out)
     await settle(pilot)
     return view
 

@@ -1,5 +1,8 @@
 """The Overview's charts, drawn with Rich text: bars sized to the width the widget gets.
 
+Each chart draws itself at paint time from its current size (``render``), so a picture never
+shows bars sized for a width the widget had before its last layout.
+
 Two series are told apart by their glyph as well as their colour (``█`` invited, ``▒``
 activated, named in a legend line), so they stay readable under ``NO_COLOR`` and on a
 monochrome terminal. Bars of both series share one scale, so their lengths compare.
@@ -12,8 +15,8 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
-from textual.events import Resize
-from textual.widgets import Static
+from textual.geometry import Size
+from textual.widget import Widget
 
 from gosocket_tui.i18n import _, format_decimal, format_int
 from gosocket_tui.services.overview import WeekCount
@@ -38,7 +41,7 @@ class ShareRow:
     percent: float
 
 
-class ShareBars(Static):
+class ShareBars(Widget):
     """States with their count, share of all suppliers, and a bar of that share."""
 
     DEFAULT_CSS: ClassVar[str] = "ShareBars { height: auto; }"
@@ -50,10 +53,13 @@ class ShareBars(Static):
 
     def show(self, rows: Sequence[ShareRow]) -> None:
         self.rows = list(rows)
-        self.update(self.draw(self.size.width))
+        self.refresh(layout=True)
 
-    def on_resize(self, event: Resize) -> None:
-        self.update(self.draw(event.size.width))
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self.rows)
+
+    def render(self) -> Text:
+        return self.draw(self.size.width)
 
     def draw(self, width: int) -> Text:
         label_width = max((len(r.label) for r in self.rows), default=0)
@@ -70,7 +76,7 @@ class ShareBars(Static):
         return out
 
 
-class WeeklyChart(Static):
+class WeeklyChart(Widget):
     """One line per week: its Monday, the invitations sent (``█``) and the activations
     (``▒``), each with its number; a legend line first."""
 
@@ -84,10 +90,13 @@ class WeeklyChart(Static):
 
     def show(self, weeks: Sequence[WeekCount]) -> None:
         self.weeks = list(weeks)
-        self.update(self.draw(self.size.width))
+        self.refresh(layout=True)
 
-    def on_resize(self, event: Resize) -> None:
-        self.update(self.draw(event.size.width))
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return 1 + len(self.weeks)  # the legend, then a line a week
+
+    def render(self) -> Text:
+        return self.draw(self.size.width)
 
     def draw(self, width: int) -> Text:
         out = Text(no_wrap=True, overflow="ellipsis")
