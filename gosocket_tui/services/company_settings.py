@@ -160,7 +160,13 @@ def check_reply_to(text: str) -> str:
     address = text.strip()
     if not address:
         return ""
-    if len(address) > REPLY_TO_MAX_CHARS or any(_refused_character(ch) for ch in address):
+    if (
+        len(address) > REPLY_TO_MAX_CHARS
+        or any(_refused_character(ch) for ch in address)
+        # An RFC 2047 encoded word: legal in a local part, but readers decode it into
+        # another address than the one the header holds.
+        or "=?" in address
+    ):
         raise ValidationError(_("The reply-to address is not valid."), field="reply_to")
     try:
         checked = validate_email(address, check_deliverability=False)

@@ -102,7 +102,16 @@ def test_markup_in_the_note_is_kept_as_text(ctx: ServiceContext, admin: Session)
 
 
 @pytest.mark.parametrize(
-    "address", ["abc", "a@b@c.example", "x@y.example\r\nBcc: z@y.example", "\u202ea@b.example"]
+    "address",
+    [
+        "abc",
+        "a@b@c.example",
+        "x@y.example\r\nBcc: z@y.example",
+        "\u202ea@b.example",
+        # An encoded word is legal in a local part, but readers decode it: the preview (and
+        # some mail programs) would show boss@bank.example, not the address in the header.
+        "=?utf-8?q?boss=40bank.example?=@andes.example",
+    ],
 )
 def test_a_bad_reply_to_is_refused(ctx: ServiceContext, admin: Session, address: str) -> None:
     assert refused(ctx, admin, "reply_to", reply_to=address) == (
