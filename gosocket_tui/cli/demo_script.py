@@ -56,7 +56,15 @@ def run_demo_script(
     screenshots.ensure()  # a bad folder is refused before the demo is built
     clock = FixedClock()
     with tempfile.TemporaryDirectory(prefix="gosocket-script-") as folder:
-        base = replace(config, db="sqlite:///" + str(Path(folder) / "demo.db"))
+        # The script may come from someone else (a report's steps): its keys reach files only
+        # in an exchange folder of this run, as a remote session's do, never a path of the
+        # machine (a dialog's free-form path would let it write or show any of the user's
+        # files in a picture).
+        base = replace(
+            config,
+            db="sqlite:///" + str(Path(folder) / "demo.db"),
+            exchange_dir=str(Path(folder) / "exchange"),
+        )
         sink, delivery = start_demo_sink(base, maildir=Path(folder) / "maildir", clock=clock.now)
         try:
             ctx = open_context(delivery, clock=clock, rng=SeededRandom())
@@ -69,7 +77,7 @@ def run_demo_script(
                     # Steady pictures: no animation, no blinking cursor; mail still leaves at
                     # once (an invitation reaches the Mailbox as in the live demo).
                     preset=Preset(animations=False, cursor_blink=False, deliver_mail=True),
-                    remote=False,
+                    remote=True,
                     screenshots=screenshots.folder,
                 )
                 saved: list[Path] = []

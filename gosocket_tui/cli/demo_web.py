@@ -13,7 +13,9 @@ The rules (SECURITY.md, "The demo in a browser"):
 * it listens on loopback (``127.0.0.1:8000``) unless ``--listen`` names another address, and
   then a warning says who can reach it;
 * a websocket whose page came from another site is refused (a page the trainer visits cannot
-  open demo sessions on their machine), and at most :data:`MAX_TABS` tabs run at once;
+  open demo sessions on their machine), and so is a request naming the server by a name other
+  than an address, ``localhost`` or the ``--listen`` name (DNS rebinding); at most
+  :data:`MAX_TABS` tabs run at once;
 * each tab is a remote session: files only in its own exchange folder (inside its private
   folder), pictures (F12) sent to the browser; nothing of the server's files is reachable.
 """
@@ -138,7 +140,24 @@ class DemoServer(Server):
 
         logging.basicConfig(level="WARNING", format="%(message)s")
 
+    def _host_allowed(self, host: str | None) -> bool:
+        """The browser reached us by an address, ``localhost`` or the --listen name: never by
+        another name, which a hostile site could point at this machine (DNS rebinding) and
+        then pass the Origin check with its own name in both headers."""
+        if not host or not _HOST.fullmatch(host):
+            return False
+        name = urlsplit(f"//{host}").hostname or ""
+        if name in ("localhost", str(self.host).lower()):
+            return True
+        try:
+            ipaddress.ip_address(name)
+        except ValueError:
+            return False
+        return True
+
     async def handle_index(self, request: Any) -> Any:
+        if not self._host_allowed(request.host):
+            raise web.HTTPForbidden(text="unknown host name")
         # The page's websocket and static addresses: where the browser reached us (a
         # --listen on 0.0.0.0 has no address a browser can use), if it is a plain host.
         configured = self.public_url
@@ -150,6 +169,8 @@ class DemoServer(Server):
             self.public_url = configured
 
     async def handle_websocket(self, request: Any) -> Any:
+        if not self._host_allowed(request.host):
+            raise web.HTTPForbidden(text="unknown host name")
         origin = request.headers.get("Origin")
         if origin is not None and urlsplit(origin).netloc != request.host:
             raise web.HTTPForbidden(text="websocket from another site")

@@ -11,7 +11,9 @@ Everything is checked here, so the CLI and the Settings view give the same answe
   lines: no control character but the line break, no bidi override. It is never read as
   markup: ``<b>`` or ``[@click=…]`` are kept as typed, escaped in the HTML part and shown
   as literal text on screen;
-- the reply-to is one address, checked with email-validator (no DNS lookup).
+- the reply-to is one address, checked with email-validator (no DNS lookup) and kept in
+  ASCII (the domain as IDNA; a local part that is not ASCII is refused), so the header of
+  every invitation is ASCII and no server needs SMTPUTF8 for it.
 """
 
 from __future__ import annotations
@@ -158,12 +160,25 @@ def check_reply_to(text: str) -> str:
     address = text.strip()
     if not address:
         return ""
-    if len(address) > REPLY_TO_MAX_CHARS or any(_refused_character(ch) for ch in address):
+    if (
+        len(address) > REPLY_TO_MAX_CHARS
+        or any(_refused_character(ch) for ch in address)
+        # An RFC 2047 encoded word: legal in a local part, but readers decode it into
+        # another address than the one the header holds.
+        or "=?" in address
+    ):
         raise ValidationError(_("The reply-to address is not valid."), field="reply_to")
     try:
-        return str(validate_email(address, check_deliverability=False).normalized)
+        checked = validate_email(address, check_deliverability=False)
     except EmailNotValidError:
         raise ValidationError(_("The reply-to address is not valid."), field="reply_to") from None
+    # The Reply-To header goes to every supplier, over servers that may not speak SMTPUTF8:
+    # the domain in its ASCII form (IDNA), and a local part only ASCII can carry.
+    if checked.ascii_email is None:
+        raise ValidationError(
+            _("The reply-to address must be written in ASCII before the @."), field="reply_to"
+        )
+    return str(checked.ascii_email)
 
 
 # -- reading and changing -------------------------------------------------------------------

@@ -89,3 +89,48 @@ def test_a_missing_script_is_one_line(cli: Cli, tmp_path: Path) -> None:
     result = cli("demo", "--script", str(tmp_path / "missing.txt"))
     assert result.code == 1
     assert "missing.txt" in result.err and result.err.count("\n") == 1
+
+
+@pytest.mark.slow
+def test_a_script_cannot_write_or_read_a_file_of_the_machine(cli: Cli, tmp_path: Path) -> None:
+    """A script may come from someone else (a report's steps): its keys drive the app as a
+    remote session does, in an exchange folder of the run's own, so no dialog reaches a
+    path of the machine: the template cannot be written elsewhere, a CSV cannot be read."""
+    target = tmp_path / "elsewhere" / "written-by-a-script.csv"
+    target.parent.mkdir()
+    secret = tmp_path / "keys.csv"
+    secret.write_text("Tax ID*,Name*,Email*,Notify*\n76086428-5,SECRET-KEY-123,a@b.example,0\n")
+    script = tmp_path / "files.txt"
+    script.write_text(
+        "\n".join(
+            [
+                "size 120x40",
+                "wait-for #username",
+                "type ana.admin",
+                "press enter",
+                "type gosocket-demo-2026",
+                "press enter",
+                "wait-for #supplier-tax-id",
+                "press ctrl+p",
+                "type Bulk add",
+                "press enter",
+                "wait-for #bulk-path",
+                f"type {secret}",
+                "press enter",
+                "screenshot read",
+                "press ctrl+t",
+                "wait-for #template-path",
+                "press ctrl+a ctrl+k",
+                f"type {target}",
+                "press enter",
+                "screenshot written",
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    shots = tmp_path / "shots"
+    result = cli("--lang", "en", "demo", "--script", str(script), "--screenshots", str(shots))
+    assert result.code == 0, result.err
+    assert not target.exists()
+    assert "SECRET-KEY-123" not in (shots / "read.svg").read_text(encoding="utf-8")

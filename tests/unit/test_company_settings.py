@@ -10,11 +10,14 @@ import pytest
 from gosocket_tui.db.models import AuditEvent, CompanySettings
 from gosocket_tui.errors import PermissionDenied, ValidationError
 from gosocket_tui.mail.compose import compose_invitation, parse_message
+from gosocket_tui.mail.sink import MailSink
 from gosocket_tui.services import company_settings as settings
+from gosocket_tui.services import invitations
 from gosocket_tui.services.context import ServiceContext
 from gosocket_tui.services.session import Session
 from tests.cli_helpers import Cli
 from tests.conftest import BUYER_REF, OTHER_BUYER_REF
+from tests.invitation_helpers import add_supplier, deliver
 
 MARKUP = "[@click=app.quit]x[/] <b>bold</b> & co"
 
@@ -99,7 +102,16 @@ def test_markup_in_the_note_is_kept_as_text(ctx: ServiceContext, admin: Session)
 
 
 @pytest.mark.parametrize(
-    "address", ["abc", "a@b@c.example", "x@y.example\r\nBcc: z@y.example", "\u202ea@b.example"]
+    "address",
+    [
+        "abc",
+        "a@b@c.example",
+        "x@y.example\r\nBcc: z@y.example",
+        "\u202ea@b.example",
+        # An encoded word is legal in a local part, but readers decode it: the preview (and
+        # some mail programs) would show boss@bank.example, not the address in the header.
+        "=?utf-8?q?boss=40bank.example?=@andes.example",
+    ],
 )
 def test_a_bad_reply_to_is_refused(ctx: ServiceContext, admin: Session, address: str) -> None:
     assert refused(ctx, admin, "reply_to", reply_to=address) == (
@@ -185,3 +197,25 @@ def test_the_note_and_reply_to_in_the_email_as_text_in_both_parts(lang: str) -> 
         html_text
     )
     assert "<b>bold" not in html_text
+
+
+def test_a_reply_to_is_kept_in_ascii_so_every_server_takes_the_email(
+    ctx: ServiceContext, admin: Session, tmp_path: Path
+) -> None:
+    """The invitation goes to an ASCII address without SMTPUTF8, so its headers must be ASCII:
+    a domain is kept in its ASCII form (IDNA), a local part that is not ASCII is refused."""
+    assert refused(ctx, admin, "reply_to", reply_to="josé@andes.example") == (
+        "The reply-to address must be written in ASCII before the @."
+    )
+    info = settings.update_settings(ctx, admin, reply_to="compras@xn--ands-dpa.example")
+    assert info.reply_to == "compras@xn--ands-dpa.example"
+    info = settings.update_settings(ctx, admin, reply_to="ventas@andés.example")
+    assert info.reply_to == "ventas@xn--ands-dpa.example"
+    link_id = add_supplier(ctx, admin)
+    invitations.invite(ctx, admin, [link_id])
+    with MailSink(maildir=tmp_path / "maildir") as sink:
+        assert deliver(ctx, sink.port).sent == 1
+        (message,) = sink.wait_for(1)
+    head = message.raw.split(b"\n\n", 1)[0]
+    assert head.isascii(), head
+    assert message.email()["Reply-To"].addresses[0].addr_spec == "ventas@xn--ands-dpa.example"

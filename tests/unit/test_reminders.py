@@ -140,6 +140,25 @@ def test_no_reminder_after_cancellation(
     assert reminders_sent() == 0
 
 
+def test_a_reminder_queued_then_turned_off_never_leaves(
+    ctx: ServiceContext, admin: Session, clock: FixedClock, sink: MailSink
+) -> None:
+    """Mail on the company's behalf is its decision: a reminder still in the outbox when an
+    administrator turns reminders off (the server was down, the deliverer behind) stays."""
+    invited(ctx, admin, sink)
+    clock.advance(days=2)
+    from gosocket_tui.services.delivery.reminders import queue_due_reminders
+
+    assert queue_due_reminders(ctx) == 1
+    company_settings.update_settings(
+        ctx, auth.authenticate(ctx, "ana", PASSWORD), reminders_enabled=False
+    )
+    report = deliver(ctx, sink.port)
+    assert report.sent == 0
+    assert len(sink.messages()) == 1  # the invitation only
+    assert OutboxMessage.get(OutboxMessage.kind == "reminder").status == "cancelled"
+
+
 def test_a_reminder_queued_then_cancelled_never_leaves(
     ctx: ServiceContext, admin: Session, clock: FixedClock, sink: MailSink
 ) -> None:

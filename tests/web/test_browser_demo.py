@@ -203,3 +203,23 @@ async def test_a_websocket_opened_by_another_site_is_refused(web_demo: tuple[str
             await session.ws_connect(url + "ws", headers={"Origin": "http://evil.example"})
     assert refused.value.status == 403
     assert tab_folders(folder) == before  # no demo was started for it
+
+
+async def test_a_page_reached_by_another_name_is_refused(web_demo: tuple[str, Path]) -> None:
+    """DNS rebinding: a site whose name the attacker points at 127.0.0.1 sends its own name
+    as both Host and Origin, so they agree; the server answers only to names that cannot be
+    rebound (an address, localhost, or the name given to --listen)."""
+    url, folder = web_demo
+    await wait_until_serving(url)
+    port = url.rstrip("/").rsplit(":", 1)[1]
+    rebound = {"Host": f"evil.example:{port}", "Origin": f"http://evil.example:{port}"}
+    before = tab_folders(folder)
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await session.ws_connect(url + "ws", headers=rebound)
+        assert refused.value.status == 403
+        async with session.get(url, headers={"Host": rebound["Host"]}) as page:
+            assert page.status == 403
+        async with session.get(url, headers={"Host": f"localhost:{port}"}) as page:
+            assert page.status == 200
+    assert tab_folders(folder) == before

@@ -15,9 +15,12 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from peewee import fn
+
 from gosocket_tui.db.connection import transaction
 from gosocket_tui.db.models import (
     Company,
+    CompanySettings,
     DeliveryAttempt,
     Invitation,
     InvitationCode,
@@ -163,9 +166,17 @@ def load_jobs(ctx: ServiceContext, worker_id: str, ids: list[int]) -> list[Job]:
 
 def waiting_for(job: Job, now: datetime) -> object:
     """The invitation still waits for this message: queued for its first email; sent and
-    not expired for a reminder (never after registration, cancellation or expiry)."""
+    not expired for a reminder (never after registration, cancellation or expiry), and its
+    company's reminders still on (mail on its behalf is its decision: one queued before an
+    administrator turned them off stays)."""
     if job.is_reminder:
-        return (Invitation.status == "sent") & (Invitation.expires_at > now)
+        reminders_on = CompanySettings.select(CompanySettings.company).where(
+            (CompanySettings.company == Invitation.buyer)
+            & (CompanySettings.reminders_enabled == True)  # noqa: E712 (peewee expression)
+        )
+        return (
+            (Invitation.status == "sent") & (Invitation.expires_at > now) & fn.EXISTS(reminders_on)
+        )
     return Invitation.status == "queued"
 
 
