@@ -112,6 +112,13 @@ class MailSink:
             (self.maildir / sub).mkdir(parents=True, exist_ok=True)
         self._box = mailbox.Maildir(self.maildir, factory=None, create=False)
         for attempt in range(5):
+            try:
+                bindable(self.host, self.port)
+            except OSError:
+                if not self._auto_port or attempt == 4:
+                    raise
+                self.port = free_port(self.host)
+                continue
             controller = Controller(
                 _Handler(self),
                 hostname=self.host,
@@ -228,6 +235,15 @@ class _Handler:
             return failure
         key = self.sink._store(session, envelope)
         return f"250 2.0.0 Ok: queued as {key}"
+
+
+def bindable(host: str, port: int) -> None:
+    """Raise OSError now if ``host:port`` cannot be listened on: aiosmtpd reports a taken
+    port only when its whole ``ready_timeout`` has passed (5 s for each refused start)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as asyncio's server does
+        probe.bind((host, port))
 
 
 def free_port(host: str = "127.0.0.1") -> int:
