@@ -53,6 +53,8 @@ from gosocket_tui.services.bulk.checks import (
 )
 from gosocket_tui.services.bulk.source import RawRow
 
+#: How often a caller waiting for a chunk checks that every worker is still alive.
+WATCH_SECONDS: Final = 1.0
 CHUNK_ROWS: Final = 5_000  # rows per task: ~1 MB pickled, ~50 ms of work
 IN_PROCESS_ROWS: Final = 10_000
 # Rows per chunk checked in this process: small, so that a row is read, checked, looked up
@@ -224,9 +226,23 @@ class CheckedRows:
     ) -> CheckedChunk:
         if future is None:
             return self._here_texts(chunk)
-        try:
-            results = future.result()
-        except BrokenProcessPool:
-            self.close(broken=True)
-            return self._here_texts(chunk)
-        return list(zip(chunk, results, strict=True))
+        while True:
+            try:
+                results = future.result(timeout=WATCH_SECONDS)
+            except BrokenProcessPool:
+                self.close(broken=True)
+                return self._here_texts(chunk)
+            except TimeoutError:
+                if self._worker_died():
+                    self.close(broken=True)
+                    return self._here_texts(chunk)
+                continue
+            return list(zip(chunk, results, strict=True))
+
+    def _worker_died(self) -> bool:
+        """Whether a worker of the pool has ended. The executor usually notices by itself and
+        fails the futures; a worker killed at the wrong moment (holding the queue's lock) can
+        leave it waiting for ever, so the caller looks for itself while it waits."""
+        executor = self._executor
+        processes = list(getattr(executor, "_processes", {}).values()) if executor else []
+        return any(process.exitcode is not None for process in processes)
